@@ -1,0 +1,220 @@
+//! Label sets: the identity of a series.
+
+use std::fmt;
+
+/// The label that holds a series' metric name.
+pub const METRIC_NAME: &str = "__name__";
+
+/// One `name="value"` pair.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Label {
+    /// Label name, e.g. `job`.
+    pub name: String,
+    /// Label value; an empty value means the label is absent and is never stored.
+    pub value: String,
+}
+
+/// A set of labels kept sorted by name, with unique names and no empty values.
+///
+/// The sorted form is canonical: two `Labels` are equal exactly when they name the same
+/// series, and [`crate::SeriesId::of`] hashes this order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Labels(Vec<Label>);
+
+impl Labels {
+    /// Builds a label set from pairs in any order. Empty values are dropped (Prometheus
+    /// treats an empty label as an absent one); when a name repeats, the last pair wins.
+    pub fn from_pairs<N, V, I>(pairs: I) -> Labels
+    where
+        N: Into<String>,
+        V: Into<String>,
+        I: IntoIterator<Item = (N, V)>,
+    {
+        let mut labels: Vec<Label> = pairs
+            .into_iter()
+            .map(|(n, v)| Label {
+                name: n.into(),
+                value: v.into(),
+            })
+            .collect();
+        // A stable sort keeps repeated names in input order, so keeping the last of each
+        // run implements "last wins".
+        labels.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut out: Vec<Label> = Vec::with_capacity(labels.len());
+        for label in labels {
+            match out.last_mut() {
+                Some(prev) if prev.name == label.name => *prev = label,
+                _ => out.push(label),
+            }
+        }
+        out.retain(|l| !l.value.is_empty());
+        Labels(out)
+    }
+
+    /// The empty label set.
+    pub fn empty() -> Labels {
+        Labels(Vec::new())
+    }
+
+    /// The value of label `name`, if the set has it.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .binary_search_by(|l| l.name.as_str().cmp(name))
+            .ok()
+            .map(|i| self.0[i].value.as_str())
+    }
+
+    /// The metric name (`__name__`), if any.
+    pub fn metric_name(&self) -> Option<&str> {
+        self.get(METRIC_NAME)
+    }
+
+    /// The labels in name order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Label> {
+        self.0.iter()
+    }
+
+    /// Number of labels, `__name__` included.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when the set has no labels at all.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// A copy with label `name` set to `value` (removed when `value` is empty).
+    pub fn with(&self, name: &str, value: &str) -> Labels {
+        let mut pairs: Vec<(String, String)> = self
+            .0
+            .iter()
+            .filter(|l| l.name != name)
+            .map(|l| (l.name.clone(), l.value.clone()))
+            .collect();
+        pairs.push((name.to_string(), value.to_string()));
+        Labels::from_pairs(pairs)
+    }
+
+    /// A copy without label `name`.
+    pub fn without(&self, name: &str) -> Labels {
+        Labels(self.0.iter().filter(|l| l.name != name).cloned().collect())
+    }
+}
+
+impl<'a> IntoIterator for &'a Labels {
+    type Item = &'a Label;
+    type IntoIter = std::slice::Iter<'a, Label>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// True when `name` can be written bare in PromQL: `[a-zA-Z_][a-zA-Z0-9_]*`.
+pub fn is_legacy_label_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// True when `name` can be written bare as a metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+pub fn is_legacy_metric_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+}
+
+/// Writes `s` as a double-quoted string with the escapes of the Prometheus text formats
+/// (`\\`, `\"`, `\n`).
+pub fn write_quoted(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
+    f.write_char('"')?;
+    for c in s.chars() {
+        match c {
+            '\\' => f.write_str("\\\\")?,
+            '"' => f.write_str("\\\"")?,
+            '\n' => f.write_str("\\n")?,
+            c => f.write_char(c)?,
+        }
+    }
+    f.write_char('"')
+}
+
+/// Writes the `{a="b", …}` part of a series, leaving out `__name__` when `skip_name` is set.
+/// Names that are not legacy identifiers are quoted, as Prometheus 3 does.
+pub fn write_label_braces(
+    f: &mut impl fmt::Write,
+    labels: &Labels,
+    skip_name: bool,
+) -> fmt::Result {
+    f.write_char('{')?;
+    let mut first = true;
+    for l in labels.iter() {
+        if skip_name && l.name == METRIC_NAME {
+            continue;
+        }
+        if !first {
+            f.write_str(", ")?;
+        }
+        first = false;
+        if is_legacy_label_name(&l.name) {
+            f.write_str(&l.name)?;
+        } else {
+            write_quoted(f, &l.name)?;
+        }
+        f.write_char('=')?;
+        write_quoted(f, &l.value)?;
+    }
+    f.write_char('}')
+}
+
+impl fmt::Display for Labels {
+    /// Prometheus' series notation: `name{a="b", c="d"}`, or `{…}` alone when the metric
+    /// name is missing or has to be quoted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.metric_name() {
+            Some(name) if is_legacy_metric_name(name) => {
+                f.write_str(name)?;
+                if self.len() > 1 {
+                    write_label_braces(f, self, true)?;
+                }
+                Ok(())
+            }
+            _ => write_label_braces(f, self, false),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_are_sorted_deduplicated_and_empty_values_dropped() {
+        let l = Labels::from_pairs([("b", "2"), ("a", "1"), ("b", "3"), ("c", "")]);
+        let names: Vec<_> = l
+            .iter()
+            .map(|l| (l.name.as_str(), l.value.as_str()))
+            .collect();
+        assert_eq!(names, vec![("a", "1"), ("b", "3")]);
+        assert_eq!(l.get("b"), Some("3"));
+        assert_eq!(l.get("c"), None);
+    }
+
+    #[test]
+    fn display_uses_prometheus_notation() {
+        let l = Labels::from_pairs([("__name__", "up"), ("job", "a\"b"), ("x.y", "1")]);
+        assert_eq!(l.to_string(), r#"up{job="a\"b", "x.y"="1"}"#);
+        let bare = Labels::from_pairs([("__name__", "up")]);
+        assert_eq!(bare.to_string(), "up");
+        let odd = Labels::from_pairs([("__name__", "a.b"), ("k", "v")]);
+        assert_eq!(odd.to_string(), r#"{__name__="a.b", k="v"}"#);
+    }
+
+    #[test]
+    fn with_and_without_keep_order() {
+        let l = Labels::from_pairs([("b", "2"), ("a", "1")]);
+        assert_eq!(l.with("c", "3").to_string(), r#"{a="1", b="2", c="3"}"#);
+        assert_eq!(l.with("a", "").to_string(), r#"{b="2"}"#);
+        assert_eq!(l.without("b").to_string(), r#"{a="1"}"#);
+    }
+}

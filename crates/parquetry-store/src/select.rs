@@ -1,0 +1,238 @@
+//! Reading the samples of selected series, batch by batch, touching only their rows.
+
+use crate::batch::{SelectedSeries, SeriesBatch};
+use crate::error::{Result, StoreError, arrow_err, io_err, pq_err};
+use crate::schema::samples;
+use crate::store::{FileEntry, SampleFile, Store};
+use arrow::array::{AsArray, Float64Array, Int64Array};
+use arrow::datatypes::{Float64Type, Int64Type};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
+    RowSelector,
+};
+use parquet::file::metadata::PageIndexPolicy;
+use std::fs::File;
+use std::ops::Range;
+
+/// Series per batch when the caller does not choose.
+pub const DEFAULT_BATCH_SERIES: usize = 1024;
+
+/// The series a selector chose, known before any sample is read, and the means to read
+/// their samples in `[min_time, max_time]` in batches.
+///
+/// `read` takes `&self` and may be called from several threads at once, so batches can be
+/// read in parallel.
+#[derive(Debug)]
+pub struct Selection<'a> {
+    store: &'a Store,
+    series: Vec<SelectedSeries>,
+    min_time: i64,
+    max_time: i64,
+}
+
+/// One series' rows from one file.
+struct Part {
+    timestamps: Vec<i64>,
+    values: Vec<f64>,
+}
+
+impl<'a> Selection<'a> {
+    pub(crate) fn new(
+        store: &'a Store,
+        series: Vec<SelectedSeries>,
+        min_time: i64,
+        max_time: i64,
+    ) -> Self {
+        Selection {
+            store,
+            series,
+            min_time,
+            max_time,
+        }
+    }
+
+    /// The selected series in catalog order.
+    pub fn series(&self) -> &[SelectedSeries] {
+        &self.series
+    }
+
+    /// Reads the samples of `series()[range]`, merged across files (a later commit wins
+    /// when two hold the same timestamp) and cut to the selection's time range.
+    pub fn read(&self, range: Range<usize>) -> Result<SeriesBatch> {
+        let chosen = &self.series[range];
+        let mut parts: Vec<Vec<Part>> = (0..chosen.len()).map(|_| Vec::new()).collect();
+        for file in &self.store.files {
+            if file.max_time < self.min_time || file.min_time > self.max_time {
+                continue;
+            }
+            let wanted = self.entries_in(file, chosen);
+            if wanted.is_empty() {
+                continue;
+            }
+            let (ts, vs) = read_rows(file, &wanted)?;
+            let mut offset = 0;
+            for (pos, entry) in wanted {
+                let n = entry.row_count as usize;
+                parts[pos].push(Part {
+                    timestamps: ts[offset..offset + n].to_vec(),
+                    values: vs[offset..offset + n].to_vec(),
+                });
+                offset += n;
+            }
+        }
+        let mut offsets = Vec::with_capacity(chosen.len() + 1);
+        offsets.push(0);
+        let mut all_ts = Vec::new();
+        let mut all_vs = Vec::new();
+        for series_parts in parts {
+            self.append_merged(series_parts, &mut all_ts, &mut all_vs);
+            offsets.push(all_ts.len());
+        }
+        Ok(SeriesBatch {
+            series: chosen.to_vec(),
+            offsets,
+            timestamps: Int64Array::from(all_ts),
+            values: Float64Array::from(all_vs),
+        })
+    }
+
+    /// Iterates over the selection in batches of `batch_series` series.
+    pub fn batches(&self, batch_series: usize) -> impl Iterator<Item = Result<SeriesBatch>> + '_ {
+        let step = batch_series.max(1);
+        (0..self.series.len())
+            .step_by(step)
+            .map(move |start| self.read(start..(start + step).min(self.series.len())))
+    }
+
+    /// Reads the whole selection in batches of [`DEFAULT_BATCH_SERIES`].
+    pub fn read_all(&self) -> Result<Vec<SeriesBatch>> {
+        self.batches(DEFAULT_BATCH_SERIES).collect()
+    }
+
+    /// The file's directory entries for the chosen series that overlap the time range,
+    /// with each one's position in `chosen`. Both lists are sorted by ordinal.
+    fn entries_in(&self, file: &SampleFile, chosen: &[SelectedSeries]) -> Vec<(usize, FileEntry)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        let entries = &file.entries;
+        // Skip ahead to the first entry that can match.
+        let first = chosen
+            .first()
+            .map_or(0, |s| entries.partition_point(|e| e.ordinal < s.ordinal));
+        let mut j = first;
+        while i < chosen.len() && j < entries.len() {
+            let (a, e) = (chosen[i].ordinal, entries[j]);
+            match a.cmp(&e.ordinal) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    if e.max_time >= self.min_time && e.min_time <= self.max_time {
+                        out.push((i, e));
+                    }
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        out
+    }
+
+    /// Cuts the series' parts to the time range and appends them, merged, to the output.
+    fn append_merged(&self, mut parts: Vec<Part>, ts_out: &mut Vec<i64>, vs_out: &mut Vec<f64>) {
+        let in_range = |ts: &[i64]| {
+            ts.partition_point(|&t| t < self.min_time)..ts.partition_point(|&t| t <= self.max_time)
+        };
+        if parts.len() == 1 {
+            let p = parts.pop().expect("one part");
+            let r = in_range(&p.timestamps);
+            ts_out.extend_from_slice(&p.timestamps[r.clone()]);
+            vs_out.extend_from_slice(&p.values[r]);
+            return;
+        }
+        // Several files hold this series: order by time, newer files first on equal times,
+        // then keep the first sample of each timestamp.
+        let mut merged: Vec<(i64, usize, f64)> = Vec::new();
+        for (age, p) in parts.iter().enumerate() {
+            let r = in_range(&p.timestamps);
+            merged.extend(
+                p.timestamps[r.clone()]
+                    .iter()
+                    .zip(&p.values[r])
+                    .map(|(&t, &v)| (t, usize::MAX - age, v)),
+            );
+        }
+        merged.sort_unstable_by_key(|&(t, newer, _)| (t, newer));
+        let mut last = None;
+        for (t, _, v) in merged {
+            if last != Some(t) {
+                ts_out.push(t);
+                vs_out.push(v);
+                last = Some(t);
+            }
+        }
+    }
+}
+
+/// Reads the rows of `wanted` (sorted by row) from `file`: timestamps and values only,
+/// skipping every page that holds none of them.
+fn read_rows(file: &SampleFile, wanted: &[(usize, FileEntry)]) -> Result<(Vec<i64>, Vec<f64>)> {
+    let handle = File::open(&file.path).map_err(io_err(&file.path))?;
+    let metadata = match file.metadata.get() {
+        Some(m) => m.clone(),
+        None => {
+            let m = ArrowReaderMetadata::load(
+                &handle,
+                ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional),
+            )
+            .map_err(pq_err(&file.path))?;
+            let _ = file.metadata.set(m.clone());
+            m
+        }
+    };
+    let total_rows = metadata.metadata().file_metadata().num_rows() as u64;
+    let mut selectors = Vec::with_capacity(wanted.len() * 2);
+    let mut row = 0u64;
+    let mut needed = 0usize;
+    for (_, e) in wanted {
+        if e.row_start < row || e.row_start + e.row_count > total_rows {
+            return Err(StoreError::Corrupt {
+                path: file.path.clone(),
+                reason: format!(
+                    "directory rows {}+{} out of order or past the end",
+                    e.row_start, e.row_count
+                ),
+            });
+        }
+        if e.row_start > row {
+            selectors.push(RowSelector::skip((e.row_start - row) as usize));
+        }
+        selectors.push(RowSelector::select(e.row_count as usize));
+        row = e.row_start + e.row_count;
+        needed += e.row_count as usize;
+    }
+    let mask = ProjectionMask::roots(
+        metadata.metadata().file_metadata().schema_descr(),
+        [samples::TIMESTAMP_INDEX, samples::VALUE_INDEX],
+    );
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(handle, metadata)
+        .with_projection(mask)
+        .with_row_selection(RowSelection::from(selectors))
+        .with_batch_size(64 * 1024)
+        .build()
+        .map_err(pq_err(&file.path))?;
+    let mut ts = Vec::with_capacity(needed);
+    let mut vs = Vec::with_capacity(needed);
+    for batch in reader {
+        let batch = batch.map_err(arrow_err(&file.path))?;
+        ts.extend_from_slice(batch.column(0).as_primitive::<Int64Type>().values());
+        vs.extend_from_slice(batch.column(1).as_primitive::<Float64Type>().values());
+    }
+    if ts.len() != needed {
+        return Err(StoreError::Corrupt {
+            path: file.path.clone(),
+            reason: format!("expected {needed} rows, read {}", ts.len()),
+        });
+    }
+    Ok((ts, vs))
+}
