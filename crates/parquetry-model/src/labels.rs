@@ -141,11 +141,7 @@ pub fn write_quoted(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
 
 /// Writes the `{a="b", …}` part of a series, leaving out `__name__` when `skip_name` is set.
 /// Names that are not legacy identifiers are quoted, as Prometheus 3 does.
-pub fn write_label_braces(
-    f: &mut impl fmt::Write,
-    labels: &Labels,
-    skip_name: bool,
-) -> fmt::Result {
+pub fn write_label_braces(f: &mut impl fmt::Write, labels: &Labels, skip_name: bool) -> fmt::Result {
     f.write_char('{')?;
     let mut first = true;
     for l in labels.iter() {
@@ -191,10 +187,7 @@ mod tests {
     #[test]
     fn pairs_are_sorted_deduplicated_and_empty_values_dropped() {
         let l = Labels::from_pairs([("b", "2"), ("a", "1"), ("b", "3"), ("c", "")]);
-        let names: Vec<_> = l
-            .iter()
-            .map(|l| (l.name.as_str(), l.value.as_str()))
-            .collect();
+        let names: Vec<_> = l.iter().map(|l| (l.name.as_str(), l.value.as_str())).collect();
         assert_eq!(names, vec![("a", "1"), ("b", "3")]);
         assert_eq!(l.get("b"), Some("3"));
         assert_eq!(l.get("c"), None);

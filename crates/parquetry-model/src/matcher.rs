@@ -71,12 +71,12 @@ impl Matcher {
     ) -> Result<Matcher, MatcherError> {
         let value = value.into();
         let regex = match op {
-            MatchOp::RegexMatch | MatchOp::RegexNoMatch => Some(
-                Regex::new(&format!("^(?s:{value})$")).map_err(|e| MatcherError {
+            MatchOp::RegexMatch | MatchOp::RegexNoMatch => {
+                Some(Regex::new(&format!("^(?s:{value})$")).map_err(|e| MatcherError {
                     pattern: value.clone(),
                     reason: e.to_string(),
-                })?,
-            ),
+                })?)
+            }
             MatchOp::Equal | MatchOp::NotEqual => None,
         };
         Ok(Matcher {
@@ -146,11 +146,7 @@ mod tests {
     fn empty_matching() {
         assert!(Matcher::equal("a", "").matches_empty());
         assert!(!Matcher::equal("a", "x").matches_empty());
-        assert!(
-            Matcher::new(MatchOp::NotEqual, "a", "x")
-                .unwrap()
-                .matches_empty()
-        );
+        assert!(Matcher::new(MatchOp::NotEqual, "a", "x").unwrap().matches_empty());
         assert!(
             Matcher::new(MatchOp::RegexMatch, "a", ".*")
                 .unwrap()

@@ -76,22 +76,12 @@ mod tests {
 
     #[test]
     fn special_values_round_trip() {
-        for v in [
-            0.0,
-            -0.0,
-            1.5,
-            1e300,
-            -2.5e-300,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-        ] {
+        for v in [0.0, -0.0, 1.5, 1e300, -2.5e-300, f64::INFINITY, f64::NEG_INFINITY] {
             let s = format_row_value(v);
             assert_eq!(parse_value(&s).unwrap().to_bits(), v.to_bits(), "{s}");
         }
         assert_eq!(
-            parse_value(&format_row_value(stale_nan()))
-                .unwrap()
-                .to_bits(),
+            parse_value(&format_row_value(stale_nan())).unwrap().to_bits(),
             STALE_NAN_BITS
         );
         assert_eq!(parse_value("NaN").unwrap().to_bits(), NORMAL_NAN_BITS);

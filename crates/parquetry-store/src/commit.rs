@@ -120,8 +120,7 @@ impl Writer {
     pub fn write(&mut self, mut batch: Vec<SeriesSamples>) -> Result<()> {
         batch.retain(|s| !s.timestamps.is_empty());
         for s in &batch {
-            if s.timestamps.len() != s.values.len() || s.timestamps.windows(2).any(|w| w[0] >= w[1])
-            {
+            if s.timestamps.len() != s.values.len() || s.timestamps.windows(2).any(|w| w[0] >= w[1]) {
                 return Err(StoreError::InvalidInput(format!(
                     "series {} handed to the writer unsorted or with mismatched lengths",
                     s.labels
@@ -134,8 +133,8 @@ impl Writer {
             let mut start = 0;
             while start < s.timestamps.len() {
                 let day = s.timestamps[start].div_euclid(PARTITION_MS);
-                let end = start
-                    + s.timestamps[start..].partition_point(|t| t.div_euclid(PARTITION_MS) == day);
+                let end =
+                    start + s.timestamps[start..].partition_point(|t| t.div_euclid(PARTITION_MS) == day);
                 partitions.entry(day).or_default().push(SeriesPart {
                     index,
                     range: start..end,
@@ -238,8 +237,7 @@ impl Writer {
         if path.exists() {
             return Err(StoreError::Corrupt {
                 path,
-                reason: "manifest version exists already: another writer committed concurrently"
-                    .to_string(),
+                reason: "manifest version exists already: another writer committed concurrently".to_string(),
             });
         }
         fsutil::publish(&path)?;
@@ -262,12 +260,7 @@ fn commit_of(name: &str) -> Option<u64> {
 /// Deletes data files of commits that `manifest` does not name, and temporary files.
 fn remove_unreferenced(root: &Path, manifest: &Manifest) -> Result<()> {
     let live: HashSet<u64> = manifest.commits.iter().map(|c| c.id).collect();
-    for dir in [
-        SAMPLES_DIR,
-        SERIES_DIR,
-        DIRECTORY_DIR,
-        manifest::MANIFEST_DIR,
-    ] {
+    for dir in [SAMPLES_DIR, SERIES_DIR, DIRECTORY_DIR, manifest::MANIFEST_DIR] {
         remove_unreferenced_in(&root.join(dir), &live)?;
     }
     Ok(())
@@ -287,8 +280,8 @@ fn remove_unreferenced_in(dir: &Path, live: &HashSet<u64>) -> Result<()> {
             remove_unreferenced_in(&path, live)?;
             continue;
         }
-        let orphan = name.ends_with(fsutil::TEMP_SUFFIX)
-            || commit_of(&name).is_some_and(|c| !live.contains(&c));
+        let orphan =
+            name.ends_with(fsutil::TEMP_SUFFIX) || commit_of(&name).is_some_and(|c| !live.contains(&c));
         if orphan {
             fs::remove_file(&path).map_err(io_err(&path))?;
         }
@@ -367,10 +360,7 @@ mod tests {
                     assert!(named.contains(&file), "after {stop:?}: leftover {file}");
                 }
             }
-            assert!(
-                walk(root).iter().all(|f| !f.ends_with(".tmp")),
-                "after {stop:?}"
-            );
+            assert!(walk(root).iter().all(|f| !f.ends_with(".tmp")), "after {stop:?}");
         }
     }
 
@@ -391,13 +381,8 @@ mod tests {
     fn a_second_writer_is_refused_while_the_first_holds_the_lock() {
         let dir = tempfile::tempdir().unwrap();
         let _first = Writer::begin(dir.path()).unwrap();
-        let err = Writer::begin(dir.path())
-            .err()
-            .expect("second writer refused");
-        assert!(
-            err.to_string().contains("another process is writing"),
-            "{err}"
-        );
+        let err = Writer::begin(dir.path()).err().expect("second writer refused");
+        assert!(err.to_string().contains("another process is writing"), "{err}");
     }
 
     #[test]

@@ -59,17 +59,13 @@ pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) ->
 }
 
 /// Adds the path to a Parquet error.
-pub(crate) fn pq_err(
-    path: impl Into<PathBuf>,
-) -> impl FnOnce(parquet::errors::ParquetError) -> StoreError {
+pub(crate) fn pq_err(path: impl Into<PathBuf>) -> impl FnOnce(parquet::errors::ParquetError) -> StoreError {
     let path = path.into();
     move |source| StoreError::Parquet { path, source }
 }
 
 /// Adds the path to an Arrow error met while building or reading store files.
-pub(crate) fn arrow_err(
-    path: impl Into<PathBuf>,
-) -> impl FnOnce(arrow::error::ArrowError) -> StoreError {
+pub(crate) fn arrow_err(path: impl Into<PathBuf>) -> impl FnOnce(arrow::error::ArrowError) -> StoreError {
     let path = path.into();
     move |e| StoreError::Corrupt {
         path,

@@ -18,9 +18,7 @@ pub fn temp_path(path: &Path) -> PathBuf {
 
 /// Flushes a folder's entries (new names, renames) to stable storage.
 pub fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err(dir))
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))
 }
 
 /// Syncs the temporary file for `path` and renames it into place, then syncs the folder, so

@@ -126,10 +126,7 @@ mod tests {
         let (idx, _) = index();
         assert_eq!(sel(&idx, &[(Equal, "__name__", "up")]), vec![0, 1]);
         assert_eq!(
-            sel(
-                &idx,
-                &[(Equal, "__name__", "up"), (NotEqual, "env", "prod")]
-            ),
+            sel(&idx, &[(Equal, "__name__", "up"), (NotEqual, "env", "prod")]),
             vec![1]
         );
         assert_eq!(
@@ -139,17 +136,11 @@ mod tests {
         assert_eq!(sel(&idx, &[(RegexMatch, "job", "a.*")]), vec![0, 2]);
         assert_eq!(sel(&idx, &[(RegexMatch, "job", "a")]), Vec::<u32>::new());
         assert_eq!(
-            sel(
-                &idx,
-                &[(Equal, "__name__", "up"), (RegexNoMatch, "env", "p.*")]
-            ),
+            sel(&idx, &[(Equal, "__name__", "up"), (RegexNoMatch, "env", "p.*")]),
             vec![1]
         );
         assert_eq!(
-            sel(
-                &idx,
-                &[(Equal, "__name__", "up"), (RegexMatch, "env", "prod|")]
-            ),
+            sel(&idx, &[(Equal, "__name__", "up"), (RegexMatch, "env", "prod|")]),
             vec![0, 1]
         );
         assert_eq!(sel(&idx, &[(Equal, "nope", "x")]), Vec::<u32>::new());

@@ -10,7 +10,9 @@
 pub mod batch;
 pub mod commit;
 pub mod error;
+pub mod export;
 mod fsutil;
+pub mod ingest;
 pub mod label_index;
 pub mod manifest;
 mod metadata_tables;
@@ -22,6 +24,7 @@ pub mod store;
 pub use batch::{SelectedSeries, SeriesBatch, SeriesSamples};
 pub use commit::{CommitStep, Writer};
 pub use error::{Result, StoreError};
+pub use ingest::{Format, IngestError, IngestOptions, IngestReport, ingest_files};
 pub use manifest::Manifest;
 pub use select::Selection;
 pub use store::{SeriesInfo, Store};

@@ -144,8 +144,7 @@ pub fn publish(root: &Path, manifest: &Manifest) -> Result<()> {
     if path.exists() {
         return Err(StoreError::Corrupt {
             path,
-            reason: "manifest version exists already: another writer committed concurrently"
-                .to_string(),
+            reason: "manifest version exists already: another writer committed concurrently".to_string(),
         });
     }
     let bytes = serde_json::to_vec_pretty(manifest).expect("a manifest always serializes");
@@ -175,16 +174,12 @@ mod tests {
         publish(root, &m).unwrap();
         // A manifest that was never renamed into place does not count.
         fs::write(
-            root.join(MANIFEST_DIR)
-                .join("v00000000000000000002.json.tmp"),
+            root.join(MANIFEST_DIR).join("v00000000000000000002.json.tmp"),
             b"{",
         )
         .unwrap();
         assert_eq!(read_latest(root).unwrap(), m);
-        assert!(
-            publish(root, &m).is_err(),
-            "a version cannot be published twice"
-        );
+        assert!(publish(root, &m).is_err(), "a version cannot be published twice");
     }
 
     #[test]

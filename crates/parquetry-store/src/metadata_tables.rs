@@ -4,8 +4,7 @@ use crate::error::{Result, StoreError, arrow_err, io_err, pq_err};
 use crate::fsutil;
 use crate::schema::{directory_schema, metadata_writer_properties, series_schema};
 use arrow::array::{
-    Array, ArrayRef, AsArray, Int64Array, MapBuilder, StringArray, StringBuilder, UInt32Array,
-    UInt64Array,
+    Array, ArrayRef, AsArray, Int64Array, MapBuilder, StringArray, StringBuilder, UInt32Array, UInt64Array,
 };
 use arrow::datatypes::{DataType, Field, Int64Type, UInt32Type, UInt64Type};
 use arrow::record_batch::RecordBatch;
@@ -64,27 +63,17 @@ fn read_table(path: &Path) -> Result<Vec<RecordBatch>> {
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|b| b.with_batch_size(64 * 1024).build())
         .map_err(pq_err(path))?;
-    reader
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(arrow_err(path))
+    reader.collect::<Result<Vec<_>, _>>().map_err(arrow_err(path))
 }
 
-fn column<'a, T: Array + 'static>(
-    batch: &'a RecordBatch,
-    index: usize,
-    path: &Path,
-) -> Result<&'a T> {
+fn column<'a, T: Array + 'static>(batch: &'a RecordBatch, index: usize, path: &Path) -> Result<&'a T> {
     batch
         .column(index)
         .as_any()
         .downcast_ref::<T>()
         .ok_or_else(|| StoreError::Corrupt {
             path: path.to_path_buf(),
-            reason: format!(
-                "column {} has type {}",
-                index,
-                batch.column(index).data_type()
-            ),
+            reason: format!("column {} has type {}", index, batch.column(index).data_type()),
         })
 }
 
@@ -105,12 +94,8 @@ pub fn write_series_table(path: &Path, rows: &[SeriesRow]) -> Result<()> {
         Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| r.id.0))),
         Arc::new(StringArray::from(metrics)),
         Arc::new(labels.finish()),
-        Arc::new(Int64Array::from_iter_values(
-            rows.iter().map(|r| r.min_time),
-        )),
-        Arc::new(Int64Array::from_iter_values(
-            rows.iter().map(|r| r.max_time),
-        )),
+        Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.min_time))),
+        Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.max_time))),
     ];
     let batch = RecordBatch::try_new(series_schema(), columns).map_err(arrow_err(path))?;
     write_table(path, batch)
@@ -132,9 +117,8 @@ pub fn read_series_table(path: &Path) -> Result<Vec<SeriesRow>> {
             let range = maps.value_offsets()[i] as usize..maps.value_offsets()[i + 1] as usize;
             let pairs = range.map(|j| (keys.value(j), values.value(j)));
             let metric = metrics.value(i);
-            let labels = Labels::from_pairs(
-                pairs.chain((!metric.is_empty()).then_some((METRIC_NAME, metric))),
-            );
+            let labels =
+                Labels::from_pairs(pairs.chain((!metric.is_empty()).then_some((METRIC_NAME, metric))));
             let id = SeriesId(ids.value(i));
             if SeriesId::of(&labels) != id {
                 return Err(StoreError::Corrupt {
@@ -158,18 +142,10 @@ pub fn write_directory_table(path: &Path, rows: &[DirectoryRow]) -> Result<()> {
     let columns: Vec<ArrayRef> = vec![
         Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.file))),
         Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| r.id.0))),
-        Arc::new(UInt64Array::from_iter_values(
-            rows.iter().map(|r| r.row_start),
-        )),
-        Arc::new(UInt64Array::from_iter_values(
-            rows.iter().map(|r| r.row_count),
-        )),
-        Arc::new(Int64Array::from_iter_values(
-            rows.iter().map(|r| r.min_time),
-        )),
-        Arc::new(Int64Array::from_iter_values(
-            rows.iter().map(|r| r.max_time),
-        )),
+        Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| r.row_start))),
+        Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| r.row_count))),
+        Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.min_time))),
+        Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.max_time))),
     ];
     let batch = RecordBatch::try_new(directory_schema(), columns).map_err(arrow_err(path))?;
     write_table(path, batch)

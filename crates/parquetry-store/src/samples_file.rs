@@ -50,9 +50,8 @@ pub fn write_samples_file(
     }
     let tmp = fsutil::temp_path(path);
     let file = File::create(&tmp).map_err(io_err(&tmp))?;
-    let mut writer =
-        ArrowWriter::try_new(file, samples_schema(), Some(samples_writer_properties()))
-            .map_err(pq_err(&tmp))?;
+    let mut writer = ArrowWriter::try_new(file, samples_schema(), Some(samples_writer_properties()))
+        .map_err(pq_err(&tmp))?;
     let mut ranges = Vec::with_capacity(parts.len());
     let mut chunk = ChunkBuilder::default();
     let mut row: u64 = 0;
@@ -107,8 +106,7 @@ impl ChunkBuilder {
         }
         let key = (self.metrics.len() - 1) as i32;
         self.metric_keys.extend(std::iter::repeat_n(key, ts.len()));
-        self.series_ids
-            .extend(std::iter::repeat_n(s.id.0, ts.len()));
+        self.series_ids.extend(std::iter::repeat_n(s.id.0, ts.len()));
         self.timestamps.extend_from_slice(ts);
         self.values.extend_from_slice(vs);
     }

@@ -8,8 +8,7 @@ use arrow::array::{AsArray, Float64Array, Int64Array};
 use arrow::datatypes::{Float64Type, Int64Type};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
-    RowSelector,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
 };
 use parquet::file::metadata::PageIndexPolicy;
 use std::fs::File;
@@ -38,12 +37,7 @@ struct Part {
 }
 
 impl<'a> Selection<'a> {
-    pub(crate) fn new(
-        store: &'a Store,
-        series: Vec<SelectedSeries>,
-        min_time: i64,
-        max_time: i64,
-    ) -> Self {
+    pub(crate) fn new(store: &'a Store, series: Vec<SelectedSeries>, min_time: i64, max_time: i64) -> Self {
         Selection {
             store,
             series,
@@ -52,21 +46,30 @@ impl<'a> Selection<'a> {
         }
     }
 
-    /// The selected series in catalog order.
+    /// The selected series, in catalog order unless re-sorted.
     pub fn series(&self) -> &[SelectedSeries] {
         &self.series
     }
 
+    /// Puts the series in label order (metric name first), the order people read.
+    pub fn sort_by_labels(&mut self) {
+        self.series
+            .sort_by(|a, b| (a.labels.metric_name(), &a.labels).cmp(&(b.labels.metric_name(), &b.labels)));
+    }
+
     /// Reads the samples of `series()[range]`, merged across files (a later commit wins
-    /// when two hold the same timestamp) and cut to the selection's time range.
+    /// when two hold the same timestamp) and cut to the selection's time range. The batch
+    /// lists the series in the order of `series()`.
     pub fn read(&self, range: Range<usize>) -> Result<SeriesBatch> {
         let chosen = &self.series[range];
         let mut parts: Vec<Vec<Part>> = (0..chosen.len()).map(|_| Vec::new()).collect();
+        let mut by_ordinal: Vec<usize> = (0..chosen.len()).collect();
+        by_ordinal.sort_by_key(|&p| chosen[p].ordinal);
         for file in &self.store.files {
             if file.max_time < self.min_time || file.min_time > self.max_time {
                 continue;
             }
-            let wanted = self.entries_in(file, chosen);
+            let wanted = self.entries_in(file, chosen, &by_ordinal);
             if wanted.is_empty() {
                 continue;
             }
@@ -111,24 +114,29 @@ impl<'a> Selection<'a> {
     }
 
     /// The file's directory entries for the chosen series that overlap the time range,
-    /// with each one's position in `chosen`. Both lists are sorted by ordinal.
-    fn entries_in(&self, file: &SampleFile, chosen: &[SelectedSeries]) -> Vec<(usize, FileEntry)> {
+    /// in row order, with each one's position in `chosen`. `by_ordinal` lists the
+    /// positions of `chosen` sorted by ordinal; file entries are sorted by ordinal too.
+    fn entries_in(
+        &self,
+        file: &SampleFile,
+        chosen: &[SelectedSeries],
+        by_ordinal: &[usize],
+    ) -> Vec<(usize, FileEntry)> {
         let mut out = Vec::new();
-        let mut i = 0;
         let entries = &file.entries;
+        let mut i = 0;
         // Skip ahead to the first entry that can match.
-        let first = chosen
+        let mut j = by_ordinal
             .first()
-            .map_or(0, |s| entries.partition_point(|e| e.ordinal < s.ordinal));
-        let mut j = first;
-        while i < chosen.len() && j < entries.len() {
-            let (a, e) = (chosen[i].ordinal, entries[j]);
-            match a.cmp(&e.ordinal) {
+            .map_or(0, |&p| entries.partition_point(|e| e.ordinal < chosen[p].ordinal));
+        while i < by_ordinal.len() && j < entries.len() {
+            let (pos, e) = (by_ordinal[i], entries[j]);
+            match chosen[pos].ordinal.cmp(&e.ordinal) {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
                 std::cmp::Ordering::Equal => {
                     if e.max_time >= self.min_time && e.min_time <= self.max_time {
-                        out.push((i, e));
+                        out.push((pos, e));
                     }
                     i += 1;
                     j += 1;

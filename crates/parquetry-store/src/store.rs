@@ -89,14 +89,10 @@ impl Store {
         let mut series: Vec<SeriesInfo> = merged.into_values().collect();
         // Ordinals follow the samples files' row order: metric name, then series id.
         series.sort_by(|a, b| {
-            (a.labels.metric_name().unwrap_or(""), a.id)
-                .cmp(&(b.labels.metric_name().unwrap_or(""), b.id))
+            (a.labels.metric_name().unwrap_or(""), a.id).cmp(&(b.labels.metric_name().unwrap_or(""), b.id))
         });
-        let by_id: HashMap<SeriesId, u32> = series
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id, i as u32))
-            .collect();
+        let by_id: HashMap<SeriesId, u32> =
+            series.iter().enumerate().map(|(i, s)| (s.id, i as u32)).collect();
         let index = LabelIndex::build(series.iter().map(|s| s.labels.as_ref()));
         let files = load_files(&root, &manifest, &by_id)?;
         Ok(Store {
@@ -138,12 +134,7 @@ impl Store {
     ///
     /// At least one matcher must not match the empty string, as in Prometheus; otherwise
     /// the selection is refused with [`StoreError::InvalidSelection`].
-    pub fn select(
-        &self,
-        matchers: &[Matcher],
-        min_time: i64,
-        max_time: i64,
-    ) -> Result<Selection<'_>> {
+    pub fn select(&self, matchers: &[Matcher], min_time: i64, max_time: i64) -> Result<Selection<'_>> {
         if !matchers.iter().any(|m| !m.matches_empty()) {
             return Err(StoreError::InvalidSelection(
                 "a selector must contain at least one matcher that does not match the empty string"
@@ -183,11 +174,7 @@ impl Store {
     }
 }
 
-fn load_files(
-    root: &Path,
-    manifest: &Manifest,
-    by_id: &HashMap<SeriesId, u32>,
-) -> Result<Vec<SampleFile>> {
+fn load_files(root: &Path, manifest: &Manifest, by_id: &HashMap<SeriesId, u32>) -> Result<Vec<SampleFile>> {
     let directories: Vec<_> = manifest
         .commits
         .par_iter()
@@ -210,12 +197,9 @@ fn load_files(
                 path: root.join(&commit.directory_file),
                 reason,
             };
-            let ordinal = *by_id.get(&row.id).ok_or_else(|| {
-                corrupt(format!(
-                    "series {:016x} is not in the series table",
-                    row.id.0
-                ))
-            })?;
+            let ordinal = *by_id
+                .get(&row.id)
+                .ok_or_else(|| corrupt(format!("series {:016x} is not in the series table", row.id.0)))?;
             let file = files
                 .get_mut(base + row.file as usize)
                 .filter(|_| (row.file as usize) < commit.sample_files.len())

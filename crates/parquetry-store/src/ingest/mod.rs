@@ -1,0 +1,323 @@
+//! Ingest: reading the formats people already have into a store.
+//!
+//! Each input file becomes one commit: if a line is malformed, nothing from that file is
+//! committed (unless invalid lines are skipped on request), and a crash mid-file leaves the
+//! previous store version as it was. Memory is bounded by the batch size: every
+//! `batch_samples` samples the buffer is sorted and staged as Parquet files.
+
+pub mod buffer;
+pub mod rows;
+pub mod series_text;
+pub mod text;
+
+use crate::commit::Writer;
+use crate::error::StoreError;
+use buffer::{DuplicateCounts, SeriesBuffer};
+use series_text::SyntaxError;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A parser that consumes one line (without its line break) at a time.
+pub trait LineParser {
+    /// Parses one line into the buffer, or explains what was expected where.
+    fn line(&mut self, line: &str, buf: &mut SeriesBuffer) -> Result<(), SyntaxError>;
+
+    /// Called after the last line; fails when the input ended too early.
+    fn finish(&mut self) -> Result<(), SyntaxError> {
+        Ok(())
+    }
+
+    /// Samples read but deliberately not stored (e.g. OpenMetrics `_created` series).
+    fn skipped_samples(&self) -> u64 {
+        0
+    }
+}
+
+/// The input formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// OpenMetrics text (timestamps in seconds, `# EOF` last).
+    OpenMetrics,
+    /// Prometheus text exposition format (timestamps in milliseconds).
+    Prometheus,
+    /// JSON lines in the row format.
+    JsonLines,
+    /// CSV in the row format.
+    Csv,
+}
+
+impl Format {
+    /// Every format with the name the CLI uses for it.
+    pub const NAMES: [(&'static str, Format); 4] = [
+        ("openmetrics", Format::OpenMetrics),
+        ("prometheus", Format::Prometheus),
+        ("jsonl", Format::JsonLines),
+        ("csv", Format::Csv),
+    ];
+
+    /// The format named `name` (see [`Format::NAMES`]).
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::NAMES.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+
+    /// Guesses the format from the file extension, then from the first line: `.om` and
+    /// `.openmetrics` are OpenMetrics, `.prom` Prometheus text, `.jsonl`/`.ndjson`/`.json`
+    /// JSON lines, `.csv` CSV; otherwise a line starting with `{"` means JSON lines, the CSV
+    /// header means CSV, and anything else is read as OpenMetrics.
+    pub fn detect(path: &Path, first_line: &str) -> Format {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "om" | "openmetrics" => Format::OpenMetrics,
+            "prom" => Format::Prometheus,
+            "jsonl" | "ndjson" | "json" => Format::JsonLines,
+            "csv" => Format::Csv,
+            _ if first_line.starts_with("{\"") => Format::JsonLines,
+            _ if first_line.trim_end() == rows::CSV_HEADER => Format::Csv,
+            _ => Format::OpenMetrics,
+        }
+    }
+
+    fn parser(self) -> Box<dyn LineParser> {
+        match self {
+            Format::OpenMetrics => Box::new(text::TextParser::new(text::Dialect::OpenMetrics)),
+            Format::Prometheus => Box::new(text::TextParser::new(text::Dialect::Prometheus)),
+            Format::JsonLines => Box::new(rows::JsonLinesParser),
+            Format::Csv => Box::new(rows::CsvParser::default()),
+        }
+    }
+}
+
+/// How to ingest.
+#[derive(Clone, Debug)]
+pub struct IngestOptions {
+    /// The input format; `None` detects it per file.
+    pub format: Option<Format>,
+    /// Skip and count malformed lines instead of rejecting the file.
+    pub skip_invalid: bool,
+    /// Samples buffered before they are staged to disk; bounds memory.
+    pub batch_samples: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            format: None,
+            skip_invalid: false,
+            batch_samples: 4 << 20,
+        }
+    }
+}
+
+/// A failure that stops the ingest of a file.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// A malformed line.
+    #[error("{}:{line}:{column}: {message}", file.display())]
+    Syntax {
+        /// The input file.
+        file: PathBuf,
+        /// 1-based line number (0 when the problem is the end of the file).
+        line: u64,
+        /// 1-based byte column.
+        column: usize,
+        /// What was expected.
+        message: String,
+    },
+    /// The input could not be read.
+    #[error("{}: {source}", file.display())]
+    Io {
+        /// The input file.
+        file: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The store could not be written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What an ingest did.
+#[derive(Debug, Default)]
+pub struct IngestReport {
+    /// Files committed.
+    pub files: usize,
+    /// Series with samples, summed over files.
+    pub series: usize,
+    /// Samples stored.
+    pub samples: u64,
+    /// Duplicates dropped.
+    pub duplicates: DuplicateCounts,
+    /// Malformed lines skipped (only with `skip_invalid`).
+    pub skipped_lines: u64,
+    /// The first few skipped lines' errors.
+    pub first_skipped: Vec<IngestError>,
+    /// Samples read but not stored by design (OpenMetrics `_created` series).
+    pub skipped_samples: u64,
+    /// Bytes read from the inputs.
+    pub bytes_read: u64,
+    /// Bytes of samples files written.
+    pub bytes_written: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl IngestReport {
+    /// Stored samples per second of wall time.
+    pub fn samples_per_second(&self) -> f64 {
+        self.samples as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// Bytes of samples files per stored sample.
+    pub fn bytes_per_sample(&self) -> f64 {
+        self.bytes_written as f64 / (self.samples.max(1)) as f64
+    }
+
+    fn absorb(&mut self, other: IngestReport) {
+        self.files += other.files;
+        self.series += other.series;
+        self.samples += other.samples;
+        self.duplicates.exact += other.duplicates.exact;
+        self.duplicates.conflicting += other.duplicates.conflicting;
+        self.skipped_lines += other.skipped_lines;
+        self.skipped_samples += other.skipped_samples;
+        self.bytes_read += other.bytes_read;
+        self.bytes_written += other.bytes_written;
+        let room = 10usize.saturating_sub(self.first_skipped.len());
+        self.first_skipped
+            .extend(other.first_skipped.into_iter().take(room));
+    }
+}
+
+/// How many errors of skipped lines a report keeps.
+const KEPT_SKIP_ERRORS: usize = 10;
+
+/// Ingests each file as its own commit into the store at `root` (created if needed).
+/// `progress` is called with the number of bytes read so far across all files.
+pub fn ingest_files(
+    root: &Path,
+    paths: &[PathBuf],
+    options: &IngestOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<IngestReport, IngestError> {
+    let started = Instant::now();
+    let mut report = IngestReport::default();
+    for path in paths {
+        let file = File::open(path).map_err(|source| IngestError::Io {
+            file: path.clone(),
+            source,
+        })?;
+        let done = report.bytes_read;
+        let one = ingest_reader(
+            root,
+            path,
+            BufReader::with_capacity(1 << 20, file),
+            options,
+            &mut |b| progress(done + b),
+        )?;
+        report.absorb(one);
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Ingests one input as one commit. `name` is used in error messages and for format
+/// detection.
+pub fn ingest_reader(
+    root: &Path,
+    name: &Path,
+    mut input: impl BufRead,
+    options: &IngestOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<IngestReport, IngestError> {
+    let started = Instant::now();
+    let io_error = |source| IngestError::Io {
+        file: name.to_path_buf(),
+        source,
+    };
+    let mut raw = Vec::with_capacity(4096);
+    let mut writer = Writer::begin(root)?;
+    let mut buf = SeriesBuffer::default();
+    let mut report = IngestReport {
+        files: 1,
+        ..IngestReport::default()
+    };
+    let mut parser: Option<Box<dyn LineParser>> = None;
+    let mut line_no: u64 = 0;
+    let result = (|| -> Result<(), IngestError> {
+        loop {
+            raw.clear();
+            let n = input.read_until(b'\n', &mut raw).map_err(io_error)?;
+            if n == 0 {
+                break;
+            }
+            line_no += 1;
+            report.bytes_read += n as u64;
+            if line_no % 16_384 == 0 {
+                progress(report.bytes_read);
+            }
+            let line = strip_line_break(&raw);
+            let parsed = std::str::from_utf8(line)
+                .map_err(|e| SyntaxError::new(e.valid_up_to(), "invalid UTF-8"))
+                .and_then(|line| {
+                    let p = parser.get_or_insert_with(|| {
+                        options
+                            .format
+                            .unwrap_or_else(|| Format::detect(name, line))
+                            .parser()
+                    });
+                    p.line(line, &mut buf)
+                });
+            if let Err(e) = parsed {
+                let err = syntax_error(name, line_no, e);
+                if !options.skip_invalid {
+                    return Err(err);
+                }
+                report.skipped_lines += 1;
+                if report.first_skipped.len() < KEPT_SKIP_ERRORS {
+                    report.first_skipped.push(err);
+                }
+            }
+            if buf.pending() >= options.batch_samples {
+                writer.write(buf.take_sorted(&mut report.duplicates))?;
+            }
+        }
+        let mut parser = parser
+            .take()
+            .unwrap_or_else(|| options.format.unwrap_or(Format::OpenMetrics).parser());
+        parser.finish().map_err(|e| syntax_error(name, 0, e))?;
+        report.skipped_samples = parser.skipped_samples();
+        writer.write(buf.take_sorted(&mut report.duplicates))?;
+        Ok(())
+    })();
+    progress(report.bytes_read);
+    if let Err(e) = result {
+        writer.abort()?;
+        return Err(e);
+    }
+    report.series = writer.series_written();
+    report.samples = writer.samples_written();
+    report.bytes_written = writer.bytes_written();
+    writer.commit()?;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+fn strip_line_break(raw: &[u8]) -> &[u8] {
+    let line = raw.strip_suffix(b"\n").unwrap_or(raw);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn syntax_error(file: &Path, line: u64, e: SyntaxError) -> IngestError {
+    IngestError::Syntax {
+        file: file.to_path_buf(),
+        line,
+        column: e.offset + 1,
+        message: e.message,
+    }
+}
