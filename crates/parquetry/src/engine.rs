@@ -1,0 +1,92 @@
+//! The engine: one opened store and the operations on it.
+
+use crate::Error;
+use parquetry_promql::parse_selector;
+use parquetry_store::export::export;
+use parquetry_store::ingest::rows::RowFormat;
+use parquetry_store::{IngestOptions, IngestReport, SeriesBatch, SeriesInfo, Store, ingest_files};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A snapshot of a store, ready for queries.
+///
+/// The snapshot does not change; call [`Engine::refresh`] (or open again) to see commits
+/// made after it was opened.
+#[derive(Debug)]
+pub struct Engine {
+    store: Store,
+}
+
+impl Engine {
+    /// Opens the newest version of the store in `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Engine, Error> {
+        Ok(Engine {
+            store: Store::open(path)?,
+        })
+    }
+
+    /// Ingests `files` into the store in `path` (creating it if needed), one commit per
+    /// file, and returns what was done. `progress` receives the bytes read so far.
+    pub fn ingest(
+        path: impl AsRef<Path>,
+        files: &[PathBuf],
+        options: &IngestOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<IngestReport, Error> {
+        Ok(ingest_files(path.as_ref(), files, options, progress)?)
+    }
+
+    /// Re-opens the store to see the newest version.
+    pub fn refresh(&mut self) -> Result<(), Error> {
+        self.store = Store::open(self.store.root())?;
+        Ok(())
+    }
+
+    /// The underlying store snapshot.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The series a selector such as `up{job="api"}` matches, in label order.
+    pub fn series(&self, selector: &str) -> Result<Vec<SeriesInfo>, Error> {
+        let sel = parse_selector(selector)?;
+        let selection = self.store.select(&sel.matchers, i64::MIN, i64::MAX)?;
+        let mut out: Vec<SeriesInfo> = selection
+            .series()
+            .iter()
+            .filter_map(|s| self.store.series_by_id(s.id).cloned())
+            .collect();
+        out.sort_by(|a, b| a.labels.cmp(&b.labels));
+        Ok(out)
+    }
+
+    /// The raw samples of the series `selector` matches in `[start_ms, end_ms]`, in label
+    /// order.
+    pub fn raw_samples(&self, selector: &str, start_ms: i64, end_ms: i64) -> Result<Vec<SeriesBatch>, Error> {
+        let sel = parse_selector(selector)?;
+        let mut selection = self.store.select(&sel.matchers, start_ms, end_ms)?;
+        selection.sort_by_labels();
+        Ok(selection.read_all()?)
+    }
+
+    /// Writes the samples of the series `selector` matches (all series when `None`) in
+    /// `[start_ms, end_ms]` to `out` in a row format that `ingest` reads back. Returns the
+    /// number of samples written; `name` labels write errors.
+    pub fn export(
+        &self,
+        selector: Option<&str>,
+        start_ms: i64,
+        end_ms: i64,
+        format: RowFormat,
+        out: impl Write,
+        name: &Path,
+    ) -> Result<u64, Error> {
+        let selection = match selector {
+            Some(s) => self
+                .store
+                .select(&parse_selector(s)?.matchers, start_ms, end_ms)?,
+            None => self.store.select_all(start_ms, end_ms),
+        };
+        Ok(export(selection, format, out, name)?)
+    }
+}

@@ -1,0 +1,22 @@
+//! Parquetry: PromQL, LogQL and SQL over telemetry archived in Parquet.
+//!
+//! [`Engine`] is the entry point: open a store folder, ingest files into it, list and
+//! export series. The crates below it are re-exported for finer control.
+//!
+//! ```no_run
+//! use parquetry::Engine;
+//! let engine = Engine::open("metrics-store")?;
+//! for s in engine.series(r#"http_requests_total{code="500"}"#)? {
+//!     println!("{}", s.labels);
+//! }
+//! # Ok::<(), parquetry::Error>(())
+//! ```
+
+mod engine;
+mod error;
+
+pub use engine::Engine;
+pub use error::Error;
+pub use parquetry_model as model;
+pub use parquetry_promql as promql;
+pub use parquetry_store as store;
