@@ -3,6 +3,7 @@
 //! [`syntax`] turns query text into a typed AST with source spans and back into canonical
 //! text; errors name the line and column and what was expected there.
 
+pub mod eval;
 pub mod syntax;
 
 pub use syntax::{ParseError, parse_selector};

@@ -82,7 +82,7 @@ pub fn write_samples_file(
 }
 
 /// Rows handed to the Parquet writer at a time; a multiple of the page size.
-const CHUNK_ROWS: usize = SAMPLES_PAGE_ROWS * 8;
+const CHUNK_ROWS: usize = SAMPLES_PAGE_ROWS * 2;
 
 /// Accumulates rows into Arrow arrays for one record batch.
 #[derive(Default)]

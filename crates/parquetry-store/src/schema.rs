@@ -114,14 +114,22 @@ pub fn directory_schema() -> SchemaRef {
     SCHEMA.clone()
 }
 
-/// Rows per data page in samples files. Small pages let a read of a few series skip
-/// almost everything through the page index.
-pub const SAMPLES_PAGE_ROWS: usize = 8192;
+/// Rows per data page in samples files. Compression works page by page, so large pages
+/// compress values much better (1.46 against 1.63 bytes/sample at 8,192 rows on the demo
+/// data), while the page index still lets a read of a few series skip all but one or two
+/// pages per series.
+pub const SAMPLES_PAGE_ROWS: usize = 65_536;
 
 /// Rows per row group in samples files.
 pub const SAMPLES_ROW_GROUP_ROWS: usize = 1 << 20;
 
-fn zstd() -> Compression {
+/// zstd level of samples files: level 6 saves about 4% over level 3 on values and still
+/// compresses far faster than ingest parses.
+fn samples_zstd() -> Compression {
+    Compression::ZSTD(ZstdLevel::try_new(6).expect("zstd level 6 is valid"))
+}
+
+fn metadata_zstd() -> Compression {
     Compression::ZSTD(ZstdLevel::try_new(3).expect("zstd level 3 is valid"))
 }
 
@@ -133,10 +141,11 @@ pub fn samples_writer_properties() -> WriterProperties {
     let value = ColumnPath::from(samples::VALUE);
     WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_2_0)
-        .set_compression(zstd())
+        .set_compression(samples_zstd())
         .set_statistics_enabled(EnabledStatistics::Page)
         .set_data_page_row_count_limit(SAMPLES_PAGE_ROWS)
         .set_write_batch_size(SAMPLES_PAGE_ROWS)
+        .set_data_page_size_limit(SAMPLES_PAGE_ROWS * 16)
         .set_max_row_group_row_count(Some(SAMPLES_ROW_GROUP_ROWS))
         .set_column_dictionary_enabled(ts.clone(), false)
         .set_column_encoding(ts, Encoding::DELTA_BINARY_PACKED)
@@ -149,6 +158,6 @@ pub fn samples_writer_properties() -> WriterProperties {
 pub fn metadata_writer_properties() -> WriterProperties {
     WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_2_0)
-        .set_compression(zstd())
+        .set_compression(metadata_zstd())
         .build()
 }

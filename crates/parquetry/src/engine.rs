@@ -1,12 +1,19 @@
 //! The engine: one opened store and the operations on it.
 
 use crate::Error;
+use parquetry_model::Labels;
+use parquetry_promql::eval::StepGrid;
+use parquetry_promql::eval::lookback::values_at_steps;
 use parquetry_promql::parse_selector;
 use parquetry_store::export::export;
 use parquetry_store::ingest::rows::RowFormat;
 use parquetry_store::{IngestOptions, IngestReport, SeriesBatch, SeriesInfo, Store, ingest_files};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A series and its value at each step of a grid (`None` where it has none).
+pub type SeriesAtSteps = (Arc<Labels>, Vec<Option<f64>>);
 
 /// A snapshot of a store, ready for queries.
 ///
@@ -67,6 +74,29 @@ impl Engine {
         let mut selection = self.store.select(&sel.matchers, start_ms, end_ms)?;
         selection.sort_by_labels();
         Ok(selection.read_all()?)
+    }
+
+    /// The value of each series `selector` matches at each time of `grid`: its newest
+    /// sample no older than `lookback_ms`, as PromQL evaluates a plain selector. Series
+    /// without any value on the grid are left out; the rest come in label order.
+    pub fn selector_at_steps(
+        &self,
+        selector: &str,
+        grid: &StepGrid,
+        lookback_ms: i64,
+    ) -> Result<Vec<SeriesAtSteps>, Error> {
+        let batches = self.raw_samples(selector, grid.start.saturating_sub(lookback_ms - 1), grid.end)?;
+        let mut out = Vec::new();
+        for batch in &batches {
+            for (i, series) in batch.series.iter().enumerate() {
+                let (ts, vs) = batch.samples(i);
+                let values = values_at_steps(ts, vs, grid, lookback_ms);
+                if values.iter().any(Option::is_some) {
+                    out.push((series.labels.clone(), values));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Writes the samples of the series `selector` matches (all series when `None`) in

@@ -15,7 +15,7 @@
 mod engine;
 mod error;
 
-pub use engine::Engine;
+pub use engine::{Engine, SeriesAtSteps};
 pub use error::Error;
 pub use parquetry_model as model;
 pub use parquetry_promql as promql;

@@ -122,7 +122,7 @@ pub enum IngestError {
     Syntax {
         /// The input file.
         file: PathBuf,
-        /// 1-based line number (0 when the problem is the end of the file).
+        /// 1-based line number; one past the last line when the input ended too early.
         line: u64,
         /// 1-based byte column.
         column: usize,
@@ -258,7 +258,7 @@ pub fn ingest_reader(
             }
             line_no += 1;
             report.bytes_read += n as u64;
-            if line_no % 16_384 == 0 {
+            if line_no.is_multiple_of(16_384) {
                 progress(report.bytes_read);
             }
             let line = strip_line_break(&raw);
@@ -290,7 +290,7 @@ pub fn ingest_reader(
         let mut parser = parser
             .take()
             .unwrap_or_else(|| options.format.unwrap_or(Format::OpenMetrics).parser());
-        parser.finish().map_err(|e| syntax_error(name, 0, e))?;
+        parser.finish().map_err(|e| syntax_error(name, line_no + 1, e))?;
         report.skipped_samples = parser.skipped_samples();
         writer.write(buf.take_sorted(&mut report.duplicates))?;
         Ok(())

@@ -229,10 +229,10 @@ mod tests {
     use super::*;
     use crate::ingest::buffer::DuplicateCounts;
 
-    fn parse(
-        dialect: Dialect,
-        text: &str,
-    ) -> Result<Vec<(String, Vec<i64>, Vec<f64>)>, (usize, SyntaxError)> {
+    /// A parsed series: its labels as text, times and values.
+    type Parsed = (String, Vec<i64>, Vec<f64>);
+
+    fn parse(dialect: Dialect, text: &str) -> Result<Vec<Parsed>, (usize, SyntaxError)> {
         let mut p = TextParser::new(dialect);
         let mut buf = SeriesBuffer::default();
         for (n, line) in text.lines().enumerate() {

@@ -1,0 +1,8 @@
+//! One module per subcommand.
+
+pub mod demo;
+pub mod export;
+pub mod generate;
+pub mod ingest;
+pub mod query;
+pub mod series;

@@ -1,0 +1,52 @@
+//! `parquetry`: ingest, inspect, export and query telemetry archived in Parquet.
+
+mod commands;
+mod progress;
+mod table;
+mod time_args;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// PromQL, LogQL and SQL over telemetry archived in Parquet.
+#[derive(Parser)]
+#[command(name = "parquetry", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Ingest OpenMetrics, Prometheus text, JSONL or CSV files into a store.
+    Ingest(commands::ingest::Args),
+    /// List the series a selector matches.
+    Series(commands::series::Args),
+    /// Write raw samples as JSONL or CSV (the ingest row format).
+    Export(commands::export::Args),
+    /// Show the samples a selector matches at a time or over a range.
+    Query(commands::query::Args),
+    /// Generate the demo dataset into a temporary store and show what is in it.
+    Demo(commands::demo::Args),
+    /// Write the demo dataset to a file (OpenMetrics, JSONL or CSV).
+    Generate(commands::generate::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Ingest(a) => commands::ingest::run(a),
+        Command::Series(a) => commands::series::run(a),
+        Command::Export(a) => commands::export::run(a),
+        Command::Query(a) => commands::query::run(a),
+        Command::Demo(a) => commands::demo::run(a),
+        Command::Generate(a) => commands::generate::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

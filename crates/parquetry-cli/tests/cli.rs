@@ -1,0 +1,156 @@
+//! The `parquetry` binary end to end: ingest, series, export, query, and clear errors for
+//! malformed input that leave the store as it was.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn parquetry(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_parquetry"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const GOOD: &str = "# TYPE up gauge\nup{job=\"api\",instance=\"a\"} 1 1767571200\nup{job=\"api\",instance=\"a\"} 0 1767571215\n# EOF\n";
+
+fn store_with_good_data(dir: &Path) -> String {
+    let input = dir.join("good.om");
+    std::fs::write(&input, GOOD).unwrap();
+    let store = dir.join("store").display().to_string();
+    let o = parquetry(&["ingest", "--store", &store, input.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("1 series, 2 samples"), "{}", stdout(&o));
+    store
+}
+
+#[test]
+fn ingest_series_export_and_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_good_data(dir.path());
+    let o = parquetry(&["series", "--store", &store, "up"]);
+    assert!(
+        stdout(&o).contains(r#"up{instance="a", job="api"}"#),
+        "{}",
+        stdout(&o)
+    );
+    let o = parquetry(&["export", "--store", &store, "--format", "csv"]);
+    assert_eq!(
+        stdout(&o),
+        "metric,labels,timestamp_ms,value\nup,\"{instance=\"\"a\"\", job=\"\"api\"\"}\",1767571200000,1\nup,\"{instance=\"\"a\"\", job=\"\"api\"\"}\",1767571215000,0\n"
+    );
+    let o = parquetry(&["query", "--store", &store, "--time", "2026-01-05T00:04:00Z", "up"]);
+    assert!(stdout(&o).contains("0\n"), "{}", stdout(&o));
+    let o = parquetry(&["query", "--store", &store, "--time", "2026-01-05T00:06:00Z", "up"]);
+    assert!(
+        stdout(&o).contains("0 series"),
+        "past the lookback: {}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn malformed_inputs_are_positioned_errors_and_commit_nothing() {
+    let cases = [
+        (
+            "truncated.om",
+            "up{job=\"a\"} 1 1767571200\nup{job=\"a\"} 2 17675",
+            ":3:1: expected '# EOF'",
+        ),
+        (
+            "labels.om",
+            "up{job=\"a\"} 1 1767571200\nup{job=\"a\",} 1 1\nup{job=a} 1 1\n# EOF\n",
+            ":3:8: expected '\"'",
+        ),
+        (
+            "value.om",
+            "up{job=\"a\"} one 1767571200\n# EOF\n",
+            ":1:13: invalid value \"one\"",
+        ),
+        (
+            "eof.om",
+            "up{job=\"a\"} 1 1767571200\n",
+            "expected '# EOF' as the last line",
+        ),
+        (
+            "timestamp.om",
+            "up{job=\"a\"} 1 2026-01-05\n# EOF\n",
+            ":1:15: invalid timestamp \"2026-01-05\"",
+        ),
+        (
+            "rows.jsonl",
+            "{\"metric\":\"up\",\"timestamp_ms\":1,\"value\":1}\n{\"metric\":\"up\"}\n",
+            ":2:",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_good_data(dir.path());
+    for (name, text, expected) in cases {
+        let input = dir.path().join(name);
+        std::fs::write(&input, text).unwrap();
+        let o = parquetry(&["ingest", "--store", &store, input.to_str().unwrap()]);
+        assert!(!o.status.success(), "{name} must fail");
+        let err = stderr(&o);
+        assert!(err.contains(name) && err.contains(expected), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        // The store still holds exactly the good data.
+        let o = parquetry(&["export", "--store", &store]);
+        assert_eq!(stdout(&o).lines().count(), 2, "{name} changed the store");
+    }
+}
+
+#[test]
+fn skip_invalid_counts_bad_lines_and_keeps_good_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("mixed.prom");
+    std::fs::write(
+        &input,
+        "up{job=\"a\"} 1 1000\nup{job=\"a\" 2 2000\nup{job=\"a\"} 3 3000\n",
+    )
+    .unwrap();
+    let store = dir.path().join("store").display().to_string();
+    let o = parquetry(&[
+        "ingest",
+        "--store",
+        &store,
+        "--skip-invalid",
+        input.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("2 samples") && stdout(&o).contains("skipped 1 malformed line"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stderr(&o).contains("mixed.prom:2:"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_selectors_and_missing_stores_fail_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_good_data(dir.path());
+    let o = parquetry(&["series", "--store", &store, "up{job=~\"(\"}"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("invalid regular expression"),
+        "{}",
+        stderr(&o)
+    );
+    let o = parquetry(&["series", "--store", &store, "{job=\"\"}"]);
+    assert!(
+        stderr(&o).contains("at least one non-empty matcher"),
+        "{}",
+        stderr(&o)
+    );
+    let missing = dir.path().join("nope").display().to_string();
+    let o = parquetry(&["series", "--store", &missing]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("not a Parquetry store"), "{}", stderr(&o));
+}
