@@ -1,11 +1,42 @@
-//! PromQL syntax: lexing, parsing and errors.
+//! PromQL syntax: parsing to a typed AST with spans, static type checks, and printing
+//! back to canonical text.
 
+pub mod ast;
+pub mod check;
 pub mod error;
+pub mod functions;
 pub mod lex;
+pub mod literals;
+mod parser;
+pub mod printer;
 pub mod selector;
 
+pub use ast::Expr;
 pub use error::ParseError;
+pub use parser::{MAX_DEPTH, ParseOptions};
 use selector::{SeriesMatchers, check_not_empty_matching, series_matchers};
+
+fn to_parse_error(src: &str, e: nom::Err<error::PError<'_>>) -> ParseError {
+    match e {
+        nom::Err::Error(e) | nom::Err::Failure(e) => e.into_parse_error(src),
+        nom::Err::Incomplete(_) => ParseError::at(src, src.len(), "unexpected end of input"),
+    }
+}
+
+/// Parses a PromQL expression with the stable language only.
+pub fn parse(src: &str) -> Result<Expr, ParseError> {
+    parse_with(src, ParseOptions::default())
+}
+
+/// Parses a PromQL expression with the given options, then applies Prometheus' static
+/// type checks.
+pub fn parse_with(src: &str, options: ParseOptions) -> Result<Expr, ParseError> {
+    let (_, expr) = parser::Parser::new(src, options)
+        .query()
+        .map_err(|e| to_parse_error(src, e))?;
+    check::check(&expr, src)?;
+    Ok(expr)
+}
 
 /// Parses a plain series selector (`name{label="value", …}`) as used to list or export
 /// series, with Prometheus' rule that at least one matcher must not match the empty
@@ -18,22 +49,8 @@ pub fn parse_selector(src: &str) -> Result<SeriesMatchers, ParseError> {
         }
         Ok((rest, sel))
     });
-    parsed.map(|(_, sel)| sel).map_err(|e| match e {
-        nom::Err::Error(e) | nom::Err::Failure(e) => e.into_parse_error(src),
-        nom::Err::Incomplete(_) => ParseError::at(src, src.len(), "unexpected end of input"),
-    })
+    parsed.map(|(_, sel)| sel).map_err(|e| to_parse_error(src, e))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn selectors_parse_or_explain() {
-        assert_eq!(parse_selector(r#"up{job="a"}"#).unwrap().matchers.len(), 2);
-        let e = parse_selector(r#"{job=~".*"}"#).unwrap_err();
-        assert!(e.message.contains("at least one non-empty matcher"), "{e}");
-        let e = parse_selector(r#"up{job="a"} x"#).unwrap_err();
-        assert_eq!((e.line, e.column), (1, 13));
-    }
-}
+mod tests;
