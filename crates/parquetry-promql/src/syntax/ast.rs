@@ -372,11 +372,17 @@ pub enum BinOp {
     Or,
     /// `unless`
     Unless,
+    /// `</`: trims native-histogram buckets above the right-hand value (experimental).
+    TrimUpper,
+    /// `>/`: trims native-histogram buckets below the right-hand value (experimental).
+    TrimLower,
 }
 
 impl BinOp {
     /// Every operator with its text, longest texts first so prefixes do not shadow them.
-    pub const ALL: [(&'static str, BinOp); 16] = [
+    pub const ALL: [(&'static str, BinOp); 18] = [
+        ("</", BinOp::TrimUpper),
+        (">/", BinOp::TrimLower),
         ("==", BinOp::Eql),
         ("!=", BinOp::Neq),
         ("<=", BinOp::Lte),
@@ -411,7 +417,7 @@ impl BinOp {
             BinOp::And | BinOp::Unless => 2,
             BinOp::Eql | BinOp::Neq | BinOp::Lss | BinOp::Lte | BinOp::Gtr | BinOp::Gte => 3,
             BinOp::Add | BinOp::Sub => 4,
-            BinOp::Mul | BinOp::Div | BinOp::Mod | BinOp::Atan2 => 5,
+            BinOp::Mul | BinOp::Div | BinOp::Mod | BinOp::Atan2 | BinOp::TrimUpper | BinOp::TrimLower => 5,
             BinOp::Pow => 6,
         }
     }

@@ -54,7 +54,7 @@ pub fn label_identifier(i: &str) -> PResult<'_, &str> {
 }
 
 /// A string literal after optional blanks: `"…"` or `'…'` with Go escapes, or a raw
-/// `` `…` `` string without escapes.
+/// `` `…` `` string without escapes. Escaped bytes that are not UTF-8 become U+FFFD.
 pub fn string_literal(i: &str) -> PResult<'_, String> {
     let i = ws(i);
     let Some(quote) = i.chars().next().filter(|c| matches!(c, '"' | '\'' | '`')) else {
@@ -73,10 +73,10 @@ pub fn string_literal(i: &str) -> PResult<'_, String> {
         match c {
             c if c == quote => {
                 let rest = &body[at + 1..];
-                return match String::from_utf8(bytes) {
-                    Ok(s) => Ok((rest, s)),
-                    Err(_) => fail(i, "escapes in the string do not form valid UTF-8"),
-                };
+                // Go strings may hold any bytes; ours hold text, so bytes that do not form
+                // UTF-8 become U+FFFD, which the evaluator refuses as a label name, just as
+                // Prometheus refuses the raw bytes.
+                return Ok((rest, String::from_utf8_lossy(&bytes).into_owned()));
             }
             '\n' => {
                 return fail(
@@ -160,7 +160,7 @@ mod tests {
         assert!(string_literal(r#""\'""#).is_err());
         assert!(string_literal("\"open").is_err());
         assert!(string_literal("\"a\nb\"").is_err());
-        assert!(string_literal(r#""\xff""#).is_err());
+        assert_eq!(string_literal(r#""a\xc5z""#).unwrap().1, "a\u{fffd}z");
     }
 
     #[test]
