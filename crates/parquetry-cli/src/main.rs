@@ -30,6 +30,8 @@ enum Command {
     Demo(commands::demo::Args),
     /// Write the demo dataset to a file (OpenMetrics, JSONL or CSV).
     Generate(commands::generate::Args),
+    /// Format a PromQL expression or show its syntax tree.
+    Promql(commands::promql::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::Query(a) => commands::query::run(a),
         Command::Demo(a) => commands::demo::run(a),
         Command::Generate(a) => commands::generate::run(a),
+        Command::Promql(a) => commands::promql::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -154,3 +154,19 @@ fn bad_selectors_and_missing_stores_fail_cleanly() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("not a Parquetry store"), "{}", stderr(&o));
 }
+
+#[test]
+fn promql_fmt_and_ast() {
+    let o = parquetry(&["promql", "fmt", "sum(rate(x[5m])) by (job)"]);
+    assert_eq!(stdout(&o), "sum by (job) (rate(x[5m]))\n");
+    let o = parquetry(&["promql", "ast", "up == 0"]);
+    let tree: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(tree["type"], "binary");
+    let o = parquetry(&["promql", "fmt", "rate(foo[5m)"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("1:12: expected ']' or ':'"), "{}", stderr(&o));
+    let o = parquetry(&["promql", "fmt", "limitk(1, x)"]);
+    assert!(stderr(&o).contains("experimental"), "{}", stderr(&o));
+    let o = parquetry(&["promql", "fmt", "--experimental", "limitk(1, x)"]);
+    assert!(o.status.success());
+}

@@ -4,5 +4,6 @@ pub mod demo;
 pub mod export;
 pub mod generate;
 pub mod ingest;
+pub mod promql;
 pub mod query;
 pub mod series;

@@ -5,6 +5,7 @@ pub mod ast;
 pub mod check;
 pub mod error;
 pub mod functions;
+pub mod json;
 pub mod lex;
 pub mod literals;
 mod parser;

@@ -75,13 +75,15 @@ impl Display for DurationExpr {
 }
 
 fn write_number(f: &mut fmt::Formatter<'_>, v: f64, duration: bool) -> fmt::Result {
-    if duration && v.is_finite() && (v * 1000.0).fract() == 0.0 {
-        return f.write_str(&format_duration((v * 1000.0) as i64));
+    // A duration prints with units when its milliseconds give back exactly this value.
+    let ms = (v * 1000.0).round();
+    if duration && ms.is_finite() && ms.abs() < 9.0e15 && ms / 1000.0 == v {
+        return f.write_str(&format_duration(ms as i64));
     }
     if v.is_nan() {
         f.write_str("NaN")
     } else if v.is_infinite() {
-        f.write_str(if v > 0.0 { "+Inf" } else { "-Inf" })
+        f.write_str(if v > 0.0 { "Inf" } else { "-Inf" })
     } else {
         write!(f, "{v}")
     }

@@ -1,0 +1,12 @@
+//! The conformance corpora and their bookkeeping.
+//!
+//! The corpora are not part of the repository: they are read from the `shared/conformance`
+//! folder beside it (or from `$PARQUETRY_CONFORMANCE_DIR`). [`floors`] reads the pass-count
+//! floors that CI enforces from `testdata/floors.txt`.
+
+pub mod compliance;
+pub mod floors;
+pub mod location;
+pub mod promqltest_queries;
+
+pub use location::{conformance_dir, workspace_root};

@@ -1,0 +1,21 @@
+//! Where the corpora are.
+
+use std::path::PathBuf;
+
+/// Root of the Parquetry workspace.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The conformance folder: `$PARQUETRY_CONFORMANCE_DIR`, or `../shared/conformance` beside
+/// the repository. The error lists the places that were tried.
+pub fn conformance_dir() -> Result<PathBuf, String> {
+    let candidates: Vec<PathBuf> = std::env::var_os("PARQUETRY_CONFORMANCE_DIR")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([workspace_root().join("../shared/conformance")])
+        .collect();
+    candidates.iter().find(|p| p.is_dir()).cloned().ok_or_else(|| {
+        format!("conformance corpus not found; looked in {candidates:?} (set PARQUETRY_CONFORMANCE_DIR)")
+    })
+}
