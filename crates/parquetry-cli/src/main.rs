@@ -32,6 +32,8 @@ enum Command {
     Generate(commands::generate::Args),
     /// Format a PromQL expression or show its syntax tree.
     Promql(commands::promql::Args),
+    /// Run a conformance suite and print its counts.
+    Conformance(commands::conformance::Args),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => commands::demo::run(a),
         Command::Generate(a) => commands::generate::run(a),
         Command::Promql(a) => commands::promql::run(a),
+        Command::Conformance(a) => commands::conformance::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,6 +7,7 @@
 pub mod compliance;
 pub mod floors;
 pub mod location;
+pub mod promqltest;
 pub mod promqltest_queries;
 
 pub use location::{conformance_dir, workspace_root};

@@ -1,16 +1,27 @@
 //! The engine: one opened store and the operations on it.
 
 use crate::Error;
+use crate::source::StoreSource;
 use parquetry_model::Labels;
-use parquetry_promql::eval::StepGrid;
-use parquetry_promql::eval::lookback::values_at_steps;
+use parquetry_promql::eval::lookback::values_at_times;
+use parquetry_promql::eval::{EvalOptions, QueryResult, StepGrid, evaluate};
 use parquetry_promql::parse_selector;
+use parquetry_promql::{ParseOptions, parse_with};
 use parquetry_store::export::export;
 use parquetry_store::ingest::rows::RowFormat;
 use parquetry_store::{IngestOptions, IngestReport, SeriesBatch, SeriesInfo, Store, ingest_files};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// How queries are parsed and evaluated.
+#[derive(Clone, Debug, Default)]
+pub struct QueryOptions {
+    /// Parser options (experimental syntax).
+    pub parse: ParseOptions,
+    /// Evaluation settings (lookback, limits, deadline).
+    pub eval: EvalOptions,
+}
 
 /// A series and its value at each step of a grid (`None` where it has none).
 pub type SeriesAtSteps = (Arc<Labels>, Vec<Option<f64>>);
@@ -76,6 +87,40 @@ impl Engine {
         Ok(selection.read_all()?)
     }
 
+    /// Evaluates a PromQL expression at one time (milliseconds).
+    pub fn query_instant(
+        &self,
+        expr: &str,
+        time_ms: i64,
+        options: &QueryOptions,
+    ) -> Result<QueryResult, Error> {
+        let parsed = parse_with(expr, options.parse)?;
+        Ok(evaluate(
+            &parsed,
+            &StoreSource(&self.store),
+            StepGrid::instant(time_ms),
+            true,
+            &options.eval,
+        )?)
+    }
+
+    /// Evaluates a PromQL expression at every step of `[start, end]` (milliseconds).
+    pub fn query_range(
+        &self,
+        expr: &str,
+        grid: StepGrid,
+        options: &QueryOptions,
+    ) -> Result<QueryResult, Error> {
+        let parsed = parse_with(expr, options.parse)?;
+        Ok(evaluate(
+            &parsed,
+            &StoreSource(&self.store),
+            grid,
+            false,
+            &options.eval,
+        )?)
+    }
+
     /// The value of each series `selector` matches at each time of `grid`: its newest
     /// sample no older than `lookback_ms`, as PromQL evaluates a plain selector. Series
     /// without any value on the grid are left out; the rest come in label order.
@@ -86,11 +131,12 @@ impl Engine {
         lookback_ms: i64,
     ) -> Result<Vec<SeriesAtSteps>, Error> {
         let batches = self.raw_samples(selector, grid.start.saturating_sub(lookback_ms - 1), grid.end)?;
+        let times: Vec<i64> = grid.times().collect();
         let mut out = Vec::new();
         for batch in &batches {
             for (i, series) in batch.series.iter().enumerate() {
                 let (ts, vs) = batch.samples(i);
-                let values = values_at_steps(ts, vs, grid, lookback_ms);
+                let values = values_at_times(ts, vs, &times, lookback_ms);
                 if values.iter().any(Option::is_some) {
                     out.push((series.labels.clone(), values));
                 }

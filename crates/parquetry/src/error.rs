@@ -9,6 +9,9 @@ pub enum Error {
     /// The store could not be opened, read or written.
     #[error(transparent)]
     Store(#[from] parquetry_store::StoreError),
+    /// A query could not be evaluated.
+    #[error(transparent)]
+    Eval(#[from] parquetry_promql::eval::EvalError),
     /// An input file could not be ingested.
     #[error(transparent)]
     Ingest(#[from] parquetry_store::IngestError),

@@ -14,9 +14,11 @@
 
 mod engine;
 mod error;
+mod source;
 
-pub use engine::{Engine, SeriesAtSteps};
+pub use engine::{Engine, QueryOptions, SeriesAtSteps};
 pub use error::Error;
 pub use parquetry_model as model;
 pub use parquetry_promql as promql;
 pub use parquetry_store as store;
+pub use source::StoreSource;

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod conformance;
 pub mod demo;
 pub mod export;
 pub mod generate;

@@ -1,6 +1,78 @@
-//! Evaluation of PromQL over the store.
+//! Evaluation of PromQL over any [`SeriesSource`], with Prometheus 3 semantics for float
+//! samples.
+//!
+//! An expression is evaluated over all steps of a [`StepGrid`] at once: instant vectors
+//! are series × steps, range functions slide a two-pointer window over each series' raw
+//! samples, aggregations fold series into groups step by step.
 
+mod aggregate;
+mod binary;
+mod evaluator;
+pub mod functions;
 pub mod grid;
+pub mod kahan;
 pub mod lookback;
+mod result;
+mod selectors;
+pub mod value;
 
+pub use evaluator::evaluate;
 pub use grid::StepGrid;
+pub use result::{QueryResult, ResultSeries};
+pub use value::{RawSeries, StepSeries, Value};
+
+use parquetry_model::Matcher;
+use std::time::Instant;
+
+/// Where the evaluator reads raw samples from.
+pub trait SeriesSource: Sync {
+    /// The raw samples in `[min_time, max_time]` of every series the matchers select, each
+    /// sorted by time. Stale markers are included.
+    fn select(&self, matchers: &[Matcher], min_time: i64, max_time: i64)
+    -> Result<Vec<RawSeries>, EvalError>;
+}
+
+/// Settings of one query.
+#[derive(Clone, Debug)]
+pub struct EvalOptions {
+    /// How far back a plain selector looks for a sample (default 5 minutes).
+    pub lookback_ms: i64,
+    /// Resolution of subqueries written without a step (default 1 minute).
+    pub default_subquery_step_ms: i64,
+    /// Most raw samples a query may load; more is an error, not an exhausted machine.
+    pub max_samples: usize,
+    /// Most points (series × steps) a query may hold in any one intermediate result.
+    pub max_points: usize,
+    /// When to give up.
+    pub deadline: Option<Instant>,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions {
+            lookback_ms: lookback::DEFAULT_LOOKBACK_MS,
+            default_subquery_step_ms: 60_000,
+            max_samples: 50_000_000,
+            max_points: 50_000_000,
+            deadline: None,
+        }
+    }
+}
+
+/// Why a query could not be answered.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EvalError {
+    /// The data could not be read.
+    #[error("storage: {0}")]
+    Storage(String),
+    /// A limit of [`EvalOptions`] was reached.
+    #[error("query limit exceeded: {0}")]
+    Limit(String),
+    /// The deadline passed.
+    #[error("query timed out")]
+    Timeout,
+    /// The query is valid PromQL but cannot be evaluated on this data (duplicate label
+    /// sets, many-to-many matching, invalid arguments, …).
+    #[error("{0}")]
+    Execution(String),
+}

@@ -77,7 +77,11 @@ impl Display for DurationExpr {
 fn write_number(f: &mut fmt::Formatter<'_>, v: f64, duration: bool) -> fmt::Result {
     // A duration prints with units when its milliseconds give back exactly this value.
     let ms = (v * 1000.0).round();
-    if duration && ms.is_finite() && ms.abs() < 9.0e15 && ms / 1000.0 == v {
+    if duration
+        && ms.is_finite()
+        && ms.abs() < 9.0e15
+        && ((ms as i64) as f64 / 1000.0).to_bits() == v.to_bits()
+    {
         return f.write_str(&format_duration(ms as i64));
     }
     if v.is_nan() {

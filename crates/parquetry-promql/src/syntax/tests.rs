@@ -28,6 +28,7 @@ fn canonical_forms() {
         ("nan", "NaN"),
         ("1_000", "1000"),
         ("5m", "5m"),
+        ("-0s", "-0"),
         ("foo", "foo"),
         (r#"{__name__="foo"}"#, r#"{__name__="foo"}"#),
         (r#"foo{a='b',c!~"d"}"#, r#"foo{a="b", c!~"d"}"#),

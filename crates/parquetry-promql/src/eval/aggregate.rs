@@ -1,0 +1,266 @@
+//! Aggregation operators: series folded into groups, step by step.
+
+use super::evaluator::Ctx;
+use super::functions::quantile;
+use super::kahan::{kahan_mean, kahan_sum};
+use super::value::{StepSeries, Value};
+use super::{EvalError, StepGrid};
+use crate::syntax::ast::{AggOp, AggregateExpr, Grouping};
+use parquetry_model::labels::is_legacy_label_name;
+use parquetry_model::value::format_api_value;
+use parquetry_model::{Labels, METRIC_NAME};
+use std::collections::HashMap;
+
+/// Evaluates an aggregation.
+pub fn eval(ctx: &Ctx, a: &AggregateExpr, grid: &StepGrid) -> Result<Value, EvalError> {
+    let input = match ctx.eval(&a.expr, grid)? {
+        Value::Vector(v) => v,
+        other => {
+            return Err(EvalError::Execution(format!(
+                "expected instant vector in aggregation, got {}",
+                other.type_name()
+            )));
+        }
+    };
+    let param = match &a.param {
+        Some(p) => Some(ctx.eval(p, grid)?),
+        None => None,
+    };
+    let steps = grid.len();
+    // Groups in first-seen order.
+    let mut group_of = Vec::with_capacity(input.len());
+    let mut keys: Vec<Labels> = Vec::new();
+    let mut index: HashMap<Labels, usize> = HashMap::new();
+    for s in &input {
+        let key = group_key(&s.labels, &a.grouping);
+        let g = *index.entry(key.clone()).or_insert_with(|| {
+            keys.push(key);
+            keys.len() - 1
+        });
+        group_of.push(g);
+    }
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
+    for (i, g) in group_of.iter().enumerate() {
+        members[*g].push(i);
+    }
+    match a.op {
+        AggOp::Topk | AggOp::Bottomk | AggOp::Limitk | AggOp::LimitRatio => {
+            let Some(Value::Scalar(k)) = param else {
+                return Err(EvalError::Execution(format!(
+                    "{} needs a scalar parameter",
+                    a.op.as_str()
+                )));
+            };
+            select_members(a.op, input, &members, &k, steps)
+        }
+        AggOp::CountValues => {
+            let Some(Value::String(label)) = param else {
+                return Err(EvalError::Execution(
+                    "count_values needs a string parameter".to_string(),
+                ));
+            };
+            count_values(&label, &input, &members, &keys, steps)
+        }
+        op => {
+            let q = match (op, param) {
+                (AggOp::Quantile, Some(Value::Scalar(q))) => q,
+                _ => Vec::new(),
+            };
+            let mut out = Vec::with_capacity(keys.len());
+            for (g, key) in keys.into_iter().enumerate() {
+                let mut points = vec![None; steps];
+                for (k, point) in points.iter_mut().enumerate() {
+                    let values: Vec<f64> = members[g].iter().filter_map(|&i| input[i].points[k]).collect();
+                    if values.is_empty() {
+                        continue;
+                    }
+                    *point = Some(fold(op, &values, q.get(k).copied()));
+                }
+                out.push(StepSeries {
+                    labels: key,
+                    drop_name: false,
+                    points,
+                });
+            }
+            Ok(Value::Vector(out))
+        }
+    }
+}
+
+/// The labels that identify a series' group.
+fn group_key(labels: &Labels, grouping: &Grouping) -> Labels {
+    match grouping {
+        Grouping::By(names) => Labels::from_pairs(
+            labels
+                .iter()
+                .filter(|l| names.contains(&l.name))
+                .map(|l| (l.name.clone(), l.value.clone())),
+        ),
+        Grouping::Without(names) => Labels::from_pairs(
+            labels
+                .iter()
+                .filter(|l| l.name != METRIC_NAME && !names.contains(&l.name))
+                .map(|l| (l.name.clone(), l.value.clone())),
+        ),
+    }
+}
+
+/// One group's value at one step.
+fn fold(op: AggOp, values: &[f64], q: Option<f64>) -> f64 {
+    match op {
+        AggOp::Sum => kahan_sum(values.iter().copied()),
+        AggOp::Avg => kahan_mean(values.iter().copied()),
+        AggOp::Count => values.len() as f64,
+        AggOp::Group => 1.0,
+        AggOp::Min => values[1..]
+            .iter()
+            .fold(values[0], |m, &v| if m > v || m.is_nan() { v } else { m }),
+        AggOp::Max => values[1..]
+            .iter()
+            .fold(values[0], |m, &v| if m < v || m.is_nan() { v } else { m }),
+        AggOp::Stddev | AggOp::Stdvar => {
+            let (mut n, mut mean, mut m2) = (0.0, 0.0, 0.0);
+            for &v in values {
+                n += 1.0;
+                let delta = v - mean;
+                mean += delta / n;
+                m2 += delta * (v - mean);
+            }
+            let var = m2 / n;
+            if op == AggOp::Stddev { var.sqrt() } else { var }
+        }
+        AggOp::Quantile => quantile(q.unwrap_or(f64::NAN), values.to_vec()),
+        _ => f64::NAN,
+    }
+}
+
+/// `topk`, `bottomk`, `limitk`, `limit_ratio`: members keep their own labels.
+fn select_members(
+    op: AggOp,
+    input: Vec<StepSeries>,
+    members: &[Vec<usize>],
+    k: &[f64],
+    steps: usize,
+) -> Result<Value, EvalError> {
+    let mut keep: Vec<Vec<Option<f64>>> = input.iter().map(|_| vec![None; steps]).collect();
+    // For instant queries the output order follows the ranking.
+    let mut order: Vec<usize> = Vec::new();
+    for step in 0..steps {
+        let param = k[step];
+        if param.is_nan() {
+            return Err(EvalError::Execution("Parameter value is NaN".to_string()));
+        }
+        for group in members {
+            let present: Vec<usize> = group
+                .iter()
+                .copied()
+                .filter(|&i| input[i].points[step].is_some())
+                .collect();
+            if present.is_empty() {
+                continue;
+            }
+            let chosen: Vec<usize> = match op {
+                AggOp::Topk | AggOp::Bottomk => {
+                    let n = clamp_count(param, present.len());
+                    let mut ranked = present.clone();
+                    let value = |i: usize| input[i].points[step].unwrap_or(f64::NAN);
+                    // NaN ranks last in both directions.
+                    ranked.sort_by(|&x, &y| {
+                        let (a, b) = (value(x), value(y));
+                        match (a.is_nan(), b.is_nan()) {
+                            (true, true) => std::cmp::Ordering::Equal,
+                            (true, false) => std::cmp::Ordering::Greater,
+                            (false, true) => std::cmp::Ordering::Less,
+                            _ if op == AggOp::Topk => b.total_cmp(&a),
+                            _ => a.total_cmp(&b),
+                        }
+                    });
+                    ranked.truncate(n);
+                    ranked
+                }
+                AggOp::Limitk => present.into_iter().take(clamp_count(param, usize::MAX)).collect(),
+                _ => {
+                    if !(-1.0..=1.0).contains(&param) {
+                        return Err(EvalError::Execution(format!(
+                            "Ratio value {param} is out of range [-1, 1]"
+                        )));
+                    }
+                    present
+                        .into_iter()
+                        .filter(|&i| ratio_selects(&input[i].labels, param))
+                        .collect()
+                }
+            };
+            for i in chosen {
+                keep[i][step] = input[i].points[step];
+                if !order.contains(&i) {
+                    order.push(i);
+                }
+            }
+        }
+    }
+    let mut input: Vec<Option<StepSeries>> = input.into_iter().map(Some).collect();
+    Ok(Value::Vector(
+        order
+            .into_iter()
+            .filter_map(|i| {
+                let mut s = input[i].take()?;
+                s.points = std::mem::take(&mut keep[i]);
+                Some(s)
+            })
+            .collect(),
+    ))
+}
+
+fn clamp_count(param: f64, len: usize) -> usize {
+    if param < 1.0 {
+        0
+    } else if param >= len as f64 {
+        len
+    } else {
+        param as usize
+    }
+}
+
+/// `limit_ratio`'s deterministic sampling: a series is kept when its label hash falls
+/// under the ratio (or, for negative ratios, above `1 + ratio`).
+fn ratio_selects(labels: &Labels, ratio: f64) -> bool {
+    let h = parquetry_model::SeriesId::of(labels).0 as f64 / u64::MAX as f64;
+    if ratio >= 0.0 { h < ratio } else { h >= 1.0 + ratio }
+}
+
+fn count_values(
+    label: &str,
+    input: &[StepSeries],
+    members: &[Vec<usize>],
+    keys: &[Labels],
+    steps: usize,
+) -> Result<Value, EvalError> {
+    if label.is_empty()
+        || label.contains('\u{fffd}')
+        || (!is_legacy_label_name(label) && label.chars().any(char::is_control))
+    {
+        return Err(EvalError::Execution(format!("invalid label name {label:?}")));
+    }
+    let mut out: Vec<StepSeries> = Vec::new();
+    let mut index: HashMap<Labels, usize> = HashMap::new();
+    for (g, group) in members.iter().enumerate() {
+        for step in 0..steps {
+            for &i in group {
+                let Some(v) = input[i].points[step] else { continue };
+                let labels = keys[g].with(label, &format_api_value(v));
+                let idx = *index.entry(labels.clone()).or_insert_with(|| {
+                    out.push(StepSeries {
+                        labels,
+                        drop_name: false,
+                        points: vec![None; steps],
+                    });
+                    out.len() - 1
+                });
+                let p = &mut out[idx].points[step];
+                *p = Some(p.unwrap_or(0.0) + 1.0);
+            }
+        }
+    }
+    Ok(Value::Vector(out))
+}

@@ -1,0 +1,103 @@
+//! `label_replace`, `label_join` and the experimental `sort_by_label`.
+
+use super::super::EvalError;
+use super::super::value::{StepSeries, Value};
+use super::{string_arg, vector_arg};
+use parquetry_model::METRIC_NAME;
+use regex::Regex;
+
+/// A label name Prometheus 3 accepts: non-empty UTF-8 (U+FFFD stands for bytes that were
+/// not UTF-8 in the query, which Prometheus refuses).
+fn valid_label_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains('\u{fffd}')
+}
+
+/// Evaluates the label functions; `None` when `name` is not one of them.
+pub fn eval(name: &str, args: Vec<Value>) -> Result<Option<Value>, EvalError> {
+    Ok(Some(match name {
+        "label_replace" => {
+            let series = vector_arg(&args, 0, name)?;
+            let dst = string_arg(&args, 1, name)?;
+            let replacement = string_arg(&args, 2, name)?;
+            let src = string_arg(&args, 3, name)?;
+            let pattern = string_arg(&args, 4, name)?;
+            let regex = Regex::new(&format!("^(?s:{pattern})$")).map_err(|_| {
+                EvalError::Execution(format!(
+                    "invalid regular expression in label_replace(): {pattern}"
+                ))
+            })?;
+            if !valid_label_name(dst) {
+                return Err(EvalError::Execution(format!(
+                    "invalid destination label name in label_replace(): {dst}"
+                )));
+            }
+            Value::Vector(
+                series
+                    .into_iter()
+                    .map(|mut s| {
+                        let value = s.labels.get(src).unwrap_or("");
+                        if let Some(caps) = regex.captures(value) {
+                            let mut out = String::new();
+                            // `$1` and `${name}` expand as in Go's regexp: a `$name`
+                            // takes the longest run of word characters.
+                            caps.expand(replacement, &mut out);
+                            s.labels = s.labels.with(dst, &out);
+                            if dst == METRIC_NAME {
+                                s.drop_name = false;
+                            }
+                        }
+                        s
+                    })
+                    .collect(),
+            )
+        }
+        "label_join" => {
+            let series = vector_arg(&args, 0, name)?;
+            let dst = string_arg(&args, 1, name)?;
+            let sep = string_arg(&args, 2, name)?;
+            if !valid_label_name(dst) {
+                return Err(EvalError::Execution(format!(
+                    "invalid destination label name in label_join(): {dst}"
+                )));
+            }
+            let srcs: Vec<&str> = (3..args.len())
+                .map(|i| string_arg(&args, i, name))
+                .collect::<Result<_, _>>()?;
+            Value::Vector(
+                series
+                    .into_iter()
+                    .map(|mut s| {
+                        let joined: Vec<&str> = srcs.iter().map(|l| s.labels.get(l).unwrap_or("")).collect();
+                        s.labels = s.labels.with(dst, &joined.join(sep));
+                        if dst == METRIC_NAME {
+                            s.drop_name = false;
+                        }
+                        s
+                    })
+                    .collect(),
+            )
+        }
+        "sort_by_label" | "sort_by_label_desc" => {
+            let mut series = vector_arg(&args, 0, name)?;
+            let names: Vec<&str> = (1..args.len())
+                .map(|i| string_arg(&args, i, name))
+                .collect::<Result<_, _>>()?;
+            let key = |s: &StepSeries| -> Vec<String> {
+                names
+                    .iter()
+                    .map(|n| s.labels.get(n).unwrap_or("").to_string())
+                    .collect()
+            };
+            series.sort_by(|a, b| {
+                let ord = key(a).cmp(&key(b)).then_with(|| a.labels.cmp(&b.labels));
+                if name == "sort_by_label" {
+                    ord
+                } else {
+                    ord.reverse()
+                }
+            });
+            Value::Vector(series)
+        }
+        _ => return Ok(None),
+    }))
+}

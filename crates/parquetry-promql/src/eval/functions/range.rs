@@ -1,0 +1,440 @@
+//! Functions of a range vector: a window of raw samples per series and step.
+
+use super::super::evaluator::Ctx;
+use super::super::kahan::{kahan_mean, kahan_sum, kahan_sum_inc};
+use super::super::value::{RangeValue, StepSeries, Value};
+use super::super::{EvalError, StepGrid};
+use super::quantile;
+use crate::syntax::ast::{Call, Expr, RangeMode};
+
+/// Names of the functions whose range-vector argument is windowed here.
+const RANGE_FUNCTIONS: &[&str] = &[
+    "rate",
+    "increase",
+    "delta",
+    "irate",
+    "idelta",
+    "deriv",
+    "predict_linear",
+    "changes",
+    "resets",
+    "avg_over_time",
+    "sum_over_time",
+    "count_over_time",
+    "min_over_time",
+    "max_over_time",
+    "last_over_time",
+    "first_over_time",
+    "present_over_time",
+    "stddev_over_time",
+    "stdvar_over_time",
+    "mad_over_time",
+    "quantile_over_time",
+    "double_exponential_smoothing",
+    "ts_of_max_over_time",
+    "ts_of_min_over_time",
+    "ts_of_last_over_time",
+    "ts_of_first_over_time",
+];
+
+/// True when `name` is computed over a range vector here.
+pub fn is_range_function(name: &str) -> bool {
+    RANGE_FUNCTIONS.contains(&name)
+}
+
+/// Evaluates a range function: scalar parameters first, then the window of each series at
+/// each step.
+pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
+    let name = c.func.name;
+    let matrix_index = c
+        .args
+        .iter()
+        .position(|a| a.value_type() == crate::syntax::ast::ValueType::Matrix);
+    let Some(mi) = matrix_index else {
+        return Err(EvalError::Execution(format!(
+            "{name} needs a range vector argument"
+        )));
+    };
+    check_range_mode(name, &c.args[mi])?;
+    let mut params: Vec<Vec<f64>> = Vec::new();
+    for (i, a) in c.args.iter().enumerate() {
+        if i != mi {
+            match ctx.eval(a, grid)? {
+                Value::Scalar(s) => params.push(s),
+                other => {
+                    return Err(EvalError::Execution(format!(
+                        "{name}: expected a scalar parameter, got {}",
+                        other.type_name()
+                    )));
+                }
+            }
+        }
+    }
+    let range = match ctx.eval(&c.args[mi], grid)? {
+        Value::Range(r) => r,
+        other => {
+            return Err(EvalError::Execution(format!(
+                "{name}: expected a range vector, got {}",
+                other.type_name()
+            )));
+        }
+    };
+    if name == "double_exponential_smoothing" {
+        for (p, what) in params.iter().zip(["smoothing", "trend"]) {
+            if let Some(bad) = p.iter().find(|v| !(**v > 0.0 && **v < 1.0)) {
+                return Err(EvalError::Execution(format!(
+                    "invalid {what} factor. Expected: 0 < {} < 1, got: {bad}",
+                    if what == "smoothing" { "sf" } else { "tf" }
+                )));
+            }
+        }
+    }
+    let keeps_name = matches!(name, "last_over_time" | "first_over_time");
+    let step_times: Vec<i64> = grid.times().collect();
+    Ok(Value::Vector(
+        range
+            .series
+            .iter()
+            .map(|s| {
+                let points = window_points(&range, s, &step_times, |ts, vs, k, start, end| {
+                    let p = |j: usize| params.get(j).map_or(f64::NAN, |v| v[k]);
+                    apply(
+                        name,
+                        ts,
+                        vs,
+                        start,
+                        end,
+                        range.range_ms,
+                        step_times[k],
+                        p(0),
+                        p(1),
+                    )
+                });
+                StepSeries {
+                    labels: s.labels.clone(),
+                    drop_name: s.drop_name || !keeps_name,
+                    points,
+                }
+            })
+            .collect(),
+    ))
+}
+
+/// `anchored` and `smoothed` are accepted by the parser but only some functions allow
+/// them; their windows are not implemented yet, so they are refused with Prometheus'
+/// message where it refuses them and otherwise reported as unsupported.
+fn check_range_mode(name: &str, arg: &Expr) -> Result<(), EvalError> {
+    let mode = match arg {
+        Expr::MatrixSelector(m) => m.selector.mode,
+        _ => RangeMode::Default,
+    };
+    match mode {
+        RangeMode::Default => Ok(()),
+        RangeMode::Anchored if !["changes", "delta", "increase", "rate", "resets"].contains(&name) => {
+            Err(EvalError::Execution(format!(
+                "anchored modifier can only be used with: changes, delta, increase, rate, resets - not with {name}"
+            )))
+        }
+        RangeMode::Smoothed if !["delta", "increase", "rate"].contains(&name) => Err(EvalError::Execution(
+            format!("smoothed modifier can only be used with: delta, increase, rate - not with {name}"),
+        )),
+        _ => Err(EvalError::Execution(
+            "anchored and smoothed windows are not supported yet".to_string(),
+        )),
+    }
+}
+
+/// For each step, the window `(end - range, end]` of one series, passed to `f` with the
+/// step index and the window bounds.
+fn window_points(
+    range: &RangeValue,
+    s: &super::super::value::RawSeries,
+    step_times: &[i64],
+    mut f: impl FnMut(&[i64], &[f64], usize, i64, i64) -> Option<f64>,
+) -> Vec<Option<f64>> {
+    range
+        .window_ends
+        .iter()
+        .enumerate()
+        .take(step_times.len())
+        .map(|(k, &end)| {
+            let start = end - range.range_ms;
+            let lo = s.timestamps.partition_point(|&t| t <= start);
+            let hi = s.timestamps.partition_point(|&t| t <= end);
+            if lo >= hi {
+                return None;
+            }
+            f(&s.timestamps[lo..hi], &s.values[lo..hi], k, start, end)
+        })
+        .collect()
+}
+
+/// One function over one window. `ts`/`vs` is non-empty.
+#[allow(clippy::too_many_arguments)]
+fn apply(
+    name: &str,
+    ts: &[i64],
+    vs: &[f64],
+    start: i64,
+    end: i64,
+    range: i64,
+    step_time: i64,
+    p0: f64,
+    p1: f64,
+) -> Option<f64> {
+    let last = vs.len() - 1;
+    Some(match name {
+        "rate" => extrapolated_rate(ts, vs, start, end, range, true, true)?,
+        "increase" => extrapolated_rate(ts, vs, start, end, range, true, false)?,
+        "delta" => extrapolated_rate(ts, vs, start, end, range, false, false)?,
+        "irate" | "idelta" => {
+            if vs.len() < 2 {
+                return None;
+            }
+            let (prev, cur) = (vs[last - 1], vs[last]);
+            let mut d = cur - prev;
+            if name == "irate" {
+                if cur < prev {
+                    d = cur;
+                }
+                let dt = (ts[last] - ts[last - 1]) as f64 / 1000.0;
+                if dt == 0.0 {
+                    return None;
+                }
+                d /= dt;
+            }
+            d
+        }
+        "deriv" => {
+            if vs.len() < 2 {
+                return None;
+            }
+            linear_regression(ts, vs, ts[0]).0
+        }
+        "predict_linear" => {
+            if vs.len() < 2 {
+                return None;
+            }
+            let (slope, intercept) = linear_regression(ts, vs, step_time);
+            intercept + slope * p0
+        }
+        "changes" => vs
+            .windows(2)
+            .filter(|w| !(w[0] == w[1] || (w[0].is_nan() && w[1].is_nan())))
+            .count() as f64,
+        "resets" => vs.windows(2).filter(|w| w[1] < w[0]).count() as f64,
+        "avg_over_time" => kahan_mean(vs.iter().copied()),
+        "sum_over_time" => kahan_sum(vs.iter().copied()),
+        "count_over_time" => vs.len() as f64,
+        "min_over_time" => vs[1..]
+            .iter()
+            .fold(vs[0], |m, &v| if v < m || m.is_nan() { v } else { m }),
+        "max_over_time" => vs[1..]
+            .iter()
+            .fold(vs[0], |m, &v| if v > m || m.is_nan() { v } else { m }),
+        "last_over_time" => vs[last],
+        "first_over_time" => vs[0],
+        "present_over_time" => 1.0,
+        "stddev_over_time" | "stdvar_over_time" => {
+            let (mut n, mut mean, mut cm, mut aux, mut ca) = (0.0, 0.0, 0.0, 0.0, 0.0);
+            for &v in vs {
+                n += 1.0;
+                let delta = v - (mean + cm);
+                (mean, cm) = kahan_sum_inc(delta / n, mean, cm);
+                (aux, ca) = kahan_sum_inc(delta * (v - (mean + cm)), aux, ca);
+            }
+            let var = (aux + ca) / n;
+            if name == "stddev_over_time" {
+                var.sqrt()
+            } else {
+                var
+            }
+        }
+        "mad_over_time" => {
+            let median = quantile(0.5, vs.to_vec());
+            quantile(0.5, vs.iter().map(|v| (v - median).abs()).collect())
+        }
+        "quantile_over_time" => quantile(p0, vs.to_vec()),
+        "double_exponential_smoothing" => double_exponential_smoothing(vs, p0, p1)?,
+        "ts_of_max_over_time" | "ts_of_min_over_time" => {
+            let max = name == "ts_of_max_over_time";
+            let mut best = 0;
+            for (i, &v) in vs.iter().enumerate().skip(1) {
+                let b = vs[best];
+                // Later samples win ties; NaN loses to any number.
+                let better = if max {
+                    v >= b || b.is_nan()
+                } else {
+                    v <= b || b.is_nan()
+                };
+                if better && !v.is_nan() {
+                    best = i;
+                }
+            }
+            ts[best] as f64 / 1000.0
+        }
+        "ts_of_last_over_time" => ts[last] as f64 / 1000.0,
+        "ts_of_first_over_time" => ts[0] as f64 / 1000.0,
+        _ => return None,
+    })
+}
+
+/// Prometheus' extrapolated rate/increase/delta: the change over the samples in the
+/// window (with counter resets compensated for counters), extrapolated towards the window
+/// edges when the samples are close enough to them.
+fn extrapolated_rate(
+    ts: &[i64],
+    vs: &[f64],
+    start: i64,
+    end: i64,
+    range: i64,
+    counter: bool,
+    rate: bool,
+) -> Option<f64> {
+    if vs.len() < 2 {
+        return None;
+    }
+    let last = vs.len() - 1;
+    let mut result = vs[last] - vs[0];
+    if counter {
+        let mut prev = vs[0];
+        for &v in &vs[1..] {
+            if v < prev {
+                result += prev;
+            }
+            prev = v;
+        }
+    }
+    let mut to_start = (ts[0] - start) as f64 / 1000.0;
+    let mut to_end = (end - ts[last]) as f64 / 1000.0;
+    let sampled = (ts[last] - ts[0]) as f64 / 1000.0;
+    let average = sampled / last as f64;
+    let threshold = average * 1.1;
+    let mut interval = sampled;
+    if to_start >= threshold {
+        to_start = average / 2.0;
+    }
+    if counter && result > 0.0 && vs[0] >= 0.0 {
+        let to_zero = sampled * (vs[0] / result);
+        if to_zero < to_start {
+            to_start = to_zero;
+        }
+    }
+    interval += to_start;
+    if to_end >= threshold {
+        to_end = average / 2.0;
+    }
+    interval += to_end;
+    let mut factor = interval / sampled;
+    if rate {
+        factor /= range as f64 / 1000.0;
+    }
+    Some(result * factor)
+}
+
+/// Least-squares slope and intercept (at `intercept_time`), with compensated sums.
+fn linear_regression(ts: &[i64], vs: &[f64], intercept_time: i64) -> (f64, f64) {
+    let (mut n, mut sx, mut cx, mut sy, mut cy, mut sxy, mut cxy, mut sx2, mut cx2) =
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    let init = vs[0];
+    let mut constant = true;
+    for (i, (&t, &v)) in ts.iter().zip(vs).enumerate() {
+        if constant && i > 0 && v != init {
+            constant = false;
+        }
+        n += 1.0;
+        let x = (t - intercept_time) as f64 / 1000.0;
+        (sx, cx) = kahan_sum_inc(x, sx, cx);
+        (sy, cy) = kahan_sum_inc(v, sy, cy);
+        (sxy, cxy) = kahan_sum_inc(x * v, sxy, cxy);
+        (sx2, cx2) = kahan_sum_inc(x * x, sx2, cx2);
+    }
+    if constant {
+        if init.is_infinite() {
+            return (f64::NAN, f64::NAN);
+        }
+        return (0.0, init);
+    }
+    let (sx, sy, sxy, sx2) = (sx + cx, sy + cy, sxy + cxy, sx2 + cx2);
+    let cov = sxy - sx * sy / n;
+    let var = sx2 - sx * sx / n;
+    let slope = cov / var;
+    (slope, sy / n - slope * sx / n)
+}
+
+fn double_exponential_smoothing(vs: &[f64], sf: f64, tf: f64) -> Option<f64> {
+    if vs.len() < 2 {
+        return None;
+    }
+    let (mut s0, mut s1) = (0.0, vs[0]);
+    let mut b = vs[1] - vs[0];
+    for (i, &v) in vs.iter().enumerate().skip(1) {
+        let x = sf * v;
+        if i > 1 {
+            b = tf * (s1 - s0) + (1.0 - tf) * b;
+        }
+        let y = (1.0 - sf) * (s1 + b);
+        s0 = s1;
+        s1 = x + y;
+    }
+    Some(s1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn rate_extrapolates_like_prometheus() {
+        // A counter rising by 1 every 15 s, window (0, 60s], samples at 15..60.
+        let ts = [15_000, 30_000, 45_000, 60_000];
+        let vs = [1.0, 2.0, 3.0, 4.0];
+        let inc = extrapolated_rate(&ts, &vs, 0, 60_000, 60_000, true, false).unwrap();
+        // 3 over 45 s, extrapolated 15 s to the start but capped by the zero point (15 s).
+        assert!((inc - 4.0).abs() < 1e-12, "{inc}");
+        let r = extrapolated_rate(&ts, &vs, 0, 60_000, 60_000, true, true).unwrap();
+        assert!((r - 4.0 / 60.0).abs() < 1e-12);
+        // A reset adds the value before it.
+        let reset = extrapolated_rate(
+            &[10_000, 20_000, 30_000],
+            &[5.0, 1.0, 2.0],
+            0,
+            30_000,
+            30_000,
+            true,
+            false,
+        )
+        .unwrap();
+        assert!(reset > 6.0);
+    }
+
+    #[test]
+    fn regression_finds_a_line() {
+        let ts: Vec<i64> = (0..10).map(|i| i * 1000).collect();
+        let vs: Vec<f64> = (0..10).map(|i| 3.0 + 2.0 * i as f64).collect();
+        let (slope, intercept) = linear_regression(&ts, &vs, 0);
+        assert!((slope - 2.0).abs() < 1e-12 && (intercept - 3.0).abs() < 1e-12);
+    }
+
+    proptest! {
+        #[test]
+        fn over_time_kernels_equal_brute_force(vs in proptest::collection::vec(-1e6f64..1e6, 1..40)) {
+            let ts: Vec<i64> = (0..vs.len() as i64).map(|i| i * 1000).collect();
+            let run = |name: &str| apply(name, &ts, &vs, -1, ts[ts.len() - 1], 1, 0, 0.5, 0.5).unwrap();
+            let sum: f64 = vs.iter().sum();
+            prop_assert!((run("sum_over_time") - sum).abs() <= 1e-6 * (1.0 + sum.abs()));
+            prop_assert!((run("avg_over_time") - sum / vs.len() as f64).abs() <= 1e-6 * (1.0 + sum.abs()));
+            prop_assert_eq!(run("count_over_time"), vs.len() as f64);
+            prop_assert_eq!(run("max_over_time"), vs.iter().cloned().fold(f64::MIN, f64::max));
+            prop_assert_eq!(run("min_over_time"), vs.iter().cloned().fold(f64::MAX, f64::min));
+            let changes = vs.windows(2).filter(|w| w[0] != w[1]).count() as f64;
+            prop_assert_eq!(run("changes"), changes);
+            let resets = vs.windows(2).filter(|w| w[1] < w[0]).count() as f64;
+            prop_assert_eq!(run("resets"), resets);
+            let mean = sum / vs.len() as f64;
+            let var = vs.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / vs.len() as f64;
+            prop_assert!((run("stdvar_over_time") - var).abs() <= 1e-6 * (1.0 + var));
+        }
+    }
+}

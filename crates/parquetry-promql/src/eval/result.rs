@@ -1,0 +1,117 @@
+//! The final shape of a query's answer.
+
+use super::value::{RangeValue, StepSeries, Value};
+use super::{EvalError, StepGrid};
+use parquetry_model::Labels;
+use std::collections::HashMap;
+
+/// One series of a result with its points `(time ms, value)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResultSeries {
+    /// Final labels (dropped metric names are gone).
+    pub labels: Labels,
+    /// Points in time order.
+    pub points: Vec<(i64, f64)>,
+}
+
+/// A query's answer, as Prometheus' API shapes it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum QueryResult {
+    /// A scalar: one point per step.
+    Scalar(Vec<(i64, f64)>),
+    /// An instant vector: for an instant query one point per series, for a range query a
+    /// matrix sorted by labels.
+    Vector(Vec<ResultSeries>),
+    /// A range vector returned by an instant query (`metric[5m]`): raw samples per series.
+    Range(Vec<ResultSeries>),
+    /// A string.
+    String(String),
+}
+
+/// Turns the evaluated value into the result: drops metric names marked for removal,
+/// merges series that end up with the same labels at different steps, and refuses two
+/// series with the same labels at the same step.
+pub fn finish(value: Value, grid: &StepGrid, sort_matrix: bool) -> Result<QueryResult, EvalError> {
+    Ok(match value {
+        Value::Scalar(points) => QueryResult::Scalar(grid.times().zip(points).collect()),
+        Value::String(s) => QueryResult::String(s),
+        Value::Range(r) => QueryResult::Range(range_points(r)),
+        Value::Vector(series) => {
+            let mut merged = merge_series(series, grid)?;
+            if sort_matrix {
+                merged.sort_by(|a, b| a.labels.cmp(&b.labels));
+            }
+            QueryResult::Vector(merged)
+        }
+    })
+}
+
+fn range_points(r: RangeValue) -> Vec<ResultSeries> {
+    let end = r.window_ends.first().copied().unwrap_or(0);
+    let mut out: Vec<ResultSeries> = r
+        .series
+        .into_iter()
+        .map(|s| {
+            let labels = if s.drop_name {
+                s.labels.without(parquetry_model::METRIC_NAME)
+            } else {
+                s.labels
+            };
+            let points = s
+                .timestamps
+                .iter()
+                .zip(&s.values)
+                .filter(|(t, v)| {
+                    **t > end - r.range_ms && **t <= end && !parquetry_model::value::is_stale_nan(**v)
+                })
+                .map(|(t, v)| (*t, *v))
+                .collect();
+            ResultSeries { labels, points }
+        })
+        .filter(|s: &ResultSeries| !s.points.is_empty())
+        .collect();
+    out.sort_by(|a, b| a.labels.cmp(&b.labels));
+    out
+}
+
+/// Groups step series by final labels, in first-seen order.
+pub fn merge_series(series: Vec<StepSeries>, grid: &StepGrid) -> Result<Vec<ResultSeries>, EvalError> {
+    let mut index: HashMap<Labels, usize> = HashMap::new();
+    let mut slots: Vec<(Labels, Vec<Option<f64>>)> = Vec::new();
+    for s in series {
+        if s.points.iter().all(Option::is_none) {
+            continue;
+        }
+        let labels = s.final_labels();
+        match index.get(&labels) {
+            Some(&i) => {
+                let slot = &mut slots[i].1;
+                for (k, p) in s.points.into_iter().enumerate() {
+                    if p.is_some() {
+                        if slot[k].is_some() {
+                            return Err(EvalError::Execution(
+                                "vector cannot contain metrics with the same labelset".to_string(),
+                            ));
+                        }
+                        slot[k] = p;
+                    }
+                }
+            }
+            None => {
+                index.insert(labels.clone(), slots.len());
+                slots.push((labels, s.points));
+            }
+        }
+    }
+    Ok(slots
+        .into_iter()
+        .map(|(labels, points)| ResultSeries {
+            labels,
+            points: points
+                .into_iter()
+                .enumerate()
+                .filter_map(|(k, p)| p.map(|v| (grid.time(k), v)))
+                .collect(),
+        })
+        .collect())
+}

@@ -1,0 +1,75 @@
+//! The values an expression evaluates to, over all evaluation steps at once.
+
+use parquetry_model::Labels;
+
+/// One series of an instant-vector result: a value (or none) at each step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepSeries {
+    /// The series' labels, `__name__` included until it is dropped.
+    pub labels: Labels,
+    /// The metric name is to be dropped at the end of evaluation (Prometheus' delayed
+    /// name removal): set by functions and operators that change a value's meaning.
+    pub drop_name: bool,
+    /// The value at each step of the grid; `None` where the series has no sample.
+    pub points: Vec<Option<f64>>,
+}
+
+impl StepSeries {
+    /// The labels this series will end up with (without `__name__` when it is dropped).
+    pub fn final_labels(&self) -> Labels {
+        if self.drop_name {
+            self.labels.without(parquetry_model::METRIC_NAME)
+        } else {
+            self.labels.clone()
+        }
+    }
+}
+
+/// Raw samples of one series, as read from storage or produced by a subquery.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawSeries {
+    /// The series' labels.
+    pub labels: Labels,
+    /// Drop the metric name at the end (set on subquery results of name-dropping inners).
+    pub drop_name: bool,
+    /// Sample times, ascending.
+    pub timestamps: Vec<i64>,
+    /// Sample values.
+    pub values: Vec<f64>,
+}
+
+/// A range-vector value: raw samples per series, with the window each step looks at.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RangeValue {
+    /// The series and their samples (covering every window).
+    pub series: Vec<RawSeries>,
+    /// Window length in milliseconds; a step at `t` looks at `(t' - range, t']`.
+    pub range_ms: i64,
+    /// The time `t'` each step's window ends at (after `offset` and `@`).
+    pub window_ends: Vec<i64>,
+}
+
+/// What an expression evaluates to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// One number per step.
+    Scalar(Vec<f64>),
+    /// Series with a value per step.
+    Vector(Vec<StepSeries>),
+    /// A range vector (only as a function argument or an instant query's result).
+    Range(RangeValue),
+    /// A string.
+    String(String),
+}
+
+impl Value {
+    /// A short name of the value's type for messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Scalar(_) => "scalar",
+            Value::Vector(_) => "instant vector",
+            Value::Range(_) => "range vector",
+            Value::String(_) => "string",
+        }
+    }
+}
