@@ -42,6 +42,15 @@ impl Report {
         c
     }
 
+    /// Counts over the core stable float cases.
+    pub fn core(&self) -> Counts {
+        let mut c = Counts::default();
+        for r in self.files.values().flatten().filter(|r| r.core) {
+            c.add(&r.outcome);
+        }
+        c
+    }
+
     /// The report as text: per file, then the failures and the skip reasons, then totals.
     /// The last line is `N passed, N failed, N skipped` over every case.
     pub fn render(&self, show_failures: bool) -> String {
@@ -81,6 +90,12 @@ impl Report {
         }
         let f = self.total(Category::Float);
         let h = self.total(Category::NativeHistogram);
+        let c = self.core();
+        let _ = writeln!(
+            out,
+            "core stable float cases: {} passed, {} failed, {} skipped",
+            c.passed, c.failed, c.skipped
+        );
         let _ = writeln!(
             out,
             "float samples: {} passed, {} failed, {} skipped",

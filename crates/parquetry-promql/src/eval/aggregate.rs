@@ -76,9 +76,12 @@ pub fn eval(ctx: &Ctx, a: &AggregateExpr, grid: &StepGrid) -> Result<Value, Eval
                     }
                     *point = Some(fold(op, &values, q.get(k).copied()));
                 }
+                // With delayed name removal a group kept by `__name__` drops the name
+                // when any of its members would have.
+                let drop_name = key.metric_name().is_some() && members[g].iter().any(|&i| input[i].drop_name);
                 out.push(StepSeries {
                     labels: key,
-                    drop_name: false,
+                    drop_name,
                     points,
                 });
             }
@@ -148,7 +151,12 @@ fn select_members(
     for step in 0..steps {
         let param = k[step];
         if param.is_nan() {
-            return Err(EvalError::Execution("Parameter value is NaN".to_string()));
+            let what = if op == AggOp::LimitRatio {
+                "Ratio value is NaN"
+            } else {
+                "Parameter value is NaN"
+            };
+            return Err(EvalError::Execution(what.to_string()));
         }
         for group in members {
             let present: Vec<usize> = group

@@ -249,9 +249,13 @@ fn vector_vector(
                 [j] => *j,
                 [a, c, ..] => {
                     let side = if swapped { "left" } else { "right" };
+                    let mut pair = [braced(&one[*a].labels), braced(&one[*c].labels)];
+                    pair.sort();
                     return Err(EvalError::Execution(format!(
                         "found duplicate series for the match group {} on the {side} hand-side of the operation: [{}, {}];many-to-many matching not allowed: matching labels must be unique on one side",
-                        one_sig[*a], one[*a].labels, one[*c].labels
+                        braced(&one_sig[*a]),
+                        pair[0],
+                        pair[1]
                     )));
                 }
             };
@@ -290,4 +294,11 @@ fn vector_vector(
         }
     }
     Ok(out)
+}
+
+/// Labels in Prometheus' `{name="value", …}` form, `__name__` included as a label.
+fn braced(labels: &Labels) -> String {
+    let mut s = String::new();
+    let _ = parquetry_model::labels::write_label_braces(&mut s, labels, false);
+    s
 }

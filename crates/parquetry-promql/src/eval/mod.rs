@@ -9,6 +9,7 @@ mod aggregate;
 mod binary;
 mod evaluator;
 pub mod functions;
+pub mod gomath;
 pub mod grid;
 pub mod kahan;
 pub mod lookback;

@@ -9,13 +9,47 @@ use std::collections::HashMap;
 /// Relative tolerance under which neighbouring bucket counts count as equal.
 const SMALL_DELTA_TOLERANCE: f64 = 1e-12;
 
-/// Evaluates `histogram_quantile`; `None` for other names.
+/// Evaluates `histogram_quantile` and the experimental `histogram_quantiles`; `None` for
+/// other names.
 pub fn eval(name: &str, args: &[Value], grid: &StepGrid) -> Result<Option<Value>, EvalError> {
-    if name != "histogram_quantile" {
-        return Ok(None);
+    match name {
+        "histogram_quantile" => {
+            let q = scalar_arg(args, 0, name)?;
+            Ok(Some(Value::Vector(quantiles(
+                q,
+                &vector_arg(args, 1, name)?,
+                grid,
+            ))))
+        }
+        "histogram_quantiles" => {
+            let series = vector_arg(args, 0, name)?;
+            let label = super::string_arg(args, 1, name)?;
+            let mut out = Vec::new();
+            for i in 2..args.len() {
+                let q = scalar_arg(args, i, name)?;
+                let text = format_bound(q.first().copied().unwrap_or(f64::NAN));
+                for mut s in quantiles(q, &series, grid) {
+                    s.labels = s.labels.with(label, &text);
+                    out.push(s);
+                }
+            }
+            Ok(Some(Value::Vector(out)))
+        }
+        _ => Ok(None),
     }
-    let q = scalar_arg(args, 0, name)?;
-    let series = vector_arg(args, 1, name)?;
+}
+
+/// A float as OpenMetrics writes bounds: integers with `.0`.
+fn format_bound(v: f64) -> String {
+    if v.is_finite() && v.fract() == 0.0 {
+        format!("{v:.1}")
+    } else {
+        parquetry_model::value::format_api_value(v)
+    }
+}
+
+/// `histogram_quantile(q, series)` for every bucket group.
+fn quantiles(q: &[f64], series: &[StepSeries], grid: &StepGrid) -> Vec<StepSeries> {
     // Group the bucket series by their labels without `le` (and the metric name).
     let mut groups: Vec<(Labels, Vec<(f64, usize)>)> = Vec::new();
     let mut index: HashMap<Labels, usize> = HashMap::new();
@@ -31,27 +65,25 @@ pub fn eval(name: &str, args: &[Value], grid: &StepGrid) -> Result<Option<Value>
         groups[g].1.push((le, i));
     }
     let steps = grid.len();
-    Ok(Some(Value::Vector(
-        groups
-            .into_iter()
-            .map(|(labels, buckets)| {
-                let points = (0..steps)
-                    .map(|k| {
-                        let present: Vec<(f64, f64)> = buckets
-                            .iter()
-                            .filter_map(|&(le, i)| series[i].points[k].map(|c| (le, c)))
-                            .collect();
-                        (!present.is_empty()).then(|| bucket_quantile(q[k], present))
-                    })
-                    .collect();
-                StepSeries {
-                    labels,
-                    drop_name: true,
-                    points,
-                }
-            })
-            .collect(),
-    )))
+    groups
+        .into_iter()
+        .map(|(labels, buckets)| {
+            let points = (0..steps)
+                .map(|k| {
+                    let present: Vec<(f64, f64)> = buckets
+                        .iter()
+                        .filter_map(|&(le, i)| series[i].points[k].map(|c| (le, c)))
+                        .collect();
+                    (!present.is_empty()).then(|| bucket_quantile(q[k], present))
+                })
+                .collect();
+            StepSeries {
+                labels,
+                drop_name: true,
+                points,
+            }
+        })
+        .collect()
 }
 
 /// An `le` label as a bound (`+Inf` included); `None` when it is not a number.

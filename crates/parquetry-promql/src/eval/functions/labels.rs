@@ -82,14 +82,14 @@ pub fn eval(name: &str, args: Vec<Value>) -> Result<Option<Value>, EvalError> {
             let names: Vec<&str> = (1..args.len())
                 .map(|i| string_arg(&args, i, name))
                 .collect::<Result<_, _>>()?;
-            let key = |s: &StepSeries| -> Vec<String> {
-                names
-                    .iter()
-                    .map(|n| s.labels.get(n).unwrap_or("").to_string())
-                    .collect()
-            };
+            let value = |s: &StepSeries, n: &str| s.labels.get(n).unwrap_or("").to_string();
             series.sort_by(|a, b| {
-                let ord = key(a).cmp(&key(b)).then_with(|| a.labels.cmp(&b.labels));
+                let ord = names
+                    .iter()
+                    .map(|n| natural_cmp(&value(a, n), &value(b, n)))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then_with(|| a.labels.cmp(&b.labels));
                 if name == "sort_by_label" {
                     ord
                 } else {
@@ -100,4 +100,55 @@ pub fn eval(name: &str, args: Vec<Value>) -> Result<Option<Value>, EvalError> {
         }
         _ => return Ok(None),
     }))
+}
+
+/// Compares strings the way people sort them: runs of digits by their number, the rest
+/// by characters (`cpu2` before `cpu10`, `1.2.3` before `1.11.3`).
+fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (None, _) => return std::cmp::Ordering::Less,
+            (_, None) => return std::cmp::Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let n = x.iter().take_while(|c| c.is_ascii_digit()).count();
+                let m = y.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (p, q) = (trim_zeros(&x[..n]), trim_zeros(&y[..m]));
+                let ord = p.len().cmp(&q.len()).then_with(|| p.cmp(q));
+                if ord.is_ne() {
+                    return ord;
+                }
+                x = &x[n..];
+                y = &y[m..];
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(d);
+                }
+                x = &x[1..];
+                y = &y[1..];
+            }
+        }
+    }
+}
+
+fn trim_zeros(digits: &[u8]) -> &[u8] {
+    let zeros = digits.iter().take_while(|c| **c == b'0').count();
+    &digits[zeros.min(digits.len().saturating_sub(1))..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::natural_cmp;
+    use std::cmp::Ordering::*;
+
+    #[test]
+    fn numbers_sort_by_value() {
+        assert_eq!(natural_cmp("cpu2", "cpu10"), Less);
+        assert_eq!(natural_cmp("1.2.3", "1.11.3"), Less);
+        assert_eq!(natural_cmp("4m600", "4m1000"), Less);
+        assert_eq!(natural_cmp("a", "a"), Equal);
+        assert_eq!(natural_cmp("b", "a1"), Greater);
+    }
 }

@@ -1,5 +1,6 @@
 //! Element-wise functions of an instant vector, and the scalar/vector conversions.
 
+use super::super::gomath::{go_max, go_min};
 use super::super::value::{StepSeries, Value};
 use super::super::{EvalError, StepGrid};
 use super::{scalar_arg, vector_arg};
@@ -152,26 +153,4 @@ pub fn eval(name: &str, args: &[Value], grid: &StepGrid) -> Result<Option<Value>
         }
         _ => return Ok(None),
     }))
-}
-
-/// Go's `math.Max`: +Inf wins over NaN, otherwise NaN wins.
-fn go_max(a: f64, b: f64) -> f64 {
-    if a == f64::INFINITY || b == f64::INFINITY {
-        f64::INFINITY
-    } else if a.is_nan() || b.is_nan() {
-        f64::NAN
-    } else {
-        a.max(b)
-    }
-}
-
-/// Go's `math.Min`: -Inf wins over NaN, otherwise NaN wins.
-fn go_min(a: f64, b: f64) -> f64 {
-    if a == f64::NEG_INFINITY || b == f64::NEG_INFINITY {
-        f64::NEG_INFINITY
-    } else if a.is_nan() || b.is_nan() {
-        f64::NAN
-    } else {
-        a.min(b)
-    }
 }

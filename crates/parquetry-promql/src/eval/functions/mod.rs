@@ -22,6 +22,27 @@ pub(crate) fn call(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalEr
             if let Some(vs) = unparen_selector(&c.args[0]) {
                 return eval_vector_timestamps(ctx, vs, grid);
             }
+            // Any other vector's samples are stamped with their step's time.
+            return match ctx.eval(&c.args[0], grid)? {
+                Value::Vector(series) => Ok(Value::Vector(
+                    series
+                        .into_iter()
+                        .map(|mut s| {
+                            for (k, p) in s.points.iter_mut().enumerate() {
+                                if p.is_some() {
+                                    *p = Some(grid.time(k) as f64 / 1000.0);
+                                }
+                            }
+                            s.drop_name = true;
+                            s
+                        })
+                        .collect(),
+                )),
+                other => Err(EvalError::Execution(format!(
+                    "timestamp: expected an instant vector, got {}",
+                    other.type_name()
+                ))),
+            };
         }
         "absent" | "absent_over_time" => return absent::eval(ctx, c, grid),
         _ => {}

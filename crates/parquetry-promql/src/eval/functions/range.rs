@@ -251,6 +251,9 @@ fn apply(
             }
         }
         "mad_over_time" => {
+            if vs.iter().any(|v| v.is_nan()) {
+                return Some(f64::NAN);
+            }
             let median = quantile(0.5, vs.to_vec());
             quantile(0.5, vs.iter().map(|v| (v - median).abs()).collect())
         }

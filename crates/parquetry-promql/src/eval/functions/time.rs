@@ -2,6 +2,7 @@
 //! `end()`, `min_of()`, `max_of()`.
 
 use super::super::evaluator::Ctx;
+use super::super::gomath::{go_max, go_min};
 use super::super::value::{StepSeries, Value};
 use super::super::{EvalError, StepGrid};
 use super::{scalar_arg, vector_arg};
@@ -21,7 +22,13 @@ pub fn eval(ctx: &Ctx, name: &str, args: &[Value], grid: &StepGrid) -> Result<Op
             Value::Scalar(
                 a.iter()
                     .zip(b)
-                    .map(|(x, y)| if name == "min_of" { x.min(*y) } else { x.max(*y) })
+                    .map(|(x, y)| {
+                        if name == "min_of" {
+                            go_min(*x, *y)
+                        } else {
+                            go_max(*x, *y)
+                        }
+                    })
                     .collect(),
             )
         }
