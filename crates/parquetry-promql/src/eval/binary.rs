@@ -231,21 +231,63 @@ fn vector_vector(
         by_sig.entry(sig).or_default().push(i);
     }
     let mut out: Vec<StepSeries> = Vec::new();
+    // Output series per (many index, one index); `usize::MAX` marks a filled side.
     let mut pair_index: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut emit = |key: (usize, usize), labels: Labels, k: usize, point: f64| {
+        let idx = *pair_index.entry(key).or_insert_with(|| {
+            out.push(StepSeries {
+                labels,
+                drop_name: drops_name(b),
+                points: vec![None; steps],
+            });
+            out.len() - 1
+        });
+        out[idx].points[k] = Some(point);
+    };
+    // The operator in the written order of the operands.
+    let combine = |many_value: f64, one_value: f64| -> Result<Option<f64>, EvalError> {
+        let (l, r) = if swapped {
+            (one_value, many_value)
+        } else {
+            (many_value, one_value)
+        };
+        let (value, keep) = apply(b.op, l, r)?;
+        Ok(match (b.return_bool, keep) {
+            (true, kept) => Some(if kept { 1.0 } else { 0.0 }),
+            (false, true) => Some(value),
+            (false, false) => None,
+        })
+    };
+    // fill_left stands in for a missing "many" side, fill_right for a missing "one" side.
+    let (fill_many, fill_one) = (b.fill.left.map(|n| n.0), b.fill.right.map(|n| n.0));
     for k in 0..steps {
         let mut matched_one: HashMap<&Labels, Vec<Labels>> = HashMap::new();
+        let mut one_used = vec![false; one.len()];
         for (i, ms) in many.iter().enumerate() {
             let Some(mv) = ms.points[k] else { continue };
-            let Some(candidates) = by_sig.get(&many_sig[i]) else {
-                continue;
-            };
-            let present: Vec<usize> = candidates
-                .iter()
-                .copied()
-                .filter(|&j| one[j].points[k].is_some())
-                .collect();
+            let present: Vec<usize> = by_sig
+                .get(&many_sig[i])
+                .map(|c| {
+                    c.iter()
+                        .copied()
+                        .filter(|&j| one[j].points[k].is_some())
+                        .collect()
+                })
+                .unwrap_or_default();
             let j = match present.as_slice() {
-                [] => continue,
+                [] => {
+                    if let Some(f) = fill_one
+                        && let Some(point) = combine(mv, f)?
+                    {
+                        emit(
+                            (i, usize::MAX),
+                            result_labels(&ms.labels, &Labels::empty(), b),
+                            k,
+                            point,
+                        );
+                    }
+                    continue;
+                }
                 [j] => *j,
                 [a, c, ..] => {
                     let side = if swapped { "left" } else { "right" };
@@ -259,14 +301,8 @@ fn vector_vector(
                     )));
                 }
             };
+            one_used[j] = true;
             let ov = one[j].points[k].expect("present");
-            let (l, r) = if swapped { (ov, mv) } else { (mv, ov) };
-            let (value, keep) = apply(b.op, l, r)?;
-            let point = match (b.return_bool, keep) {
-                (true, kept) => Some(if kept { 1.0 } else { 0.0 }),
-                (false, true) => Some(value),
-                (false, false) => None,
-            };
             let labels = result_labels(&ms.labels, &one[j].labels, b);
             let seen = matched_one.entry(&many_sig[i]).or_default();
             if m.card == Cardinality::OneToOne && !seen.is_empty() {
@@ -281,16 +317,20 @@ fn vector_vector(
                 ));
             }
             seen.push(labels.clone());
-            let Some(point) = point else { continue };
-            let idx = *pair_index.entry((i, j)).or_insert_with(|| {
-                out.push(StepSeries {
-                    labels,
-                    drop_name: drops_name(b),
-                    points: vec![None; steps],
-                });
-                out.len() - 1
-            });
-            out[idx].points[k] = Some(point);
+            if let Some(point) = combine(mv, ov)? {
+                emit((i, j), labels, k, point);
+            }
+        }
+        if let Some(f) = fill_many {
+            for (j, os) in one.iter().enumerate() {
+                let Some(ov) = os.points[k] else { continue };
+                if one_used[j] {
+                    continue;
+                }
+                if let Some(point) = combine(f, ov)? {
+                    emit((usize::MAX, j), one_sig[j].clone(), k, point);
+                }
+            }
         }
     }
     Ok(out)

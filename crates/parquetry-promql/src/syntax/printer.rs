@@ -76,6 +76,9 @@ impl Display for DurationExpr {
 
 fn write_number(f: &mut fmt::Formatter<'_>, v: f64, duration: bool) -> fmt::Result {
     // A duration prints with units when its milliseconds give back exactly this value.
+    if duration && v == 0.0 {
+        return f.write_str(if v.is_sign_negative() { "-0s" } else { "0s" });
+    }
     let ms = (v * 1000.0).round();
     if duration
         && ms.is_finite()
