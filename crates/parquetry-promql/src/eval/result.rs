@@ -53,7 +53,7 @@ fn range_points(r: RangeValue) -> Vec<ResultSeries> {
         .into_iter()
         .map(|s| {
             let labels = if s.drop_name {
-                s.labels.without(parquetry_model::METRIC_NAME)
+                super::value::drop_name_labels(&s.labels)
             } else {
                 s.labels
             };

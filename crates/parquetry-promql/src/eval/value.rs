@@ -15,14 +15,23 @@ pub struct StepSeries {
 }
 
 impl StepSeries {
-    /// The labels this series will end up with (without `__name__` when it is dropped).
+    /// The labels this series will end up with: without `__name__` (and the `__type__`
+    /// and `__unit__` metadata labels that describe it) when the name is dropped.
     pub fn final_labels(&self) -> Labels {
         if self.drop_name {
-            self.labels.without(parquetry_model::METRIC_NAME)
+            drop_name_labels(&self.labels)
         } else {
             self.labels.clone()
         }
     }
+}
+
+/// The labels without `__name__`, `__type__` and `__unit__`.
+pub fn drop_name_labels(labels: &Labels) -> Labels {
+    labels
+        .without(parquetry_model::METRIC_NAME)
+        .without("__type__")
+        .without("__unit__")
 }
 
 /// Raw samples of one series, as read from storage or produced by a subquery.
