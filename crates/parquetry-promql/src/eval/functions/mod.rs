@@ -2,6 +2,7 @@
 
 mod absent;
 mod histogram;
+mod info;
 mod labels;
 mod math;
 mod range;
@@ -45,6 +46,7 @@ pub(crate) fn call(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalEr
             };
         }
         "absent" | "absent_over_time" => return absent::eval(ctx, c, grid),
+        "info" => return info::eval(ctx, c, grid),
         _ => {}
     }
     if range::is_range_function(name) {
