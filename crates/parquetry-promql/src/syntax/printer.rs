@@ -82,7 +82,7 @@ fn write_number(f: &mut fmt::Formatter<'_>, v: f64, duration: bool) -> fmt::Resu
     let ms = (v * 1000.0).round();
     if duration
         && ms.is_finite()
-        && ms.abs() < 9.0e15
+        && ms.abs() < 9.2e18
         && ((ms as i64) as f64 / 1000.0).to_bits() == v.to_bits()
     {
         return f.write_str(&format_duration(ms as i64));
