@@ -3,21 +3,22 @@
 use crate::table::render;
 use crate::time_args;
 use anyhow::{Result, bail};
-use parquetry::Engine;
-use parquetry::promql::eval::StepGrid;
-use parquetry::promql::eval::lookback::DEFAULT_LOOKBACK_MS;
+use parquetry::promql::ParseOptions;
+use parquetry::promql::eval::api_json::to_api_json;
+use parquetry::promql::eval::{EvalOptions, QueryResult, StepGrid};
+use parquetry::{Engine, QueryOptions};
 use parquetry_model::time::format_timestamp;
 use parquetry_model::value::format_api_value;
 use std::path::PathBuf;
 
-/// Evaluate a series selector at one time (--time) or over a range (--start, --end,
-/// --step), with Prometheus' 5-minute lookback and staleness.
+/// Evaluate PromQL at one time (--time) or over a range (--start, --end, --step).
 #[derive(clap::Args)]
 pub struct Args {
     /// The store folder.
     #[arg(long)]
     store: PathBuf,
-    /// Evaluation time for an instant query (RFC 3339 or Unix seconds).
+    /// Evaluation time of an instant query (RFC 3339 or Unix seconds); the newest sample
+    /// in the store when neither --time nor --start/--end is given.
     #[arg(long, conflicts_with_all = ["start", "end"])]
     time: Option<String>,
     /// Start of a range query.
@@ -29,64 +30,98 @@ pub struct Args {
     /// Step of a range query.
     #[arg(long, default_value = "1m")]
     step: String,
-    /// The selector, e.g. 'up{job="api"}'.
+    /// How far back a selector looks for a sample.
+    #[arg(long, default_value = "5m")]
+    lookback: String,
+    /// Accept experimental PromQL (functions, duration arithmetic, fill, anchored/smoothed).
+    #[arg(long)]
+    experimental: bool,
+    /// table, or json for the body of Prometheus' HTTP API response.
+    #[arg(long, default_value = "table")]
+    format: String,
+    /// The PromQL expression.
     query: String,
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
     let engine = Engine::open(&args.store)?;
-    let grid = match (&args.time, &args.start, &args.end) {
-        (Some(t), None, None) => StepGrid::instant(time_args::timestamp(t)?),
+    let options = QueryOptions {
+        parse: ParseOptions {
+            experimental: args.experimental,
+        },
+        eval: EvalOptions {
+            lookback_ms: time_args::duration(&args.lookback)?,
+            ..EvalOptions::default()
+        },
+    };
+    let (result, instant, grid) = match (&args.time, &args.start, &args.end) {
         (None, Some(s), Some(e)) => {
             let step = time_args::duration(&args.step)?;
             anyhow::ensure!(step > 0, "--step must be positive");
             let (start, end) = time_args::range(Some(s), Some(e))?;
-            StepGrid { start, end, step }
+            let grid = StepGrid { start, end, step };
+            (engine.query_range(&args.query, grid, &options)?, false, grid)
         }
-        (None, None, None) => {
-            // Default: an instant query at the newest sample in the store.
-            let newest = engine.store().all_series().iter().map(|s| s.max_time).max();
-            match newest {
-                Some(t) => StepGrid::instant(t),
-                None => bail!("the store is empty"),
-            }
+        (time, None, None) => {
+            let t = match time {
+                Some(t) => time_args::timestamp(t)?,
+                None => match engine.store().all_series().iter().map(|s| s.max_time).max() {
+                    Some(t) => t,
+                    None => bail!("the store is empty"),
+                },
+            };
+            (
+                engine.query_instant(&args.query, t, &options)?,
+                true,
+                StepGrid::instant(t),
+            )
         }
         _ => bail!("give either --time, or --start and --end"),
     };
-    let result = engine.selector_at_steps(&args.query, &grid, DEFAULT_LOOKBACK_MS)?;
-    let instant = grid.len() == 1;
+    match args.format.as_str() {
+        "json" => println!("{}", to_api_json(&result, instant, grid.start)),
+        "table" => print!("{}", table(&result, instant)),
+        other => bail!("unknown format {other:?}: expected table or json"),
+    }
+    Ok(())
+}
+
+fn table(result: &QueryResult, instant: bool) -> String {
     let mut rows = Vec::new();
-    for (labels, values) in &result {
-        for (i, v) in values.iter().enumerate() {
-            if let Some(v) = v {
-                let mut row = vec![labels.to_string(), format_api_value(*v)];
-                if !instant {
-                    row.insert(1, format_timestamp(grid.time(i)));
-                }
-                rows.push(row);
+    let count = match result {
+        QueryResult::String(s) => return format!("{s}\n"),
+        QueryResult::Scalar(points) => {
+            for (t, v) in points {
+                rows.push(vec![String::new(), format_timestamp(*t), format_api_value(*v)]);
             }
+            1
+        }
+        QueryResult::Vector(series) | QueryResult::Range(series) => {
+            for s in series {
+                for (t, v) in &s.points {
+                    rows.push(vec![
+                        s.labels.to_string(),
+                        format_timestamp(*t),
+                        format_api_value(*v),
+                    ]);
+                }
+            }
+            series.len()
+        }
+    };
+    let single_point = instant && !matches!(result, QueryResult::Range(_));
+    if single_point {
+        for r in &mut rows {
+            r.remove(1);
         }
     }
-    let header: &[&str] = if instant {
+    let header: &[&str] = if single_point {
         &["series", "value"]
     } else {
         &["series", "time", "value"]
     };
-    print!("{}", render(header, &rows));
-    println!("{} series at {}", result.len(), describe(&grid));
-    Ok(())
-}
-
-fn describe(grid: &StepGrid) -> String {
-    if grid.len() == 1 {
-        format_timestamp(grid.start)
-    } else {
-        format!(
-            "{} steps from {} to {}",
-            grid.len(),
-            format_timestamp(grid.start),
-            format_timestamp(grid.end)
-        )
-    }
+    let mut out = render(header, &rows);
+    out.push_str(&format!("{count} series\n"));
+    out
 }

@@ -6,6 +6,7 @@
 //! samples, aggregations fold series into groups step by step.
 
 mod aggregate;
+pub mod api_json;
 mod binary;
 mod evaluator;
 pub mod functions;

@@ -1,0 +1,120 @@
+//! Results as the body of Prometheus' HTTP API response.
+
+use super::result::{QueryResult, ResultSeries};
+use parquetry_model::value::format_api_value;
+use std::fmt::Write;
+
+/// A timestamp as Prometheus writes it: Unix seconds, with exactly three decimals when
+/// there are milliseconds.
+fn timestamp(out: &mut String, ms: i64) {
+    let (secs, frac) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    if frac == 0 {
+        let _ = write!(out, "{secs}");
+    } else {
+        let _ = write!(out, "{secs}.{frac:03}");
+    }
+}
+
+fn point(out: &mut String, t: i64, v: f64) {
+    out.push('[');
+    timestamp(out, t);
+    let _ = write!(out, ",\"{}\"]", format_api_value(v));
+}
+
+fn metric(out: &mut String, s: &ResultSeries) {
+    out.push_str("{\"metric\":{");
+    for (i, l) in s.labels.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::to_string(&l.name).expect("strings serialize"));
+        out.push(':');
+        out.push_str(&serde_json::to_string(&l.value).expect("strings serialize"));
+    }
+    out.push_str("},");
+}
+
+/// `{"status":"success","data":{"resultType":…,"result":…}}` for `result`. An instant
+/// query's vector gives one `value` per series, a range query's a `values` list; `instant`
+/// says which. `time_ms` is the evaluation time of an instant scalar or string.
+pub fn to_api_json(result: &QueryResult, instant: bool, time_ms: i64) -> String {
+    let mut out = String::from("{\"status\":\"success\",\"data\":{\"resultType\":");
+    match result {
+        QueryResult::Scalar(points) if instant => {
+            out.push_str("\"scalar\",\"result\":");
+            let (t, v) = points.first().copied().unwrap_or((time_ms, f64::NAN));
+            point(&mut out, t, v);
+        }
+        QueryResult::String(s) => {
+            out.push_str("\"string\",\"result\":[");
+            timestamp(&mut out, time_ms);
+            let _ = write!(out, ",{}]", serde_json::to_string(s).expect("strings serialize"));
+        }
+        QueryResult::Vector(series) if instant => {
+            out.push_str("\"vector\",\"result\":[");
+            for (i, s) in series.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                metric(&mut out, s);
+                out.push_str("\"value\":");
+                let (t, v) = s.points.first().copied().unwrap_or((time_ms, f64::NAN));
+                point(&mut out, t, v);
+                out.push('}');
+            }
+            out.push(']');
+        }
+        QueryResult::Scalar(points) => {
+            let series = ResultSeries {
+                labels: parquetry_model::Labels::empty(),
+                points: points.clone(),
+            };
+            matrix(&mut out, std::slice::from_ref(&series));
+        }
+        QueryResult::Vector(series) | QueryResult::Range(series) => matrix(&mut out, series),
+    }
+    out.push_str("}}");
+    out
+}
+
+fn matrix(out: &mut String, series: &[ResultSeries]) {
+    out.push_str("\"matrix\",\"result\":[");
+    for (i, s) in series.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        metric(out, s);
+        out.push_str("\"values\":[");
+        for (j, (t, v)) in s.points.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            point(out, *t, *v);
+        }
+        out.push_str("]}");
+    }
+    out.push(']');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parquetry_model::Labels;
+
+    #[test]
+    fn shapes_match_the_http_api() {
+        let s = ResultSeries {
+            labels: Labels::from_pairs([("__name__", "up"), ("job", "a")]),
+            points: vec![(1_500, 1.0)],
+        };
+        let v = to_api_json(&QueryResult::Vector(vec![s.clone()]), true, 1_500);
+        assert_eq!(
+            v,
+            r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"up","job":"a"},"value":[1.500,"1"]}]}}"#
+        );
+        let m = to_api_json(&QueryResult::Vector(vec![s]), false, 0);
+        assert!(m.contains(r#""resultType":"matrix""#) && m.contains(r#""values":[[1.500,"1"]]"#));
+        let sc = to_api_json(&QueryResult::Scalar(vec![(2_000, f64::INFINITY)]), true, 2_000);
+        assert!(sc.ends_with(r#""result":[2,"+Inf"]}}"#), "{sc}");
+    }
+}
