@@ -3,7 +3,7 @@
 use super::result::{QueryResult, finish};
 use super::value::{RangeValue, RawSeries, StepSeries, Value};
 use super::{EvalError, EvalOptions, SeriesSource, StepGrid, aggregate, binary, functions, selectors};
-use crate::syntax::ast::{At, DurationExpr, Expr, TimeModifiers};
+use crate::syntax::ast::{At, DurationExpr, Expr, RangeMode, TimeModifiers};
 use parquetry_model::Matcher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -111,6 +111,7 @@ impl Ctx<'_> {
                 series: Vec::new(),
                 range_ms: range,
                 window_ends: window_ends.to_vec(),
+                mode: RangeMode::Default,
             });
         };
         // The first multiple of the step after the earliest window's start.
@@ -139,6 +140,7 @@ impl Ctx<'_> {
             series,
             range_ms: range,
             window_ends: window_ends.to_vec(),
+            mode: RangeMode::Default,
         })
     }
 

@@ -4,7 +4,7 @@ use super::evaluator::Ctx;
 use super::lookback::{sample_at_times, values_at_times};
 use super::value::{RangeValue, StepSeries, Value};
 use super::{EvalError, StepGrid};
-use crate::syntax::ast::{MatrixSelector, VectorSelector};
+use crate::syntax::ast::{MatrixSelector, RangeMode, VectorSelector};
 use parquetry_model::value::is_stale_nan;
 
 /// A plain selector: each series' newest sample within the lookback of each step.
@@ -14,12 +14,21 @@ pub fn eval_vector(ctx: &Ctx, vs: &VectorSelector, grid: &StepGrid) -> Result<Va
         return Ok(Value::Vector(Vec::new()));
     };
     let lookback = ctx.options.lookback_ms;
-    let raw = ctx.fetch(&vs.matchers, lo - lookback + 1, hi)?;
+    let smoothed = vs.mode == RangeMode::Smoothed;
+    let raw = ctx.fetch(
+        &vs.matchers,
+        lo - lookback + 1,
+        if smoothed { hi + lookback } else { hi },
+    )?;
     ctx.check_points(raw.len(), times.len())?;
     Ok(Value::Vector(
         raw.into_iter()
             .map(|s| StepSeries {
-                points: values_at_times(&s.timestamps, &s.values, &times, lookback),
+                points: if smoothed {
+                    smoothed_values(&s.timestamps, &s.values, &times, lookback)
+                } else {
+                    values_at_times(&s.timestamps, &s.values, &times, lookback)
+                },
                 labels: s.labels,
                 drop_name: false,
             })
@@ -53,14 +62,22 @@ pub fn eval_vector_timestamps(ctx: &Ctx, vs: &VectorSelector, grid: &StepGrid) -
 pub fn eval_matrix(ctx: &Ctx, ms: &MatrixSelector, grid: &StepGrid) -> Result<RangeValue, EvalError> {
     let times = ctx.effective_times(&ms.selector.modifiers, grid);
     let range = ctx.duration_ms(&ms.range);
+    let mode = ms.selector.mode;
     let Some((lo, hi)) = bounds(&times) else {
         return Ok(RangeValue {
             series: Vec::new(),
             range_ms: range,
             window_ends: times,
+            mode,
         });
     };
-    let mut raw = ctx.fetch(&ms.selector.matchers, lo - range + 1, hi)?;
+    // Anchored and smoothed windows also look at the samples just outside the window.
+    let margin = if mode == RangeMode::Default {
+        0
+    } else {
+        ctx.options.lookback_ms
+    };
+    let mut raw = ctx.fetch(&ms.selector.matchers, lo - range + 1 - margin, hi + margin)?;
     for s in &mut raw {
         if s.values.iter().any(|v| is_stale_nan(*v)) {
             let keep: Vec<bool> = s.values.iter().map(|v| !is_stale_nan(*v)).collect();
@@ -74,7 +91,28 @@ pub fn eval_matrix(ctx: &Ctx, ms: &MatrixSelector, grid: &StepGrid) -> Result<Ra
         series: raw,
         range_ms: range,
         window_ends: times,
+        mode,
     })
+}
+
+/// A `smoothed` selector: the value at each time interpolated linearly between the
+/// samples around it (the last value carried forward when no later sample exists).
+fn smoothed_values(ts: &[i64], vs: &[f64], times: &[i64], lookback: i64) -> Vec<Option<f64>> {
+    times
+        .iter()
+        .map(|&t| {
+            let after = ts.partition_point(|&x| x <= t);
+            let before = after.checked_sub(1)?;
+            if ts[before] <= t - lookback || is_stale_nan(vs[before]) {
+                return None;
+            }
+            if ts[before] == t || after >= ts.len() || ts[after] > t + lookback || is_stale_nan(vs[after]) {
+                return Some(vs[before]);
+            }
+            let f = (t - ts[before]) as f64 / (ts[after] - ts[before]) as f64;
+            Some(vs[before] + (vs[after] - vs[before]) * f)
+        })
+        .collect()
 }
 
 fn bounds(times: &[i64]) -> Option<(i64, i64)> {

@@ -56,6 +56,9 @@ pub struct RangeValue {
     pub range_ms: i64,
     /// The time `t'` each step's window ends at (after `offset` and `@`).
     pub window_ends: Vec<i64>,
+    /// How the window's edges are treated (`anchored`/`smoothed` also need the samples
+    /// just outside it, which are then included in `series`).
+    pub mode: crate::syntax::ast::RangeMode,
 }
 
 /// What an expression evaluates to.

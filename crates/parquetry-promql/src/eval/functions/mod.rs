@@ -1,6 +1,7 @@
 //! PromQL functions over float samples. Each file holds one family.
 
 mod absent;
+mod edges;
 mod histogram;
 mod info;
 mod labels;

@@ -4,7 +4,7 @@ use super::super::evaluator::Ctx;
 use super::super::kahan::{kahan_mean, kahan_sum, kahan_sum_inc};
 use super::super::value::{RangeValue, StepSeries, Value};
 use super::super::{EvalError, StepGrid};
-use super::quantile;
+use super::{edges, quantile};
 use crate::syntax::ast::{Call, Expr, RangeMode};
 
 /// Names of the functions whose range-vector argument is windowed here.
@@ -96,20 +96,41 @@ pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
             .series
             .iter()
             .map(|s| {
-                let points = window_points(&range, s, &step_times, |ts, vs, k, start, end| {
-                    let p = |j: usize| params.get(j).map_or(f64::NAN, |v| v[k]);
-                    apply(
-                        name,
-                        ts,
-                        vs,
-                        start,
-                        end,
-                        range.range_ms,
-                        step_times[k],
-                        p(0),
-                        p(1),
-                    )
-                });
+                let points = if range.mode == RangeMode::Default {
+                    window_points(&range, s, &step_times, |ts, vs, k, start, end| {
+                        let p = |j: usize| params.get(j).map_or(f64::NAN, |v| v[k]);
+                        apply(
+                            name,
+                            ts,
+                            vs,
+                            start,
+                            end,
+                            range.range_ms,
+                            step_times[k],
+                            p(0),
+                            p(1),
+                        )
+                    })
+                } else {
+                    let lookback = ctx.options.lookback_ms;
+                    let (ts, vs) = (&s.timestamps, &s.values);
+                    range
+                        .window_ends
+                        .iter()
+                        .map(|&end| {
+                            edges::apply(
+                                name,
+                                range.mode,
+                                ts,
+                                vs,
+                                end - range.range_ms,
+                                end,
+                                range.range_ms,
+                                lookback,
+                            )
+                        })
+                        .collect()
+                };
                 StepSeries {
                     labels: s.labels.clone(),
                     drop_name: s.drop_name || !keeps_name,
@@ -138,9 +159,7 @@ fn check_range_mode(name: &str, arg: &Expr) -> Result<(), EvalError> {
         RangeMode::Smoothed if !["delta", "increase", "rate"].contains(&name) => Err(EvalError::Execution(
             format!("smoothed modifier can only be used with: delta, increase, rate - not with {name}"),
         )),
-        _ => Err(EvalError::Execution(
-            "anchored and smoothed windows are not supported yet".to_string(),
-        )),
+        _ => Ok(()),
     }
 }
 
