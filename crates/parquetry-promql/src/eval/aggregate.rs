@@ -272,3 +272,51 @@ fn count_values(
     }
     Ok(Value::Vector(out))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn brute(op: AggOp, values: &[f64]) -> f64 {
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        match op {
+            AggOp::Sum => values.iter().sum(),
+            AggOp::Avg => mean,
+            AggOp::Count => n,
+            AggOp::Group => 1.0,
+            AggOp::Min => values.iter().cloned().fold(f64::INFINITY, f64::min),
+            AggOp::Max => values.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+            AggOp::Stdvar => values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n,
+            AggOp::Stddev => (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt(),
+            _ => f64::NAN,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn folds_equal_brute_force(values in proptest::collection::vec(-1e6f64..1e6, 1..50)) {
+            for op in [AggOp::Sum, AggOp::Avg, AggOp::Count, AggOp::Group, AggOp::Min, AggOp::Max, AggOp::Stdvar, AggOp::Stddev] {
+                let (got, want) = (fold(op, &values, None), brute(op, &values));
+                prop_assert!((got - want).abs() <= 1e-6 * (1.0 + want.abs()), "{:?}: {} vs {}", op, got, want);
+            }
+        }
+
+        #[test]
+        fn grouping_partitions_the_series(
+            series in proptest::collection::vec((0u8..3, 0u8..3), 1..20),
+            by in proptest::bool::ANY,
+        ) {
+            let labels: Vec<Labels> = series.iter().map(|(a, b)| Labels::from_pairs([
+                ("__name__", "m".to_string()), ("a", a.to_string()), ("b", b.to_string())])).collect();
+            let grouping = if by { Grouping::By(vec!["a".into()]) } else { Grouping::Without(vec!["a".into()]) };
+            for l in &labels {
+                let key = group_key(l, &grouping);
+                prop_assert!(key.get("__name__").is_none());
+                prop_assert_eq!(key.get("a").is_some(), by);
+                prop_assert_eq!(key.get("b").is_some(), !by);
+            }
+        }
+    }
+}

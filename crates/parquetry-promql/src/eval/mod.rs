@@ -78,3 +78,6 @@ pub enum EvalError {
     #[error("{0}")]
     Execution(String),
 }
+
+#[cfg(test)]
+mod tests;
