@@ -2,8 +2,6 @@
 
 use crate::Error;
 use crate::source::StoreSource;
-use parquetry_model::Labels;
-use parquetry_promql::eval::lookback::values_at_times;
 use parquetry_promql::eval::{EvalOptions, QueryResult, StepGrid, evaluate};
 use parquetry_promql::parse_selector;
 use parquetry_promql::{ParseOptions, parse_with};
@@ -12,7 +10,6 @@ use parquetry_store::ingest::rows::RowFormat;
 use parquetry_store::{IngestOptions, IngestReport, SeriesBatch, SeriesInfo, Store, ingest_files};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// How queries are parsed and evaluated.
 #[derive(Clone, Debug, Default)]
@@ -22,9 +19,6 @@ pub struct QueryOptions {
     /// Evaluation settings (lookback, limits, deadline).
     pub eval: EvalOptions,
 }
-
-/// A series and its value at each step of a grid (`None` where it has none).
-pub type SeriesAtSteps = (Arc<Labels>, Vec<Option<f64>>);
 
 /// A snapshot of a store, ready for queries.
 ///
@@ -94,14 +88,7 @@ impl Engine {
         time_ms: i64,
         options: &QueryOptions,
     ) -> Result<QueryResult, Error> {
-        let parsed = parse_with(expr, options.parse)?;
-        Ok(evaluate(
-            &parsed,
-            &StoreSource(&self.store),
-            StepGrid::instant(time_ms),
-            true,
-            &options.eval,
-        )?)
+        self.query(expr, StepGrid::instant(time_ms), true, options)
     }
 
     /// Evaluates a PromQL expression at every step of `[start, end]` (milliseconds).
@@ -111,38 +98,24 @@ impl Engine {
         grid: StepGrid,
         options: &QueryOptions,
     ) -> Result<QueryResult, Error> {
+        self.query(expr, grid, false, options)
+    }
+
+    fn query(
+        &self,
+        expr: &str,
+        grid: StepGrid,
+        instant: bool,
+        options: &QueryOptions,
+    ) -> Result<QueryResult, Error> {
         let parsed = parse_with(expr, options.parse)?;
         Ok(evaluate(
             &parsed,
             &StoreSource(&self.store),
             grid,
-            false,
+            instant,
             &options.eval,
         )?)
-    }
-
-    /// The value of each series `selector` matches at each time of `grid`: its newest
-    /// sample no older than `lookback_ms`, as PromQL evaluates a plain selector. Series
-    /// without any value on the grid are left out; the rest come in label order.
-    pub fn selector_at_steps(
-        &self,
-        selector: &str,
-        grid: &StepGrid,
-        lookback_ms: i64,
-    ) -> Result<Vec<SeriesAtSteps>, Error> {
-        let batches = self.raw_samples(selector, grid.start.saturating_sub(lookback_ms - 1), grid.end)?;
-        let times: Vec<i64> = grid.times().collect();
-        let mut out = Vec::new();
-        for batch in &batches {
-            for (i, series) in batch.series.iter().enumerate() {
-                let (ts, vs) = batch.samples(i);
-                let values = values_at_times(ts, vs, &times, lookback_ms);
-                if values.iter().any(Option::is_some) {
-                    out.push((series.labels.clone(), values));
-                }
-            }
-        }
-        Ok(out)
     }
 
     /// Writes the samples of the series `selector` matches (all series when `None`) in

@@ -307,10 +307,14 @@ fn pin_at(e: &mut Expr, at_ms: i64) {
     }
 }
 
-/// Runs one instant query and checks it against the eval's expectations.
-fn check_instant_run(engine: &Engine, eval: &Eval, query: &str, t: i64) -> Result<(), String> {
-    let result = engine.query_instant(query, t, &options());
-    match (&eval.expect.fail, result) {
+/// Checks a query's outcome: the expected failure (and its message), or a result that
+/// `check` accepts.
+fn check_outcome(
+    expect_fail: &Option<Option<MessageMatch>>,
+    result: Result<QueryResult, parquetry::Error>,
+    check: impl FnOnce(&QueryResult) -> Result<(), String>,
+) -> Result<(), String> {
+    match (expect_fail, result) {
         (Some(m), Err(e)) => {
             let text = e.to_string();
             if message_matches(m, &text) {
@@ -321,30 +325,24 @@ fn check_instant_run(engine: &Engine, eval: &Eval, query: &str, t: i64) -> Resul
         }
         (Some(_), Ok(r)) => Err(format!("expected a failure, got {r:?}")),
         (None, Err(e)) => Err(format!("query failed: {e}")),
-        (None, Ok(r)) => check_instant(&r, &eval.expect, t),
+        (None, Ok(r)) => check(&r),
     }
+}
+
+/// Runs one instant query and checks it against the eval's expectations.
+fn check_instant_run(engine: &Engine, eval: &Eval, query: &str, t: i64) -> Result<(), String> {
+    let result = engine.query_instant(query, t, &options());
+    check_outcome(&eval.expect.fail, result, |r| check_instant(r, &eval.expect, t))
 }
 
 fn run_eval(engine: &Engine, eval: &Eval) -> Result<(), String> {
     match eval.times {
         EvalTimes::Range { start, end, step } => {
             let grid = StepGrid { start, end, step };
-            match (
-                &eval.expect.fail,
-                engine.query_range(&eval.query, grid, &options()),
-            ) {
-                (Some(m), Err(e)) => {
-                    let text = e.to_string();
-                    if message_matches(m, &text) {
-                        Ok(())
-                    } else {
-                        Err(format!("failed with {text:?}, which does not match {m:?}"))
-                    }
-                }
-                (Some(_), Ok(r)) => Err(format!("expected a failure, got {r:?}")),
-                (None, Err(e)) => Err(format!("query failed: {e}")),
-                (None, Ok(r)) => check_range(&r, &eval.expect, start, step),
-            }
+            let result = engine.query_range(&eval.query, grid, &options());
+            check_outcome(&eval.expect.fail, result, |r| {
+                check_range(r, &eval.expect, start, step)
+            })
         }
         EvalTimes::Instant(t) => {
             check_instant_run(engine, eval, &eval.query, t).map_err(|e| format!("at {t} ms: {e}"))?;

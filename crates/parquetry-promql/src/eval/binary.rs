@@ -111,23 +111,23 @@ fn vector_scalar(
     Ok(Value::Vector(out))
 }
 
+/// The labels of `labels` whose names `keep` accepts.
+fn pick(labels: &Labels, keep: impl Fn(&str) -> bool) -> Labels {
+    Labels::from_pairs(
+        labels
+            .iter()
+            .filter(|l| keep(&l.name))
+            .map(|l| (l.name.clone(), l.value.clone())),
+    )
+}
+
 /// The matching signature of a series: the `on` labels, or all labels but the
 /// `ignoring` ones and the metric name.
 fn signature(labels: &Labels, m: &VectorMatching) -> Labels {
     if m.on {
-        Labels::from_pairs(
-            labels
-                .iter()
-                .filter(|l| m.labels.contains(&l.name))
-                .map(|l| (l.name.clone(), l.value.clone())),
-        )
+        pick(labels, |n| m.labels.iter().any(|l| l == n))
     } else {
-        Labels::from_pairs(
-            labels
-                .iter()
-                .filter(|l| l.name != METRIC_NAME && !m.labels.contains(&l.name))
-                .map(|l| (l.name.clone(), l.value.clone())),
-        )
+        pick(labels, |n| n != METRIC_NAME && !m.labels.iter().any(|l| l == n))
     }
 }
 
@@ -192,21 +192,7 @@ fn result_labels(many: &Labels, one: &Labels, b: &BinaryExpr) -> Labels {
     let m = &b.matching;
     let mut labels = many.clone();
     if m.card == Cardinality::OneToOne {
-        labels = if m.on {
-            Labels::from_pairs(
-                labels
-                    .iter()
-                    .filter(|l| m.labels.contains(&l.name))
-                    .map(|l| (l.name.clone(), l.value.clone())),
-            )
-        } else {
-            Labels::from_pairs(
-                labels
-                    .iter()
-                    .filter(|l| !m.labels.contains(&l.name))
-                    .map(|l| (l.name.clone(), l.value.clone())),
-            )
-        };
+        labels = pick(&labels, |n| m.labels.iter().any(|l| l == n) == m.on);
     }
     for name in &m.include {
         labels = labels.with(name, one.get(name).unwrap_or(""));
