@@ -16,7 +16,7 @@ mod engine;
 mod error;
 mod source;
 
-pub use engine::{Engine, QueryOptions, SeriesAtSteps};
+pub use engine::{Engine, QueryOptions};
 pub use error::Error;
 pub use parquetry_model as model;
 pub use parquetry_promql as promql;
