@@ -2,14 +2,34 @@
 
 use parquetry_model::Matcher;
 use parquetry_promql::eval::{EvalError, RawSeries, SeriesSource};
-use parquetry_store::Store;
+use parquetry_store::{SeriesBatch, Store};
 use rayon::prelude::*;
+use std::ops::Range;
 
-/// Series per batch read in parallel.
+/// Series per batch read from the files.
 const BATCH_SERIES: usize = 512;
 
-/// Reads a store snapshot's series for the evaluator, batches of series in parallel.
+/// Reads a store snapshot's series for the evaluator: batches of series in parallel, with
+/// at most one batch per thread in memory before the evaluator reduces them.
 pub struct StoreSource<'a>(pub &'a Store);
+
+fn to_raw(batch: SeriesBatch) -> Vec<RawSeries> {
+    (0..batch.series.len())
+        .filter_map(|i| {
+            let (ts, vs) = batch.samples(i);
+            (!ts.is_empty()).then(|| RawSeries {
+                labels: (*batch.series[i].labels).clone(),
+                drop_name: false,
+                timestamps: ts.to_vec(),
+                values: vs.to_vec(),
+            })
+        })
+        .collect()
+}
+
+fn storage(e: parquetry_store::StoreError) -> EvalError {
+    EvalError::Storage(e.to_string())
+}
 
 impl SeriesSource for StoreSource<'_> {
     fn select(
@@ -18,35 +38,38 @@ impl SeriesSource for StoreSource<'_> {
         min_time: i64,
         max_time: i64,
     ) -> Result<Vec<RawSeries>, EvalError> {
-        let selection = self
-            .0
-            .select(matchers, min_time, max_time)
-            .map_err(|e| EvalError::Storage(e.to_string()))?;
+        let mut out = Vec::new();
+        self.select_batches(matchers, min_time, max_time, &mut |batch| {
+            out.extend(batch);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn select_batches(
+        &self,
+        matchers: &[Matcher],
+        min_time: i64,
+        max_time: i64,
+        each: &mut dyn FnMut(Vec<RawSeries>) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
+        let selection = self.0.select(matchers, min_time, max_time).map_err(storage)?;
         let n = selection.series().len();
-        let ranges: Vec<std::ops::Range<usize>> = (0..n)
+        let ranges: Vec<Range<usize>> = (0..n)
             .step_by(BATCH_SERIES)
             .map(|s| s..(s + BATCH_SERIES).min(n))
             .collect();
-        let batches: Vec<_> = ranges
-            .into_par_iter()
-            .map(|r| selection.read(r))
-            .collect::<Result<_, _>>()
-            .map_err(|e| EvalError::Storage(e.to_string()))?;
-        let mut out = Vec::with_capacity(n);
-        for batch in batches {
-            for (i, s) in batch.series.iter().enumerate() {
-                let (ts, vs) = batch.samples(i);
-                if ts.is_empty() {
-                    continue;
-                }
-                out.push(RawSeries {
-                    labels: (*s.labels).clone(),
-                    drop_name: false,
-                    timestamps: ts.to_vec(),
-                    values: vs.to_vec(),
-                });
+        // Read as many batches at once as there are threads, then hand them over in order.
+        for group in ranges.chunks(rayon::current_num_threads().max(1)) {
+            let batches: Vec<SeriesBatch> = group
+                .par_iter()
+                .map(|r| selection.read(r.clone()))
+                .collect::<Result<_, _>>()
+                .map_err(storage)?;
+            for batch in batches {
+                each(to_raw(batch))?;
             }
         }
-        Ok(out)
+        Ok(())
     }
 }

@@ -167,24 +167,28 @@ impl Ctx<'_> {
             .round() as i64
     }
 
-    /// Reads raw samples, counting them against the query's limit.
-    pub(crate) fn fetch(
+    /// Reads raw samples a batch of series at a time, counting them against the query's
+    /// limit and checking the deadline between batches.
+    pub(crate) fn fetch_batches(
         &self,
         matchers: &[Matcher],
         min_t: i64,
         max_t: i64,
-    ) -> Result<Vec<RawSeries>, EvalError> {
+        each: &mut dyn FnMut(Vec<RawSeries>) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
         self.check_deadline()?;
-        let series = self.source.select(matchers, min_t, max_t)?;
-        let n: usize = series.iter().map(|s| s.timestamps.len()).sum();
-        let total = self.samples.fetch_add(n, Ordering::Relaxed) + n;
-        if total > self.options.max_samples {
-            return Err(EvalError::Limit(format!(
-                "query processing would load too many samples into memory (more than {})",
-                self.options.max_samples
-            )));
-        }
-        Ok(series)
+        self.source.select_batches(matchers, min_t, max_t, &mut |batch| {
+            self.check_deadline()?;
+            let n: usize = batch.iter().map(|s| s.timestamps.len()).sum();
+            let total = self.samples.fetch_add(n, Ordering::Relaxed) + n;
+            if total > self.options.max_samples {
+                return Err(EvalError::Limit(format!(
+                    "query processing would load too many samples (more than {})",
+                    self.options.max_samples
+                )));
+            }
+            each(batch)
+        })
     }
 
     /// Refuses results with more points than the query may hold.

@@ -32,6 +32,19 @@ pub trait SeriesSource: Sync {
     /// sorted by time. Stale markers are included.
     fn select(&self, matchers: &[Matcher], min_time: i64, max_time: i64)
     -> Result<Vec<RawSeries>, EvalError>;
+
+    /// The same series handed to `each` a batch at a time, so that a caller reducing each
+    /// batch (to values per step) never holds all raw samples at once. The default reads
+    /// everything in one batch.
+    fn select_batches(
+        &self,
+        matchers: &[Matcher],
+        min_time: i64,
+        max_time: i64,
+        each: &mut dyn FnMut(Vec<RawSeries>) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
+        each(self.select(matchers, min_time, max_time)?)
+    }
 }
 
 /// Settings of one query.

@@ -15,25 +15,22 @@ pub fn eval_vector(ctx: &Ctx, vs: &VectorSelector, grid: &StepGrid) -> Result<Va
     };
     let lookback = ctx.options.lookback_ms;
     let smoothed = vs.mode == RangeMode::Smoothed;
-    let raw = ctx.fetch(
-        &vs.matchers,
-        lo - lookback + 1,
-        if smoothed { hi + lookback } else { hi },
-    )?;
-    ctx.check_points(raw.len(), times.len())?;
-    Ok(Value::Vector(
-        raw.into_iter()
-            .map(|s| StepSeries {
-                points: if smoothed {
-                    smoothed_values(&s.timestamps, &s.values, &times, lookback)
-                } else {
-                    values_at_times(&s.timestamps, &s.values, &times, lookback)
-                },
-                labels: s.labels,
-                drop_name: false,
-            })
-            .collect(),
-    ))
+    let mut out = Vec::new();
+    let max_t = if smoothed { hi + lookback } else { hi };
+    ctx.fetch_batches(&vs.matchers, lo - lookback + 1, max_t, &mut |batch| {
+        ctx.check_points(out.len() + batch.len(), times.len())?;
+        out.extend(batch.into_iter().map(|s| StepSeries {
+            points: if smoothed {
+                smoothed_values(&s.timestamps, &s.values, &times, lookback)
+            } else {
+                values_at_times(&s.timestamps, &s.values, &times, lookback)
+            },
+            labels: s.labels,
+            drop_name: false,
+        }));
+        Ok(())
+    })?;
+    Ok(Value::Vector(out))
 }
 
 /// A plain selector's sample *times* (in seconds) instead of values, for `timestamp()`.
@@ -43,33 +40,56 @@ pub fn eval_vector_timestamps(ctx: &Ctx, vs: &VectorSelector, grid: &StepGrid) -
         return Ok(Value::Vector(Vec::new()));
     };
     let lookback = ctx.options.lookback_ms;
-    let raw = ctx.fetch(&vs.matchers, lo - lookback + 1, hi)?;
-    Ok(Value::Vector(
-        raw.into_iter()
-            .map(|s| StepSeries {
+    let mut out = Vec::new();
+    ctx.fetch_batches(&vs.matchers, lo - lookback + 1, hi, &mut |batch| {
+        out.extend(batch.into_iter().map(|s| {
+            StepSeries {
                 points: sample_at_times(&s.timestamps, &s.values, &times, lookback)
                     .into_iter()
                     .map(|i| i.map(|i| s.timestamps[i] as f64 / 1000.0))
                     .collect(),
                 labels: s.labels,
                 drop_name: true,
-            })
-            .collect(),
-    ))
+            }
+        }));
+        Ok(())
+    })?;
+    Ok(Value::Vector(out))
 }
 
-/// A range selector: raw samples (stale markers removed) covering every step's window.
+/// A range selector: raw samples (stale markers removed) covering every step's window,
+/// all at once. Used where a range vector is the value itself (an instant query's result).
 pub fn eval_matrix(ctx: &Ctx, ms: &MatrixSelector, grid: &StepGrid) -> Result<RangeValue, EvalError> {
+    let mut all: Option<RangeValue> = None;
+    matrix_batches(ctx, ms, grid, &mut |r| {
+        match &mut all {
+            Some(a) => a.series.extend(r.series),
+            None => all = Some(r),
+        }
+        Ok(())
+    })?;
+    let times = ctx.effective_times(&ms.selector.modifiers, grid);
+    Ok(all.unwrap_or(RangeValue {
+        series: Vec::new(),
+        range_ms: ctx.duration_ms(&ms.range),
+        window_ends: times,
+        mode: ms.selector.mode,
+    }))
+}
+
+/// A range selector handed to `each` a batch of series at a time, so range functions
+/// reduce each batch before the next is read.
+pub fn matrix_batches(
+    ctx: &Ctx,
+    ms: &MatrixSelector,
+    grid: &StepGrid,
+    each: &mut dyn FnMut(RangeValue) -> Result<(), EvalError>,
+) -> Result<(), EvalError> {
     let times = ctx.effective_times(&ms.selector.modifiers, grid);
     let range = ctx.duration_ms(&ms.range);
     let mode = ms.selector.mode;
     let Some((lo, hi)) = bounds(&times) else {
-        return Ok(RangeValue {
-            series: Vec::new(),
-            range_ms: range,
-            window_ends: times,
-            mode,
-        });
+        return Ok(());
     };
     // Anchored and smoothed windows also look at the samples just outside the window.
     let margin = if mode == RangeMode::Default {
@@ -77,22 +97,37 @@ pub fn eval_matrix(ctx: &Ctx, ms: &MatrixSelector, grid: &StepGrid) -> Result<Ra
     } else {
         ctx.options.lookback_ms
     };
-    let mut raw = ctx.fetch(&ms.selector.matchers, lo - range + 1 - margin, hi + margin)?;
-    for s in &mut raw {
-        if s.values.iter().any(|v| is_stale_nan(*v)) {
-            let keep: Vec<bool> = s.values.iter().map(|v| !is_stale_nan(*v)).collect();
-            let mut k = keep.iter();
-            s.timestamps.retain(|_| *k.next().unwrap_or(&false));
-            let mut k = keep.iter();
-            s.values.retain(|_| *k.next().unwrap_or(&false));
-        }
+    ctx.fetch_batches(
+        &ms.selector.matchers,
+        lo - range + 1 - margin,
+        hi + margin,
+        &mut |mut raw| {
+            for s in &mut raw {
+                remove_stale(s);
+            }
+            each(RangeValue {
+                series: raw,
+                range_ms: range,
+                window_ends: times.clone(),
+                mode,
+            })
+        },
+    )
+}
+
+/// Drops stale markers: range vectors never contain them.
+fn remove_stale(s: &mut super::value::RawSeries) {
+    if s.values.iter().any(|v| is_stale_nan(*v)) {
+        let (timestamps, values) = s
+            .timestamps
+            .iter()
+            .zip(&s.values)
+            .filter(|(_, v)| !is_stale_nan(**v))
+            .map(|(t, v)| (*t, *v))
+            .unzip();
+        s.timestamps = timestamps;
+        s.values = values;
     }
-    Ok(RangeValue {
-        series: raw,
-        range_ms: range,
-        window_ends: times,
-        mode,
-    })
 }
 
 /// A `smoothed` selector: the value at each time interpolated linearly between the

@@ -2,7 +2,8 @@
 
 use super::super::evaluator::Ctx;
 use super::super::kahan::{kahan_mean, kahan_sum, kahan_sum_inc};
-use super::super::value::{RangeValue, StepSeries, Value};
+use super::super::selectors::matrix_batches;
+use super::super::value::{RangeValue, RawSeries, StepSeries, Value};
 use super::super::{EvalError, StepGrid};
 use super::{edges, quantile};
 use crate::syntax::ast::{Call, Expr, RangeMode};
@@ -70,15 +71,6 @@ pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
             }
         }
     }
-    let range = match ctx.eval(&c.args[mi], grid)? {
-        Value::Range(r) => r,
-        other => {
-            return Err(EvalError::Execution(format!(
-                "{name}: expected a range vector, got {}",
-                other.type_name()
-            )));
-        }
-    };
     if name == "double_exponential_smoothing" {
         for (p, what) in params.iter().zip(["smoothing", "trend"]) {
             if let Some(bad) = p.iter().find(|v| !(**v > 0.0 && **v < 1.0)) {
@@ -89,61 +81,88 @@ pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
             }
         }
     }
-    let keeps_name = matches!(name, "last_over_time" | "first_over_time");
     let step_times: Vec<i64> = grid.times().collect();
-    Ok(Value::Vector(
-        range
-            .series
-            .iter()
-            .map(|s| {
-                let points = if range.mode == RangeMode::Default {
-                    window_points(&range, s, &step_times, |ts, vs, k, start, end| {
-                        let p = |j: usize| params.get(j).map_or(f64::NAN, |v| v[k]);
-                        apply(
-                            name,
-                            ts,
-                            vs,
-                            start,
-                            end,
-                            range.range_ms,
-                            step_times[k],
-                            p(0),
-                            p(1),
-                        )
-                    })
-                } else {
-                    let lookback = ctx.options.lookback_ms;
-                    let (ts, vs) = (&s.timestamps, &s.values);
-                    range
-                        .window_ends
-                        .iter()
-                        .map(|&end| {
-                            edges::apply(
-                                name,
-                                range.mode,
-                                ts,
-                                vs,
-                                end - range.range_ms,
-                                end,
-                                range.range_ms,
-                                lookback,
-                            )
-                        })
-                        .collect()
-                };
-                StepSeries {
-                    labels: s.labels.clone(),
-                    drop_name: s.drop_name || !keeps_name,
-                    points,
-                }
-            })
-            .collect(),
-    ))
+    let lookback = ctx.options.lookback_ms;
+    let mut out = Vec::new();
+    let mut reduce = |range: RangeValue| -> Result<(), EvalError> {
+        out.extend(
+            range
+                .series
+                .iter()
+                .map(|s| step_series(name, &range, s, &params, &step_times, lookback)),
+        );
+        Ok(())
+    };
+    // A range selector is read and reduced a batch of series at a time; a subquery's
+    // range vector is already in memory.
+    match &c.args[mi] {
+        Expr::MatrixSelector(ms) => matrix_batches(ctx, ms, grid, &mut reduce)?,
+        other => match ctx.eval(other, grid)? {
+            Value::Range(r) => reduce(r)?,
+            v => {
+                return Err(EvalError::Execution(format!(
+                    "{name}: expected a range vector, got {}",
+                    v.type_name()
+                )));
+            }
+        },
+    }
+    Ok(Value::Vector(out))
 }
 
-/// `anchored` and `smoothed` are accepted by the parser but only some functions allow
-/// them; their windows are not implemented yet, so they are refused with Prometheus'
-/// message where it refuses them and otherwise reported as unsupported.
+/// One series of a range vector reduced to the function's value at each step.
+fn step_series(
+    name: &str,
+    range: &RangeValue,
+    s: &RawSeries,
+    params: &[Vec<f64>],
+    step_times: &[i64],
+    lookback: i64,
+) -> StepSeries {
+    let keeps_name = matches!(name, "last_over_time" | "first_over_time");
+    let points = if range.mode == RangeMode::Default {
+        window_points(range, s, step_times, |ts, vs, k, start, end| {
+            let p = |j: usize| params.get(j).map_or(f64::NAN, |v| v[k]);
+            apply(
+                name,
+                ts,
+                vs,
+                start,
+                end,
+                range.range_ms,
+                step_times[k],
+                p(0),
+                p(1),
+            )
+        })
+    } else {
+        range
+            .window_ends
+            .iter()
+            .map(|&end| {
+                let start = end - range.range_ms;
+                edges::apply(
+                    name,
+                    range.mode,
+                    &s.timestamps,
+                    &s.values,
+                    start,
+                    end,
+                    range.range_ms,
+                    lookback,
+                )
+            })
+            .collect()
+    };
+    StepSeries {
+        labels: s.labels.clone(),
+        drop_name: s.drop_name || !keeps_name,
+        points,
+    }
+}
+
+/// `anchored` and `smoothed` windows are only defined for some functions; others are
+/// refused with Prometheus' message.
 fn check_range_mode(name: &str, arg: &Expr) -> Result<(), EvalError> {
     let mode = match arg {
         Expr::MatrixSelector(m) => m.selector.mode,
