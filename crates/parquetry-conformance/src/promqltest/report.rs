@@ -58,16 +58,27 @@ impl Report {
         for (name, results) in &self.files {
             let mut f = Counts::default();
             let mut h = Counts::default();
+            let mut core = Counts::default();
             for r in results {
                 match r.category {
                     Category::Float => f.add(&r.outcome),
                     Category::NativeHistogram => h.add(&r.outcome),
                 }
+                if r.core {
+                    core.add(&r.outcome);
+                }
             }
             let _ = writeln!(
                 out,
-                "{name}: float {} passed, {} failed, {} skipped; native histograms {} passed, {} failed, {} skipped",
-                f.passed, f.failed, f.skipped, h.passed, h.failed, h.skipped
+                "{name}: float {} passed, {} failed, {} skipped (core {} of {}); native histograms {} passed, {} failed, {} skipped",
+                f.passed,
+                f.failed,
+                f.skipped,
+                core.passed,
+                core.passed + core.failed + core.skipped,
+                h.passed,
+                h.failed,
+                h.skipped
             );
         }
         if show_failures {
