@@ -5,7 +5,7 @@ use super::super::evaluator::Ctx;
 use super::super::selectors::eval_vector_timestamps;
 use super::super::value::{StepSeries, Value};
 use super::super::{EvalError, StepGrid};
-use crate::syntax::ast::{Call, Expr, RangeMode, Span, TimeModifiers, VectorSelector};
+use crate::syntax::ast::{At, Call, DurationExpr, Expr, RangeMode, Span, TimeModifiers, VectorSelector};
 use parquetry_model::{Labels, METRIC_NAME, MatchOp, Matcher};
 use std::collections::HashMap;
 
@@ -34,17 +34,23 @@ pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
     };
     let (mut name_matchers, data_matchers): (Vec<Matcher>, Vec<Matcher>) =
         matchers.into_iter().partition(|m| m.name == METRIC_NAME);
-    // Info metrics are `target_info` unless the selector names others; only metrics whose
-    // name ends in `_info` ever count as info metrics.
+    // Info metrics are `target_info` unless the selector names others. With only negative
+    // name matchers, the candidates are the metrics whose name ends in `_info`.
     if name_matchers.is_empty() {
         name_matchers.push(Matcher::equal(METRIC_NAME, "target_info"));
     }
     let mut fetch = name_matchers.clone();
-    fetch.push(Matcher::new(MatchOp::RegexMatch, METRIC_NAME, ".+_info").expect("a valid regex"));
+    if !name_matchers
+        .iter()
+        .any(|m| matches!(m.op, MatchOp::Equal | MatchOp::RegexMatch))
+    {
+        fetch.push(Matcher::new(MatchOp::RegexMatch, METRIC_NAME, ".+_info").expect("a valid regex"));
+    }
+    // Info series are looked up as of the time the base samples are from.
     let selector = VectorSelector {
         name: None,
         matchers: fetch,
-        modifiers: TimeModifiers::default(),
+        modifiers: reference_time(&c.args[0], None, 0),
         mode: RangeMode::Default,
         span: Span::default(),
     };
@@ -147,4 +153,42 @@ fn newest_per_metric<'a>(
     let mut out: Vec<&StepSeries> = best.into_values().collect();
     out.sort_by(|a, b| a.labels.cmp(&b.labels));
     out
+}
+
+/// The `@` and total offset that the base expression's samples are read at: the nearest
+/// selector or subquery down its first operand, with the offsets of every level added up
+/// and the outermost `@` winning.
+fn reference_time(e: &Expr, at: Option<At>, offset_ms: i64) -> TimeModifiers {
+    let with = |m: &TimeModifiers, at: Option<At>, offset_ms: i64| {
+        let own = m.offset.as_ref().and_then(DurationExpr::literal_ms).unwrap_or(0);
+        (at.or_else(|| m.at.clone()), offset_ms + own)
+    };
+    let (at, offset_ms) = match e {
+        Expr::VectorSelector(v) => with(&v.modifiers, at, offset_ms),
+        Expr::MatrixSelector(m) => with(&m.selector.modifiers, at, offset_ms),
+        Expr::Subquery(s) => {
+            let (at, offset_ms) = with(&s.modifiers, at, offset_ms);
+            return reference_time(&s.expr, at, offset_ms);
+        }
+        Expr::Paren { expr, .. } | Expr::Unary { expr, .. } => return reference_time(expr, at, offset_ms),
+        Expr::Aggregate(a) => return reference_time(&a.expr, at, offset_ms),
+        Expr::Binary(b) => return reference_time(&b.lhs, at, offset_ms),
+        Expr::Call(c) => match c
+            .args
+            .iter()
+            .find(|a| a.value_type() != crate::syntax::ast::ValueType::Scalar)
+        {
+            Some(a) => return reference_time(a, at, offset_ms),
+            None => (at, offset_ms),
+        },
+        Expr::Number { .. } | Expr::String { .. } => (at, offset_ms),
+    };
+    TimeModifiers {
+        at,
+        offset: (offset_ms != 0).then_some(DurationExpr::Literal {
+            ms: offset_ms,
+            as_number: false,
+            span: Span::default(),
+        }),
+    }
 }
