@@ -9,6 +9,7 @@
 
 pub mod behavior;
 pub mod catalog;
+pub mod compliance;
 pub mod config;
 mod noise;
 pub mod output;

@@ -9,6 +9,10 @@ use std::path::PathBuf;
 /// engines.
 #[derive(clap::Args)]
 pub struct Args {
+    /// demo (the fleet), or compliance (the `demo_*` metrics the PromQL compliance queries
+    /// expect: 3 instances at 5 s for 2 h, OpenMetrics only).
+    #[arg(long, default_value = "demo")]
+    dataset: String,
     /// openmetrics, jsonl or csv.
     #[arg(long, default_value = "openmetrics")]
     format: String,
@@ -34,6 +38,22 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
+    if args.dataset == "compliance" {
+        anyhow::ensure!(
+            args.format == "openmetrics",
+            "the compliance dataset is written as OpenMetrics only"
+        );
+        let config = parquetry_datagen::compliance::ComplianceConfig::default();
+        let samples =
+            parquetry_datagen::compliance::write_openmetrics(&config, std::fs::File::create(&args.output)?)?;
+        eprintln!("wrote {samples} samples to {}", args.output.display());
+        return Ok(());
+    }
+    anyhow::ensure!(
+        args.dataset == "demo",
+        "unknown dataset {:?}: expected demo or compliance",
+        args.dataset
+    );
     let format = match args.format.as_str() {
         "openmetrics" => OutputFormat::OpenMetrics,
         "jsonl" => OutputFormat::JsonLines,
