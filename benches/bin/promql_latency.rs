@@ -66,7 +66,9 @@ fn main() {
             counts.0 = prometheus_series(url, q, start, end).expect("prometheus answers");
             prom.push(t.elapsed().as_secs_f64());
             let t = Instant::now();
-            let r = engine.query_range(q, grid, &QueryOptions::default()).expect("parquetry answers");
+            let r = engine
+                .query_range(q, grid, &QueryOptions::default())
+                .expect("parquetry answers");
             ours.push(t.elapsed().as_secs_f64());
             counts.1 = match r {
                 QueryResult::Vector(s) => s.len(),
@@ -75,7 +77,11 @@ fn main() {
         }
         let (p, o) = (median(prom), median(ours));
         ratios.push(o / p);
-        let same = if counts.0 == counts.1 { String::new() } else { format!(" (Prometheus {} series)", counts.0) };
+        let same = if counts.0 == counts.1 {
+            String::new()
+        } else {
+            format!(" (Prometheus {} series)", counts.0)
+        };
         println!(
             "| `{}` | {}{same} | {:.0} ms | {:.0} ms | {:.2} |",
             q.replace('|', "\\|"),
@@ -86,5 +92,8 @@ fn main() {
         );
     }
     let geo = (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp();
-    println!("\ngeometric mean of Parquetry/Prometheus: {geo:.2} ({:.1}x faster)", 1.0 / geo);
+    println!(
+        "\ngeometric mean of Parquetry/Prometheus: {geo:.2} ({:.1}x faster)",
+        1.0 / geo
+    );
 }
