@@ -6,6 +6,7 @@ use super::value::{RangeValue, StepSeries, Value};
 use super::{EvalError, StepGrid};
 use crate::syntax::ast::{MatrixSelector, RangeMode, VectorSelector};
 use parquetry_model::value::is_stale_nan;
+use rayon::prelude::*;
 
 /// A plain selector: each series' newest sample within the lookback of each step.
 pub fn eval_vector(ctx: &Ctx, vs: &VectorSelector, grid: &StepGrid) -> Result<Value, EvalError> {
@@ -19,15 +20,19 @@ pub fn eval_vector(ctx: &Ctx, vs: &VectorSelector, grid: &StepGrid) -> Result<Va
     let max_t = if smoothed { hi + lookback } else { hi };
     ctx.fetch_batches(&vs.matchers, lo - lookback + 1, max_t, &mut |batch| {
         ctx.check_points(out.len() + batch.len(), times.len())?;
-        out.extend(batch.into_iter().map(|s| StepSeries {
-            points: if smoothed {
-                smoothed_values(&s.timestamps, &s.values, &times, lookback)
-            } else {
-                values_at_times(&s.timestamps, &s.values, &times, lookback)
-            },
-            labels: s.labels,
-            drop_name: false,
-        }));
+        let reduced: Vec<StepSeries> = batch
+            .into_par_iter()
+            .map(|s| StepSeries {
+                points: if smoothed {
+                    smoothed_values(&s.timestamps, &s.values, &times, lookback)
+                } else {
+                    values_at_times(&s.timestamps, &s.values, &times, lookback)
+                },
+                labels: s.labels,
+                drop_name: false,
+            })
+            .collect();
+        out.extend(reduced);
         Ok(())
     })?;
     Ok(Value::Vector(out))

@@ -7,6 +7,7 @@ use super::super::value::{RangeValue, RawSeries, StepSeries, Value};
 use super::super::{EvalError, StepGrid};
 use super::{edges, quantile};
 use crate::syntax::ast::{Call, Expr, RangeMode};
+use rayon::prelude::*;
 
 /// Names of the functions whose range-vector argument is windowed here.
 const RANGE_FUNCTIONS: &[&str] = &[
@@ -84,13 +85,14 @@ pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
     let step_times: Vec<i64> = grid.times().collect();
     let lookback = ctx.options.lookback_ms;
     let mut out = Vec::new();
+    // Each batch's series are reduced in parallel.
     let mut reduce = |range: RangeValue| -> Result<(), EvalError> {
-        out.extend(
-            range
-                .series
-                .iter()
-                .map(|s| step_series(name, &range, s, &params, &step_times, lookback)),
-        );
+        let reduced: Vec<StepSeries> = range
+            .series
+            .par_iter()
+            .map(|s| step_series(name, &range, s, &params, &step_times, lookback))
+            .collect();
+        out.extend(reduced);
         Ok(())
     };
     // A range selector is read and reduced a batch of series at a time; a subquery's
