@@ -1,0 +1,50 @@
+# Shared set-up of the scripts that compare Parquetry with Prometheus 3.5. Source it after
+# setting `root` (the repository) and `work` (a temporary folder); it defines:
+#   build_tools PROFILE     builds the CLI and the comparison binaries; sets `bin`
+#   install_prometheus      installs Prometheus 3.5.3; sets `prom_bin`
+#   start_prometheus DIR    starts it on a free 127.0.0.1 port over the TSDB in DIR and
+#                           waits until it is ready; sets `prom_url` and `prom_pid`
+#   stop_prometheus         stops it (call from an EXIT trap)
+
+prom_pid=""
+
+build_tools() {
+  local flags=()
+  if [ "$1" = release ]; then flags=(--release); fi
+  cargo build --quiet "${flags[@]}" --workspace --bins --manifest-path "$root/Cargo.toml"
+  local target
+  target=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+  bin="$target/$1"
+}
+
+install_prometheus() {
+  prom_bin=$(bash "$root/../shared/tools/install-prometheus3" "${PROMETHEUS3_DIR:-$HOME/.cache/prometheus3}" 2>/dev/null)
+}
+
+start_prometheus() {
+  printf 'global:\n  scrape_interval: 15s\n' > "$work/prometheus.yml"
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$prom_bin/prometheus" --config.file="$work/prometheus.yml" --storage.tsdb.path="$1" \
+    --storage.tsdb.retention.time=100y --web.listen-address="127.0.0.1:$port" >"$work/prometheus.log" 2>&1 &
+  prom_pid=$!
+  prom_url="http://127.0.0.1:$port"
+  python3 - "$prom_url" <<'PY'
+import sys, time, urllib.request
+for _ in range(120):
+    try:
+        if urllib.request.urlopen(sys.argv[1] + "/-/ready", timeout=1).status == 200:
+            sys.exit(0)
+    except Exception:
+        time.sleep(0.5)
+sys.exit("prometheus did not become ready")
+PY
+}
+
+stop_prometheus() {
+  if [ -n "$prom_pid" ]; then
+    kill "$prom_pid" 2>/dev/null || true
+    wait "$prom_pid" 2>/dev/null || true
+  fi
+}
