@@ -9,12 +9,12 @@ series=${1:-2000}
 duration=${2:-6h}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
+source "$root/benches/scripts/prometheus-lib.sh"
 trap 'rm -rf "$work"' EXIT
 
-cargo build --release --quiet -p parquetry-cli --manifest-path "$root/Cargo.toml"
-target=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-parquetry="$target/release/parquetry"
-prom_bin=$(bash "$root/../shared/tools/install-prometheus3" "${PROMETHEUS3_DIR:-$HOME/.cache/prometheus3}" 2>/dev/null)
+build_tools release
+install_prometheus
+parquetry="$bin/parquetry"
 
 "$parquetry" generate --format openmetrics --series "$series" --duration "$duration" --output "$work/data.om"
 samples=$(grep -vc '^#' "$work/data.om")

@@ -1,4 +1,5 @@
-# Shared set-up of the scripts that compare Parquetry with Prometheus 3.5. Source it after
+# Shared set-up of the benchmark scripts (and of those that compare Parquetry with
+# Prometheus 3.5). Source it after
 # setting `root` (the repository) and `work` (a temporary folder); it defines:
 #   build_tools PROFILE     builds the CLI and the comparison binaries; sets `bin`
 #   install_prometheus      installs Prometheus 3.5.3; sets `prom_bin`

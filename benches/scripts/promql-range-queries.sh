@@ -8,31 +8,27 @@ series=${1:-10000}
 runs=${2:-5}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
+source "$root/benches/scripts/prometheus-lib.sh"
 trap 'rm -rf "$work"' EXIT
 
-cargo build --release --quiet -p parquetry-cli --manifest-path "$root/Cargo.toml"
-target=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-parquetry="$target/release/parquetry"
-
-"$parquetry" generate --format openmetrics --series "$series" --duration 6h --output "$work/data.om" 2>/dev/null
-"$parquetry" ingest --store "$work/store" "$work/data.om" >/dev/null
+build_tools release
+"$bin/parquetry" generate --format openmetrics --series "$series" --duration 6h --output "$work/data.om" 2>/dev/null
+"$bin/parquetry" ingest --store "$work/store" "$work/data.om" >/dev/null
 rm "$work/data.om"
 
-start=2026-01-05T00:00:00Z
-end=2026-01-05T06:00:00Z
 queries=(
   'rate(http_requests_total[5m])'
   'sum by (job) (rate(http_requests_total[5m]))'
   'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))'
 )
-echo "series: $(ls "$work" >/dev/null; echo "$series"), runs per query: $runs"
+echo "series: $series, runs per query: $runs"
 echo "| query | median wall time | peak memory |"
 echo "|---|---|---|"
 for q in "${queries[@]}"; do
   : > "$work/times"
   for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$work/t" "$parquetry" query --store "$work/store" \
-      --start "$start" --end "$end" --step 60s --format json "$q" > /dev/null
+    /usr/bin/time -f "%e %M" -o "$work/t" "$bin/parquetry" query --store "$work/store" \
+      --start 2026-01-05T00:00:00Z --end 2026-01-05T06:00:00Z --step 60s --format json "$q" > /dev/null
     cat "$work/t" >> "$work/times"
   done
   python3 - "$q" "$work/times" <<'PY'

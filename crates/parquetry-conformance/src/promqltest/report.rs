@@ -101,29 +101,23 @@ impl Report {
         }
         let f = self.total(Category::Float);
         let h = self.total(Category::NativeHistogram);
-        let c = self.core();
-        let _ = writeln!(
-            out,
-            "core stable float cases: {} passed, {} failed, {} skipped",
-            c.passed, c.failed, c.skipped
-        );
-        let _ = writeln!(
-            out,
-            "float samples: {} passed, {} failed, {} skipped",
-            f.passed, f.failed, f.skipped
-        );
-        let _ = writeln!(
-            out,
-            "native histograms: {} passed, {} failed, {} skipped",
-            h.passed, h.failed, h.skipped
-        );
-        let _ = writeln!(
-            out,
-            "{} passed, {} failed, {} skipped",
-            f.passed + h.passed,
-            f.failed + h.failed,
-            f.skipped + h.skipped
-        );
+        let all = Counts {
+            passed: f.passed + h.passed,
+            failed: f.failed + h.failed,
+            skipped: f.skipped + h.skipped,
+        };
+        for (label, c) in [
+            ("core stable float cases: ", self.core()),
+            ("float samples: ", f),
+            ("native histograms: ", h),
+            ("", all),
+        ] {
+            let _ = writeln!(
+                out,
+                "{label}{} passed, {} failed, {} skipped",
+                c.passed, c.failed, c.skipped
+            );
+        }
         out
     }
 }
