@@ -32,8 +32,10 @@ pub struct Selection<'a> {
 
 /// One series' rows from one file.
 struct Part {
-    timestamps: Vec<i64>,
-    values: Vec<f64>,
+    /// Index of the file buffer the rows are in.
+    buffer: usize,
+    /// The rows within that buffer.
+    rows: Range<usize>,
 }
 
 impl<'a> Selection<'a> {
@@ -63,6 +65,8 @@ impl<'a> Selection<'a> {
     pub fn read(&self, range: Range<usize>) -> Result<SeriesBatch> {
         let chosen = &self.series[range];
         let mut parts: Vec<Vec<Part>> = (0..chosen.len()).map(|_| Vec::new()).collect();
+        // The rows read from each file; parts point into them rather than copying.
+        let mut buffers: Vec<(Vec<i64>, Vec<f64>)> = Vec::new();
         let mut by_ordinal: Vec<usize> = (0..chosen.len()).collect();
         by_ordinal.sort_by_key(|&p| chosen[p].ordinal);
         for file in &self.store.files {
@@ -73,23 +77,24 @@ impl<'a> Selection<'a> {
             if wanted.is_empty() {
                 continue;
             }
-            let (ts, vs) = read_rows(file, &wanted)?;
+            buffers.push(read_rows(file, &wanted)?);
             let mut offset = 0;
             for (pos, entry) in wanted {
                 let n = entry.row_count as usize;
                 parts[pos].push(Part {
-                    timestamps: ts[offset..offset + n].to_vec(),
-                    values: vs[offset..offset + n].to_vec(),
+                    buffer: buffers.len() - 1,
+                    rows: offset..offset + n,
                 });
                 offset += n;
             }
         }
         let mut offsets = Vec::with_capacity(chosen.len() + 1);
         offsets.push(0);
-        let mut all_ts = Vec::new();
-        let mut all_vs = Vec::new();
+        let total: usize = buffers.iter().map(|b| b.0.len()).sum();
+        let mut all_ts = Vec::with_capacity(total);
+        let mut all_vs = Vec::with_capacity(total);
         for series_parts in parts {
-            self.append_merged(series_parts, &mut all_ts, &mut all_vs);
+            self.append_merged(&buffers, series_parts, &mut all_ts, &mut all_vs);
             offsets.push(all_ts.len());
         }
         Ok(SeriesBatch {
@@ -147,28 +152,31 @@ impl<'a> Selection<'a> {
     }
 
     /// Cuts the series' parts to the time range and appends them, merged, to the output.
-    fn append_merged(&self, mut parts: Vec<Part>, ts_out: &mut Vec<i64>, vs_out: &mut Vec<f64>) {
-        let in_range = |ts: &[i64]| {
-            ts.partition_point(|&t| t < self.min_time)..ts.partition_point(|&t| t <= self.max_time)
+    fn append_merged(
+        &self,
+        buffers: &[(Vec<i64>, Vec<f64>)],
+        parts: Vec<Part>,
+        ts_out: &mut Vec<i64>,
+        vs_out: &mut Vec<f64>,
+    ) {
+        let slices = |p: &Part| {
+            let (ts, vs) = &buffers[p.buffer];
+            let (ts, vs) = (&ts[p.rows.clone()], &vs[p.rows.clone()]);
+            let r = ts.partition_point(|&t| t < self.min_time)..ts.partition_point(|&t| t <= self.max_time);
+            (&ts[r.clone()], &vs[r])
         };
-        if parts.len() == 1 {
-            let p = parts.pop().expect("one part");
-            let r = in_range(&p.timestamps);
-            ts_out.extend_from_slice(&p.timestamps[r.clone()]);
-            vs_out.extend_from_slice(&p.values[r]);
+        if let [p] = parts.as_slice() {
+            let (ts, vs) = slices(p);
+            ts_out.extend_from_slice(ts);
+            vs_out.extend_from_slice(vs);
             return;
         }
         // Several files hold this series: order by time, newer files first on equal times,
         // then keep the first sample of each timestamp.
         let mut merged: Vec<(i64, usize, f64)> = Vec::new();
         for (age, p) in parts.iter().enumerate() {
-            let r = in_range(&p.timestamps);
-            merged.extend(
-                p.timestamps[r.clone()]
-                    .iter()
-                    .zip(&p.values[r])
-                    .map(|(&t, &v)| (t, usize::MAX - age, v)),
-            );
+            let (ts, vs) = slices(p);
+            merged.extend(ts.iter().zip(vs).map(|(&t, &v)| (t, usize::MAX - age, v)));
         }
         merged.sort_unstable_by_key(|&(t, newer, _)| (t, newer));
         let mut last = None;
