@@ -33,10 +33,14 @@ pub fn eval_query(line: &str) -> Option<&str> {
     Some(rest[idx..].trim())
 }
 
-/// The `.test` files, sorted by name.
+/// The `.test` files of the shared promqltest folder, sorted by name.
 pub fn test_files() -> Result<Vec<PathBuf>, String> {
-    let dir = conformance_dir()?.join("promqltest");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+    test_files_in(&conformance_dir()?.join("promqltest"))
+}
+
+/// The `.test` files of `dir`, sorted by name.
+pub fn test_files_in(dir: &std::path::Path) -> Result<Vec<PathBuf>, String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "test"))

@@ -124,14 +124,8 @@ impl Report {
 
 /// Runs every `*.test` file of `dir`.
 pub fn run_dir(dir: &std::path::Path) -> Result<Report, String> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "test"))
-        .collect();
-    files.sort();
     let mut report = Report::default();
-    for f in files {
+    for f in crate::promqltest_queries::test_files_in(dir)? {
         let name = f
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
