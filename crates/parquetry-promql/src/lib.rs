@@ -5,6 +5,7 @@
 //! evaluation kernels.
 
 pub mod eval;
+pub mod series_notation;
 pub mod syntax;
 
 pub use syntax::{Expr, ParseError, ParseOptions, parse, parse_selector, parse_with};

@@ -1,10 +1,10 @@
 //! Comparing results with expectations, with the upstream tolerance.
 
 use super::script::{Expectation, SeriesLine};
-use super::values::Slot;
 use parquetry_model::Labels;
 use parquetry_model::value::is_stale_nan;
 use parquetry_promql::eval::{QueryResult, ResultSeries};
+use parquetry_promql::series_notation::Slot;
 use std::collections::HashMap;
 
 /// Float equality of the promqltest runner: stale markers only equal stale markers, NaN

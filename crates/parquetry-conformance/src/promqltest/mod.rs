@@ -10,19 +10,18 @@
 pub mod compare;
 pub mod report;
 pub mod script;
-pub mod values;
 
 use compare::{check_instant, check_range, instant_at};
 use parquetry::store::{SeriesSamples, Writer};
 use parquetry::{Engine, QueryOptions};
 use parquetry_model::Labels;
 use parquetry_promql::eval::{QueryResult, StepGrid};
+use parquetry_promql::series_notation::Slot;
 use parquetry_promql::syntax::ast::{At, Expr};
 use parquetry_promql::{ParseOptions, parse_with};
 use script::{Command, Eval, EvalTimes, MessageMatch};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use values::Slot;
 
 /// Whether a case is about float samples or native histograms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

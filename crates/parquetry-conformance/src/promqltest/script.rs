@@ -1,9 +1,8 @@
 //! Reading the promqltest script format into commands.
 
-use super::values::{Slot, expand, has_histograms};
+use parquetry_model::Labels;
 use parquetry_model::time::parse_duration;
-use parquetry_model::{Labels, MatchOp};
-use parquetry_promql::syntax::selector::series_matchers;
+use parquetry_promql::series_notation::{Slot, expand, has_histograms, series_labels};
 
 /// A series line: labels and a value sequence (or the raw text when it holds histograms).
 #[derive(Clone, Debug, PartialEq)]
@@ -120,16 +119,7 @@ fn split_series(text: &str) -> (&str, &str) {
 /// Parses a series line (`name{a="b"} 1 2 3`).
 pub fn series_line(text: &str, line: usize) -> Result<SeriesLine, String> {
     let (labels_text, values) = split_series(text);
-    let labels = if labels_text == "{}" {
-        Labels::empty()
-    } else {
-        let (rest, sel) =
-            series_matchers(labels_text).map_err(|_| err(line, format!("invalid series {labels_text:?}")))?;
-        if !rest.trim().is_empty() || sel.matchers.iter().any(|m| m.op != MatchOp::Equal) {
-            return Err(err(line, format!("invalid series {labels_text:?}")));
-        }
-        Labels::from_pairs(sel.matchers.into_iter().map(|m| (m.name, m.value)))
-    };
+    let labels = series_labels(labels_text).map_err(|e| err(line, e.0))?;
     if has_histograms(values) {
         return Ok(SeriesLine {
             labels,

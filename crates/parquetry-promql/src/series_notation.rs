@@ -1,6 +1,27 @@
-//! Value sequences of `load` and expectation lines: `1 2+3x4 _ stale`.
+//! Prometheus' series notation, shared by its test formats (promqltest scripts and
+//! `promtool test rules` files): a series description `name{label="value"}` and an
+//! expanding value sequence `1 2+3x4 _ stale`.
 
+use crate::syntax::selector::series_matchers;
 use parquetry_model::value::stale_nan;
+use parquetry_model::{Labels, MatchOp};
+
+/// Parses a series description (`name{a="b"}`, `{a="b"}` or `{}`) into its labels. Only
+/// equality matchers are allowed and nothing may follow the closing brace.
+pub fn series_labels(text: &str) -> Result<Labels, SequenceError> {
+    let text = text.trim();
+    if text == "{}" {
+        return Ok(Labels::empty());
+    }
+    let invalid = || SequenceError(format!("invalid series {text:?}"));
+    let (rest, sel) = series_matchers(text).map_err(|_| invalid())?;
+    if !rest.trim().is_empty() || sel.matchers.iter().any(|m| m.op != MatchOp::Equal) {
+        return Err(invalid());
+    }
+    Ok(Labels::from_pairs(
+        sel.matchers.into_iter().map(|m| (m.name, m.value)),
+    ))
+}
 
 /// One slot of a sequence: a value, a stale marker, or nothing.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -104,6 +125,15 @@ mod tests {
                 Slot::Empty => "_".into(),
             })
             .collect()
+    }
+
+    #[test]
+    fn series_descriptions_become_labels() {
+        assert_eq!(series_labels("{}").unwrap(), Labels::empty());
+        let l = series_labels(r#"up{job="a", instance="b"}"#).unwrap();
+        assert_eq!(l.to_string(), r#"up{instance="b", job="a"}"#);
+        assert!(series_labels(r#"up{job="a""#).is_err());
+        assert!(series_labels(r#"up{job=~"a"}"#).is_err());
     }
 
     #[test]
