@@ -288,7 +288,7 @@ mod tests {
     #[test]
     fn printf_handles_common_directives() {
         let v = |f: f64| Value::Float(f);
-        assert_eq!(sprintf("%.2f", &[v(2.71828)]), "2.72");
+        assert_eq!(sprintf("%.2f", &[v(1.23456)]), "1.23");
         assert_eq!(
             sprintf("%s is %d%%", &[Value::Str("x".into()), Value::Int(5)]),
             "x is 5%"

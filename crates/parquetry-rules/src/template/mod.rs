@@ -92,6 +92,16 @@ impl Template {
         })
     }
 
+    /// A template that always yields `text` as it is (recording-rule labels are not
+    /// templated).
+    pub fn literal(text: &str) -> Template {
+        Template {
+            name: String::new(),
+            nodes: vec![parse::Node::Text(text.to_string())],
+            literal: Some(text.to_string()),
+        }
+    }
+
     /// True when the template calls `query`, so its output depends on stored data.
     pub fn uses_query(&self) -> bool {
         fn walk(nodes: &[parse::Node]) -> bool {
