@@ -102,6 +102,11 @@ impl Template {
         }
     }
 
+    /// The text, when the template has no actions.
+    pub fn as_literal(&self) -> Option<&str> {
+        self.literal.as_deref()
+    }
+
     /// True when the template calls `query`, so its output depends on stored data.
     pub fn uses_query(&self) -> bool {
         fn walk(nodes: &[parse::Node]) -> bool {
