@@ -9,5 +9,6 @@ pub mod floors;
 pub mod location;
 pub mod promqltest;
 pub mod promqltest_queries;
+pub mod promtool_rules;
 
 pub use location::{conformance_dir, workspace_root};

@@ -336,6 +336,8 @@ impl Runner<'_> {
             .iter()
             .copied()
             .filter(|e| ts <= *e && *e < ts + run.interval_ms)
+            .collect::<std::collections::BTreeSet<i64>>()
+            .into_iter()
             .collect();
         if due.is_empty() {
             return;

@@ -12,6 +12,7 @@
 //! # Ok::<(), parquetry::Error>(())
 //! ```
 
+mod backtests;
 mod engine;
 mod error;
 mod source;
@@ -20,5 +21,6 @@ pub use engine::{Engine, QueryOptions};
 pub use error::Error;
 pub use parquetry_model as model;
 pub use parquetry_promql as promql;
+pub use parquetry_rules as rules;
 pub use parquetry_store as store;
 pub use source::StoreSource;

@@ -2,6 +2,7 @@
 
 use anyhow::{Result, anyhow};
 use parquetry_conformance::promqltest::report::run_dir;
+use parquetry_conformance::promtool_rules;
 use std::path::PathBuf;
 
 /// Run a conformance suite.
@@ -22,6 +23,12 @@ enum Command {
         #[arg(long)]
         failures: bool,
     },
+    /// Run promtool's rule unit-test files in DIR with the options of each row of its
+    /// EXPECTED.tsv, and compare the outcomes with promtool's.
+    PromtoolRules {
+        /// The folder with EXPECTED.tsv and the test files.
+        dir: PathBuf,
+    },
 }
 
 /// Runs the command.
@@ -30,6 +37,10 @@ pub fn run(args: Args) -> Result<()> {
         Command::Promqltest { dir, failures } => {
             let report = run_dir(&dir).map_err(|e| anyhow!(e))?;
             print!("{}", report.render(failures));
+        }
+        Command::PromtoolRules { dir } => {
+            let results = promtool_rules::run_all(&dir).map_err(|e| anyhow!(e))?;
+            print!("{}", promtool_rules::render(&results));
         }
     }
     Ok(())

@@ -7,4 +7,5 @@ pub mod generate;
 pub mod ingest;
 pub mod promql;
 pub mod query;
+pub mod rules;
 pub mod series;
