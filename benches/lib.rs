@@ -1,5 +1,7 @@
 //! Shared set-up for the benchmarks: demo data in memory and in a store.
 
+pub mod compare;
+
 use parquetry::Engine;
 use parquetry::store::IngestOptions;
 use parquetry_datagen::{Dataset, DemoConfig, OutputFormat};

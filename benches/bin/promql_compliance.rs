@@ -8,12 +8,10 @@
 
 use parquetry::promql::eval::{QueryResult, ResultSeries, StepGrid};
 use parquetry::{Engine, QueryOptions};
+use parquetry_benches::compare::{Matrix, diff};
 use parquetry_conformance::compliance;
 use parquetry_model::Labels;
 use std::process::ExitCode;
-
-/// A matrix as compared: series sorted by labels, points `(ms, value)`.
-type Matrix = Vec<(Labels, Vec<(i64, f64)>)>;
 
 fn prometheus(url: &str, query: &str, start: i64, end: i64, step: i64) -> Result<Matrix, String> {
     let seconds = |ms: i64| format!("{}", ms as f64 / 1000.0);
@@ -73,48 +71,6 @@ fn parquetry(engine: &Engine, query: &str, grid: StepGrid) -> Result<Matrix, Str
     let mut out: Matrix = series.into_iter().map(|s| (s.labels, s.points)).collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
-}
-
-fn equal(a: f64, b: f64) -> bool {
-    if a.is_nan() || b.is_nan() {
-        return a.is_nan() && b.is_nan();
-    }
-    if a.is_infinite() || b.is_infinite() {
-        return a == b;
-    }
-    (a - b).abs() <= 1e-5 * a.abs().min(b.abs())
-}
-
-/// The first difference between the reference and the result, if any.
-fn diff(reference: &Matrix, got: &Matrix) -> Option<String> {
-    for (l, _) in reference {
-        if !got.iter().any(|(g, _)| g == l) {
-            return Some(format!("missing series {l}"));
-        }
-    }
-    for (l, _) in got {
-        if !reference.iter().any(|(r, _)| r == l) {
-            return Some(format!("extra series {l}"));
-        }
-    }
-    for ((l, want), (_, have)) in reference.iter().zip(got) {
-        if want.len() != have.len() {
-            return Some(format!(
-                "{l}: {} points expected, {} found",
-                want.len(),
-                have.len()
-            ));
-        }
-        for (w, h) in want.iter().zip(have) {
-            if w.0 != h.0 || !equal(w.1, h.1) {
-                return Some(format!(
-                    "{l}: first difference at {}: expected {:?}, got {:?}",
-                    w.0, w, h
-                ));
-            }
-        }
-    }
-    None
 }
 
 fn main() -> ExitCode {
