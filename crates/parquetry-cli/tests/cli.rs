@@ -170,3 +170,75 @@ fn promql_fmt_and_ast() {
     let o = parquetry(&["promql", "fmt", "--experimental", "limitk(1, x)"]);
     assert!(o.status.success());
 }
+
+const RULES: &str = "groups:\n  - name: g\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n      - alert: Down\n        expr: up == 0\n        labels: {severity: page}\n        annotations: {summary: '{{ $labels.instance }} is down'}\n";
+
+#[test]
+fn rules_check_test_and_backtest() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_good_data(dir.path());
+    let rules = dir.path().join("rules.yml");
+    std::fs::write(&rules, RULES).unwrap();
+    let rules = rules.to_str().unwrap();
+
+    let o = parquetry(&["rules", "check", rules]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("SUCCESS: 2 rules found"), "{}", stdout(&o));
+    let bad = dir.path().join("bad.yml");
+    std::fs::write(
+        &bad,
+        "groups:\n  - name: g\n    rules:\n      - record: x\n        expr: 'sum(up'\n",
+    )
+    .unwrap();
+    let o = parquetry(&["rules", "check", bad.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(
+        stdout(&o).contains("bad.yml:5:15: group \"g\", rule 1, \"x\": could not parse expression"),
+        "{}",
+        stdout(&o)
+    );
+
+    let test = dir.path().join("test.yml");
+    std::fs::write(
+        &test,
+        "rule_files: [rules.yml]\ntests:\n  - input_series:\n      - {series: 'up{job=\"a\", instance=\"i\"}', values: '1 0 0'}\n    alert_rule_test:\n      - eval_time: 2m\n        alertname: Down\n        exp_alerts:\n          - exp_labels: {job: a, instance: i, severity: page}\n            exp_annotations: {summary: i is down}\n    promql_expr_test:\n      - {expr: job:up:sum, eval_time: 2m, exp_samples: [{labels: 'job:up:sum{job=\"a\"}', value: 0}]}\n",
+    )
+    .unwrap();
+    let o = parquetry(&["rules", "test", test.to_str().unwrap()]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("2 passed, 0 failed, 0 skipped"),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = parquetry(&[
+        "rules",
+        "backtest",
+        "--store",
+        &store,
+        "--rules",
+        rules,
+        "--start",
+        "1767571200",
+        "--end",
+        "1767571260",
+        "--interval",
+        "15s",
+        "--format",
+        "csv",
+        "--write",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = stdout(&o);
+    assert!(
+        csv.starts_with("alertname,labels,active_at,fired_at,resolved_at,value,annotations\n"),
+        "{csv}"
+    );
+    assert!(csv.contains("Down,"), "{csv}");
+    assert!(csv.contains("summary=a is down"), "{csv}");
+    // The recorded series and ALERTS are in the store now.
+    let o = parquetry(&["series", "--store", &store, "{__name__=~\"job:up:sum|ALERTS\"}"]);
+    assert!(stdout(&o).contains("job:up:sum{job=\"api\"}"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("ALERTS{alertname=\"Down\""), "{}", stdout(&o));
+}
