@@ -32,6 +32,8 @@ enum Command {
     Generate(commands::generate::Args),
     /// Format a PromQL expression or show its syntax tree.
     Promql(commands::promql::Args),
+    /// Run SQL over the store, with PromQL callable from SQL.
+    Sql(commands::sql::Args),
     /// Check, unit-test and backtest Prometheus rule files.
     Rules(commands::rules::Args),
     /// Run a conformance suite and print its counts.
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => commands::demo::run(a),
         Command::Generate(a) => commands::generate::run(a),
         Command::Promql(a) => commands::promql::run(a),
+        Command::Sql(a) => commands::sql::run(a),
         Command::Rules(a) => commands::rules::run(a),
         Command::Conformance(a) => commands::conformance::run(a),
     };

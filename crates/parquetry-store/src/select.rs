@@ -77,7 +77,9 @@ impl<'a> Selection<'a> {
             if wanted.is_empty() {
                 continue;
             }
-            buffers.push(read_rows(file, &wanted)?);
+            let rows = read_rows(file, &wanted)?;
+            self.store.stats.record(rows.0.len() as u64);
+            buffers.push(rows);
             let mut offset = 0;
             for (pos, entry) in wanted {
                 let n = entry.row_count as usize;

@@ -59,6 +59,7 @@ pub struct Store {
     by_id: HashMap<SeriesId, u32>,
     index: LabelIndex,
     pub(crate) files: Vec<SampleFile>,
+    pub(crate) stats: crate::read_stats::ReadStats,
 }
 
 impl Store {
@@ -102,7 +103,24 @@ impl Store {
             by_id,
             index,
             files,
+            stats: Default::default(),
         })
+    }
+
+    /// Files and rows read from this snapshot so far.
+    pub fn read_counts(&self) -> crate::read_stats::ReadCounts {
+        self.stats.counts()
+    }
+
+    /// Number of samples files and sample rows in this snapshot.
+    pub fn size(&self) -> (usize, u64) {
+        let rows = self
+            .files
+            .iter()
+            .flat_map(|f| &f.entries)
+            .map(|e| e.row_count)
+            .sum();
+        (self.files.len(), rows)
     }
 
     /// The folder of the store.

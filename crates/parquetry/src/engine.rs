@@ -26,14 +26,14 @@ pub struct QueryOptions {
 /// made after it was opened.
 #[derive(Debug)]
 pub struct Engine {
-    store: Store,
+    store: std::sync::Arc<Store>,
 }
 
 impl Engine {
     /// Opens the newest version of the store in `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Engine, Error> {
         Ok(Engine {
-            store: Store::open(path)?,
+            store: std::sync::Arc::new(Store::open(path)?),
         })
     }
 
@@ -50,13 +50,18 @@ impl Engine {
 
     /// Re-opens the store to see the newest version.
     pub fn refresh(&mut self) -> Result<(), Error> {
-        self.store = Store::open(self.store.root())?;
+        self.store = std::sync::Arc::new(Store::open(self.store.root())?);
         Ok(())
     }
 
     /// The underlying store snapshot.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The snapshot, shared (for sessions that outlive a borrow of the engine).
+    pub fn shared_store(&self) -> std::sync::Arc<Store> {
+        self.store.clone()
     }
 
     /// The series a selector such as `up{job="api"}` matches, in label order.

@@ -15,4 +15,8 @@ pub enum Error {
     /// An input file could not be ingested.
     #[error(transparent)]
     Ingest(#[from] parquetry_store::IngestError),
+    /// A SQL statement failed.
+    #[cfg(feature = "sql")]
+    #[error(transparent)]
+    Sql(#[from] parquetry_sql::SqlError),
 }

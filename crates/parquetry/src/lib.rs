@@ -16,11 +16,15 @@ mod backtests;
 mod engine;
 mod error;
 mod source;
+#[cfg(feature = "sql")]
+mod sql_session;
 
 pub use engine::{Engine, QueryOptions};
 pub use error::Error;
 pub use parquetry_model as model;
 pub use parquetry_promql as promql;
 pub use parquetry_rules as rules;
+#[cfg(feature = "sql")]
+pub use parquetry_sql as sql;
 pub use parquetry_store as store;
 pub use source::StoreSource;

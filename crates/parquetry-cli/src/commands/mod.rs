@@ -9,3 +9,4 @@ pub mod promql;
 pub mod query;
 pub mod rules;
 pub mod series;
+pub mod sql;

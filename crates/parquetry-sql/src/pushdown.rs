@@ -1,0 +1,174 @@
+//! Which filters of a query the store can apply itself: time ranges, metric names and
+//! label equality become the selection's time range and matchers, so a narrow query reads
+//! only the rows of the series and days it needs.
+
+use datafusion::logical_expr::{Between, BinaryExpr, Expr, Operator};
+use datafusion::scalar::ScalarValue;
+use parquetry_model::{METRIC_NAME, MatchOp, Matcher};
+
+/// What the store can narrow a scan to.
+#[derive(Clone, Debug, Default)]
+pub struct Narrowing {
+    /// Series matchers (all must hold).
+    pub matchers: Vec<Matcher>,
+    /// Earliest timestamp wanted, ms.
+    pub min_time: Option<i64>,
+    /// Latest timestamp wanted, ms.
+    pub max_time: Option<i64>,
+}
+
+fn column_name(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Column(c) => Some(c.name.as_str()),
+        Expr::Cast(c) => column_name(&c.expr),
+        _ => None,
+    }
+}
+
+fn string_literal(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Literal(
+            ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)),
+            _,
+        ) => Some(s.clone()),
+        Expr::Literal(ScalarValue::Dictionary(_, inner), m) => {
+            string_literal(&Expr::Literal((**inner).clone(), m.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// A timestamp literal in milliseconds, and whether it falls exactly on a millisecond.
+fn time_literal(e: &Expr) -> Option<(i64, bool)> {
+    let Expr::Literal(v, _) = e else { return None };
+    let (value, per_ms) = match v {
+        ScalarValue::TimestampSecond(Some(s), _) => return Some((s.checked_mul(1000)?, true)),
+        ScalarValue::TimestampMillisecond(Some(ms), _) => return Some((*ms, true)),
+        ScalarValue::TimestampMicrosecond(Some(us), _) => (*us, 1_000),
+        ScalarValue::TimestampNanosecond(Some(ns), _) => (*ns, 1_000_000),
+        _ => return None,
+    };
+    Some((value.div_euclid(per_ms), value.rem_euclid(per_ms) == 0))
+}
+
+/// `labels['name']` as planned: `get_field(labels, 'name')`.
+fn label_access(e: &Expr) -> Option<String> {
+    let Expr::ScalarFunction(f) = e else { return None };
+    if f.name() != "get_field" {
+        return None;
+    }
+    match f.args.as_slice() {
+        [col, key] if column_name(col) == Some("labels") => string_literal(key),
+        _ => None,
+    }
+}
+
+fn flip(op: Operator) -> Operator {
+    match op {
+        Operator::Lt => Operator::Gt,
+        Operator::LtEq => Operator::GtEq,
+        Operator::Gt => Operator::Lt,
+        Operator::GtEq => Operator::LtEq,
+        other => other,
+    }
+}
+
+impl Narrowing {
+    fn time_bound(&mut self, op: Operator, (ms, exact): (i64, bool)) -> bool {
+        let lower = |n: &mut Narrowing, t: i64| n.min_time = Some(n.min_time.map_or(t, |m| m.max(t)));
+        let upper = |n: &mut Narrowing, t: i64| n.max_time = Some(n.max_time.map_or(t, |m| m.min(t)));
+        match op {
+            Operator::Gt => lower(self, if exact { ms + 1 } else { ms }),
+            Operator::GtEq => lower(self, if exact { ms } else { ms + 1 }),
+            Operator::Lt => upper(self, if exact { ms - 1 } else { ms }),
+            Operator::LtEq => upper(self, ms),
+            Operator::Eq => {
+                lower(self, ms);
+                upper(self, ms);
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Takes what it can from one conjunct of the WHERE clause; true when the store can
+    /// apply it (the query still re-checks every row).
+    pub fn absorb(&mut self, filter: &Expr) -> bool {
+        match filter {
+            Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
+                if *op == Operator::And {
+                    let a = self.absorb(left);
+                    let b = self.absorb(right);
+                    return a && b;
+                }
+                let (col, lit, op) = if column_name(left).is_some() || label_access(left).is_some() {
+                    (left.as_ref(), right.as_ref(), *op)
+                } else {
+                    (right.as_ref(), left.as_ref(), flip(*op))
+                };
+                if column_name(col) == Some("timestamp") {
+                    return time_literal(lit).is_some_and(|t| self.time_bound(op, t));
+                }
+                let name = match (column_name(col), label_access(col)) {
+                    (Some("metric"), _) => METRIC_NAME.to_string(),
+                    (_, Some(label)) => label,
+                    _ => return false,
+                };
+                let (Some(value), Operator::Eq | Operator::NotEq) = (string_literal(lit), op) else {
+                    return false;
+                };
+                let match_op = if op == Operator::Eq {
+                    MatchOp::Equal
+                } else {
+                    MatchOp::NotEqual
+                };
+                // `labels['x'] != 'v'` is null (not true) where the label is absent, unlike `!=`.
+                if match_op == MatchOp::NotEqual && name != METRIC_NAME {
+                    return false;
+                }
+                match Matcher::new(match_op, name, value) {
+                    Ok(m) => {
+                        self.matchers.push(m);
+                        true
+                    }
+                    Err(_) => false,
+                }
+            }
+            Expr::Between(Between {
+                expr,
+                negated: false,
+                low,
+                high,
+            }) if column_name(expr) == Some("timestamp") => match (time_literal(low), time_literal(high)) {
+                (Some(l), Some(h)) => {
+                    self.time_bound(Operator::GtEq, l) && self.time_bound(Operator::LtEq, h)
+                }
+                _ => false,
+            },
+            Expr::InList(list) if !list.negated && column_name(&list.expr) == Some("metric") => {
+                let names: Option<Vec<String>> = list.list.iter().map(string_literal).collect();
+                let Some(names) = names else { return false };
+                let alternatives: Vec<String> = names.iter().map(|n| regex_escape(n)).collect();
+                match Matcher::new(MatchOp::RegexMatch, METRIC_NAME, alternatives.join("|")) {
+                    Ok(m) => {
+                        self.matchers.push(m);
+                        true
+                    }
+                    Err(_) => false,
+                }
+            }
+            _ => false,
+        }
+    }
+}
+
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,238 @@
+//! The `samples` table: every sample of the store, one row each, read in batches of
+//! series with the WHERE clause's time range, metric names and label equality applied by
+//! the store.
+
+use crate::pushdown::Narrowing;
+use crate::schema::{LabelsBuilder, samples_columns as col, samples_schema};
+use async_trait::async_trait;
+use datafusion::arrow::array::{
+    ArrayRef, Float64Array, RecordBatch, RecordBatchOptions, StringBuilder, TimestampMillisecondArray,
+    UInt64Builder,
+};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::{DataFusionError, Result};
+use datafusion::datasource::TableType;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
+use parquetry_model::{METRIC_NAME, MatchOp, Matcher};
+use parquetry_store::{SeriesBatch, Store};
+use std::sync::Arc;
+
+/// Series read per record batch.
+const BATCH_SERIES: usize = 256;
+
+/// The `samples` table over one store snapshot.
+#[derive(Debug)]
+pub struct SamplesTable {
+    store: Arc<Store>,
+}
+
+impl SamplesTable {
+    /// The table over `store`.
+    pub fn new(store: Arc<Store>) -> SamplesTable {
+        SamplesTable { store }
+    }
+}
+
+fn storage(e: parquetry_store::StoreError) -> DataFusionError {
+    DataFusionError::External(Box::new(e))
+}
+
+/// One partition of a scan: every `of`-th batch of the selected series, from `index`.
+#[derive(Clone, Debug)]
+struct Partition {
+    store: Arc<Store>,
+    narrowing: Narrowing,
+    index: usize,
+    of: usize,
+    schema: SchemaRef,
+    projection: Option<Vec<usize>>,
+}
+
+impl Partition {
+    fn matchers(&self) -> Vec<Matcher> {
+        let mut matchers = self.narrowing.matchers.clone();
+        if matchers.iter().all(Matcher::matches_empty) {
+            matchers.push(Matcher::new(MatchOp::RegexMatch, METRIC_NAME, ".+").expect("a valid regex"));
+        }
+        matchers
+    }
+
+    fn time_range(&self) -> (i64, i64) {
+        (
+            self.narrowing.min_time.unwrap_or(i64::MIN),
+            self.narrowing.max_time.unwrap_or(i64::MAX),
+        )
+    }
+
+    /// Where this partition's batches start in the selection, and the selection's size.
+    fn batch_starts(&self) -> Result<(Vec<usize>, usize)> {
+        let (min, max) = self.time_range();
+        let n = self
+            .store
+            .select(&self.matchers(), min, max)
+            .map_err(storage)?
+            .series()
+            .len();
+        Ok((
+            (0..n)
+                .step_by(BATCH_SERIES)
+                .skip(self.index)
+                .step_by(self.of)
+                .collect(),
+            n,
+        ))
+    }
+
+    /// Reads the batch of series starting at `start` (selecting again: a selection
+    /// borrows the store, and the stream must own what it reads from).
+    fn read(&self, start: usize, n: usize) -> Result<RecordBatch> {
+        let (min, max) = self.time_range();
+        let selection = self.store.select(&self.matchers(), min, max).map_err(storage)?;
+        let batch = selection
+            .read(start..(start + BATCH_SERIES).min(n))
+            .map_err(storage)?;
+        self.to_record_batch(&batch)
+    }
+
+    fn wants(&self, column: usize) -> bool {
+        self.projection.as_ref().is_none_or(|p| p.contains(&column))
+    }
+
+    fn to_record_batch(&self, batch: &SeriesBatch) -> Result<RecordBatch> {
+        let rows = batch.timestamps.len();
+        let mut columns: Vec<(usize, ArrayRef)> = Vec::new();
+        if self.wants(col::TIMESTAMP) {
+            let ts =
+                TimestampMillisecondArray::new(batch.timestamps.values().clone(), None).with_timezone("UTC");
+            columns.push((col::TIMESTAMP, Arc::new(ts)));
+        }
+        if self.wants(col::VALUE) {
+            columns.push((
+                col::VALUE,
+                Arc::new(Float64Array::new(batch.values.values().clone(), None)),
+            ));
+        }
+        if self.wants(col::METRIC) {
+            let mut b = StringBuilder::with_capacity(rows, rows * 16);
+            for (i, s) in batch.series.iter().enumerate() {
+                let name = s.labels.metric_name().unwrap_or("");
+                for _ in batch.offsets[i]..batch.offsets[i + 1] {
+                    b.append_value(name);
+                }
+            }
+            columns.push((col::METRIC, Arc::new(b.finish())));
+        }
+        if self.wants(col::LABELS) {
+            let mut b = LabelsBuilder::new();
+            for (i, s) in batch.series.iter().enumerate() {
+                b.append(&s.labels, batch.offsets[i + 1] - batch.offsets[i]);
+            }
+            columns.push((col::LABELS, b.finish()));
+        }
+        if self.wants(col::SERIES_ID) {
+            let mut b = UInt64Builder::with_capacity(rows);
+            for (i, s) in batch.series.iter().enumerate() {
+                b.append_value_n(s.id.0, batch.offsets[i + 1] - batch.offsets[i]);
+            }
+            columns.push((col::SERIES_ID, Arc::new(b.finish())));
+        }
+        let order: Vec<usize> = self.projection.clone().unwrap_or_else(|| (0..5).collect());
+        let arrays: Vec<ArrayRef> = order
+            .iter()
+            .map(|c| columns.iter().find(|(i, _)| i == c).map(|(_, a)| a.clone()))
+            .collect::<Option<_>>()
+            .ok_or_else(|| DataFusionError::Internal("projected column missing".into()))?;
+        let options = RecordBatchOptions::new().with_row_count(Some(rows));
+        Ok(RecordBatch::try_new_with_options(
+            self.schema.clone(),
+            arrays,
+            &options,
+        )?)
+    }
+}
+
+impl PartitionStream for Partition {
+    fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let me = Arc::new(self.clone());
+        let batches: Box<dyn Iterator<Item = Result<RecordBatch>> + Send> = match self.batch_starts() {
+            Ok((starts, n)) => Box::new(starts.into_iter().map(move |s| me.read(s, n))),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        };
+        Box::pin(RecordBatchStreamAdapter::new(
+            self.schema.clone(),
+            futures::stream::iter(batches),
+        ))
+    }
+}
+
+#[async_trait]
+impl TableProvider for SamplesTable {
+    fn schema(&self) -> SchemaRef {
+        samples_schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
+        Ok(filters
+            .iter()
+            .map(|f| {
+                if Narrowing::default().absorb(f) {
+                    TableProviderFilterPushDown::Inexact
+                } else {
+                    TableProviderFilterPushDown::Unsupported
+                }
+            })
+            .collect())
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let mut narrowing = Narrowing::default();
+        for f in filters {
+            narrowing.absorb(f);
+        }
+        let full = samples_schema();
+        let schema = match projection {
+            Some(p) => Arc::new(full.project(p)?),
+            None => full.clone(),
+        };
+        let of = state.config().target_partitions().max(1);
+        let partitions: Vec<Arc<dyn PartitionStream>> = (0..of)
+            .map(|index| {
+                Arc::new(Partition {
+                    store: self.store.clone(),
+                    narrowing: narrowing.clone(),
+                    index,
+                    of,
+                    schema: schema.clone(),
+                    projection: projection.cloned(),
+                }) as Arc<dyn PartitionStream>
+            })
+            .collect();
+        Ok(Arc::new(StreamingTableExec::try_new(
+            schema,
+            partitions,
+            None,
+            Vec::new(),
+            false,
+            None,
+        )?))
+    }
+}

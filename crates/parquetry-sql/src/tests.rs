@@ -1,0 +1,194 @@
+use super::*;
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::{Float64Type, Int64Type};
+use parquetry_datagen::{Dataset, DemoConfig, OutputFormat};
+use parquetry_promql::eval::{QueryResult, ResultSeries, StepGrid};
+use parquetry_store::{IngestOptions, ingest_files};
+
+const START: i64 = 1_767_571_200_000;
+const HOUR: i64 = 3_600_000;
+
+/// A store of the demo fleet over 30 hours, so it spans two daily files.
+fn demo_store(dir: &std::path::Path) -> Arc<Store> {
+    let config = DemoConfig {
+        duration_ms: 30 * HOUR,
+        interval_ms: 60_000,
+        ..DemoConfig::with_series(300)
+    };
+    let input = dir.join("demo.om");
+    let mut f = std::fs::File::create(&input).unwrap();
+    Dataset::new(config)
+        .write(OutputFormat::OpenMetrics, &mut f)
+        .unwrap();
+    let root = dir.join("store");
+    ingest_files(&root, &[input], &IngestOptions::default(), &mut |_| {}).unwrap();
+    Arc::new(Store::open(&root).unwrap())
+}
+
+fn fake_promql() -> PromqlEval {
+    Arc::new(|expr: &str, grid: StepGrid, _instant: bool| {
+        if expr == "bad(" {
+            return Err("1:5: unexpected end of input".into());
+        }
+        let labels = parquetry_model::Labels::from_pairs([("job", "api"), ("instance", "a")]);
+        Ok(QueryResult::Vector(vec![ResultSeries {
+            labels,
+            points: grid
+                .times()
+                .map(|t| (t, (t - grid.start) as f64 / 1000.0))
+                .collect(),
+        }]))
+    })
+}
+
+fn scalar_i64(batches: &[RecordBatch]) -> i64 {
+    batches[0].column(0).as_primitive::<Int64Type>().value(0)
+}
+
+#[test]
+fn narrow_queries_read_only_their_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let sql = SqlContext::new(store.clone(), fake_promql()).unwrap();
+    let (files, total_rows) = store.size();
+    assert_eq!(files, 2, "30 hours from midnight span two daily files");
+    let before = store.read_counts();
+    let q = "SELECT count(*) FROM samples WHERE metric = 'up' AND labels['job'] = 'api' \
+             AND timestamp >= TIMESTAMP '2026-01-05T01:00:00Z' AND timestamp < TIMESTAMP '2026-01-05T02:00:00Z'";
+    let rows = scalar_i64(&sql.sql(q).unwrap());
+    let read = store.read_counts();
+    let (files_read, rows_read) = (
+        read.files_read - before.files_read,
+        read.rows_read - before.rows_read,
+    );
+    assert!(
+        rows > 0 && rows % 60 == 0,
+        "an hour of one-minute samples per series"
+    );
+    // Only the matching series' rows in the one daily file that holds the hour are read
+    // (a series has 1,440 rows per file), a small fraction of the store.
+    let series = rows as u64 / 60;
+    assert_eq!(files_read, 1, "one daily file");
+    assert!(
+        rows_read <= series * 1440,
+        "{rows_read} rows read for {series} series"
+    );
+    assert!(
+        rows_read * 100 < total_rows,
+        "{rows_read} of {total_rows} rows read"
+    );
+    // Without conditions every row is read.
+    let all = scalar_i64(&sql.sql("SELECT count(*) FROM samples").unwrap());
+    assert_eq!(all as u64, total_rows);
+}
+
+#[test]
+fn pushed_down_filters_give_the_same_answers_as_unpushed_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = SqlContext::new(demo_store(dir.path()), fake_promql()).unwrap();
+    // The same condition through an expression the store cannot apply (`||`).
+    let pushed = "SELECT count(*), sum(value) FROM samples WHERE metric IN ('up', 'node_cpu_seconds_total') \
+                  AND labels['job'] = 'api' AND timestamp BETWEEN TIMESTAMP '2026-01-05T23:00:00Z' AND TIMESTAMP '2026-01-06T01:00:00Z'";
+    let opaque = "SELECT count(*), sum(value) FROM samples WHERE (metric || '') IN ('up', 'node_cpu_seconds_total') \
+                  AND (labels['job'] || '') = 'api' AND date_trunc('millisecond', timestamp) BETWEEN TIMESTAMP '2026-01-05T23:00:00Z' AND TIMESTAMP '2026-01-06T01:00:00Z'";
+    let a = sql.sql(pushed).unwrap();
+    let b = sql.sql(opaque).unwrap();
+    assert_eq!(
+        a[0].column(0).as_primitive::<Int64Type>().value(0),
+        b[0].column(0).as_primitive::<Int64Type>().value(0)
+    );
+    let (x, y) = (
+        a[0].column(1).as_primitive::<Float64Type>().value(0),
+        b[0].column(1).as_primitive::<Float64Type>().value(0),
+    );
+    assert!((x - y).abs() <= 1e-9 * x.abs(), "{x} vs {y}");
+    assert!(a[0].column(0).as_primitive::<Int64Type>().value(0) > 0);
+}
+
+#[test]
+fn series_table_group_by_labels_and_time_buckets() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let sql = SqlContext::new(store.clone(), fake_promql()).unwrap();
+    let n = scalar_i64(&sql.sql("SELECT count(*) FROM series").unwrap());
+    assert_eq!(n as usize, store.all_series().len());
+    let out = sql
+        .sql(
+            "SELECT labels['job'] AS job, date_bin(INTERVAL '1 hour', timestamp) AS hour, avg(value) AS up \
+             FROM samples WHERE metric = 'up' GROUP BY 1, 2 ORDER BY 1, 2",
+        )
+        .unwrap();
+    let rows: usize = out.iter().map(|b| b.num_rows()).sum();
+    assert!(rows >= 30, "{rows} job-hours");
+    let joined = sql
+        .sql("SELECT s.metric, count(*) FROM samples x JOIN series s ON x.series_id = s.series_id WHERE x.metric = 'up' GROUP BY 1")
+        .unwrap();
+    assert_eq!(joined[0].num_rows(), 1);
+}
+
+#[test]
+fn promql_table_functions_return_rows_with_label_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = SqlContext::new(demo_store(dir.path()), fake_promql()).unwrap();
+    let out = sql
+        .sql("SELECT job, instance, max(value) FROM promql_range('up', '2026-01-05T00:00:00Z', 1767571800, '1m') GROUP BY 1, 2")
+        .unwrap();
+    assert_eq!(out[0].num_rows(), 1);
+    assert_eq!(out[0].column(0).as_string::<i32>().value(0), "api");
+    assert_eq!(out[0].column(2).as_primitive::<Float64Type>().value(0), 600.0);
+    let instant = sql
+        .sql("SELECT count(*) FROM promql_instant('up', TIMESTAMP '2026-01-05T00:00:00Z')")
+        .unwrap();
+    assert_eq!(scalar_i64(&instant), 1);
+    let _ = START;
+}
+
+#[test]
+fn errors_are_messages_not_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = SqlContext::new(demo_store(dir.path()), fake_promql()).unwrap();
+    let e = sql.sql("SELEC 1").unwrap_err().to_string();
+    assert!(e.contains("SELEC"), "{e}");
+    let e = sql.sql("SELECT * FROM nowhere").unwrap_err().to_string();
+    assert!(e.contains("nowhere"), "{e}");
+    let e = sql
+        .sql("SELECT * FROM promql_range('up', 1, 2)")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("takes 4 arguments"), "{e}");
+    let e = sql
+        .sql("SELECT * FROM promql_instant('bad(', 0)")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unexpected end of input"), "{e}");
+    let e = sql
+        .sql("SELECT * FROM promql_range('up', 'yesterday', 2, '1m')")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("start"), "{e}");
+    let e = sql
+        .sql("SELECT * FROM promql_range('up', 1, 2, '0s')")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("step must be positive"), "{e}");
+    assert!(sql.register_parquet("t", "/nonexistent/file.parquet").is_err());
+}
+
+#[test]
+fn user_csv_files_join_promql_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = SqlContext::new(demo_store(dir.path()), fake_promql()).unwrap();
+    let owners = dir.path().join("owners.csv");
+    std::fs::write(&owners, "job,team\napi,payments\nweb,frontend\n").unwrap();
+    sql.register_csv("owners", owners.to_str().unwrap()).unwrap();
+    let out = sql
+        .sql("SELECT o.team, count(*) FROM promql_range('up', 0, 600, 60) p JOIN owners o ON p.job = o.job GROUP BY 1")
+        .unwrap();
+    assert_eq!(out[0].column(0).as_string::<i32>().value(0), "payments");
+    assert_eq!(out[0].column(1).as_primitive::<Int64Type>().value(0), 11);
+    let text = format::table(&out).unwrap();
+    assert!(text.contains("payments"), "{text}");
+    assert!(format::csv(&out).unwrap().starts_with("team,"));
+    assert!(format::json(&out).unwrap().starts_with("[{"));
+    let _: &dyn Array = out[0].column(0).as_ref();
+}
