@@ -82,13 +82,14 @@ impl MemoryStore {
 }
 
 impl SeriesSource for MemoryStore {
-    fn select(
+    fn select_batches(
         &self,
         matchers: &[Matcher],
         min_time: i64,
         max_time: i64,
-    ) -> Result<Vec<RawSeries>, EvalError> {
-        Ok(self.matching(matchers, min_time, max_time))
+        each: &mut dyn FnMut(Vec<RawSeries>) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
+        each(self.matching(matchers, min_time, max_time))
     }
 }
 
@@ -105,20 +106,6 @@ pub struct Layered<'a> {
 }
 
 impl SeriesSource for Layered<'_> {
-    fn select(
-        &self,
-        matchers: &[Matcher],
-        min_time: i64,
-        max_time: i64,
-    ) -> Result<Vec<RawSeries>, EvalError> {
-        let mut out = Vec::new();
-        self.select_batches(matchers, min_time, max_time, &mut |batch| {
-            out.extend(batch);
-            Ok(())
-        })?;
-        Ok(out)
-    }
-
     fn select_batches(
         &self,
         matchers: &[Matcher],

@@ -32,20 +32,6 @@ fn storage(e: parquetry_store::StoreError) -> EvalError {
 }
 
 impl SeriesSource for StoreSource<'_> {
-    fn select(
-        &self,
-        matchers: &[Matcher],
-        min_time: i64,
-        max_time: i64,
-    ) -> Result<Vec<RawSeries>, EvalError> {
-        let mut out = Vec::new();
-        self.select_batches(matchers, min_time, max_time, &mut |batch| {
-            out.extend(batch);
-            Ok(())
-        })?;
-        Ok(out)
-    }
-
     fn select_batches(
         &self,
         matchers: &[Matcher],

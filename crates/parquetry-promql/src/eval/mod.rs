@@ -29,21 +29,30 @@ use std::time::Instant;
 /// Where the evaluator reads raw samples from.
 pub trait SeriesSource: Sync {
     /// The raw samples in `[min_time, max_time]` of every series the matchers select, each
-    /// sorted by time. Stale markers are included.
-    fn select(&self, matchers: &[Matcher], min_time: i64, max_time: i64)
-    -> Result<Vec<RawSeries>, EvalError>;
-
-    /// The same series handed to `each` a batch at a time, so that a caller reducing each
-    /// batch (to values per step) never holds all raw samples at once. The default reads
-    /// everything in one batch.
+    /// sorted by time and stale markers included, handed to `each` a batch at a time, so
+    /// that a caller reducing each batch (to values per step) never holds all raw samples
+    /// at once.
     fn select_batches(
         &self,
         matchers: &[Matcher],
         min_time: i64,
         max_time: i64,
         each: &mut dyn FnMut(Vec<RawSeries>) -> Result<(), EvalError>,
-    ) -> Result<(), EvalError> {
-        each(self.select(matchers, min_time, max_time)?)
+    ) -> Result<(), EvalError>;
+
+    /// All those series at once.
+    fn select(
+        &self,
+        matchers: &[Matcher],
+        min_time: i64,
+        max_time: i64,
+    ) -> Result<Vec<RawSeries>, EvalError> {
+        let mut out = Vec::new();
+        self.select_batches(matchers, min_time, max_time, &mut |batch| {
+            out.extend(batch);
+            Ok(())
+        })?;
+        Ok(out)
     }
 }
 

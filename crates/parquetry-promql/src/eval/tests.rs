@@ -9,36 +9,38 @@ use std::time::{Duration, Instant};
 struct MemorySource(Vec<RawSeries>);
 
 impl SeriesSource for MemorySource {
-    fn select(
+    fn select_batches(
         &self,
         matchers: &[Matcher],
         min_time: i64,
         max_time: i64,
-    ) -> Result<Vec<RawSeries>, EvalError> {
-        Ok(self
-            .0
-            .iter()
-            .filter(|s| {
-                matchers
-                    .iter()
-                    .all(|m| m.matches(s.labels.get(&m.name).unwrap_or("")))
-            })
-            .map(|s| {
-                let (timestamps, values) = s
-                    .timestamps
-                    .iter()
-                    .zip(&s.values)
-                    .filter(|(t, _)| **t >= min_time && **t <= max_time)
-                    .map(|(t, v)| (*t, *v))
-                    .unzip();
-                RawSeries {
-                    labels: s.labels.clone(),
-                    drop_name: false,
-                    timestamps,
-                    values,
-                }
-            })
-            .collect())
+        each: &mut dyn FnMut(Vec<RawSeries>) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
+        each(
+            self.0
+                .iter()
+                .filter(|s| {
+                    matchers
+                        .iter()
+                        .all(|m| m.matches(s.labels.get(&m.name).unwrap_or("")))
+                })
+                .map(|s| {
+                    let (timestamps, values) = s
+                        .timestamps
+                        .iter()
+                        .zip(&s.values)
+                        .filter(|(t, _)| **t >= min_time && **t <= max_time)
+                        .map(|(t, v)| (*t, *v))
+                        .unzip();
+                    RawSeries {
+                        labels: s.labels.clone(),
+                        drop_name: false,
+                        timestamps,
+                        values,
+                    }
+                })
+                .collect(),
+        )
     }
 }
 
