@@ -19,7 +19,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use parquetry_model::{METRIC_NAME, MatchOp, Matcher};
-use parquetry_store::{SeriesBatch, Store};
+use parquetry_store::{SelectedSeries, SeriesBatch, Store};
 use std::sync::Arc;
 
 /// Series read per record batch.
@@ -69,32 +69,27 @@ impl Partition {
         )
     }
 
-    /// Where this partition's batches start in the selection, and the selection's size.
-    fn batch_starts(&self) -> Result<(Vec<usize>, usize)> {
-        let (min, max) = self.time_range();
-        let n = self
-            .store
-            .select(&self.matchers(), min, max)
-            .map_err(storage)?
-            .series()
-            .len();
-        Ok((
-            (0..n)
-                .step_by(BATCH_SERIES)
-                .skip(self.index)
-                .step_by(self.of)
-                .collect(),
-            n,
-        ))
-    }
-
-    /// Reads the batch of series starting at `start` (selecting again: a selection
-    /// borrows the store, and the stream must own what it reads from).
-    fn read(&self, start: usize, n: usize) -> Result<RecordBatch> {
+    /// The selected series, in the batches of this partition.
+    fn partition_batches(&self) -> Result<Vec<Vec<SelectedSeries>>> {
         let (min, max) = self.time_range();
         let selection = self.store.select(&self.matchers(), min, max).map_err(storage)?;
-        let batch = selection
-            .read(start..(start + BATCH_SERIES).min(n))
+        Ok(selection
+            .series()
+            .chunks(BATCH_SERIES)
+            .skip(self.index)
+            .step_by(self.of)
+            .map(<[SelectedSeries]>::to_vec)
+            .collect())
+    }
+
+    /// Reads one batch of series.
+    fn read(&self, series: Vec<SelectedSeries>) -> Result<RecordBatch> {
+        let (min, max) = self.time_range();
+        let n = series.len();
+        let batch = self
+            .store
+            .selection_of(series, min, max)
+            .read(0..n)
             .map_err(storage)?;
         self.to_record_batch(&batch)
     }
@@ -163,8 +158,8 @@ impl PartitionStream for Partition {
 
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
         let me = Arc::new(self.clone());
-        let batches: Box<dyn Iterator<Item = Result<RecordBatch>> + Send> = match self.batch_starts() {
-            Ok((starts, n)) => Box::new(starts.into_iter().map(move |s| me.read(s, n))),
+        let batches: Box<dyn Iterator<Item = Result<RecordBatch>> + Send> = match self.partition_batches() {
+            Ok(batches) => Box::new(batches.into_iter().map(move |series| me.read(series))),
             Err(e) => Box::new(std::iter::once(Err(e))),
         };
         Box::pin(RecordBatchStreamAdapter::new(

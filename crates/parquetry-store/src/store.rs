@@ -175,6 +175,13 @@ impl Store {
         Ok(Selection::new(self, series, min_time, max_time))
     }
 
+    /// A selection of series chosen earlier by [`Store::select`] (or a part of one), so
+    /// that a reader that cannot keep the borrowing selection does not evaluate its
+    /// matchers again for every batch.
+    pub fn selection_of(&self, series: Vec<SelectedSeries>, min_time: i64, max_time: i64) -> Selection<'_> {
+        Selection::new(self, series, min_time, max_time)
+    }
+
     /// Every series with samples in `[min_time, max_time]`, for export and full scans.
     pub fn select_all(&self, min_time: i64, max_time: i64) -> Selection<'_> {
         let series = self
