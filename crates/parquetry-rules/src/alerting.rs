@@ -91,8 +91,8 @@ pub struct AlertState {
     pub finished: Vec<AlertEpisode>,
 }
 
-/// How long after resolution a resolved alert is forgotten does not matter here: nothing
-/// is sent to an Alertmanager, and a returning alert starts a new episode either way.
+// Prometheus keeps resolved alerts for 15 minutes to resend them to Alertmanager; nothing is
+// sent here and a returning alert starts a new episode either way, so they are dropped at once.
 impl AlertState {
     /// Applies one evaluation at `ts` whose expression returned `samples` (series labels,
     /// value). Returns the `ALERTS` and `ALERTS_FOR_STATE` samples of the evaluation, or an

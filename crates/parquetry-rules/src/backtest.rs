@@ -191,6 +191,19 @@ fn per_step(result: QueryResult, grid: &StepGrid) -> Result<Vec<Vec<(Labels, f64
     Ok(steps)
 }
 
+/// Evaluates `expr` as an instant query at `t`: its vector (a scalar is one sample without
+/// labels), or why it failed or is not a vector.
+pub(crate) fn instant_query(
+    expr: &parquetry_promql::Expr,
+    source: &dyn SeriesSource,
+    t: i64,
+    eval: &EvalOptions,
+) -> Result<Vec<(Labels, f64)>, String> {
+    let grid = StepGrid::instant(t);
+    let result = evaluate(expr, source, grid, true, eval).map_err(|e| e.to_string())?;
+    per_step(result, &grid).map(|mut s| s.pop().unwrap_or_default())
+}
+
 struct Runner<'a> {
     base: &'a dyn SeriesSource,
     opts: &'a BacktestOptions,
@@ -214,10 +227,7 @@ impl Runner<'_> {
     }
 
     fn instant(&self, rule: &Rule, t: i64, until: Option<i64>) -> Result<Vec<(Labels, f64)>, String> {
-        let grid = StepGrid::instant(t);
-        let result = evaluate(&rule.expr, &self.source(until), grid, true, &self.opts.eval)
-            .map_err(|e| e.to_string())?;
-        per_step(result, &grid).map(|mut s| s.pop().unwrap_or_default())
+        instant_query(&rule.expr, &self.source(until), t, &self.opts.eval)
     }
 
     /// Applies the result of one evaluation of `run` at `ts`.
@@ -262,16 +272,7 @@ impl Runner<'_> {
 
     fn template_query(&self, ts: i64, until: Option<i64>, q: &str) -> Result<Vec<Sample>, String> {
         let expr = parquetry_promql::parse(q).map_err(|e| e.to_string())?;
-        let grid = StepGrid::instant(ts);
-        let result = evaluate(
-            &expr,
-            &self.source(until.or(Some(ts))),
-            grid,
-            true,
-            &self.opts.eval,
-        )
-        .map_err(|e| e.to_string())?;
-        let vector = per_step(result, &grid)?.pop().unwrap_or_default();
+        let vector = instant_query(&expr, &self.source(until.or(Some(ts))), ts, &self.opts.eval)?;
         Ok(vector.iter().map(|(l, v)| Sample::new(l, *v)).collect())
     }
 

@@ -3,10 +3,9 @@
 use super::file::{AlertTest, ExprTest};
 use super::{Outcome, TestOptions, describe, disabled_features};
 use crate::alerting::FiringAlert;
-use crate::backtest::BacktestOptions;
+use crate::backtest::{BacktestOptions, instant_query};
 use crate::source::Layered;
 use parquetry_model::Labels;
-use parquetry_promql::eval::{QueryResult, StepGrid, evaluate};
 use parquetry_promql::series_notation::series_labels;
 use parquetry_promql::{ParseOptions, parse_with};
 
@@ -77,24 +76,11 @@ pub fn expression(
     if let Err(e) = disabled_features(&expr, options) {
         return Outcome::Failed(format!("expr: {:?}, err: {e}", test.expr));
     }
-    let result = match evaluate(&expr, source, StepGrid::instant(t), true, &opts.eval) {
-        Ok(r) => r,
+    let mut got = match instant_query(&expr, source, t, &opts.eval) {
+        Ok(v) => v,
         Err(e) => {
             return Outcome::Failed(format!(
                 "expr: {:?}, time: {}, err: {e}",
-                test.expr, test.eval_time
-            ));
-        }
-    };
-    let mut got: Vec<(Labels, f64)> = match result {
-        QueryResult::Scalar(points) => points.into_iter().map(|(_, v)| (Labels::empty(), v)).collect(),
-        QueryResult::Vector(series) => series
-            .into_iter()
-            .filter_map(|s| s.points.first().map(|(_, v)| (s.labels, *v)))
-            .collect(),
-        other => {
-            return Outcome::Failed(format!(
-                "expr: {:?}, time: {}, err: unexpected result type {other:?}",
                 test.expr, test.eval_time
             ));
         }

@@ -14,7 +14,7 @@ use crate::file::{LoadOptions, RuleSet};
 use crate::source::{Layered, MemoryStore};
 use file::{TestFile, TestGroup};
 use parquetry_model::Labels;
-use parquetry_model::time::{format_duration, parse_duration};
+use parquetry_model::time::{format_duration, parse_duration, parse_timestamp};
 use parquetry_promql::series_notation::{Slot, expand, has_histograms, series_labels};
 use parquetry_promql::{ParseOptions, parse_with};
 use std::path::{Path, PathBuf};
@@ -245,12 +245,7 @@ fn disabled_features(expr: &parquetry_promql::Expr, options: &TestOptions) -> Re
 
 fn start_time(text: Option<&str>) -> Result<i64, String> {
     let Some(text) = text else { return Ok(0) };
-    if let Ok(secs) = text.parse::<f64>() {
-        return Ok((secs * 1000.0).round() as i64);
-    }
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|t| t.timestamp_millis())
-        .map_err(|e| format!("start_timestamp {text:?}: {e}"))
+    parse_timestamp(text).map_err(|e| format!("start_timestamp: {e}"))
 }
 
 /// The group's input: float series loaded, names of native-histogram series set aside.
