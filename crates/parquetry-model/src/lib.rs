@@ -3,14 +3,16 @@
 //! Every other crate speaks in these types: [`Labels`] identify a series, [`SeriesId`] is
 //! their stable hash, [`Matcher`] selects series with Prometheus semantics, the functions in
 //! [`value`] keep NaN and stale markers bit-exact, and [`time`] parses the durations and
-//! timestamps users type.
+//! timestamps users type, and [`Cancel`] stops long operations at their caller's request.
 
+pub mod cancel;
 pub mod labels;
 pub mod matcher;
 pub mod series_id;
 pub mod time;
 pub mod value;
 
+pub use cancel::Cancel;
 pub use labels::{Label, Labels, METRIC_NAME};
 pub use matcher::{MatchOp, Matcher, MatcherError};
 pub use series_id::SeriesId;

@@ -28,6 +28,8 @@ pub use samples_table::SamplesTable;
 
 use datafusion::execution::context::SessionContext;
 use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig};
+use futures::future::{Either, select};
+use parquetry_model::Cancel;
 use parquetry_store::Store;
 use promql_functions::PromqlFunction;
 use std::sync::Arc;
@@ -90,9 +92,21 @@ impl SqlContext {
 
     /// Runs one SQL statement and returns its result.
     pub fn sql(&self, query: &str) -> Result<Vec<RecordBatch>, SqlError> {
+        self.sql_with_cancel(query, &Cancel::new())
+    }
+
+    /// Runs one SQL statement and returns its result, or stops with a "query cancelled"
+    /// error as soon as `cancel` is cancelled (its running scans are dropped).
+    pub fn sql_with_cancel(&self, query: &str, cancel: &Cancel) -> Result<Vec<RecordBatch>, SqlError> {
         self.runtime.block_on(async {
-            let df = self.ctx.sql(query).await?;
-            Ok(df.collect().await?)
+            let work = Box::pin(async {
+                let df = self.ctx.sql(query).await?;
+                Ok(df.collect().await?)
+            });
+            match select(work, cancel.cancelled()).await {
+                Either::Left((result, _)) => result,
+                Either::Right(((), _)) => Err(SqlError("query cancelled".to_string())),
+            }
         })
     }
 

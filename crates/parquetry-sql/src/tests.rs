@@ -192,3 +192,19 @@ fn user_csv_files_join_promql_results() {
     assert!(format::json(&out).unwrap().starts_with("[{"));
     let _: &dyn Array = out[0].column(0).as_ref();
 }
+
+#[test]
+fn a_cancelled_query_stops_with_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let ctx = SqlContext::new(store.clone(), fake_promql()).unwrap();
+    let cancel = Cancel::new();
+    cancel.cancel();
+    let err = ctx
+        .sql_with_cancel("SELECT count(*) FROM samples", &cancel)
+        .unwrap_err();
+    assert_eq!(err.to_string(), "query cancelled");
+    // The same session answers later queries.
+    let rows = ctx.sql("SELECT count(*) FROM series").unwrap();
+    assert_eq!(scalar_i64(&rows) as usize, store.all_series().len());
+}

@@ -1,7 +1,7 @@
 //! `parquetry ingest`.
 
 use crate::progress::byte_bar;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use parquetry::Engine;
 use parquetry::store::{Format, IngestOptions, IngestReport};
 use std::path::PathBuf;
@@ -31,18 +31,13 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let format = match args.format.as_deref() {
         None => None,
-        Some(name) => match Format::from_name(name) {
-            Some(f) => Some(f),
-            None => {
-                let names: Vec<&str> = Format::NAMES.iter().map(|(n, _)| *n).collect();
-                bail!("unknown format {name:?}: expected one of {}", names.join(", "));
-            }
-        },
+        Some(name) => Some(Format::from_name(name).map_err(anyhow::Error::msg)?),
     };
     let options = IngestOptions {
         format,
         skip_invalid: args.skip_invalid,
         batch_samples: args.batch_samples.max(1),
+        ..IngestOptions::default()
     };
     let total: u64 = args
         .files

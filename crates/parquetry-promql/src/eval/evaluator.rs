@@ -203,7 +203,12 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    fn check_deadline(&self) -> Result<(), EvalError> {
+    /// Fails when the query was cancelled or its deadline passed; long kernels call it
+    /// between series.
+    pub(crate) fn check_deadline(&self) -> Result<(), EvalError> {
+        if self.options.cancel.is_cancelled() {
+            return Err(EvalError::Cancelled);
+        }
         match self.options.deadline {
             Some(d) if Instant::now() > d => Err(EvalError::Timeout),
             _ => Ok(()),

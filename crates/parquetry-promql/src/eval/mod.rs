@@ -23,7 +23,7 @@ pub use grid::StepGrid;
 pub use result::{QueryResult, ResultSeries};
 pub use value::{RawSeries, StepSeries, Value};
 
-use parquetry_model::Matcher;
+use parquetry_model::{Cancel, Matcher};
 use std::time::Instant;
 
 /// Where the evaluator reads raw samples from.
@@ -69,6 +69,8 @@ pub struct EvalOptions {
     pub max_points: usize,
     /// When to give up.
     pub deadline: Option<Instant>,
+    /// Stops the query when cancelled (checked where the deadline is).
+    pub cancel: Cancel,
 }
 
 impl Default for EvalOptions {
@@ -79,6 +81,7 @@ impl Default for EvalOptions {
             max_samples: 50_000_000,
             max_points: 50_000_000,
             deadline: None,
+            cancel: Cancel::default(),
         }
     }
 }
@@ -95,6 +98,9 @@ pub enum EvalError {
     /// The deadline passed.
     #[error("query timed out")]
     Timeout,
+    /// The caller cancelled the query.
+    #[error("query cancelled")]
+    Cancelled,
     /// The query is valid PromQL but cannot be evaluated on this data (duplicate label
     /// sets, many-to-many matching, invalid arguments, …).
     #[error("{0}")]

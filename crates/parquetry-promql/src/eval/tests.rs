@@ -132,3 +132,12 @@ fn a_passed_deadline_cancels_the_query() {
     let err = run(&source, "c", StepGrid::instant(0), &options).unwrap_err();
     assert_eq!(err, EvalError::Timeout);
 }
+
+#[test]
+fn a_cancelled_token_stops_the_query() {
+    let source = counters(2);
+    let options = EvalOptions::default();
+    options.cancel.cancel();
+    let err = run(&source, "rate(c[5m])", StepGrid::instant(0), &options).unwrap_err();
+    assert_eq!(err, EvalError::Cancelled);
+}

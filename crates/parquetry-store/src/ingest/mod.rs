@@ -13,6 +13,7 @@ pub mod text;
 use crate::commit::Writer;
 use crate::error::StoreError;
 use buffer::{DuplicateCounts, SeriesBuffer};
+use parquetry_model::Cancel;
 use series_text::SyntaxError;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -57,9 +58,16 @@ impl Format {
         ("csv", Format::Csv),
     ];
 
-    /// The format named `name` (see [`Format::NAMES`]).
-    pub fn from_name(name: &str) -> Option<Format> {
-        Format::NAMES.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    /// The format named `name` (see [`Format::NAMES`]), or a message listing the names.
+    pub fn from_name(name: &str) -> Result<Format, String> {
+        Format::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| *f)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Format::NAMES.iter().map(|(n, _)| *n).collect();
+                format!("unknown format {name:?}: expected one of {}", names.join(", "))
+            })
     }
 
     /// Guesses the format from the file extension, then from the first line: `.om` and
@@ -102,6 +110,9 @@ pub struct IngestOptions {
     pub skip_invalid: bool,
     /// Samples buffered before they are staged to disk; bounds memory.
     pub batch_samples: usize,
+    /// Stops the ingest when cancelled: the file being read is not committed, and files
+    /// committed before it stay.
+    pub cancel: Cancel,
 }
 
 impl Default for IngestOptions {
@@ -110,6 +121,7 @@ impl Default for IngestOptions {
             format: None,
             skip_invalid: false,
             batch_samples: 4 << 20,
+            cancel: Cancel::default(),
         }
     }
 }
@@ -140,6 +152,12 @@ pub enum IngestError {
     /// The store could not be written.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The caller cancelled the ingest; the file being read was not committed.
+    #[error("{}: ingest cancelled", file.display())]
+    Cancelled {
+        /// The input file whose ingest stopped.
+        file: PathBuf,
+    },
 }
 
 /// What an ingest did.
@@ -260,6 +278,11 @@ pub fn ingest_reader(
             report.bytes_read += n as u64;
             if line_no.is_multiple_of(16_384) {
                 progress(report.bytes_read);
+                if options.cancel.is_cancelled() {
+                    return Err(IngestError::Cancelled {
+                        file: name.to_path_buf(),
+                    });
+                }
             }
             let line = strip_line_break(&raw);
             let parsed = std::str::from_utf8(line)

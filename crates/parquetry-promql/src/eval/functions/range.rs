@@ -85,13 +85,17 @@ pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
     let step_times: Vec<i64> = grid.times().collect();
     let lookback = ctx.options.lookback_ms;
     let mut out = Vec::new();
-    // Each batch's series are reduced in parallel.
+    // Each batch's series are reduced in parallel, checking for cancellation between them
+    // (a subquery's window can make each series long work).
     let mut reduce = |range: RangeValue| -> Result<(), EvalError> {
         let reduced: Vec<StepSeries> = range
             .series
             .par_iter()
-            .map(|s| step_series(name, &range, s, &params, &step_times, lookback))
-            .collect();
+            .map(|s| {
+                ctx.check_deadline()?;
+                Ok(step_series(name, &range, s, &params, &step_times, lookback))
+            })
+            .collect::<Result<_, EvalError>>()?;
         out.extend(reduced);
         Ok(())
     };
