@@ -37,6 +37,16 @@ impl Engine {
         })
     }
 
+    /// Opens the store in `path`, first creating an empty one there if the folder (which
+    /// may not exist yet) holds no store.
+    pub fn create(path: impl AsRef<Path>) -> Result<Engine, Error> {
+        let path = path.as_ref();
+        if !path.join(parquetry_store::manifest::MANIFEST_DIR).exists() {
+            parquetry_store::Writer::begin(path)?.abort()?;
+        }
+        Engine::open(path)
+    }
+
     /// Ingests `files` into the store in `path` (creating it if needed), one commit per
     /// file, and returns what was done. `progress` receives the bytes read so far.
     pub fn ingest(

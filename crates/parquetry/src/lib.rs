@@ -15,10 +15,12 @@
 mod backtests;
 mod engine;
 mod error;
+pub mod result_arrow;
 mod source;
 #[cfg(feature = "sql")]
 mod sql_session;
 
+pub use arrow;
 pub use engine::{Engine, QueryOptions};
 pub use error::Error;
 pub use parquetry_model as model;
