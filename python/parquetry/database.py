@@ -1,0 +1,195 @@
+"""The notebook API over one Parquetry store."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Optional, Union
+
+from . import _html, _native
+from ._time import duration_ms, now_ms, time_ms
+from .result import QueryResult
+from .table import Table
+
+__all__ = ["Database", "IngestReport", "open"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: Points per series that a range query aims for when no step is given.
+DEFAULT_POINTS = 250
+#: The range of a query without a start: one hour before its end.
+DEFAULT_RANGE_MS = 3_600_000
+
+
+@dataclasses.dataclass(frozen=True)
+class IngestReport:
+    """What :meth:`Database.ingest` did."""
+
+    files: int
+    series: int
+    samples: int
+    duplicates: int
+    conflicting_duplicates: int
+    skipped_lines: int
+    first_skipped: list[str]
+    bytes_read: int
+    bytes_written: int
+    seconds: float
+
+    def __str__(self) -> str:
+        text = f"ingested {self.samples:,} samples of {self.series:,} series from {self.files} file(s) in {self.seconds:.2f} s"
+        if self.skipped_lines:
+            text += f"; skipped {self.skipped_lines:,} malformed line(s)"
+        return text
+
+
+def _input_files(source: Union[PathLike, Iterable[PathLike]]) -> list[str]:
+    """The files to ingest: one path, several, or every visible file of a folder."""
+    items = [source] if isinstance(source, (str, os.PathLike)) else list(source)
+    files: list[str] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            files.extend(str(p) for p in sorted(path.iterdir()) if p.is_file() and not p.name.startswith("."))
+        else:
+            files.append(str(path))
+    if not files:
+        raise ValueError(f"no input files in {source!r}")
+    return files
+
+
+def _default_step_ms(start: int, end: int) -> int:
+    """About :data:`DEFAULT_POINTS` steps over the range, in whole seconds."""
+    return max(1, math.ceil((end - start) / DEFAULT_POINTS / 1000)) * 1000
+
+
+class Database:
+    """A Parquetry store: ingest telemetry, query it with PromQL and SQL.
+
+    Open one with :func:`parquetry.open`. Queries read the snapshot taken when the store was
+    opened or last ingested into; :meth:`refresh` sees commits made by other processes.
+    """
+
+    def __init__(self, native: _native.Database) -> None:
+        self._native = native
+
+    @property
+    def path(self) -> Path:
+        """The store folder."""
+        return Path(self._native.path)
+
+    def refresh(self) -> None:
+        """Re-reads the store to see commits made since it was opened."""
+        self._native.refresh()
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        """``series``, ``files``, ``bytes``, and ``start``/``end`` (the first and last sample
+        times as UTC datetimes, ``None`` for an empty store)."""
+        import datetime as dt
+
+        raw = self._native.stats()
+
+        def when(ms: Optional[int]) -> Optional[dt.datetime]:
+            return None if ms is None else dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc)
+
+        return {
+            "series": raw["series"],
+            "files": raw["files"],
+            "bytes": raw["bytes"],
+            "start": when(raw["min_time_ms"]),
+            "end": when(raw["max_time_ms"]),
+        }
+
+    def ingest(
+        self,
+        source: Union[PathLike, Iterable[PathLike]],
+        *,
+        format: Optional[str] = None,
+        skip_invalid: bool = False,
+    ) -> IngestReport:
+        """Ingests a file, a list of files, or every file of a folder, one commit per file.
+
+        ``format`` is ``"openmetrics"``, ``"prometheus"``, ``"jsonl"`` or ``"csv"``, detected
+        per file when ``None``. A malformed line raises :class:`parquetry.IngestError` naming
+        the file and line (nothing of that file is committed; earlier files stay), unless
+        ``skip_invalid`` counts and skips such lines. Ctrl-C stops the ingest the same way.
+        """
+        report = self._native.ingest(_input_files(source), format, skip_invalid)
+        return IngestReport(**report)
+
+    def _last_sample_ms(self) -> int:
+        last = self._native.stats()["max_time_ms"]
+        return now_ms() if last is None else last
+
+    def promql(
+        self,
+        expr: str,
+        start: Any = None,
+        end: Any = None,
+        step: Any = None,
+        *,
+        lookback: Any = None,
+    ) -> QueryResult:
+        """Evaluates ``expr`` as a range query.
+
+        ``end`` defaults to the store's last sample, ``start`` to one hour before ``end``,
+        and ``step`` to about 250 points over the range. Times take datetimes, pandas
+        Timestamps, ISO strings, Unix seconds and ``"now-6h"``; ``step`` and ``lookback``
+        take ``"30s"``, timedeltas or seconds.
+        """
+        now = now_ms()
+        end_ms = self._last_sample_ms() if end is None else time_ms(end, now=now)
+        start_ms = end_ms - DEFAULT_RANGE_MS if start is None else time_ms(start, now=now)
+        step_ms = _default_step_ms(start_ms, end_ms) if step is None else duration_ms(step)
+        lookback_ms = None if lookback is None else duration_ms(lookback)
+        native = self._native.promql_range(expr, start_ms, end_ms, step_ms, lookback_ms)
+        return QueryResult(native, expr, "PromQL range query")
+
+    def promql_instant(self, expr: str, time: Any = None, *, lookback: Any = None) -> QueryResult:
+        """Evaluates ``expr`` at one time (default: the store's last sample)."""
+        at = self._last_sample_ms() if time is None else time_ms(time)
+        lookback_ms = None if lookback is None else duration_ms(lookback)
+        native = self._native.promql_instant(expr, at, lookback_ms)
+        return QueryResult(native, expr, "PromQL instant query")
+
+    def sql(self, query: str, *, tables: Optional[Mapping[str, PathLike]] = None) -> Table:
+        """Runs one SQL statement over ``samples``, ``series``, ``promql_range(...)`` and
+        ``promql_instant(...)``, plus ``tables``: name → Parquet file or folder, or CSV file
+        with a header line, registered for this statement."""
+        files = None if tables is None else {name: os.fspath(path) for name, path in tables.items()}
+        return Table(self._native.sql(query, files), "SQL result")
+
+    def series(self, selector: str = '{__name__=~".+"}') -> Table:
+        """The series ``selector`` matches (every series by default), a row each: their
+        labels and the times of their first and last samples."""
+        return Table(self._native.series(selector), f"series matching {selector}")
+
+    def _repr_html_(self) -> str:
+        s = self.stats
+        return _html.key_values(
+            f"Parquetry store {self.path}",
+            [
+                ("series", f"{s['series']:,}"),
+                ("files", s["files"]),
+                ("size", f"{s['bytes'] / 1e6:,.1f} MB"),
+                ("from", s["start"]),
+                ("to", s["end"]),
+            ],
+        )
+
+    def __repr__(self) -> str:
+        s = self._native.stats()
+        return f"<parquetry.Database {str(self.path)!r}: {s['series']:,} series>"
+
+
+def open(path: PathLike, *, create: bool = True) -> Database:
+    """Opens the Parquetry store in ``path``.
+
+    With ``create`` (the default) a folder without a store gets an empty one, ready for
+    :meth:`Database.ingest`; with ``create=False`` a missing store raises
+    :class:`parquetry.StoreError`.
+    """
+    return Database(_native.Database(os.fspath(path), create))
