@@ -20,10 +20,10 @@ import math
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
+from timing import median_ms
 
 HERE = Path(__file__).resolve().parent.parent / "sql"
 
@@ -112,15 +112,6 @@ def duckdb_sql(q):
     start = q["sql"].index("promql_range(")
     end = q["sql"].index(")", q["sql"].index("'1m'")) + 1
     return q["sql"][:start] + "promql_result" + q["sql"][end:]
-
-
-def median_ms(fn, runs):
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
 
 
 def main():
