@@ -30,6 +30,18 @@ pub struct Selection<'a> {
     max_time: i64,
 }
 
+/// The rows of a batch of series as read from the files, before merging.
+struct RowsRead<'s> {
+    /// The series, in the order of the selection.
+    chosen: &'s [SelectedSeries],
+    /// Where each series' rows are, a part per file holding some.
+    parts: Vec<Vec<Part>>,
+    /// Timestamps and values read from each file.
+    buffers: Vec<(Vec<i64>, Vec<f64>)>,
+    /// Rows in all buffers.
+    total: usize,
+}
+
 /// One series' rows from one file.
 struct Part {
     /// Index of the file buffer the rows are in.
@@ -53,16 +65,54 @@ impl<'a> Selection<'a> {
         &self.series
     }
 
-    /// Puts the series in label order (metric name first), the order people read.
+    /// Puts the series in label order (compared label by label, names then values), the
+    /// order Prometheus' storage returns series in, and the one people read.
     pub fn sort_by_labels(&mut self) {
-        self.series
-            .sort_by(|a, b| (a.labels.metric_name(), &a.labels).cmp(&(b.labels.metric_name(), &b.labels)));
+        self.series.sort_by(|a, b| a.labels.cmp(&b.labels));
     }
 
     /// Reads the samples of `series()[range]`, merged across files (a later commit wins
     /// when two hold the same timestamp) and cut to the selection's time range. The batch
     /// lists the series in the order of `series()`.
     pub fn read(&self, range: Range<usize>) -> Result<SeriesBatch> {
+        let rows = self.read_rows_of(range)?;
+        let mut offsets = Vec::with_capacity(rows.parts.len() + 1);
+        offsets.push(0);
+        let mut all_ts = Vec::with_capacity(rows.total);
+        let mut all_vs = Vec::with_capacity(rows.total);
+        for series_parts in &rows.parts {
+            self.append_merged(&rows.buffers, series_parts, &mut all_ts, &mut all_vs);
+            offsets.push(all_ts.len());
+        }
+        Ok(SeriesBatch {
+            series: rows.chosen.to_vec(),
+            offsets,
+            timestamps: Int64Array::from(all_ts),
+            values: Float64Array::from(all_vs),
+        })
+    }
+
+    /// The same samples as [`Selection::read`], as one pair of owned vectors (timestamps,
+    /// values) per series instead of one pair of arrays for the batch, for callers that
+    /// keep each series' samples apart.
+    pub fn read_each(&self, range: Range<usize>) -> Result<Vec<(SelectedSeries, Vec<i64>, Vec<f64>)>> {
+        let rows = self.read_rows_of(range)?;
+        Ok(rows
+            .chosen
+            .iter()
+            .zip(&rows.parts)
+            .map(|(series, series_parts)| {
+                let n: usize = series_parts.iter().map(|p| p.rows.len()).sum();
+                let (mut ts, mut vs) = (Vec::with_capacity(n), Vec::with_capacity(n));
+                self.append_merged(&rows.buffers, series_parts, &mut ts, &mut vs);
+                (series.clone(), ts, vs)
+            })
+            .collect())
+    }
+
+    /// Reads, from every file that overlaps the time range, the rows of the series
+    /// `series()[range]`.
+    fn read_rows_of(&self, range: Range<usize>) -> Result<RowsRead<'_>> {
         let chosen = &self.series[range];
         let mut parts: Vec<Vec<Part>> = (0..chosen.len()).map(|_| Vec::new()).collect();
         // The rows read from each file; parts point into them rather than copying.
@@ -90,20 +140,12 @@ impl<'a> Selection<'a> {
                 offset += n;
             }
         }
-        let mut offsets = Vec::with_capacity(chosen.len() + 1);
-        offsets.push(0);
-        let total: usize = buffers.iter().map(|b| b.0.len()).sum();
-        let mut all_ts = Vec::with_capacity(total);
-        let mut all_vs = Vec::with_capacity(total);
-        for series_parts in parts {
-            self.append_merged(&buffers, series_parts, &mut all_ts, &mut all_vs);
-            offsets.push(all_ts.len());
-        }
-        Ok(SeriesBatch {
-            series: chosen.to_vec(),
-            offsets,
-            timestamps: Int64Array::from(all_ts),
-            values: Float64Array::from(all_vs),
+        let total = buffers.iter().map(|b| b.0.len()).sum();
+        Ok(RowsRead {
+            chosen,
+            parts,
+            buffers,
+            total,
         })
     }
 
@@ -157,7 +199,7 @@ impl<'a> Selection<'a> {
     fn append_merged(
         &self,
         buffers: &[(Vec<i64>, Vec<f64>)],
-        parts: Vec<Part>,
+        parts: &[Part],
         ts_out: &mut Vec<i64>,
         vs_out: &mut Vec<f64>,
     ) {
@@ -167,7 +209,7 @@ impl<'a> Selection<'a> {
             let r = ts.partition_point(|&t| t < self.min_time)..ts.partition_point(|&t| t <= self.max_time);
             (&ts[r.clone()], &vs[r])
         };
-        if let [p] = parts.as_slice() {
+        if let [p] = parts {
             let (ts, vs) = slices(p);
             ts_out.extend_from_slice(ts);
             vs_out.extend_from_slice(vs);

@@ -3,6 +3,7 @@
 use super::evaluator::Ctx;
 use super::functions::quantile;
 use super::kahan::{kahan_mean, kahan_sum};
+use super::rank_heap::{Keep, keep_k};
 use super::value::{StepSeries, Value};
 use super::{EvalError, StepGrid};
 use crate::syntax::ast::{AggOp, AggregateExpr, Grouping};
@@ -148,6 +149,7 @@ fn select_members(
     let mut keep: Vec<Vec<Option<f64>>> = input.iter().map(|_| vec![None; steps]).collect();
     // For instant queries the output order follows the ranking.
     let mut order: Vec<usize> = Vec::new();
+    let mut ordered = vec![false; input.len()];
     for step in 0..steps {
         let param = k[step];
         if param.is_nan() {
@@ -169,12 +171,19 @@ fn select_members(
             }
             let chosen: Vec<usize> = match op {
                 AggOp::Topk | AggOp::Bottomk => {
-                    let n = clamp_count(param, present.len());
-                    let mut ranked = present.clone();
-                    let value = |i: usize| input[i].points[step].unwrap_or(f64::NAN);
-                    // NaN ranks last in both directions.
-                    ranked.sort_by(|&x, &y| {
-                        let (a, b) = (value(x), value(y));
+                    let keep = if op == AggOp::Topk {
+                        Keep::Largest
+                    } else {
+                        Keep::Smallest
+                    };
+                    let values: Vec<f64> = present
+                        .iter()
+                        .map(|&i| input[i].points[step].unwrap_or(f64::NAN))
+                        .collect();
+                    let mut kept = keep_k(&values, clamp_count(param, present.len()), keep);
+                    // Instant queries list the kept series best first, NaN last.
+                    kept.sort_by(|&x, &y| {
+                        let (a, b) = (values[x], values[y]);
                         match (a.is_nan(), b.is_nan()) {
                             (true, true) => std::cmp::Ordering::Equal,
                             (true, false) => std::cmp::Ordering::Greater,
@@ -183,8 +192,7 @@ fn select_members(
                             _ => a.total_cmp(&b),
                         }
                     });
-                    ranked.truncate(n);
-                    ranked
+                    kept.into_iter().map(|p| present[p]).collect()
                 }
                 AggOp::Limitk => present.into_iter().take(clamp_count(param, usize::MAX)).collect(),
                 _ => {
@@ -201,7 +209,8 @@ fn select_members(
             };
             for i in chosen {
                 keep[i][step] = input[i].points[step];
-                if !order.contains(&i) {
+                if !ordered[i] {
+                    ordered[i] = true;
                     order.push(i);
                 }
             }

@@ -141,3 +141,27 @@ fn a_cancelled_token_stops_the_query() {
     let err = run(&source, "rate(c[5m])", StepGrid::instant(0), &options).unwrap_err();
     assert_eq!(err, EvalError::Cancelled);
 }
+
+#[test]
+fn topk_breaks_ties_as_prometheus_does_whatever_order_the_source_reads_in() {
+    // a and b tie at 5 and c is larger. Prometheus reads series in label order (a, b, c)
+    // into a heap of two: c replaces a, the root, so b and c are kept. The source here
+    // lists them in another order, as the store does (by series id).
+    let gauge = |name: &str, v: f64| RawSeries {
+        labels: Labels::from_pairs([("__name__", "g".to_string()), ("s", name.to_string())]),
+        drop_name: false,
+        timestamps: vec![0],
+        values: vec![v],
+    };
+    let source = MemorySource(vec![gauge("c", 7.0), gauge("b", 5.0), gauge("a", 5.0)]);
+    let grid = StepGrid {
+        start: 0,
+        end: 60_000,
+        step: 60_000,
+    };
+    let Ok(QueryResult::Vector(kept)) = run(&source, "topk(2, g)", grid, &EvalOptions::default()) else {
+        panic!("topk answers with a vector");
+    };
+    let names: Vec<&str> = kept.iter().map(|s| s.labels.get("s").unwrap()).collect();
+    assert_eq!(names, ["b", "c"]);
+}
