@@ -1,30 +1,44 @@
 //! The store as a source of raw samples for the PromQL evaluator.
 
 use parquetry_model::Matcher;
-use parquetry_promql::eval::{EvalError, RawSeries, SeriesSource};
-use parquetry_store::{SeriesBatch, Store};
+use parquetry_promql::eval::{EvalError, RawSeries, SeriesSource, StepSeries};
+use parquetry_store::{Selection, Store};
 use rayon::prelude::*;
 use std::ops::Range;
 
-/// Series per batch read from the files.
+/// Most series per batch read from the files.
 const BATCH_SERIES: usize = 512;
+/// Fewest series per batch when a selection is split to keep every thread busy.
+const MIN_BATCH_SERIES: usize = 64;
+
+/// The selection's series `0..n` cut into batches: at most [`BATCH_SERIES`] each, and
+/// small enough that every thread gets several (so no thread idles while the last batch
+/// is read), but no smaller than [`MIN_BATCH_SERIES`].
+fn batch_ranges(n: usize) -> Vec<Range<usize>> {
+    let threads = rayon::current_num_threads().max(1);
+    let size = n.div_ceil(threads * 4).clamp(MIN_BATCH_SERIES, BATCH_SERIES);
+    (0..n).step_by(size).map(|s| s..(s + size).min(n)).collect()
+}
 
 /// Reads a store snapshot's series for the evaluator: batches of series in parallel, with
 /// at most one batch per thread in memory before the evaluator reduces them.
 pub struct StoreSource<'a>(pub &'a Store);
 
-fn to_raw(batch: SeriesBatch) -> Vec<RawSeries> {
-    (0..batch.series.len())
-        .filter_map(|i| {
-            let (ts, vs) = batch.samples(i);
-            (!ts.is_empty()).then(|| RawSeries {
-                labels: (*batch.series[i].labels).clone(),
-                drop_name: false,
-                timestamps: ts.to_vec(),
-                values: vs.to_vec(),
-            })
+/// Reads a batch of the selection as the evaluator's raw series, leaving out series
+/// without samples in the time range.
+fn read_raw(selection: &Selection, range: Range<usize>) -> Result<Vec<RawSeries>, EvalError> {
+    Ok(selection
+        .read_each(range)
+        .map_err(storage)?
+        .into_iter()
+        .filter(|(_, ts, _)| !ts.is_empty())
+        .map(|(series, timestamps, values)| RawSeries {
+            labels: (*series.labels).clone(),
+            drop_name: false,
+            timestamps,
+            values,
         })
-        .collect()
+        .collect())
 }
 
 fn storage(e: parquetry_store::StoreError) -> EvalError {
@@ -40,22 +54,34 @@ impl SeriesSource for StoreSource<'_> {
         each: &mut dyn FnMut(Vec<RawSeries>) -> Result<(), EvalError>,
     ) -> Result<(), EvalError> {
         let selection = self.0.select(matchers, min_time, max_time).map_err(storage)?;
-        let n = selection.series().len();
-        let ranges: Vec<Range<usize>> = (0..n)
-            .step_by(BATCH_SERIES)
-            .map(|s| s..(s + BATCH_SERIES).min(n))
-            .collect();
+        let ranges = batch_ranges(selection.series().len());
         // Read as many batches at once as there are threads, then hand them over in order.
         for group in ranges.chunks(rayon::current_num_threads().max(1)) {
-            let batches: Vec<SeriesBatch> = group
+            let batches: Vec<Vec<RawSeries>> = group
                 .par_iter()
-                .map(|r| selection.read(r.clone()))
-                .collect::<Result<_, _>>()
-                .map_err(storage)?;
+                .map(|r| read_raw(&selection, r.clone()))
+                .collect::<Result<_, _>>()?;
             for batch in batches {
-                each(to_raw(batch))?;
+                each(batch)?;
             }
         }
         Ok(())
+    }
+
+    /// Every batch is read and reduced on the thread that picked it up, so reading and
+    /// reducing overlap across threads and no batch waits for a slower neighbour.
+    fn reduce_batches(
+        &self,
+        matchers: &[Matcher],
+        min_time: i64,
+        max_time: i64,
+        reduce: &(dyn Fn(Vec<RawSeries>) -> Result<Vec<StepSeries>, EvalError> + Sync),
+    ) -> Result<Vec<StepSeries>, EvalError> {
+        let selection = self.0.select(matchers, min_time, max_time).map_err(storage)?;
+        let parts: Vec<Vec<StepSeries>> = batch_ranges(selection.series().len())
+            .into_par_iter()
+            .map(|r| reduce(read_raw(&selection, r)?))
+            .collect::<Result<_, _>>()?;
+        Ok(parts.into_iter().flatten().collect())
     }
 }

@@ -178,17 +178,44 @@ impl Ctx<'_> {
     ) -> Result<(), EvalError> {
         self.check_deadline()?;
         self.source.select_batches(matchers, min_t, max_t, &mut |batch| {
-            self.check_deadline()?;
-            let n: usize = batch.iter().map(|s| s.timestamps.len()).sum();
-            let total = self.samples.fetch_add(n, Ordering::Relaxed) + n;
-            if total > self.options.max_samples {
-                return Err(EvalError::Limit(format!(
-                    "query processing would load too many samples (more than {})",
-                    self.options.max_samples
-                )));
-            }
+            self.admit(&batch)?;
             each(batch)
         })
+    }
+
+    /// Reads raw samples a batch of series at a time and reduces each batch to step
+    /// series with `reduce` (on several threads at once where the source can), counting
+    /// samples and points against the query's limits, with `steps` points per series.
+    pub(crate) fn reduce_batches(
+        &self,
+        matchers: &[Matcher],
+        min_t: i64,
+        max_t: i64,
+        steps: usize,
+        reduce: &(dyn Fn(Vec<RawSeries>) -> Result<Vec<StepSeries>, EvalError> + Sync),
+    ) -> Result<Vec<StepSeries>, EvalError> {
+        self.check_deadline()?;
+        let series = AtomicUsize::new(0);
+        self.source.reduce_batches(matchers, min_t, max_t, &|batch| {
+            self.admit(&batch)?;
+            let held = series.fetch_add(batch.len(), Ordering::Relaxed) + batch.len();
+            self.check_points(held, steps)?;
+            reduce(batch)
+        })
+    }
+
+    /// Counts a batch's samples against the query's limit, checking the deadline first.
+    fn admit(&self, batch: &[RawSeries]) -> Result<(), EvalError> {
+        self.check_deadline()?;
+        let n: usize = batch.iter().map(|s| s.timestamps.len()).sum();
+        let total = self.samples.fetch_add(n, Ordering::Relaxed) + n;
+        if total > self.options.max_samples {
+            return Err(EvalError::Limit(format!(
+                "query processing would load too many samples (more than {})",
+                self.options.max_samples
+            )));
+        }
+        Ok(())
     }
 
     /// Refuses results with more points than the query may hold.

@@ -14,6 +14,7 @@ pub mod gomath;
 pub mod grid;
 pub mod kahan;
 pub mod lookback;
+mod rank_heap;
 mod result;
 mod selectors;
 pub mod value;
@@ -39,6 +40,24 @@ pub trait SeriesSource: Sync {
         max_time: i64,
         each: &mut dyn FnMut(Vec<RawSeries>) -> Result<(), EvalError>,
     ) -> Result<(), EvalError>;
+
+    /// Those series handed to `reduce` a batch at a time, and what it made of every batch,
+    /// in batch order. A source may call `reduce` on several threads at once, so that
+    /// reading one batch overlaps reducing another; the default calls it in turn.
+    fn reduce_batches(
+        &self,
+        matchers: &[Matcher],
+        min_time: i64,
+        max_time: i64,
+        reduce: &(dyn Fn(Vec<RawSeries>) -> Result<Vec<StepSeries>, EvalError> + Sync),
+    ) -> Result<Vec<StepSeries>, EvalError> {
+        let mut out = Vec::new();
+        self.select_batches(matchers, min_time, max_time, &mut |batch| {
+            out.extend(reduce(batch)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
 
     /// All those series at once.
     fn select(

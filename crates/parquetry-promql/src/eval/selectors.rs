@@ -2,7 +2,7 @@
 
 use super::evaluator::Ctx;
 use super::lookback::{sample_at_times, values_at_times};
-use super::value::{RangeValue, StepSeries, Value};
+use super::value::{RangeValue, RawSeries, StepSeries, Value};
 use super::{EvalError, StepGrid};
 use crate::syntax::ast::{MatrixSelector, RangeMode, VectorSelector};
 use parquetry_model::value::is_stale_nan;
@@ -16,11 +16,9 @@ pub fn eval_vector(ctx: &Ctx, vs: &VectorSelector, grid: &StepGrid) -> Result<Va
     };
     let lookback = ctx.options.lookback_ms;
     let smoothed = vs.mode == RangeMode::Smoothed;
-    let mut out = Vec::new();
     let max_t = if smoothed { hi + lookback } else { hi };
-    ctx.fetch_batches(&vs.matchers, lo - lookback + 1, max_t, &mut |batch| {
-        ctx.check_points(out.len() + batch.len(), times.len())?;
-        let reduced: Vec<StepSeries> = batch
+    let mut out = ctx.reduce_batches(&vs.matchers, lo - lookback + 1, max_t, times.len(), &|batch| {
+        Ok(batch
             .into_par_iter()
             .map(|s| StepSeries {
                 points: if smoothed {
@@ -31,11 +29,17 @@ pub fn eval_vector(ctx: &Ctx, vs: &VectorSelector, grid: &StepGrid) -> Result<Va
                 labels: s.labels,
                 drop_name: false,
             })
-            .collect();
-        out.extend(reduced);
-        Ok(())
+            .collect())
     })?;
+    sort_like_storage(&mut out);
     Ok(Value::Vector(out))
+}
+
+/// Puts a selector's series in label order, the order Prometheus' storage returns them
+/// in. The store reads them in its own order (by series id) because that is the order of
+/// their rows; the order matters where a tie is broken by input order (`topk`, `limitk`).
+pub fn sort_like_storage(series: &mut [StepSeries]) {
+    series.sort_by(|a, b| a.labels.cmp(&b.labels));
 }
 
 /// A plain selector's sample *times* (in seconds) instead of values, for `timestamp()`.
@@ -45,20 +49,20 @@ pub fn eval_vector_timestamps(ctx: &Ctx, vs: &VectorSelector, grid: &StepGrid) -
         return Ok(Value::Vector(Vec::new()));
     };
     let lookback = ctx.options.lookback_ms;
-    let mut out = Vec::new();
-    ctx.fetch_batches(&vs.matchers, lo - lookback + 1, hi, &mut |batch| {
-        out.extend(batch.into_iter().map(|s| {
-            StepSeries {
+    let mut out = ctx.reduce_batches(&vs.matchers, lo - lookback + 1, hi, times.len(), &|batch| {
+        Ok(batch
+            .into_iter()
+            .map(|s| StepSeries {
                 points: sample_at_times(&s.timestamps, &s.values, &times, lookback)
                     .into_iter()
                     .map(|i| i.map(|i| s.timestamps[i] as f64 / 1000.0))
                     .collect(),
                 labels: s.labels,
                 drop_name: true,
-            }
-        }));
-        Ok(())
+            })
+            .collect())
     })?;
+    sort_like_storage(&mut out);
     Ok(Value::Vector(out))
 }
 
@@ -73,6 +77,9 @@ pub fn eval_matrix(ctx: &Ctx, ms: &MatrixSelector, grid: &StepGrid) -> Result<Ra
         }
         Ok(())
     })?;
+    if let Some(a) = &mut all {
+        a.series.sort_by(|x, y| x.labels.cmp(&y.labels));
+    }
     let times = ctx.effective_times(&ms.selector.modifiers, grid);
     Ok(all.unwrap_or(RangeValue {
         series: Vec::new(),
@@ -82,46 +89,88 @@ pub fn eval_matrix(ctx: &Ctx, ms: &MatrixSelector, grid: &StepGrid) -> Result<Ra
     }))
 }
 
-/// A range selector handed to `each` a batch of series at a time, so range functions
-/// reduce each batch before the next is read.
-pub fn matrix_batches(
+/// A range selector handed to `each` a batch of series at a time, so that the whole
+/// range vector is never held at once.
+fn matrix_batches(
     ctx: &Ctx,
     ms: &MatrixSelector,
     grid: &StepGrid,
     each: &mut dyn FnMut(RangeValue) -> Result<(), EvalError>,
 ) -> Result<(), EvalError> {
-    let times = ctx.effective_times(&ms.selector.modifiers, grid);
-    let range = ctx.duration_ms(&ms.range);
-    let mode = ms.selector.mode;
-    let Some((lo, hi)) = bounds(&times) else {
+    let m = MatrixRead::new(ctx, ms, grid);
+    let Some((min_t, max_t)) = m.bounds else {
         return Ok(());
     };
-    // Anchored and smoothed windows also look at the samples just outside the window.
-    let margin = if mode == RangeMode::Default {
-        0
-    } else {
-        ctx.options.lookback_ms
+    ctx.fetch_batches(&ms.selector.matchers, min_t, max_t, &mut |raw| {
+        each(m.range_value(raw))
+    })
+}
+
+/// A range selector reduced to step series a batch of series at a time by `reduce`
+/// (which a range function supplies), batches on several threads at once; the result is
+/// in label order, as a selector's.
+pub fn reduce_matrix(
+    ctx: &Ctx,
+    ms: &MatrixSelector,
+    grid: &StepGrid,
+    reduce: &(dyn Fn(RangeValue) -> Result<Vec<StepSeries>, EvalError> + Sync),
+) -> Result<Vec<StepSeries>, EvalError> {
+    let m = MatrixRead::new(ctx, ms, grid);
+    let Some((min_t, max_t)) = m.bounds else {
+        return Ok(Vec::new());
     };
-    ctx.fetch_batches(
-        &ms.selector.matchers,
-        lo - range + 1 - margin,
-        hi + margin,
-        &mut |mut raw| {
-            for s in &mut raw {
-                remove_stale(s);
-            }
-            each(RangeValue {
-                series: raw,
-                range_ms: range,
-                window_ends: times.clone(),
-                mode,
-            })
-        },
-    )
+    let mut out = ctx.reduce_batches(&ms.selector.matchers, min_t, max_t, grid.len(), &|raw| {
+        reduce(m.range_value(raw))
+    })?;
+    sort_like_storage(&mut out);
+    Ok(out)
+}
+
+/// What reading a range selector needs: its windows and the time span they cover.
+struct MatrixRead {
+    window_ends: Vec<i64>,
+    range_ms: i64,
+    mode: RangeMode,
+    /// The samples to read, `[min, max]`; `None` when there are no steps.
+    bounds: Option<(i64, i64)>,
+}
+
+impl MatrixRead {
+    fn new(ctx: &Ctx, ms: &MatrixSelector, grid: &StepGrid) -> Self {
+        let window_ends = ctx.effective_times(&ms.selector.modifiers, grid);
+        let range_ms = ctx.duration_ms(&ms.range);
+        let mode = ms.selector.mode;
+        // Anchored and smoothed windows also look at the samples just outside the window.
+        let margin = if mode == RangeMode::Default {
+            0
+        } else {
+            ctx.options.lookback_ms
+        };
+        let bounds = bounds(&window_ends).map(|(lo, hi)| (lo - range_ms + 1 - margin, hi + margin));
+        MatrixRead {
+            window_ends,
+            range_ms,
+            mode,
+            bounds,
+        }
+    }
+
+    /// A batch of raw series as a range vector, stale markers removed.
+    fn range_value(&self, mut raw: Vec<RawSeries>) -> RangeValue {
+        for s in &mut raw {
+            remove_stale(s);
+        }
+        RangeValue {
+            series: raw,
+            range_ms: self.range_ms,
+            window_ends: self.window_ends.clone(),
+            mode: self.mode,
+        }
+    }
 }
 
 /// Drops stale markers: range vectors never contain them.
-fn remove_stale(s: &mut super::value::RawSeries) {
+fn remove_stale(s: &mut RawSeries) {
     if s.values.iter().any(|v| is_stale_nan(*v)) {
         let (timestamps, values) = s
             .timestamps

@@ -2,7 +2,7 @@
 
 use super::super::evaluator::Ctx;
 use super::super::kahan::{kahan_mean, kahan_sum, kahan_sum_inc};
-use super::super::selectors::matrix_batches;
+use super::super::selectors::reduce_matrix;
 use super::super::value::{RangeValue, RawSeries, StepSeries, Value};
 use super::super::{EvalError, StepGrid};
 use super::{edges, quantile};
@@ -84,25 +84,21 @@ pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
     }
     let step_times: Vec<i64> = grid.times().collect();
     let lookback = ctx.options.lookback_ms;
-    let mut out = Vec::new();
     // Each batch's series are reduced in parallel, checking for cancellation between them
     // (a subquery's window can make each series long work).
-    let mut reduce = |range: RangeValue| -> Result<(), EvalError> {
-        let reduced: Vec<StepSeries> = range
-            .series
-            .par_iter()
+    let reduce = |mut range: RangeValue| -> Result<Vec<StepSeries>, EvalError> {
+        std::mem::take(&mut range.series)
+            .into_par_iter()
             .map(|s| {
                 ctx.check_deadline()?;
                 Ok(step_series(name, &range, s, &params, &step_times, lookback))
             })
-            .collect::<Result<_, EvalError>>()?;
-        out.extend(reduced);
-        Ok(())
+            .collect()
     };
     // A range selector is read and reduced a batch of series at a time; a subquery's
     // range vector is already in memory.
-    match &c.args[mi] {
-        Expr::MatrixSelector(ms) => matrix_batches(ctx, ms, grid, &mut reduce)?,
+    let out = match &c.args[mi] {
+        Expr::MatrixSelector(ms) => reduce_matrix(ctx, ms, grid, &reduce)?,
         other => match ctx.eval(other, grid)? {
             Value::Range(r) => reduce(r)?,
             v => {
@@ -112,22 +108,34 @@ pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
                 )));
             }
         },
-    }
+    };
     Ok(Value::Vector(out))
 }
 
-/// One series of a range vector reduced to the function's value at each step.
+/// One series of a range vector reduced to the function's value at each step. `range`
+/// gives the windows (its own `series` are not used).
 fn step_series(
     name: &str,
     range: &RangeValue,
-    s: &RawSeries,
+    s: RawSeries,
     params: &[Vec<f64>],
     step_times: &[i64],
     lookback: i64,
 ) -> StepSeries {
     let keeps_name = matches!(name, "last_over_time" | "first_over_time");
     let points = if range.mode == RangeMode::Default {
-        window_points(range, s, step_times, |ts, vs, k, start, end| {
+        let resets = ResetCounts::for_function(name, &s.values);
+        window_points(range, &s, step_times, |w, k, start, end| {
+            let (ts, vs) = (&s.timestamps[w.clone()], &s.values[w.clone()]);
+            if let Some(resets) = &resets {
+                let n = resets.within(w);
+                if name == "resets" {
+                    return Some(n as f64);
+                }
+                if n == 0 {
+                    return extrapolated_rate(ts, vs, start, end, range.range_ms, true, name == "rate", true);
+                }
+            }
             let p = |j: usize| params.get(j).map_or(f64::NAN, |v| v[k]);
             apply(
                 name,
@@ -161,9 +169,37 @@ fn step_series(
             .collect()
     };
     StepSeries {
-        labels: s.labels.clone(),
+        labels: s.labels,
         drop_name: s.drop_name || !keeps_name,
         points,
+    }
+}
+
+/// How many counter resets (a sample below the one before it) a series has up to each
+/// sample, so that any window's count is one subtraction. Kept for the functions that
+/// look at resets of every window: `rate`, `increase` and `resets`.
+struct ResetCounts(Vec<u32>);
+
+impl ResetCounts {
+    fn for_function(name: &str, values: &[f64]) -> Option<Self> {
+        if !matches!(name, "rate" | "increase" | "resets") {
+            return None;
+        }
+        let mut counts = Vec::with_capacity(values.len());
+        let mut n = 0u32;
+        counts.push(0);
+        for w in values.windows(2) {
+            if w[1] < w[0] {
+                n += 1;
+            }
+            counts.push(n);
+        }
+        Some(ResetCounts(counts))
+    }
+
+    /// Resets between consecutive samples of `window` (sample indices, non-empty).
+    fn within(&self, window: std::ops::Range<usize>) -> u32 {
+        self.0[window.end - 1] - self.0[window.start]
     }
 }
 
@@ -188,13 +224,13 @@ fn check_range_mode(name: &str, arg: &Expr) -> Result<(), EvalError> {
     }
 }
 
-/// For each step, the window `(end - range, end]` of one series, passed to `f` with the
-/// step index and the window bounds.
+/// For each step, the window `(end - range, end]` of one series, passed to `f` as the
+/// (non-empty) range of sample indices in it, with the step index and the window bounds.
 fn window_points(
     range: &RangeValue,
-    s: &super::super::value::RawSeries,
+    s: &RawSeries,
     step_times: &[i64],
-    mut f: impl FnMut(&[i64], &[f64], usize, i64, i64) -> Option<f64>,
+    mut f: impl FnMut(std::ops::Range<usize>, usize, i64, i64) -> Option<f64>,
 ) -> Vec<Option<f64>> {
     range
         .window_ends
@@ -208,7 +244,7 @@ fn window_points(
             if lo >= hi {
                 return None;
             }
-            f(&s.timestamps[lo..hi], &s.values[lo..hi], k, start, end)
+            f(lo..hi, k, start, end)
         })
         .collect()
 }
@@ -228,9 +264,9 @@ fn apply(
 ) -> Option<f64> {
     let last = vs.len() - 1;
     Some(match name {
-        "rate" => extrapolated_rate(ts, vs, start, end, range, true, true)?,
-        "increase" => extrapolated_rate(ts, vs, start, end, range, true, false)?,
-        "delta" => extrapolated_rate(ts, vs, start, end, range, false, false)?,
+        "rate" => extrapolated_rate(ts, vs, start, end, range, true, true, false)?,
+        "increase" => extrapolated_rate(ts, vs, start, end, range, true, false, false)?,
+        "delta" => extrapolated_rate(ts, vs, start, end, range, false, false, false)?,
         "irate" | "idelta" => {
             if vs.len() < 2 {
                 return None;
@@ -328,7 +364,9 @@ fn apply(
 
 /// Prometheus' extrapolated rate/increase/delta: the change over the samples in the
 /// window (with counter resets compensated for counters), extrapolated towards the window
-/// edges when the samples are close enough to them.
+/// edges when the samples are close enough to them. `no_resets` says the caller already
+/// knows the window has no counter reset, so there is nothing to compensate.
+#[allow(clippy::too_many_arguments)]
 fn extrapolated_rate(
     ts: &[i64],
     vs: &[f64],
@@ -337,21 +375,22 @@ fn extrapolated_rate(
     range: i64,
     counter: bool,
     rate: bool,
+    no_resets: bool,
 ) -> Option<f64> {
     if vs.len() < 2 {
         return None;
     }
-    let last = vs.len() - 1;
-    let mut result = vs[last] - vs[0];
-    if counter {
+    let mut change = vs[vs.len() - 1] - vs[0];
+    if counter && !no_resets {
         let mut prev = vs[0];
         for &v in &vs[1..] {
             if v < prev {
-                result += prev;
+                change += prev;
             }
             prev = v;
         }
     }
+    let last = vs.len() - 1;
     let mut to_start = (ts[0] - start) as f64 / 1000.0;
     let mut to_end = (end - ts[last]) as f64 / 1000.0;
     let sampled = (ts[last] - ts[0]) as f64 / 1000.0;
@@ -361,8 +400,8 @@ fn extrapolated_rate(
     if to_start >= threshold {
         to_start = average / 2.0;
     }
-    if counter && result > 0.0 && vs[0] >= 0.0 {
-        let to_zero = sampled * (vs[0] / result);
+    if counter && change > 0.0 && vs[0] >= 0.0 {
+        let to_zero = sampled * (vs[0] / change);
         if to_zero < to_start {
             to_start = to_zero;
         }
@@ -376,7 +415,7 @@ fn extrapolated_rate(
     if rate {
         factor /= range as f64 / 1000.0;
     }
-    Some(result * factor)
+    Some(change * factor)
 }
 
 /// Least-squares slope and intercept (at `intercept_time`), with compensated sums.
@@ -437,10 +476,10 @@ mod tests {
         // A counter rising by 1 every 15 s, window (0, 60s], samples at 15..60.
         let ts = [15_000, 30_000, 45_000, 60_000];
         let vs = [1.0, 2.0, 3.0, 4.0];
-        let inc = extrapolated_rate(&ts, &vs, 0, 60_000, 60_000, true, false).unwrap();
+        let inc = extrapolated_rate(&ts, &vs, 0, 60_000, 60_000, true, false, false).unwrap();
         // 3 over 45 s, extrapolated 15 s to the start but capped by the zero point (15 s).
         assert!((inc - 4.0).abs() < 1e-12, "{inc}");
-        let r = extrapolated_rate(&ts, &vs, 0, 60_000, 60_000, true, true).unwrap();
+        let r = extrapolated_rate(&ts, &vs, 0, 60_000, 60_000, true, true, false).unwrap();
         assert!((r - 4.0 / 60.0).abs() < 1e-12);
         let reset = extrapolated_rate(
             &[10_000, 20_000, 30_000],
@@ -449,6 +488,7 @@ mod tests {
             30_000,
             30_000,
             true,
+            false,
             false,
         )
         .unwrap();
@@ -465,6 +505,31 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn windows_without_resets_skip_the_reset_loop_with_the_same_answer(
+            steps in proptest::collection::vec((0.0f64..10.0, proptest::bool::weighted(0.1)), 2..80),
+            range_s in 16i64..200,
+        ) {
+            // A counter that grows and now and then resets to a small value.
+            let mut v = 0.0;
+            let values: Vec<f64> = steps.iter().map(|(inc, reset)| { v = if *reset { *inc } else { v + inc }; v }).collect();
+            let timestamps: Vec<i64> = (0..values.len() as i64).map(|i| i * 15_000).collect();
+            let window_ends: Vec<i64> = (0..values.len() as i64 + 4).map(|i| i * 15_000 + 7_000).collect();
+            let range = RangeValue { series: Vec::new(), range_ms: range_s * 1000, window_ends: window_ends.clone(), mode: RangeMode::Default };
+            let series = RawSeries { labels: parquetry_model::Labels::empty(), drop_name: false, timestamps: timestamps.clone(), values: values.clone() };
+            for name in ["rate", "increase", "resets"] {
+                let got = step_series(name, &range, series.clone(), &[], &window_ends, 300_000).points;
+                let want: Vec<Option<f64>> = window_ends.iter().map(|&end| {
+                    let start = end - range.range_ms;
+                    let lo = timestamps.partition_point(|&t| t <= start);
+                    let hi = timestamps.partition_point(|&t| t <= end);
+                    if lo >= hi { return None; }
+                    apply(name, &timestamps[lo..hi], &values[lo..hi], start, end, range.range_ms, end, f64::NAN, f64::NAN)
+                }).collect();
+                prop_assert_eq!(got, want, "{}", name);
+            }
+        }
+
         #[test]
         fn over_time_kernels_equal_brute_force(vs in proptest::collection::vec(-1e6f64..1e6, 1..40)) {
             let ts: Vec<i64> = (0..vs.len() as i64).map(|i| i * 1000).collect();
