@@ -18,6 +18,7 @@
 pub mod format;
 mod promql_functions;
 mod pushdown;
+mod runs;
 mod samples_table;
 pub mod schema;
 mod series_table;

@@ -183,7 +183,7 @@ pub fn result_table(result: QueryResult) -> Result<MemTable> {
         Arc::new(ts.finish()),
         Arc::new(values.finish()),
         Arc::new(metric.finish()),
-        labels.finish(),
+        labels.finish()?,
     ];
     columns.extend(per_label.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
     let batch = RecordBatch::try_new(schema.clone(), columns)?;

@@ -3,11 +3,11 @@
 //! the store.
 
 use crate::pushdown::Narrowing;
+use crate::runs::StringColumn;
 use crate::schema::{LabelsBuilder, samples_columns as col, samples_schema};
 use async_trait::async_trait;
 use datafusion::arrow::array::{
-    ArrayRef, Float64Array, RecordBatch, RecordBatchOptions, StringBuilder, TimestampMillisecondArray,
-    UInt64Builder,
+    ArrayRef, Float64Array, RecordBatch, RecordBatchOptions, TimestampMillisecondArray, UInt64Builder,
 };
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
@@ -113,21 +113,19 @@ impl Partition {
             ));
         }
         if self.wants(col::METRIC) {
-            let mut b = StringBuilder::with_capacity(rows, rows * 16);
+            let mut b = StringColumn::with_capacity(rows, rows * 16);
             for (i, s) in batch.series.iter().enumerate() {
                 let name = s.labels.metric_name().unwrap_or("");
-                for _ in batch.offsets[i]..batch.offsets[i + 1] {
-                    b.append_value(name);
-                }
+                b.append_repeated(&[name], batch.offsets[i + 1] - batch.offsets[i]);
             }
-            columns.push((col::METRIC, Arc::new(b.finish())));
+            columns.push((col::METRIC, Arc::new(b.finish()?)));
         }
         if self.wants(col::LABELS) {
             let mut b = LabelsBuilder::new();
             for (i, s) in batch.series.iter().enumerate() {
                 b.append(&s.labels, batch.offsets[i + 1] - batch.offsets[i]);
             }
-            columns.push((col::LABELS, b.finish()));
+            columns.push((col::LABELS, b.finish()?));
         }
         if self.wants(col::SERIES_ID) {
             let mut b = UInt64Builder::with_capacity(rows);

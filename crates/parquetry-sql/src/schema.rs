@@ -1,7 +1,10 @@
 //! The columns of the built-in tables, and building their label maps.
 
-use datafusion::arrow::array::{ArrayRef, MapBuilder, MapFieldNames, StringBuilder};
+use crate::runs::StringColumn;
+use datafusion::arrow::array::{ArrayRef, MapArray, StructArray};
+use datafusion::arrow::buffer::{OffsetBuffer, ScalarBuffer};
 use datafusion::arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::error::ArrowError;
 use parquetry_model::{Labels, METRIC_NAME};
 use std::sync::Arc;
 
@@ -10,25 +13,26 @@ pub fn timestamp_type() -> DataType {
     DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
 }
 
-fn map_names() -> MapFieldNames {
-    MapFieldNames {
-        entry: "entries".into(),
-        key: "key".into(),
-        value: "value".into(),
-    }
+/// The key and value fields of a `labels` entry.
+fn label_entry_fields() -> Fields {
+    Fields::from(vec![
+        Field::new("key", DataType::Utf8, false),
+        Field::new("value", DataType::Utf8, true),
+    ])
+}
+
+/// The entries field of a `labels` map.
+fn label_entries() -> Arc<Field> {
+    Arc::new(Field::new(
+        "entries",
+        DataType::Struct(label_entry_fields()),
+        false,
+    ))
 }
 
 /// `labels` columns: `map<string, string>` without `__name__`, keys sorted.
 pub fn labels_type() -> DataType {
-    let entries = Field::new(
-        "entries",
-        DataType::Struct(Fields::from(vec![
-            Field::new("key", DataType::Utf8, false),
-            Field::new("value", DataType::Utf8, true),
-        ])),
-        false,
-    );
-    DataType::Map(Arc::new(entries), false)
+    DataType::Map(label_entries(), false)
 }
 
 /// The `samples` table: one row per sample.
@@ -67,32 +71,59 @@ pub fn series_schema() -> SchemaRef {
     ]))
 }
 
-/// Builds a `labels` column row by row.
-pub struct LabelsBuilder(MapBuilder<StringBuilder, StringBuilder>);
+/// Builds a `labels` column, a run of rows with the same labels at a time.
+pub struct LabelsBuilder {
+    /// Where each row's entries start, then where the last one ends.
+    entry_offsets: Vec<i32>,
+    keys: StringColumn,
+    values: StringColumn,
+}
 
 impl LabelsBuilder {
     /// An empty column.
     pub fn new() -> LabelsBuilder {
-        let b = MapBuilder::new(Some(map_names()), StringBuilder::new(), StringBuilder::new());
-        LabelsBuilder(b.with_values_field(Field::new("value", DataType::Utf8, true)))
+        LabelsBuilder {
+            entry_offsets: vec![0],
+            keys: StringColumn::with_capacity(0, 0),
+            values: StringColumn::with_capacity(0, 0),
+        }
     }
 
     /// Appends `count` rows holding the labels (without `__name__`).
     pub fn append(&mut self, labels: &Labels, count: usize) {
+        let (names, values): (Vec<&str>, Vec<&str>) = labels
+            .iter()
+            .filter(|l| l.name != METRIC_NAME)
+            .map(|l| (l.name.as_str(), l.value.as_str()))
+            .unzip();
+        self.keys.append_repeated(&names, count);
+        self.values.append_repeated(&values, count);
+        let mut last = *self.entry_offsets.last().unwrap_or(&0);
         for _ in 0..count {
-            for l in labels.iter().filter(|l| l.name != METRIC_NAME) {
-                self.0.keys().append_value(&l.name);
-                self.0.values().append_value(&l.value);
-            }
-            self.0
-                .append(true)
-                .expect("keys and values are appended in pairs");
+            // Entries are as many as the key column's strings, which it keeps below 2^31.
+            last = last.saturating_add(names.len() as i32);
+            self.entry_offsets.push(last);
         }
     }
 
-    /// The finished column.
-    pub fn finish(mut self) -> ArrayRef {
-        Arc::new(self.0.finish())
+    /// The finished column; an error when its text outgrew 2 GiB.
+    pub fn finish(self) -> Result<ArrayRef, ArrowError> {
+        let entries = StructArray::try_new(
+            label_entry_fields(),
+            vec![
+                Arc::new(self.keys.finish()?) as ArrayRef,
+                Arc::new(self.values.finish()?) as ArrayRef,
+            ],
+            None,
+        )?;
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(self.entry_offsets));
+        Ok(Arc::new(MapArray::try_new(
+            label_entries(),
+            offsets,
+            entries,
+            None,
+            false,
+        )?))
     }
 }
 

@@ -28,7 +28,7 @@ pub fn series_table(store: &Store) -> Result<MemTable> {
         vec![
             Arc::new(ids.finish()),
             Arc::new(metrics.finish()),
-            labels.finish(),
+            labels.finish()?,
             Arc::new(min.finish()),
             Arc::new(max.finish()),
         ],
