@@ -1,6 +1,8 @@
 //! Comparing answers of two engines the way the PromQL compliance tester does: identical
 //! label sets and timestamps, values within a relative 1e-5, NaN equal to NaN.
 
+use parquetry::promql::eval::{QueryResult, ResultSeries, StepGrid};
+use parquetry::{Engine, QueryOptions};
 use parquetry_model::Labels;
 
 /// A matrix as compared: series sorted by labels, points `(ms, value)`.
@@ -47,4 +49,69 @@ pub fn diff(reference: &Matrix, got: &Matrix) -> Option<String> {
         }
     }
     None
+}
+
+/// A range query's answer from a Prometheus server's HTTP API, as a sorted matrix; the
+/// server's error message when it refuses the query.
+pub fn prometheus_range(url: &str, query: &str, grid: StepGrid) -> Result<Matrix, String> {
+    let StepGrid { start, end, step } = grid;
+    let seconds = |ms: i64| format!("{}", ms as f64 / 1000.0);
+    let mut response = ureq::get(format!("{url}/api/v1/query_range"))
+        .query("query", query)
+        .query("start", seconds(start))
+        .query("end", seconds(end))
+        .query("step", seconds(step))
+        .call()
+        .map_err(|e| e.to_string())?;
+    let body = response.body_mut().read_to_string().map_err(|e| e.to_string())?;
+    let json: serde_json::Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+    if json["status"] != "success" {
+        return Err(json["error"].to_string());
+    }
+    let mut out = Vec::new();
+    for s in json["data"]["result"].as_array().cloned().unwrap_or_default() {
+        let labels = Labels::from_pairs(
+            s["metric"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default(),
+        );
+        let points = s["values"]
+            .as_array()
+            .map(|ps| {
+                ps.iter()
+                    .map(|p| {
+                        let t = (p[0].as_f64().unwrap_or(0.0) * 1000.0).round() as i64;
+                        let v = parquetry_model::value::parse_value(p[1].as_str().unwrap_or("NaN"))
+                            .unwrap_or(f64::NAN);
+                        (t, v)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push((labels, points));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// The same range query's answer from Parquetry, as a sorted matrix (a scalar result is
+/// one series without labels); the error message when it fails.
+pub fn parquetry_range(engine: &Engine, query: &str, grid: StepGrid) -> Result<Matrix, String> {
+    let series: Vec<ResultSeries> = match engine.query_range(query, grid, &QueryOptions::default()) {
+        Ok(QueryResult::Vector(s)) => s,
+        Ok(QueryResult::Scalar(points)) => vec![ResultSeries {
+            labels: Labels::empty(),
+            points,
+        }],
+        Ok(other) => return Err(format!("unexpected result {other:?}")),
+        Err(e) => return Err(e.to_string()),
+    };
+    let mut out: Matrix = series.into_iter().map(|s| (s.labels, s.points)).collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
 }

@@ -1,6 +1,7 @@
 //! Shared set-up for the benchmarks: demo data in memory and in a store.
 
 pub mod compare;
+pub mod prometheus_server;
 
 use parquetry::Engine;
 use parquetry::store::IngestOptions;

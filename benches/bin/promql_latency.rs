@@ -1,11 +1,20 @@
 //! Times dashboard and alert queries as 6 h range queries at a 60 s step on Prometheus (over
-//! its HTTP API) and on Parquetry (through its Rust API), checks that both give the same
-//! series, and prints a Markdown table of medians and ratios.
+//! its HTTP API), on Parquetry through its Rust API, and on Parquetry through its CLI
+//! (`parquetry query --format json`, a process per run); checks that both engines give the
+//! same answers; and prints a Markdown table of medians, ratios and per-query peak memory.
 //!
-//! Usage: promql-latency PROMETHEUS_URL STORE START_UNIX_S END_UNIX_S RUNS
+//! Each query gets a freshly started Prometheus, so its peak resident memory is that
+//! query's (on top of what the server holds after start-up), just as each CLI run is a
+//! process of its own.
+//!
+//! Usage: promql-latency PROMETHEUS_BIN_DIR PROMETHEUS_TSDB STORE PARQUETRY_CLI START_UNIX_S END_UNIX_S RUNS
 
-use parquetry::promql::eval::{QueryResult, StepGrid};
+use parquetry::promql::eval::StepGrid;
 use parquetry::{Engine, QueryOptions};
+use parquetry_benches::compare::{diff, parquetry_range, prometheus_range};
+use parquetry_benches::prometheus_server::PrometheusServer;
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 /// The query set: one per family of functions and operators a dashboard or alert uses.
@@ -22,78 +31,200 @@ const QUERIES: [&str; 10] = [
     "quantile_over_time(0.9, node_hwmon_temp_celsius[10m])",
 ];
 
+/// The command line.
+struct Args<'a> {
+    prometheus_bin: &'a Path,
+    tsdb: &'a Path,
+    store: &'a str,
+    cli: &'a str,
+    start_s: i64,
+    end_s: i64,
+    runs: usize,
+}
+
+/// One query's measurements.
+struct Row {
+    series: usize,
+    prometheus_s: f64,
+    api_s: f64,
+    cli_s: f64,
+    prometheus_peak_kib: u64,
+    cli_peak_kib: u64,
+    difference: Option<String>,
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
-fn prometheus_series(url: &str, q: &str, start: i64, end: i64) -> Result<usize, String> {
+fn geometric_mean(v: &[f64]) -> f64 {
+    (v.iter().map(|r| r.ln()).sum::<f64>() / v.len() as f64).exp()
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.0} MiB", kib as f64 / 1024.0)
+}
+
+/// The wall time of one range query over Prometheus' HTTP API, body read in full but not
+/// decoded (decoding is the client's cost, not the server's).
+fn time_prometheus(url: &str, q: &str, args: &Args) -> Result<f64, String> {
+    let t = Instant::now();
     let mut response = ureq::get(format!("{url}/api/v1/query_range"))
         .query("query", q)
-        .query("start", start.to_string())
-        .query("end", end.to_string())
+        .query("start", args.start_s.to_string())
+        .query("end", args.end_s.to_string())
         .query("step", "60")
         .call()
         .map_err(|e| e.to_string())?;
-    let body = response.body_mut().read_to_string().map_err(|e| e.to_string())?;
-    let json: serde_json::Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
-    Ok(json["data"]["result"].as_array().map_or(0, Vec::len))
+    response.body_mut().read_to_string().map_err(|e| e.to_string())?;
+    Ok(t.elapsed().as_secs_f64())
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let [_, url, store, start, end, runs] = args.as_slice() else {
-        eprintln!("usage: promql-latency PROMETHEUS_URL STORE START_UNIX_S END_UNIX_S RUNS");
-        std::process::exit(2);
-    };
-    let (start, end): (i64, i64) = (start.parse().expect("start"), end.parse().expect("end"));
-    let runs: usize = runs.parse().expect("runs");
-    let engine = Engine::open(store).expect("the store opens");
+/// The wall time and peak resident memory (KiB, from GNU time) of one `parquetry query`
+/// process printing the answer as Prometheus' JSON.
+fn time_cli(q: &str, args: &Args, scratch: &Path) -> Result<(f64, u64), String> {
+    let t = Instant::now();
+    let status = Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(scratch)
+        .arg(args.cli)
+        .args([
+            "query", "--store", args.store, "--step", "60s", "--format", "json",
+        ])
+        .arg("--start")
+        .arg(args.start_s.to_string())
+        .arg("--end")
+        .arg(args.end_s.to_string())
+        .arg(q)
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run /usr/bin/time {}: {e}", args.cli))?;
+    let wall = t.elapsed().as_secs_f64();
+    if !status.success() {
+        return Err(format!("parquetry query failed: {status}"));
+    }
+    let peak = std::fs::read_to_string(scratch)
+        .map_err(|e| e.to_string())?
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .ok_or("no peak memory from /usr/bin/time")?;
+    Ok((wall, peak))
+}
+
+fn measure(q: &str, engine: &Engine, args: &Args, work: &Path) -> Result<Row, String> {
     let grid = StepGrid {
-        start: start * 1000,
-        end: end * 1000,
+        start: args.start_s * 1000,
+        end: args.end_s * 1000,
         step: 60_000,
     };
-    println!("| query | series | Prometheus | Parquetry | Parquetry/Prometheus |");
-    println!("|---|---|---|---|---|");
-    let mut ratios = Vec::new();
-    for q in QUERIES {
-        let mut prom = Vec::new();
-        let mut ours = Vec::new();
-        let mut counts = (0, 0);
-        for _ in 0..runs {
-            let t = Instant::now();
-            counts.0 = prometheus_series(url, q, start, end).expect("prometheus answers");
-            prom.push(t.elapsed().as_secs_f64());
-            let t = Instant::now();
-            let r = engine
-                .query_range(q, grid, &QueryOptions::default())
-                .expect("parquetry answers");
-            ours.push(t.elapsed().as_secs_f64());
-            counts.1 = match r {
-                QueryResult::Vector(s) => s.len(),
-                _ => 1,
-            };
-        }
-        let (p, o) = (median(prom), median(ours));
-        ratios.push(o / p);
-        let same = if counts.0 == counts.1 {
-            String::new()
-        } else {
-            format!(" (Prometheus {} series)", counts.0)
-        };
-        println!(
-            "| `{}` | {}{same} | {:.0} ms | {:.0} ms | {:.2} |",
-            q.replace('|', "\\|"),
-            counts.1,
-            p * 1000.0,
-            o * 1000.0,
-            o / p
-        );
+    let server = PrometheusServer::start(args.prometheus_bin, args.tsdb, work)?;
+    // The first answers of each engine are compared (and warm both caches).
+    let reference = prometheus_range(server.url(), q, grid)?;
+    let ours = parquetry_range(engine, q, grid)?;
+    let difference = diff(&reference, &ours);
+    let mut prometheus = Vec::new();
+    let mut api = Vec::new();
+    let mut cli = Vec::new();
+    let mut cli_peak_kib = 0;
+    for _ in 0..args.runs {
+        prometheus.push(time_prometheus(server.url(), q, args)?);
+        let t = Instant::now();
+        engine
+            .query_range(q, grid, &QueryOptions::default())
+            .map_err(|e| e.to_string())?;
+        api.push(t.elapsed().as_secs_f64());
+        let (wall, peak) = time_cli(q, args, &work.join("time.out"))?;
+        cli.push(wall);
+        cli_peak_kib = cli_peak_kib.max(peak);
     }
-    let geo = (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp();
+    Ok(Row {
+        series: ours.len(),
+        prometheus_s: median(prometheus),
+        api_s: median(api),
+        cli_s: median(cli),
+        prometheus_peak_kib: server.peak_rss_kib().unwrap_or(0),
+        cli_peak_kib,
+        difference,
+    })
+}
+
+fn run(args: &Args) -> Result<bool, String> {
+    let engine = Engine::open(args.store).map_err(|e| e.to_string())?;
+    let work = tempfile::tempdir().map_err(|e| e.to_string())?;
     println!(
-        "\ngeometric mean of Parquetry/Prometheus: {geo:.2} ({:.1}x faster)",
-        1.0 / geo
+        "| query | series | Prometheus | Parquetry API | Parquetry CLI | API/Prometheus | CLI/Prometheus | peak memory, Prometheus | peak memory, Parquetry CLI |"
     );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let (mut api_ratios, mut cli_ratios, mut differences) = (Vec::new(), Vec::new(), Vec::new());
+    for q in QUERIES {
+        let row = measure(q, &engine, args, work.path())?;
+        api_ratios.push(row.api_s / row.prometheus_s);
+        cli_ratios.push(row.cli_s / row.prometheus_s);
+        println!(
+            "| `{}` | {} | {:.0} ms | {:.0} ms | {:.0} ms | {:.2} | {:.2} | {} | {} |",
+            q.replace('|', "\\|"),
+            row.series,
+            row.prometheus_s * 1000.0,
+            row.api_s * 1000.0,
+            row.cli_s * 1000.0,
+            row.api_s / row.prometheus_s,
+            row.cli_s / row.prometheus_s,
+            mib(row.prometheus_peak_kib),
+            mib(row.cli_peak_kib),
+        );
+        if let Some(d) = row.difference {
+            differences.push(format!("{q}: {d}"));
+        }
+    }
+    let (api, cli) = (geometric_mean(&api_ratios), geometric_mean(&cli_ratios));
+    println!(
+        "\ngeometric mean of Parquetry/Prometheus: API {api:.2} ({:.1}x faster), CLI {cli:.2} ({:.1}x faster)",
+        1.0 / api,
+        1.0 / cli
+    );
+    for d in &differences {
+        println!("DIFFERENT {d}");
+    }
+    println!(
+        "answers: {} of {} queries identical on both engines",
+        QUERIES.len() - differences.len(),
+        QUERIES.len()
+    );
+    Ok(differences.is_empty())
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().collect();
+    let [_, prometheus_bin, tsdb, store, cli, start, end, runs] = argv.as_slice() else {
+        eprintln!(
+            "usage: promql-latency PROMETHEUS_BIN_DIR PROMETHEUS_TSDB STORE PARQUETRY_CLI START_UNIX_S END_UNIX_S RUNS"
+        );
+        return ExitCode::from(2);
+    };
+    let parsed = (start.parse(), end.parse(), runs.parse());
+    let (Ok(start_s), Ok(end_s), Ok(runs)) = parsed else {
+        eprintln!("START_UNIX_S, END_UNIX_S and RUNS must be whole numbers");
+        return ExitCode::from(2);
+    };
+    let args = Args {
+        prometheus_bin: Path::new(prometheus_bin),
+        tsdb: Path::new(tsdb),
+        store,
+        cli,
+        start_s,
+        end_s,
+        runs: std::cmp::max(runs, 1),
+    };
+    match run(&args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

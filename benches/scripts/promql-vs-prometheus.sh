@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Latency side by side: Prometheus 3.5 (HTTP API) and Parquetry (Rust API) on the same demo
-# fleet, 6 h range queries at a 60 s step, release builds, medians of RUNS runs. Also
-# reports each engine's peak memory.
+# Latency side by side: Prometheus 3.5 (HTTP API) and Parquetry (Rust API and CLI) on the
+# same demo fleet, 6 h range queries at a 60 s step, release builds, medians of RUNS runs,
+# with each query's peak memory on both sides and a check that the answers are the same.
+# The harness starts (and stops) a Prometheus of its own for every query.
 #
 # Usage: benches/scripts/promql-vs-prometheus.sh [SERIES] [RUNS]   (default 10000 5)
 set -euo pipefail
@@ -10,7 +11,7 @@ runs=${2:-5}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 source "$root/benches/scripts/prometheus-lib.sh"
-trap 'stop_prometheus; rm -rf "$work"' EXIT
+trap 'rm -rf "$work"' EXIT
 
 build_tools release
 install_prometheus
@@ -18,8 +19,5 @@ install_prometheus
 "$prom_bin/promtool" tsdb create-blocks-from openmetrics "$work/data.om" "$work/prom" >/dev/null
 "$bin/parquetry" ingest --store "$work/store" "$work/data.om" >/dev/null
 rm "$work/data.om"
-start_prometheus "$work/prom"
 echo "series: $series, runs: $runs"
-/usr/bin/time -f "parquetry harness peak memory: %M KiB" \
-  "$bin/promql-latency" "$prom_url" "$work/store" 1767571200 1767592800 "$runs"
-echo "prometheus peak memory: $(grep VmHWM "/proc/$prom_pid/status" | awk '{print $2, $3}')"
+"$bin/promql-latency" "$prom_bin" "$work/prom" "$work/store" "$bin/parquetry" 1767571200 1767592800 "$runs"
