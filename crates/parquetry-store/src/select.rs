@@ -1,6 +1,6 @@
 //! Reading the samples of selected series, batch by batch, touching only their rows.
 
-use crate::batch::{SelectedSeries, SeriesBatch};
+use crate::batch::{SelectedSeries, SeriesBatch, SeriesSamples};
 use crate::error::{Result, StoreError, arrow_err, io_err, pq_err};
 use crate::schema::samples;
 use crate::store::{FileEntry, SampleFile, Store};
@@ -92,10 +92,10 @@ impl<'a> Selection<'a> {
         })
     }
 
-    /// The same samples as [`Selection::read`], as one pair of owned vectors (timestamps,
-    /// values) per series instead of one pair of arrays for the batch, for callers that
-    /// keep each series' samples apart.
-    pub fn read_each(&self, range: Range<usize>) -> Result<Vec<(SelectedSeries, Vec<i64>, Vec<f64>)>> {
+    /// The same samples as [`Selection::read`], as owned vectors per series (in the order
+    /// of `series()`, series without samples included) instead of one pair of arrays for
+    /// the batch, for callers that keep each series' samples apart.
+    pub fn read_each(&self, range: Range<usize>) -> Result<Vec<SeriesSamples>> {
         let rows = self.read_rows_of(range)?;
         Ok(rows
             .chosen
@@ -105,7 +105,12 @@ impl<'a> Selection<'a> {
                 let n: usize = series_parts.iter().map(|p| p.rows.len()).sum();
                 let (mut ts, mut vs) = (Vec::with_capacity(n), Vec::with_capacity(n));
                 self.append_merged(&rows.buffers, series_parts, &mut ts, &mut vs);
-                (series.clone(), ts, vs)
+                SeriesSamples {
+                    id: series.id,
+                    labels: series.labels.clone(),
+                    timestamps: ts,
+                    values: vs,
+                }
             })
             .collect())
     }

@@ -31,12 +31,12 @@ fn read_raw(selection: &Selection, range: Range<usize>) -> Result<Vec<RawSeries>
         .read_each(range)
         .map_err(storage)?
         .into_iter()
-        .filter(|(_, ts, _)| !ts.is_empty())
-        .map(|(series, timestamps, values)| RawSeries {
-            labels: (*series.labels).clone(),
+        .filter(|s| !s.timestamps.is_empty())
+        .map(|s| RawSeries {
+            labels: (*s.labels).clone(),
             drop_name: false,
-            timestamps,
-            values,
+            timestamps: s.timestamps,
+            values: s.values,
         })
         .collect())
 }
