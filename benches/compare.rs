@@ -63,7 +63,7 @@ pub fn prometheus_range(url: &str, query: &str, grid: StepGrid) -> Result<Matrix
         .query("step", seconds(step))
         .call()
         .map_err(|e| e.to_string())?;
-    let body = response.body_mut().read_to_string().map_err(|e| e.to_string())?;
+    let body = read_body(&mut response)?;
     let json: serde_json::Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
     if json["status"] != "success" {
         return Err(json["error"].to_string());
@@ -114,4 +114,15 @@ pub fn parquetry_range(engine: &Engine, query: &str, grid: StepGrid) -> Result<M
     let mut out: Matrix = series.into_iter().map(|s| (s.labels, s.points)).collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+/// A response body read in full, however large (ureq stops at 10 MiB unless told; a
+/// matrix of 30,000 series is larger).
+pub fn read_body(response: &mut ureq::http::Response<ureq::Body>) -> Result<String, String> {
+    response
+        .body_mut()
+        .with_config()
+        .limit(u64::MAX)
+        .read_to_string()
+        .map_err(|e| e.to_string())
 }

@@ -11,7 +11,7 @@
 
 use parquetry::promql::eval::StepGrid;
 use parquetry::{Engine, QueryOptions};
-use parquetry_benches::compare::{diff, parquetry_range, prometheus_range};
+use parquetry_benches::compare::{diff, parquetry_range, prometheus_range, read_body};
 use parquetry_benches::prometheus_server::PrometheusServer;
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
@@ -77,7 +77,7 @@ fn time_prometheus(url: &str, q: &str, args: &Args) -> Result<f64, String> {
         .query("step", "60")
         .call()
         .map_err(|e| e.to_string())?;
-    response.body_mut().read_to_string().map_err(|e| e.to_string())?;
+    read_body(&mut response)?;
     Ok(t.elapsed().as_secs_f64())
 }
 
