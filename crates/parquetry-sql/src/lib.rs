@@ -22,6 +22,7 @@ mod runs;
 mod samples_table;
 pub mod schema;
 mod series_table;
+mod utc_date_trunc;
 
 pub use datafusion::arrow::array::RecordBatch;
 pub use promql_functions::PromqlEval;
@@ -70,6 +71,7 @@ impl SqlContext {
         let ctx = SessionContext::new_with_config(config);
         ctx.register_table("samples", Arc::new(SamplesTable::new(store.clone())))?;
         ctx.register_table("series", Arc::new(series_table::series_table(&store)?))?;
+        ctx.register_udf(utc_date_trunc::UtcDateTrunc::udf());
         ctx.register_udtf("promql_range", Arc::new(PromqlFunction::range(promql.clone())));
         ctx.register_udtf("promql_instant", Arc::new(PromqlFunction::instant(promql)));
         Ok(SqlContext { ctx, runtime })
