@@ -38,8 +38,6 @@ struct RowsRead<'s> {
     parts: Vec<Vec<Part>>,
     /// Timestamps and values read from each file.
     buffers: Vec<(Vec<i64>, Vec<f64>)>,
-    /// Rows in all buffers.
-    total: usize,
 }
 
 /// One series' rows from one file.
@@ -78,8 +76,9 @@ impl<'a> Selection<'a> {
         let rows = self.read_rows_of(range)?;
         let mut offsets = Vec::with_capacity(rows.parts.len() + 1);
         offsets.push(0);
-        let mut all_ts = Vec::with_capacity(rows.total);
-        let mut all_vs = Vec::with_capacity(rows.total);
+        let total: usize = rows.buffers.iter().map(|b| b.0.len()).sum();
+        let mut all_ts = Vec::with_capacity(total);
+        let mut all_vs = Vec::with_capacity(total);
         for series_parts in &rows.parts {
             self.append_merged(&rows.buffers, series_parts, &mut all_ts, &mut all_vs);
             offsets.push(all_ts.len());
@@ -145,12 +144,10 @@ impl<'a> Selection<'a> {
                 offset += n;
             }
         }
-        let total = buffers.iter().map(|b| b.0.len()).sum();
         Ok(RowsRead {
             chosen,
             parts,
             buffers,
-            total,
         })
     }
 

@@ -5,6 +5,7 @@ use super::lookback::{sample_at_times, values_at_times};
 use super::value::{RangeValue, RawSeries, StepSeries, Value};
 use super::{EvalError, StepGrid};
 use crate::syntax::ast::{MatrixSelector, RangeMode, VectorSelector};
+use parquetry_model::Labels;
 use parquetry_model::value::is_stale_nan;
 use rayon::prelude::*;
 
@@ -31,15 +32,15 @@ pub fn eval_vector(ctx: &Ctx, vs: &VectorSelector, grid: &StepGrid) -> Result<Va
             })
             .collect())
     })?;
-    sort_like_storage(&mut out);
+    sort_like_storage(&mut out, |s| &s.labels);
     Ok(Value::Vector(out))
 }
 
 /// Puts a selector's series in label order, the order Prometheus' storage returns them
 /// in. The store reads them in its own order (by series id) because that is the order of
 /// their rows; the order matters where a tie is broken by input order (`topk`, `limitk`).
-pub fn sort_like_storage(series: &mut [StepSeries]) {
-    series.sort_by(|a, b| a.labels.cmp(&b.labels));
+pub fn sort_like_storage<T>(series: &mut [T], labels: impl Fn(&T) -> &Labels) {
+    series.sort_by(|a, b| labels(a).cmp(labels(b)));
 }
 
 /// A plain selector's sample *times* (in seconds) instead of values, for `timestamp()`.
@@ -62,7 +63,7 @@ pub fn eval_vector_timestamps(ctx: &Ctx, vs: &VectorSelector, grid: &StepGrid) -
             })
             .collect())
     })?;
-    sort_like_storage(&mut out);
+    sort_like_storage(&mut out, |s| &s.labels);
     Ok(Value::Vector(out))
 }
 
@@ -78,7 +79,7 @@ pub fn eval_matrix(ctx: &Ctx, ms: &MatrixSelector, grid: &StepGrid) -> Result<Ra
         Ok(())
     })?;
     if let Some(a) = &mut all {
-        a.series.sort_by(|x, y| x.labels.cmp(&y.labels));
+        sort_like_storage(&mut a.series, |s| &s.labels);
     }
     let times = ctx.effective_times(&ms.selector.modifiers, grid);
     Ok(all.unwrap_or(RangeValue {
@@ -122,7 +123,7 @@ pub fn reduce_matrix(
     let mut out = ctx.reduce_batches(&ms.selector.matchers, min_t, max_t, grid.len(), &|raw| {
         reduce(m.range_value(raw))
     })?;
-    sort_like_storage(&mut out);
+    sort_like_storage(&mut out, |s| &s.labels);
     Ok(out)
 }
 
