@@ -1,32 +1,37 @@
-//! Parquetry's store: telemetry in Parquet files under one folder.
+//! Parquetry's metrics store: samples in Parquet files, on the table core of
+//! `parquetry-table`.
 //!
-//! A store holds a `series` table (who), `samples` files partitioned by UTC day and sorted
-//! by (metric, series id, time) (what), and per-commit `directory` tables (where each
-//! series' rows are), all named by a versioned manifest. [`Writer`] stages files and
-//! publishes them atomically; [`Store`] opens a version, indexes its labels with roaring
-//! bitmaps, and reads only the rows of the series a [`Selection`] chose.
-//! `docs/storage-format.md` in the repository specifies the layout.
+//! The metrics table is made of segments: `samples` files partitioned by UTC day and
+//! sorted by (metric, series id, time) (what), a `series` table (who) and a `directory`
+//! table (where each series' rows are), named by the store's commit log. [`Writer`] stages
+//! a segment and publishes it atomically; [`Store`] opens a version, indexes its labels
+//! with roaring bitmaps, and reads only the rows of the series a [`Selection`] chose;
+//! [`compact`] and [`retain`] keep the files few. `docs/storage-format.md` in the
+//! repository specifies the layout.
 
 pub mod batch;
+mod catalog;
+mod catalog_checkpoint;
 pub mod commit;
-pub mod error;
+pub mod compact;
 pub mod export;
-mod fsutil;
 pub mod ingest;
-pub mod label_index;
-pub mod manifest;
 mod metadata_tables;
 pub mod read_stats;
 mod samples_file;
 pub mod schema;
+pub mod segment;
 pub mod select;
 pub mod store;
 
+pub use parquetry_table::{Manifest, error, label_index};
+
 pub use batch::{SelectedSeries, SeriesBatch, SeriesSamples};
-pub use commit::{CommitStep, Writer};
+pub use commit::Writer;
+pub use compact::{MaintenanceReport, compact, retain};
 pub use error::{Result, StoreError};
 pub use ingest::{Format, IngestError, IngestOptions, IngestReport, ingest_files};
-pub use manifest::Manifest;
 pub use read_stats::ReadCounts;
+pub use segment::CommitStep;
 pub use select::Selection;
 pub use store::{SeriesInfo, Store};

@@ -1,7 +1,6 @@
 //! The two small per-commit tables: `series` (who) and `directory` (where their rows are).
 
 use crate::error::{Result, StoreError, arrow_err, io_err, pq_err};
-use crate::fsutil;
 use crate::schema::{directory_schema, metadata_writer_properties, series_schema};
 use arrow::array::{
     Array, ArrayRef, AsArray, Int64Array, MapBuilder, StringArray, StringBuilder, UInt32Array, UInt64Array,
@@ -11,6 +10,7 @@ use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquetry_model::{Labels, METRIC_NAME, SeriesId};
+use parquetry_table::Storage;
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
@@ -45,21 +45,20 @@ pub struct DirectoryRow {
     pub max_time: i64,
 }
 
-fn write_table(path: &Path, batch: RecordBatch) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        fsutil::ensure_dir(dir)?;
-    }
-    let tmp = fsutil::temp_path(path);
+fn write_table(storage: &Storage, rel: &str, batch: RecordBatch) -> Result<()> {
+    let staged = storage.stage(rel)?;
+    let tmp = staged.path().to_path_buf();
     let file = File::create(&tmp).map_err(io_err(&tmp))?;
     let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(metadata_writer_properties()))
         .map_err(pq_err(&tmp))?;
     writer.write(&batch).map_err(pq_err(&tmp))?;
     writer.close().map_err(pq_err(&tmp))?;
-    fsutil::publish(path)
+    storage.publish(staged)
 }
 
-fn read_table(path: &Path) -> Result<Vec<RecordBatch>> {
-    let file = File::open(path).map_err(io_err(path))?;
+fn read_table(storage: &Storage, rel: &str) -> Result<Vec<RecordBatch>> {
+    let path = &storage.path(rel);
+    let file = storage.open_file(rel)?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|b| b.with_batch_size(64 * 1024).build())
         .map_err(pq_err(path))?;
@@ -77,8 +76,9 @@ fn column<'a, T: Array + 'static>(batch: &'a RecordBatch, index: usize, path: &P
         })
 }
 
-/// Writes a series table (rows in any order) and publishes it.
-pub fn write_series_table(path: &Path, rows: &[SeriesRow]) -> Result<()> {
+/// Writes a series table (rows in any order) as `rel` and publishes it.
+pub fn write_series_table(storage: &Storage, rel: &str, rows: &[SeriesRow]) -> Result<()> {
+    let path = &storage.path(rel);
     let mut labels = MapBuilder::new(None, StringBuilder::new(), StringBuilder::new())
         .with_values_field(Arc::new(Field::new("values", DataType::Utf8, false)));
     let mut metrics = Vec::with_capacity(rows.len());
@@ -98,14 +98,15 @@ pub fn write_series_table(path: &Path, rows: &[SeriesRow]) -> Result<()> {
         Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.max_time))),
     ];
     let batch = RecordBatch::try_new(series_schema(), columns).map_err(arrow_err(path))?;
-    write_table(path, batch)
+    write_table(storage, rel, batch)
 }
 
-/// Reads a series table back. Fails with `Corrupt` if a stored id does not match its
-/// labels.
-pub fn read_series_table(path: &Path) -> Result<Vec<SeriesRow>> {
+/// Reads the series table `rel` back. Fails with `Corrupt` if a stored id does not match
+/// its labels.
+pub fn read_series_table(storage: &Storage, rel: &str) -> Result<Vec<SeriesRow>> {
+    let path = &storage.path(rel);
     let mut out = Vec::new();
-    for batch in read_table(path)? {
+    for batch in read_table(storage, rel)? {
         let ids = column::<UInt64Array>(&batch, 0, path)?;
         let metrics = batch.column(1).as_string::<i32>();
         let maps = batch.column(2).as_map();
@@ -137,8 +138,9 @@ pub fn read_series_table(path: &Path) -> Result<Vec<SeriesRow>> {
     Ok(out)
 }
 
-/// Writes a directory table and publishes it.
-pub fn write_directory_table(path: &Path, rows: &[DirectoryRow]) -> Result<()> {
+/// Writes a directory table as `rel` and publishes it.
+pub fn write_directory_table(storage: &Storage, rel: &str, rows: &[DirectoryRow]) -> Result<()> {
+    let path = &storage.path(rel);
     let columns: Vec<ArrayRef> = vec![
         Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.file))),
         Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| r.id.0))),
@@ -148,13 +150,14 @@ pub fn write_directory_table(path: &Path, rows: &[DirectoryRow]) -> Result<()> {
         Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.max_time))),
     ];
     let batch = RecordBatch::try_new(directory_schema(), columns).map_err(arrow_err(path))?;
-    write_table(path, batch)
+    write_table(storage, rel, batch)
 }
 
-/// Reads a directory table back.
-pub fn read_directory_table(path: &Path) -> Result<Vec<DirectoryRow>> {
+/// Reads the directory table `rel` back.
+pub fn read_directory_table(storage: &Storage, rel: &str) -> Result<Vec<DirectoryRow>> {
+    let path = &storage.path(rel);
     let mut out = Vec::new();
-    for batch in read_table(path)? {
+    for batch in read_table(storage, rel)? {
         if batch.num_columns() != 6 {
             return Err(StoreError::Corrupt {
                 path: path.to_path_buf(),
@@ -188,7 +191,7 @@ mod tests {
     #[test]
     fn series_table_round_trips() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.parquet");
+        let storage = Storage::local(dir.path());
         let rows: Vec<SeriesRow> = [
             Labels::from_pairs([("__name__", "up"), ("job", "a")]),
             Labels::from_pairs([("job", "nameless"), ("x", "y\n\"z\"")]),
@@ -201,14 +204,14 @@ mod tests {
             max_time: 7,
         })
         .collect();
-        write_series_table(&path, &rows).unwrap();
-        assert_eq!(read_series_table(&path).unwrap(), rows);
+        write_series_table(&storage, "s.parquet", &rows).unwrap();
+        assert_eq!(read_series_table(&storage, "s.parquet").unwrap(), rows);
     }
 
     #[test]
     fn directory_table_round_trips() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("d.parquet");
+        let storage = Storage::local(dir.path());
         let rows = vec![DirectoryRow {
             file: 2,
             id: SeriesId(9),
@@ -217,7 +220,7 @@ mod tests {
             min_time: 1,
             max_time: 3,
         }];
-        write_directory_table(&path, &rows).unwrap();
-        assert_eq!(read_directory_table(&path).unwrap(), rows);
+        write_directory_table(&storage, "d.parquet", &rows).unwrap();
+        assert_eq!(read_directory_table(&storage, "d.parquet").unwrap(), rows);
     }
 }

@@ -2,7 +2,6 @@
 
 use crate::batch::SeriesSamples;
 use crate::error::{Result, arrow_err, io_err, pq_err};
-use crate::fsutil;
 use crate::schema::{SAMPLES_PAGE_ROWS, samples_schema, samples_writer_properties};
 use arrow::array::{
     ArrayRef, DictionaryArray, Float64Array, Int32Array, Int64Array, StringArray, UInt64Array,
@@ -10,8 +9,10 @@ use arrow::array::{
 use arrow::datatypes::Int32Type;
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
+use parquetry_table::Storage;
+use parquetry_table::storage::Staged;
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Where one series' rows landed in a samples file.
@@ -39,46 +40,102 @@ pub struct SeriesPart {
 }
 
 /// Writes the given parts (already in `(metric, series id)` order, each non-empty) to the
-/// temporary name of `path` and publishes it. Returns the row ranges and the file size.
+/// staging name of `rel` and publishes it. Returns the row ranges and the file size.
 pub fn write_samples_file(
-    path: &Path,
+    storage: &Storage,
+    rel: &str,
     series: &[SeriesSamples],
     parts: &[SeriesPart],
 ) -> Result<(Vec<WrittenRange>, u64)> {
-    if let Some(dir) = path.parent() {
-        fsutil::ensure_dir(dir)?;
-    }
-    let tmp = fsutil::temp_path(path);
-    let file = File::create(&tmp).map_err(io_err(&tmp))?;
-    let mut writer = ArrowWriter::try_new(file, samples_schema(), Some(samples_writer_properties()))
-        .map_err(pq_err(&tmp))?;
-    let mut ranges = Vec::with_capacity(parts.len());
-    let mut chunk = ChunkBuilder::default();
-    let mut row: u64 = 0;
+    let mut writer = SamplesFileWriter::create(storage, rel)?;
     for part in parts {
         let s = &series[part.index];
-        let ts = &s.timestamps[part.range.clone()];
-        let vs = &s.values[part.range.clone()];
-        ranges.push(WrittenRange {
-            series: part.index,
-            row_start: row,
+        writer.append(
+            part.index,
+            s,
+            &s.timestamps[part.range.clone()],
+            &s.values[part.range.clone()],
+        )?;
+    }
+    writer.finish()
+}
+
+/// A samples file being written, a series at a time, in `(metric, series id)` order.
+pub struct SamplesFileWriter<'a> {
+    storage: &'a Storage,
+    staged: Staged,
+    tmp: PathBuf,
+    writer: ArrowWriter<File>,
+    ranges: Vec<WrittenRange>,
+    chunk: ChunkBuilder,
+    row: u64,
+}
+
+impl<'a> SamplesFileWriter<'a> {
+    /// Starts the file `rel` under its staging name.
+    pub fn create(storage: &'a Storage, rel: &str) -> Result<Self> {
+        let staged = storage.stage(rel)?;
+        let tmp = staged.path().to_path_buf();
+        let file = File::create(&tmp).map_err(io_err(&tmp))?;
+        let writer = ArrowWriter::try_new(file, samples_schema(), Some(samples_writer_properties()))
+            .map_err(pq_err(&tmp))?;
+        Ok(SamplesFileWriter {
+            storage,
+            staged,
+            tmp,
+            writer,
+            ranges: Vec::new(),
+            chunk: ChunkBuilder::default(),
+            row: 0,
+        })
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.row
+    }
+
+    /// Appends the samples `ts`/`vs` (non-empty, strictly increasing times) of `s`, which
+    /// the caller knows as `series`; it must sort after every series appended before.
+    pub fn append(&mut self, series: usize, s: &SeriesSamples, ts: &[i64], vs: &[f64]) -> Result<()> {
+        self.ranges.push(WrittenRange {
+            series,
+            row_start: self.row,
             row_count: ts.len() as u64,
             min_time: ts[0],
             max_time: ts[ts.len() - 1],
         });
-        row += ts.len() as u64;
-        chunk.push(s, ts, vs);
-        if chunk.rows() >= CHUNK_ROWS {
-            writer.write(&chunk.finish(&tmp)?).map_err(pq_err(&tmp))?;
+        self.row += ts.len() as u64;
+        self.chunk.push(s, ts, vs);
+        if self.chunk.rows() >= CHUNK_ROWS {
+            let batch = self.chunk.finish(&self.tmp)?;
+            self.writer.write(&batch).map_err(pq_err(&self.tmp))?;
         }
+        Ok(())
     }
-    if chunk.rows() > 0 {
-        writer.write(&chunk.finish(&tmp)?).map_err(pq_err(&tmp))?;
+
+    /// Where the series appended last went.
+    pub fn last_range(&self) -> Option<&WrittenRange> {
+        self.ranges.last()
     }
-    writer.close().map_err(pq_err(&tmp))?;
-    let bytes = std::fs::metadata(&tmp).map_err(io_err(&tmp))?.len();
-    fsutil::publish(path)?;
-    Ok((ranges, bytes))
+
+    /// Drops the file unpublished.
+    pub fn abandon(self) -> Result<()> {
+        drop(self.writer);
+        self.storage.discard(self.staged)
+    }
+
+    /// Closes and publishes the file; returns where each series' rows are and its size.
+    pub fn finish(mut self) -> Result<(Vec<WrittenRange>, u64)> {
+        if self.chunk.rows() > 0 {
+            let batch = self.chunk.finish(&self.tmp)?;
+            self.writer.write(&batch).map_err(pq_err(&self.tmp))?;
+        }
+        self.writer.close().map_err(pq_err(&self.tmp))?;
+        let bytes = std::fs::metadata(&self.tmp).map_err(io_err(&self.tmp))?.len();
+        self.storage.publish(self.staged)?;
+        Ok((self.ranges, bytes))
+    }
 }
 
 /// Rows handed to the Parquet writer at a time; a multiple of the page size.

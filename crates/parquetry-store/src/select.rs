@@ -1,17 +1,15 @@
 //! Reading the samples of selected series, batch by batch, touching only their rows.
 
 use crate::batch::{SelectedSeries, SeriesBatch, SeriesSamples};
-use crate::error::{Result, StoreError, arrow_err, io_err, pq_err};
+use crate::catalog::{FileEntry, SampleFile};
+use crate::error::{Result, StoreError, arrow_err, pq_err};
 use crate::schema::samples;
-use crate::store::{FileEntry, SampleFile, Store};
+use crate::store::Store;
 use arrow::array::{AsArray, Float64Array, Int64Array};
 use arrow::datatypes::{Float64Type, Int64Type};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
-};
-use parquet::file::metadata::PageIndexPolicy;
-use std::fs::File;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReaderBuilder, RowSelection, RowSelector};
+use parquetry_table::Storage;
 use std::ops::Range;
 
 /// Series per batch when the caller does not choose.
@@ -123,7 +121,7 @@ impl<'a> Selection<'a> {
         let mut buffers: Vec<(Vec<i64>, Vec<f64>)> = Vec::new();
         let mut by_ordinal: Vec<usize> = (0..chosen.len()).collect();
         by_ordinal.sort_by_key(|&p| chosen[p].ordinal);
-        for file in &self.store.files {
+        for file in self.store.files()? {
             if file.max_time < self.min_time || file.min_time > self.max_time {
                 continue;
             }
@@ -131,7 +129,7 @@ impl<'a> Selection<'a> {
             if wanted.is_empty() {
                 continue;
             }
-            let rows = read_rows(file, &wanted)?;
+            let rows = read_rows(self.store.storage(), file, &wanted)?;
             self.store.stats.record(rows.0.len() as u64);
             buffers.push(rows);
             let mut offset = 0;
@@ -238,20 +236,13 @@ impl<'a> Selection<'a> {
 
 /// Reads the rows of `wanted` (sorted by row) from `file`: timestamps and values only,
 /// skipping every page that holds none of them.
-fn read_rows(file: &SampleFile, wanted: &[(usize, FileEntry)]) -> Result<(Vec<i64>, Vec<f64>)> {
-    let handle = File::open(&file.path).map_err(io_err(&file.path))?;
-    let metadata = match file.metadata.get() {
-        Some(m) => m.clone(),
-        None => {
-            let m = ArrowReaderMetadata::load(
-                &handle,
-                ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional),
-            )
-            .map_err(pq_err(&file.path))?;
-            let _ = file.metadata.set(m.clone());
-            m
-        }
-    };
+fn read_rows(
+    storage: &Storage,
+    file: &SampleFile,
+    wanted: &[(usize, FileEntry)],
+) -> Result<(Vec<i64>, Vec<f64>)> {
+    let handle = storage.open_file(&file.rel)?;
+    let metadata = storage.parquet_metadata(&file.rel, &handle)?;
     let total_rows = metadata.metadata().file_metadata().num_rows() as u64;
     let mut selectors = Vec::with_capacity(wanted.len() * 2);
     let mut row = 0u64;

@@ -1,16 +1,13 @@
 //! An opened store version: the catalog of series, their label index, and the samples files.
 
 use crate::batch::SelectedSeries;
+use crate::catalog::{self, SampleFile};
 use crate::error::{Result, StoreError};
-use crate::label_index::LabelIndex;
-use crate::manifest::{self, Manifest};
-use crate::metadata_tables::{read_directory_table, read_series_table};
 use crate::select::Selection;
-use parquet::arrow::arrow_reader::ArrowReaderMetadata;
 use parquetry_model::{Labels, Matcher, SeriesId};
-use rayon::prelude::*;
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use parquetry_table::{DataFile, LabelIndex, LogState, Manifest, Storage, TableKind, log};
+use rustc_hash::FxHashMap;
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 /// What the store knows about one series without reading samples.
@@ -26,54 +23,50 @@ pub struct SeriesInfo {
     pub max_time: i64,
 }
 
-/// Where one series' rows are in one samples file.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct FileEntry {
-    pub ordinal: u32,
-    pub row_start: u64,
-    pub row_count: u64,
-    pub min_time: i64,
-    pub max_time: i64,
-}
-
-/// One samples file with its directory, sorted by ordinal (which is also row order).
-#[derive(Debug)]
-pub(crate) struct SampleFile {
-    pub path: PathBuf,
-    pub min_time: i64,
-    pub max_time: i64,
-    pub entries: Vec<FileEntry>,
-    pub metadata: OnceLock<ArrowReaderMetadata>,
-}
-
 /// A read-only snapshot of one store version.
 ///
-/// Opening loads the series catalog and builds the label index in memory; samples stay
-/// on disk until a [`Selection`] reads them. A snapshot never changes: open the store
+/// Opening loads the series catalog and builds the label index in memory; where each
+/// series' rows are is read on the first read of samples, and samples stay on disk until
+/// a [`Selection`] reads them. A snapshot never changes: open the store
 /// again to see later commits.
 #[derive(Debug)]
 pub struct Store {
-    root: PathBuf,
-    manifest: Manifest,
+    storage: Storage,
+    state: LogState,
     series: Vec<SeriesInfo>,
-    by_id: HashMap<SeriesId, u32>,
+    by_id: FxHashMap<SeriesId, u32>,
     index: LabelIndex,
-    pub(crate) files: Vec<SampleFile>,
+    /// The samples files with their directories, read on the first read of samples.
+    files: OnceLock<Vec<SampleFile>>,
     pub(crate) stats: crate::read_stats::ReadStats,
 }
 
 impl Store {
     /// Opens the newest version of the store at `root`.
     pub fn open(root: impl AsRef<Path>) -> Result<Store> {
-        let root = root.as_ref().to_path_buf();
-        let manifest = manifest::read_latest(&root)?;
-        let series_tables: Vec<_> = manifest
-            .commits
-            .par_iter()
-            .map(|c| read_series_table(&root.join(&c.series_file)))
-            .collect::<Result<_>>()?;
-        let mut merged: HashMap<SeriesId, SeriesInfo> = HashMap::new();
-        for row in series_tables.into_iter().flatten() {
+        Store::open_storage(&Storage::open(root.as_ref())?)
+    }
+
+    /// Opens the newest version of the store in `storage`, sharing its connection and its
+    /// cache of Parquet footers.
+    pub fn open_storage(storage: &Storage) -> Result<Store> {
+        // A per-segment catalog can be expired by a writer's checkpoint between listing
+        // the log and reading it; the log then has a newer checkpoint to start from.
+        let mut attempt = 0;
+        loop {
+            let state = log::read_latest(storage)?;
+            match Store::at(storage.clone(), state) {
+                Err(e) if e.is_not_found() && attempt < 3 => attempt += 1,
+                other => return other,
+            }
+        }
+    }
+
+    /// The snapshot of the version `state`. Reads the series catalog; the directory of
+    /// where their rows are is read when samples are first read.
+    pub fn at(storage: Storage, state: LogState) -> Result<Store> {
+        let mut merged: FxHashMap<SeriesId, SeriesInfo> = FxHashMap::default();
+        for row in catalog::read_series(&storage, &state)? {
             merged
                 .entry(row.id)
                 .and_modify(|s| {
@@ -92,19 +85,28 @@ impl Store {
         series.sort_by(|a, b| {
             (a.labels.metric_name().unwrap_or(""), a.id).cmp(&(b.labels.metric_name().unwrap_or(""), b.id))
         });
-        let by_id: HashMap<SeriesId, u32> =
+        let by_id: FxHashMap<SeriesId, u32> =
             series.iter().enumerate().map(|(i, s)| (s.id, i as u32)).collect();
         let index = LabelIndex::build(series.iter().map(|s| s.labels.as_ref()));
-        let files = load_files(&root, &manifest, &by_id)?;
         Ok(Store {
-            root,
-            manifest,
+            storage,
+            state,
             series,
             by_id,
             index,
-            files,
+            files: OnceLock::new(),
             stats: Default::default(),
         })
+    }
+
+    /// The samples files of this snapshot, each with where each series' rows are in it,
+    /// oldest segment first. Read on the first call.
+    pub(crate) fn files(&self) -> Result<&[SampleFile]> {
+        if let Some(files) = self.files.get() {
+            return Ok(files);
+        }
+        let files = catalog::read_files(&self.storage, &self.state, &self.by_id)?;
+        Ok(self.files.get_or_init(|| files))
     }
 
     /// Files and rows read from this snapshot so far.
@@ -112,25 +114,44 @@ impl Store {
         self.stats.counts()
     }
 
+    fn data_files(&self) -> impl Iterator<Item = &DataFile> {
+        self.state
+            .manifest
+            .segments_of(TableKind::Metrics)
+            .flat_map(|s| &s.data_files)
+    }
+
     /// Number of samples files and sample rows in this snapshot.
     pub fn size(&self) -> (usize, u64) {
-        let rows = self
-            .files
-            .iter()
-            .flat_map(|f| &f.entries)
-            .map(|e| e.row_count)
-            .sum();
-        (self.files.len(), rows)
+        (self.data_files().count(), self.data_files().map(|f| f.rows).sum())
+    }
+
+    /// The times of the first and last sample in this snapshot, from the files' own
+    /// ranges (no sample is read); `None` when it has no samples.
+    pub fn time_range(&self) -> Option<(i64, i64)> {
+        let min = self.data_files().map(|f| f.min_time).min()?;
+        let max = self.data_files().map(|f| f.max_time).max()?;
+        Some((min, max))
     }
 
     /// The folder of the store.
     pub fn root(&self) -> &Path {
-        &self.root
+        self.storage.root()
+    }
+
+    /// The storage the store is read from.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
     }
 
     /// The manifest of this version.
     pub fn manifest(&self) -> &Manifest {
-        &self.manifest
+        &self.state.manifest
+    }
+
+    /// The version as read from the log (manifest, checkpoint, recent removals).
+    pub fn state(&self) -> &LogState {
+        &self.state
     }
 
     /// Every series, in catalog (ordinal) order.
@@ -197,49 +218,4 @@ impl Store {
             .collect();
         Selection::new(self, series, min_time, max_time)
     }
-}
-
-fn load_files(root: &Path, manifest: &Manifest, by_id: &HashMap<SeriesId, u32>) -> Result<Vec<SampleFile>> {
-    let directories: Vec<_> = manifest
-        .commits
-        .par_iter()
-        .map(|c| read_directory_table(&root.join(&c.directory_file)))
-        .collect::<Result<_>>()?;
-    let mut files = Vec::new();
-    for (commit, rows) in manifest.commits.iter().zip(directories) {
-        let base = files.len();
-        for f in &commit.sample_files {
-            files.push(SampleFile {
-                path: root.join(&f.path),
-                min_time: f.min_time,
-                max_time: f.max_time,
-                entries: Vec::new(),
-                metadata: OnceLock::new(),
-            });
-        }
-        for row in rows {
-            let corrupt = |reason: String| StoreError::Corrupt {
-                path: root.join(&commit.directory_file),
-                reason,
-            };
-            let ordinal = *by_id
-                .get(&row.id)
-                .ok_or_else(|| corrupt(format!("series {:016x} is not in the series table", row.id.0)))?;
-            let file = files
-                .get_mut(base + row.file as usize)
-                .filter(|_| (row.file as usize) < commit.sample_files.len())
-                .ok_or_else(|| corrupt(format!("file index {} out of range", row.file)))?;
-            file.entries.push(FileEntry {
-                ordinal,
-                row_start: row.row_start,
-                row_count: row.row_count,
-                min_time: row.min_time,
-                max_time: row.max_time,
-            });
-        }
-    }
-    for f in &mut files {
-        f.entries.sort_by_key(|e| e.ordinal);
-    }
-    Ok(files)
 }

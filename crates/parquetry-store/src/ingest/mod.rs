@@ -259,7 +259,7 @@ pub fn ingest_reader(
         source,
     };
     let mut raw = Vec::with_capacity(4096);
-    let mut writer = Writer::begin(root)?;
+    let mut writer = Writer::begin(root)?.with_operation("ingest");
     let mut buf = SeriesBuffer::default();
     let mut report = IngestReport {
         files: 1,

@@ -1,4 +1,4 @@
-//! Errors of the store.
+//! Errors of a store: the one error type every layer above the table core keeps.
 
 use std::path::PathBuf;
 
@@ -43,29 +43,56 @@ pub enum StoreError {
     /// Data handed to a writer breaks its contract (unsorted, mismatched lengths).
     #[error("invalid input: {0}")]
     InvalidInput(String),
-    /// Commit was stopped on purpose by a test's failure injection.
-    #[cfg(test)]
-    #[error("injected failure after {0:?}")]
-    Injected(crate::commit::CommitStep),
+    /// A request to object storage failed.
+    #[error("{path}: {reason}")]
+    Remote {
+        /// The object (or the store) involved, as a URL.
+        path: PathBuf,
+        /// What the object store answered, in one line.
+        reason: String,
+        /// True when the object does not exist.
+        not_found: bool,
+    },
+    /// A commit could not be published because a concurrent commit removed what it
+    /// builds on (for example, two compactions of the same files). Nothing of it is
+    /// visible; run the operation again on the new version.
+    #[error("commit conflict: {0}")]
+    Conflict(String),
+}
+
+impl StoreError {
+    /// True when the error says a file or object does not exist.
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            StoreError::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+            StoreError::Remote { not_found, .. } => *not_found,
+            StoreError::Parquet { source, .. } => matches!(
+                source,
+                parquet::errors::ParquetError::External(e)
+                    if e.downcast_ref::<StoreError>().is_some_and(StoreError::is_not_found)
+            ),
+            _ => false,
+        }
+    }
 }
 
 /// Shorthand for results of store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Adds the path to an I/O error.
-pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> StoreError {
+pub fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> StoreError {
     let path = path.into();
     move |source| StoreError::Io { path, source }
 }
 
 /// Adds the path to a Parquet error.
-pub(crate) fn pq_err(path: impl Into<PathBuf>) -> impl FnOnce(parquet::errors::ParquetError) -> StoreError {
+pub fn pq_err(path: impl Into<PathBuf>) -> impl FnOnce(parquet::errors::ParquetError) -> StoreError {
     let path = path.into();
     move |source| StoreError::Parquet { path, source }
 }
 
 /// Adds the path to an Arrow error met while building or reading store files.
-pub(crate) fn arrow_err(path: impl Into<PathBuf>) -> impl FnOnce(arrow::error::ArrowError) -> StoreError {
+pub fn arrow_err(path: impl Into<PathBuf>) -> impl FnOnce(arrow::error::ArrowError) -> StoreError {
     let path = path.into();
     move |e| StoreError::Corrupt {
         path,
