@@ -38,6 +38,12 @@ enum Command {
     Rules(commands::rules::Args),
     /// Run a conformance suite and print its counts.
     Conformance(commands::conformance::Args),
+    /// Rewrite small files into one file per day and table.
+    Compact(commands::maintain::CompactArgs),
+    /// Drop whole days older than a cutoff.
+    Retain(commands::maintain::RetainArgs),
+    /// Convert a store of an older layout to the current one.
+    Upgrade(commands::maintain::UpgradeArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +59,9 @@ fn main() -> ExitCode {
         Command::Sql(a) => commands::sql::run(a),
         Command::Rules(a) => commands::rules::run(a),
         Command::Conformance(a) => commands::conformance::run(a),
+        Command::Compact(a) => commands::maintain::run_compact(a),
+        Command::Retain(a) => commands::maintain::run_retain(a),
+        Command::Upgrade(a) => commands::maintain::run_upgrade(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
