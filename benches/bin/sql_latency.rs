@@ -19,11 +19,8 @@ fn run() -> Result<(), String> {
     let ctx = engine.sql_context().map_err(|e| e.to_string())?;
     for t in tables {
         let (name, path) = t.split_once('=').ok_or("tables are NAME=FILE")?;
-        if path.ends_with(".csv") {
-            ctx.register_csv(name, path).map_err(|e| e.to_string())?;
-        } else {
-            ctx.register_parquet(name, path).map_err(|e| e.to_string())?;
-        }
+        ctx.register_file(name, std::path::Path::new(path))
+            .map_err(|e| e.to_string())?;
     }
     let mut out = serde_json::Map::new();
     for q in &queries {

@@ -76,9 +76,10 @@ class Database:
         self._native = native
 
     @property
-    def path(self) -> Path:
-        """The store folder."""
-        return Path(self._native.path)
+    def path(self) -> Union[Path, str]:
+        """The store: its folder, or its object-store URL (``s3://bucket/prefix``) as given."""
+        location = os.fspath(self._native.path)
+        return location if "://" in location else Path(location)
 
     def refresh(self) -> None:
         """Re-reads the store to see commits made since it was opened."""

@@ -46,3 +46,15 @@ def test_folders_formats_and_missing_stores(tmp_path: Path) -> None:
         db.ingest(tmp_path / "nope.om")
     with pytest.raises(parquetry.StoreError):
         parquetry.open(tmp_path / "elsewhere", create=False)
+
+
+def test_a_corrupt_data_file_met_by_sql_is_a_store_error(tmp_path):
+    store = tmp_path / "store"
+    source = tmp_path / "up.prom"
+    source.write_text('up{job="a"} 1 1000\nup{job="a"} 1 2000\n')
+    db = parquetry.open(store)
+    db.ingest(source)
+    for data in (store / "samples").rglob("*.parquet"):
+        data.write_bytes(b"not parquet")
+    with pytest.raises(parquetry.StoreError):
+        db.sql("SELECT count(*) FROM samples")

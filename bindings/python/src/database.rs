@@ -16,27 +16,19 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::path::PathBuf;
+use std::sync::Arc;
 
-/// A store folder and the snapshot of it that queries read.
+/// A store (a folder or an object-store URL) and the snapshot of it that queries read.
 #[pyclass(frozen, module = "parquetry._native")]
 pub struct Database {
-    path: PathBuf,
-    engine: RwLock<Arc<Engine>>,
+    db: parquetry::Database,
 }
 
 impl Database {
     /// The current snapshot.
     fn engine(&self) -> Arc<Engine> {
-        self.engine.read().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    /// Re-reads the store to see commits made since the snapshot.
-    fn reopen(&self) -> PyResult<()> {
-        let fresh = Engine::open(&self.path).map_err(to_py)?;
-        *self.engine.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(fresh);
-        Ok(())
+        self.db.snapshot()
     }
 }
 
@@ -73,27 +65,6 @@ fn report_dict<'py>(py: Python<'py>, r: &IngestReport) -> PyResult<Bound<'py, Py
     Ok(d)
 }
 
-/// Registers a user file as a SQL table: Parquet (a file or a folder of them) or CSV with
-/// a header line, told apart by the extension.
-fn register(ctx: &parquetry::sql::SqlContext, name: &str, path: &Path) -> Result<(), String> {
-    let shown = path.display().to_string();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let result = match ext.as_deref() {
-        Some("csv") => ctx.register_csv(name, &shown),
-        Some("parquet") | Some("pq") => ctx.register_parquet(name, &shown),
-        _ if path.is_dir() => ctx.register_parquet(name, &shown),
-        _ => {
-            return Err(format!(
-                "table {name:?}: {shown} is neither .parquet, .csv nor a folder of Parquet files"
-            ));
-        }
-    };
-    result.map_err(|e| format!("table {name:?}: {e}"))
-}
-
 #[pymethods]
 impl Database {
     /// Opens the store in `path`; with `create`, an empty store is made there first if the
@@ -101,27 +72,24 @@ impl Database {
     #[new]
     #[pyo3(signature = (path, create = true))]
     fn new(path: PathBuf, create: bool) -> PyResult<Database> {
-        let engine = if create {
-            Engine::create(&path)
+        let db = if create {
+            parquetry::Database::create(&path)
         } else {
-            Engine::open(&path)
+            parquetry::Database::open(&path)
         }
         .map_err(to_py)?;
-        Ok(Database {
-            path,
-            engine: RwLock::new(Arc::new(engine)),
-        })
+        Ok(Database { db })
     }
 
-    /// The store folder.
+    /// The store folder (or URL).
     #[getter]
     fn path(&self) -> PathBuf {
-        self.path.clone()
+        self.db.location().to_path_buf()
     }
 
     /// Re-reads the store to see commits made by other processes.
     fn refresh(&self) -> PyResult<()> {
-        self.reopen()
+        self.db.refresh().map(|_| ()).map_err(to_py)
     }
 
     /// Ingests `paths`, one commit per file, and returns the report as a dict. `format`
@@ -145,12 +113,11 @@ impl Database {
                 cancel: cancel.clone(),
                 ..IngestOptions::default()
             };
-            Engine::ingest(&self.path, &paths, &options, &mut |_| {})
+            // Refreshes the snapshot: files committed before a failure are in it too.
+            self.db.ingest(&paths, &options, &mut |_| {})
         })?
-        .map_err(to_py);
-        // Files committed before a failure are in the store either way.
-        self.reopen()?;
-        report_dict(py, &report?)
+        .map_err(to_py)?;
+        report_dict(py, &report)
     }
 
     /// Evaluates `expr` at every step of `[start_ms, end_ms]`.
@@ -211,12 +178,14 @@ impl Database {
     ) -> PyResult<ArrowTable> {
         let engine = self.engine();
         let batches = interrupt::run(py, |cancel| -> PyResult<_> {
-            let ctx = engine.sql_context().map_err(to_py)?;
+            let options = query_options(None, cancel)?;
+            let ctx = engine.sql_context_with(&options).map_err(to_py)?;
             for (name, path) in tables.iter().flatten() {
-                register(&ctx, name, path).map_err(PyValueError::new_err)?;
+                ctx.register_file(name, path)
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
             }
             ctx.sql_with_cancel(query, cancel)
-                .map_err(|e| to_py(Error::Sql(e)))
+                .map_err(|e| to_py(Error::from(e)))
         })??;
         let schema = match batches.first() {
             Some(b) => b.schema(),
@@ -238,16 +207,13 @@ impl Database {
     /// What the snapshot holds: `series`, `files`, `bytes`, `min_time_ms`, `max_time_ms`
     /// (the last two `None` for an empty store).
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let engine = self.engine();
-        let store = engine.store();
-        let (files, bytes) = store.size();
-        let series = store.all_series();
+        let stats = self.db.stats();
         let d = PyDict::new(py);
-        d.set_item("series", series.len())?;
-        d.set_item("files", files)?;
-        d.set_item("bytes", bytes)?;
-        d.set_item("min_time_ms", series.iter().map(|s| s.min_time).min())?;
-        d.set_item("max_time_ms", series.iter().map(|s| s.max_time).max())?;
+        d.set_item("series", stats.series)?;
+        d.set_item("files", stats.files)?;
+        d.set_item("bytes", stats.bytes)?;
+        d.set_item("min_time_ms", stats.time_range.map(|r| r.0))?;
+        d.set_item("max_time_ms", stats.time_range.map(|r| r.1))?;
         Ok(d)
     }
 }

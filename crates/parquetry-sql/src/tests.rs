@@ -171,7 +171,15 @@ fn errors_are_messages_not_panics() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("step must be positive"), "{e}");
-    assert!(sql.register_parquet("t", "/nonexistent/file.parquet").is_err());
+    assert!(
+        sql.register_file("t", Path::new("/nonexistent/file.parquet"))
+            .is_err()
+    );
+    let e = sql
+        .register_file("t", Path::new("notes.txt"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("neither a .parquet or .csv file"), "{e}");
 }
 
 #[test]
@@ -180,7 +188,7 @@ fn user_csv_files_join_promql_results() {
     let sql = SqlContext::new(demo_store(dir.path()), fake_promql()).unwrap();
     let owners = dir.path().join("owners.csv");
     std::fs::write(&owners, "job,team\napi,payments\nweb,frontend\n").unwrap();
-    sql.register_csv("owners", owners.to_str().unwrap()).unwrap();
+    sql.register_file("owners", &owners).unwrap();
     let out = sql
         .sql("SELECT o.team, count(*) FROM promql_range('up', 0, 600, 60) p JOIN owners o ON p.job = o.job GROUP BY 1")
         .unwrap();
@@ -207,4 +215,16 @@ fn a_cancelled_query_stops_with_an_error() {
     // The same session answers later queries.
     let rows = ctx.sql("SELECT count(*) FROM series").unwrap();
     assert_eq!(scalar_i64(&rows) as usize, store.all_series().len());
+}
+
+#[test]
+fn a_corrupt_file_met_by_a_query_is_a_storage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    for file in store.manifest().segments.iter().flat_map(|s| &s.data_files) {
+        std::fs::write(store.storage().path(&file.path), b"not parquet").unwrap();
+    }
+    let sql = SqlContext::new(store, fake_promql()).unwrap();
+    let err = sql.sql("SELECT count(*) FROM samples").unwrap_err();
+    assert!(matches!(err, SqlError::Store(_)), "{err:?}");
 }

@@ -30,20 +30,26 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Opens the newest version of the store in `path`.
+    /// Opens the newest version of the store in `path`: a folder, or an object-store URL
+    /// (`s3://bucket/prefix`, `gs://…`, `az://…`) with credentials from the environment.
     pub fn open(path: impl AsRef<Path>) -> Result<Engine, Error> {
         Ok(Engine {
             store: std::sync::Arc::new(Store::open(path)?),
         })
     }
 
+    /// The snapshot `store`.
+    pub fn from_store(store: Store) -> Engine {
+        Engine {
+            store: std::sync::Arc::new(store),
+        }
+    }
+
     /// Opens the store in `path`, first creating an empty one there if the folder (which
-    /// may not exist yet) holds no store.
+    /// may not exist yet) holds no store, or converting one of an older layout.
     pub fn create(path: impl AsRef<Path>) -> Result<Engine, Error> {
         let path = path.as_ref();
-        if !path.join(parquetry_store::manifest::MANIFEST_DIR).exists() {
-            parquetry_store::Writer::begin(path)?.abort()?;
-        }
+        parquetry_store::Writer::begin(path)?.abort()?;
         Engine::open(path)
     }
 
@@ -60,7 +66,7 @@ impl Engine {
 
     /// Re-opens the store to see the newest version.
     pub fn refresh(&mut self) -> Result<(), Error> {
-        self.store = std::sync::Arc::new(Store::open(self.store.root())?);
+        self.store = std::sync::Arc::new(Store::open_storage(self.store.storage())?);
         Ok(())
     }
 

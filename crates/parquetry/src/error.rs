@@ -15,8 +15,19 @@ pub enum Error {
     /// An input file could not be ingested.
     #[error(transparent)]
     Ingest(#[from] parquetry_store::IngestError),
-    /// A SQL statement failed.
+    /// A SQL statement failed to parse, plan or run, or was cancelled. (A store error met
+    /// while it ran is [`Error::Store`].)
     #[cfg(feature = "sql")]
     #[error(transparent)]
-    Sql(#[from] parquetry_sql::SqlError),
+    Sql(parquetry_sql::SqlError),
+}
+
+#[cfg(feature = "sql")]
+impl From<parquetry_sql::SqlError> for Error {
+    fn from(e: parquetry_sql::SqlError) -> Error {
+        match e {
+            parquetry_sql::SqlError::Store(e) => Error::Store(e),
+            other => Error::Sql(other),
+        }
+    }
 }

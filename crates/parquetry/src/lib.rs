@@ -1,7 +1,9 @@
 //! Parquetry: PromQL, LogQL and SQL over telemetry archived in Parquet.
 //!
-//! [`Engine`] is the entry point: open a store folder, ingest files into it, list and
-//! export series. The crates below it are re-exported for finer control.
+//! [`Engine`] is one snapshot of a store (a folder or an object-store URL): ingest files
+//! into it, list and export series, query it with PromQL and SQL. [`Database`] holds a
+//! store open for a long-lived user and keeps its snapshot current. The crates below
+//! them are re-exported for finer control.
 //!
 //! ```no_run
 //! use parquetry::Engine;
@@ -13,6 +15,7 @@
 //! ```
 
 mod backtests;
+mod database;
 mod engine;
 mod error;
 pub mod result_arrow;
@@ -21,6 +24,7 @@ mod source;
 mod sql_session;
 
 pub use arrow;
+pub use database::{Database, Stats};
 pub use engine::{Engine, QueryOptions};
 pub use error::Error;
 pub use parquetry_model as model;
@@ -29,4 +33,5 @@ pub use parquetry_rules as rules;
 #[cfg(feature = "sql")]
 pub use parquetry_sql as sql;
 pub use parquetry_store as store;
+pub use parquetry_table as table;
 pub use source::StoreSource;

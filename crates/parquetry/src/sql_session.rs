@@ -1,9 +1,9 @@
 //! SQL over the store (the `sql` feature, on by default).
 
 use crate::source::StoreSource;
-use crate::{Engine, Error};
-use parquetry_promql::eval::{EvalOptions, evaluate};
-use parquetry_promql::{ParseOptions, parse_with};
+use crate::{Engine, Error, QueryOptions};
+use parquetry_promql::eval::evaluate;
+use parquetry_promql::parse_with;
 use parquetry_sql::{PromqlEval, RecordBatch, SqlContext};
 use std::sync::Arc;
 
@@ -12,17 +12,18 @@ impl Engine {
     /// `promql_range`/`promql_instant` table functions, to which more tables (Parquet, CSV)
     /// can be added. See [`parquetry_sql`].
     pub fn sql_context(&self) -> Result<SqlContext, Error> {
+        self.sql_context_with(&QueryOptions::default())
+    }
+
+    /// [`Engine::sql_context`] whose PromQL table functions parse and evaluate with
+    /// `options`: experimental syntax, lookback, limits, the deadline and cancellation
+    /// of the caller.
+    pub fn sql_context_with(&self, options: &QueryOptions) -> Result<SqlContext, Error> {
         let store = self.shared_store();
+        let options = options.clone();
         let promql: PromqlEval = Arc::new(move |expr, grid, instant| {
-            let parsed = parse_with(expr, ParseOptions::default()).map_err(|e| e.to_string())?;
-            evaluate(
-                &parsed,
-                &StoreSource(&store),
-                grid,
-                instant,
-                &EvalOptions::default(),
-            )
-            .map_err(|e| e.to_string())
+            let parsed = parse_with(expr, options.parse).map_err(|e| e.to_string())?;
+            evaluate(&parsed, &StoreSource(&store), grid, instant, &options.eval).map_err(|e| e.to_string())
         });
         Ok(SqlContext::new(self.shared_store(), promql)?)
     }
@@ -30,5 +31,12 @@ impl Engine {
     /// Runs one SQL statement in a fresh session and returns the rows as Arrow batches.
     pub fn sql(&self, query: &str) -> Result<Vec<RecordBatch>, Error> {
         Ok(self.sql_context()?.sql(query)?)
+    }
+
+    /// Runs one SQL statement in a fresh session from async code, with `options` for the
+    /// PromQL it calls and `options.eval.cancel` stopping the statement itself.
+    pub async fn sql_async(&self, query: &str, options: &QueryOptions) -> Result<Vec<RecordBatch>, Error> {
+        let ctx = self.sql_context_with(options)?;
+        Ok(ctx.sql_async(query, &options.eval.cancel).await?)
     }
 }

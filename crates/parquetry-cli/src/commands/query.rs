@@ -66,8 +66,8 @@ pub fn run(args: Args) -> Result<()> {
         (time, None, None) => {
             let t = match time {
                 Some(t) => time_args::timestamp(t)?,
-                None => match engine.store().all_series().iter().map(|s| s.max_time).max() {
-                    Some(t) => t,
+                None => match engine.store().time_range() {
+                    Some((_, last)) => last,
                     None => bail!("the store is empty"),
                 },
             };

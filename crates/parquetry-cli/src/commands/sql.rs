@@ -9,10 +9,11 @@ use std::path::PathBuf;
 /// `promql_range(expr, start, end, step)` / `promql_instant(expr, time)`).
 #[derive(clap::Args)]
 pub struct Args {
-    /// The store folder.
+    /// The store: a folder or an object-store URL.
     #[arg(long)]
     store: PathBuf,
-    /// Another table, `name=path` to a Parquet or CSV file (by extension); repeatable.
+    /// Another table, `name=path` to a Parquet or CSV file (by extension) or a folder of
+    /// Parquet files; repeatable.
     #[arg(long = "table")]
     tables: Vec<String>,
     /// table, csv or json.
@@ -30,13 +31,7 @@ pub fn run(args: Args) -> Result<()> {
         let (name, path) = t
             .split_once('=')
             .with_context(|| format!("--table {t:?} is not name=path"))?;
-        if path.ends_with(".csv") {
-            ctx.register_csv(name, path)?;
-        } else if path.ends_with(".parquet") || std::path::Path::new(path).is_dir() {
-            ctx.register_parquet(name, path)?;
-        } else {
-            bail!("--table {t:?}: expected a .parquet or .csv file");
-        }
+        ctx.register_file(name, std::path::Path::new(path))?;
     }
     let batches = ctx.sql(&args.query)?;
     let text = match args.format.as_str() {

@@ -1,0 +1,162 @@
+//! `Database`: a store held open by a long-lived user — the CLI, the Python package, a
+//! server — with the snapshot its queries read, refreshed after every commit it makes.
+
+use crate::{Engine, Error};
+use parquetry_store::{IngestOptions, IngestReport, MaintenanceReport, Store, Writer, compact, retain};
+use parquetry_table::Storage;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// A store (a folder or an object-store URL) and its current snapshot.
+///
+/// Queries run on a snapshot ([`Database::snapshot`]), which never changes under them;
+/// ingest, compaction and retention through this handle refresh it when they commit, and
+/// [`Database::refresh`] picks up commits made elsewhere. Snapshots share one connection
+/// and one cache of Parquet footers. The handle is `Sync`: share it between threads.
+#[derive(Debug)]
+pub struct Database {
+    location: PathBuf,
+    storage: Storage,
+    snapshot: RwLock<Arc<Engine>>,
+}
+
+/// What a snapshot holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// The store version.
+    pub version: u64,
+    /// Series with samples.
+    pub series: usize,
+    /// Samples files.
+    pub files: usize,
+    /// Samples.
+    pub samples: u64,
+    /// Bytes of samples files.
+    pub bytes: u64,
+    /// Time of the first and last sample, milliseconds; `None` for an empty store.
+    pub time_range: Option<(i64, i64)>,
+}
+
+impl Database {
+    /// Opens the store at `location`; fails when there is none.
+    pub fn open(location: impl AsRef<Path>) -> Result<Database, Error> {
+        let storage = Storage::open(location.as_ref())?;
+        let store = Store::open_storage(&storage)?;
+        Ok(Database::with(location.as_ref(), storage, store))
+    }
+
+    /// Opens the store at `location`, creating an empty one there first if there is none
+    /// (and converting one of an older layout).
+    pub fn create(location: impl AsRef<Path>) -> Result<Database, Error> {
+        Writer::begin(location.as_ref())?.abort()?;
+        Database::open(location)
+    }
+
+    fn with(location: &Path, storage: Storage, store: Store) -> Database {
+        Database {
+            location: location.to_path_buf(),
+            storage,
+            snapshot: RwLock::new(Arc::new(Engine::from_store(store))),
+        }
+    }
+
+    /// Where the store is, as it was opened.
+    pub fn location(&self) -> &Path {
+        &self.location
+    }
+
+    /// The current snapshot.
+    pub fn snapshot(&self) -> Arc<Engine> {
+        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Reads the newest version (commits made by anyone since the snapshot) and makes it
+    /// the current snapshot, which it returns.
+    pub fn refresh(&self) -> Result<Arc<Engine>, Error> {
+        let fresh = Arc::new(Engine::from_store(Store::open_storage(&self.storage)?));
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
+        Ok(fresh)
+    }
+
+    /// Ingests `files`, one commit per file, then refreshes the snapshot (files committed
+    /// before a failure are in it either way). `progress` receives the bytes read so far.
+    pub fn ingest(
+        &self,
+        files: &[PathBuf],
+        options: &IngestOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<IngestReport, Error> {
+        let report = Engine::ingest(&self.location, files, options, progress);
+        self.refresh()?;
+        report
+    }
+
+    /// Compacts the store (see [`parquetry_store::compact`]) and refreshes the snapshot.
+    pub fn compact(&self, grace: Duration) -> Result<MaintenanceReport, Error> {
+        let report = compact(&self.location, grace)?;
+        self.refresh()?;
+        Ok(report)
+    }
+
+    /// Drops the days that end by `keep_from` (milliseconds; see
+    /// [`parquetry_store::retain`]) and refreshes the snapshot.
+    pub fn retain(&self, keep_from: i64, grace: Duration) -> Result<MaintenanceReport, Error> {
+        let report = retain(&self.location, keep_from, grace)?;
+        self.refresh()?;
+        Ok(report)
+    }
+
+    /// What the current snapshot holds, without reading any samples.
+    pub fn stats(&self) -> Stats {
+        let engine = self.snapshot();
+        let store = engine.store();
+        let (files, samples) = store.size();
+        Stats {
+            version: store.manifest().version,
+            series: store.all_series().len(),
+            files,
+            samples,
+            bytes: store
+                .manifest()
+                .segments
+                .iter()
+                .flat_map(|s| &s.data_files)
+                .map(|f| f.bytes)
+                .sum(),
+            time_range: store.time_range(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ingest_through_the_handle_refreshes_its_snapshot_and_old_snapshots_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("store")).unwrap();
+        let before = db.snapshot();
+        assert_eq!(db.stats(), Stats::default());
+        let file = dir.path().join("up.prom");
+        std::fs::write(
+            &file,
+            "up{job=\"a\"} 1 1000\nup{job=\"a\"} 1 2000\nup{job=\"b\"} 0 3000\n",
+        )
+        .unwrap();
+        db.ingest(&[file], &IngestOptions::default(), &mut |_| {})
+            .unwrap();
+        let stats = db.stats();
+        assert_eq!(
+            (stats.series, stats.samples, stats.time_range),
+            (2, 3, Some((1000, 3000)))
+        );
+        assert_eq!(stats.version, 1);
+        assert!(
+            before.series("up").unwrap().is_empty(),
+            "an old snapshot does not change"
+        );
+        assert_eq!(db.snapshot().series("up").unwrap().len(), 2);
+    }
+}
