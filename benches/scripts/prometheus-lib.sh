@@ -1,7 +1,9 @@
 # Shared set-up of the benchmark scripts (and of those that compare Parquetry with
 # Prometheus 3.5). Source it after
 # setting `root` (the repository) and `work` (a temporary folder); it defines:
-#   build_tools PROFILE     builds the CLI and the comparison binaries; sets `bin`
+#   build_tools PROFILE     builds the CLI and the comparison binaries (`debug`: in the
+#                           profile the tests build with, so nothing compiles twice;
+#                           `release`); sets `bin`
 #   install_prometheus      installs Prometheus 3.5.3; sets `prom_bin`
 #   start_prometheus DIR    starts it on a free 127.0.0.1 port over the TSDB in DIR and
 #                           waits until it is ready; sets `prom_url` and `prom_pid`
@@ -10,9 +12,9 @@
 prom_pid=""
 
 build_tools() {
-  local flags=()
+  local flags=(--profile test)
   if [ "$1" = release ]; then flags=(--release); fi
-  cargo build --quiet "${flags[@]}" --workspace --bins --manifest-path "$root/Cargo.toml"
+  cargo build --quiet "${flags[@]}" --workspace --exclude parquetry-python --bins --manifest-path "$root/Cargo.toml"
   local target
   target=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')

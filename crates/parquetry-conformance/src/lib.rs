@@ -11,4 +11,4 @@ pub mod promqltest;
 pub mod promqltest_queries;
 pub mod promtool_rules;
 
-pub use location::{conformance_dir, workspace_root};
+pub use location::{conformance_dir, conformance_dir_or_skip, workspace_root};

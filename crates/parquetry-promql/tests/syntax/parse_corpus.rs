@@ -3,7 +3,7 @@
 //! a parse failure is expected.
 
 use parquetry_conformance::floors::floor;
-use parquetry_conformance::{compliance, promqltest_queries};
+use parquetry_conformance::{compliance, conformance_dir_or_skip, promqltest_queries};
 use parquetry_promql::{Expr, ParseOptions, parse_with};
 use std::collections::BTreeMap;
 
@@ -22,6 +22,9 @@ fn parse_and_reprint(query: &str, options: ParseOptions) -> Result<Expr, String>
 
 #[test]
 fn promqltest_queries_parse() {
+    if conformance_dir_or_skip("parsing the promqltest queries").is_none() {
+        return;
+    }
     let queries = promqltest_queries::all().unwrap();
     let mut per_file: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for q in &queries {
@@ -54,6 +57,9 @@ const PARSE_FAILURES: &[&str] = &[r#"{__name__=~".*"}"#];
 
 #[test]
 fn compliance_queries_parse() {
+    if conformance_dir_or_skip("parsing the compliance queries").is_none() {
+        return;
+    }
     let queries = compliance::queries().unwrap();
     let (mut passed, mut failed) = (0, 0);
     for case in &queries {

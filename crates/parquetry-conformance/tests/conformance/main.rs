@@ -1,0 +1,4 @@
+//! The conformance suites, in one test binary.
+
+mod promqltest;
+mod promtool_rules;

@@ -1,0 +1,7 @@
+//! The facade's integration tests, in one test binary (one link of DataFusion).
+
+mod backtest;
+mod compaction;
+mod object_storage;
+mod round_trip;
+mod store_lifecycle;
