@@ -4,10 +4,9 @@
 
 use crate::error::Result;
 use crate::metadata_tables::{DirectoryRow, SeriesRow, write_directory_table, write_series_table};
-use crate::segment::CATALOG_DIR;
 use crate::store::Store;
 use parquetry_table::checkpoint::{self, DEFAULT_GRACE};
-use parquetry_table::{LogState, MergedCatalog, Storage, TableKind, unique_id};
+use parquetry_table::{LogState, MergedCatalog, Storage, TableKind};
 use std::collections::BTreeMap;
 
 /// Writes the checkpoint of `state`'s version (and expires what it makes unnecessary).
@@ -15,7 +14,7 @@ pub fn write(storage: &Storage, state: &LogState) -> Result<()> {
     let store = Store::at(storage.clone(), state.clone())?;
     let files = store.files()?;
     let version = state.manifest.version;
-    let stem = format!("{CATALOG_DIR}/v{version:020}-{}", unique_id());
+    let stem = checkpoint::merged_stem(TableKind::Metrics, version);
     let merged = MergedCatalog {
         catalog_file: format!("{stem}-series.parquet"),
         directory_file: format!("{stem}-directory.parquet"),

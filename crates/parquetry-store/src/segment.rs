@@ -16,10 +16,9 @@ pub const SAMPLES_DIR: &str = "samples";
 pub const SERIES_DIR: &str = "series";
 /// Folder of the per-segment directory tables.
 pub const DIRECTORY_DIR: &str = "directory";
-/// Folder of the merged series and directory tables that checkpoints name.
-pub const CATALOG_DIR: &str = "catalog";
-/// Every folder of the metrics table's files.
-pub const METRICS_DIRS: [&str; 4] = [SAMPLES_DIR, SERIES_DIR, DIRECTORY_DIR, CATALOG_DIR];
+/// Every folder of the metrics table's segment files (merged catalogs live in the table
+/// core's `catalog/` folder).
+pub const METRICS_DIRS: [&str; 3] = [SAMPLES_DIR, SERIES_DIR, DIRECTORY_DIR];
 
 /// Length of a time partition: one UTC day.
 pub const PARTITION_MS: i64 = 86_400_000;

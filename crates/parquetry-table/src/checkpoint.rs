@@ -1,15 +1,20 @@
-//! Checkpoints, and what they let a writer delete: old records, old checkpoints, the
-//! per-segment catalogs that a merged catalog covers, and files no version names.
+//! Checkpoints, and what they let a writer delete: old records and checkpoints, merged
+//! catalogs no snapshot will read, the per-segment tables a merged catalog covers, and
+//! files no version names.
 //!
-//! Readers open a store from its newest checkpoint, or from the one before when they
-//! listed the log just before the newest appeared; so two checkpoints and the records
-//! from the older one on are kept, and everything older is deleted. Data files are
-//! deleted only when no version names them, no commit removed them within the grace
-//! period (readers of an older snapshot may still be reading them), and they are older
-//! than the grace period themselves (a concurrent writer may be about to commit them).
+//! Openers read the newest checkpoint and the records after it; one that finds a file
+//! gone (a writer expired it meanwhile) starts again. So a writer that has just written
+//! checkpoint K keeps only K and the records from K on. A snapshot reads its directory
+//! tables lazily, on its first read of samples: the merged tables of the checkpoint before
+//! K, and the per-segment tables of the segments committed since it, are kept until the
+//! next checkpoint, so a snapshot can be read for at least one checkpoint interval after
+//! it was opened. Data files are deleted only when no version names them, no commit
+//! removed their segment within the grace period (readers of an older snapshot may still
+//! be reading them), and they are older than the grace period themselves (a concurrent
+//! writer may be about to commit them).
 
 use crate::commit::now_ms;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::log::{self, Checkpoint, LogFile, LogState, MergedCatalog};
 use crate::manifest::TableKind;
 use crate::storage::{Storage, TEMP_SUFFIX};
@@ -17,14 +22,32 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, SystemTime};
 
 /// Commits between two checkpoints.
-pub const CHECKPOINT_INTERVAL: u64 = 20;
+pub const CHECKPOINT_INTERVAL: u64 = 10;
 
 /// How long a removed or unnamed data file is kept before vacuum deletes it.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(3600);
 
+/// Folder of the merged catalogs that checkpoints name.
+pub const CATALOG_DIR: &str = "catalog";
+
 /// True when a commit that created `version` should write a checkpoint.
 pub fn due(version: u64) -> bool {
     version > 0 && version.is_multiple_of(CHECKPOINT_INTERVAL)
+}
+
+/// The name stem for the merged catalog files of `table` in the checkpoint of `version`:
+/// `catalog/<table>/v<version>-<unique id>`; a signal crate appends what it writes.
+pub fn merged_stem(table: TableKind, version: u64) -> String {
+    format!(
+        "{CATALOG_DIR}/{}/v{version:020}-{}",
+        table.name(),
+        crate::unique_id()
+    )
+}
+
+fn merged_version(path: &str) -> Option<u64> {
+    let name = path.rsplit('/').next()?;
+    name.strip_prefix('v')?.get(..20)?.parse().ok()
 }
 
 /// Writes the checkpoint of `state`'s version with the given merged catalogs, then expires
@@ -36,6 +59,20 @@ pub fn write(
     grace: Duration,
 ) -> Result<()> {
     let cutoff = now_ms() - grace.as_millis() as i64;
+    let (_, checkpoints) = list_log(storage)?;
+    let previous_version = checkpoints
+        .iter()
+        .rev()
+        .find(|&&v| v < state.manifest.version)
+        .copied();
+    let previous = match previous_version {
+        Some(v) => read_checkpoint(storage, v)?,
+        None => None,
+    };
+    let covered_before: HashSet<&str> = previous
+        .iter()
+        .flat_map(|c| c.manifest.segments.iter().map(|s| s.id.as_str()))
+        .collect();
     let checkpoint = Checkpoint {
         manifest: state.manifest.clone(),
         catalogs,
@@ -45,6 +82,14 @@ pub fn write(
             .filter(|t| t.removed_at > cutoff)
             .cloned()
             .collect(),
+        newly_covered: state
+            .manifest
+            .segments
+            .iter()
+            .filter(|s| !covered_before.contains(s.id.as_str()))
+            .map(|s| s.id.clone())
+            .collect(),
+        previous: previous_version,
     };
     let bytes = serde_json::to_vec(&checkpoint).expect("a checkpoint always serializes");
     storage.put_if_absent(&log::checkpoint_path(state.manifest.version), &bytes)?;
@@ -67,56 +112,45 @@ fn list_log(storage: &Storage) -> Result<(Vec<u64>, Vec<u64>)> {
 fn read_checkpoint(storage: &Storage, version: u64) -> Result<Option<Checkpoint>> {
     let rel = log::checkpoint_path(version);
     Ok(match storage.read(&rel)? {
-        Some(bytes) => Some(
-            serde_json::from_slice(&bytes).map_err(|e| crate::StoreError::Corrupt {
-                path: storage.path(&rel),
-                reason: e.to_string(),
-            })?,
-        ),
+        Some(bytes) => Some(serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+            path: storage.path(&rel),
+            reason: e.to_string(),
+        })?),
         None => None,
     })
 }
 
-fn merged_files(c: &Checkpoint) -> impl Iterator<Item = &str> {
-    c.catalogs
-        .values()
-        .flat_map(|m| [m.catalog_file.as_str(), m.directory_file.as_str()])
-}
-
-/// Deletes records and checkpoints older than the second-newest checkpoint, the merged
-/// catalogs only those named, and the per-segment catalogs and directories of segments
-/// that the second-newest checkpoint's merged catalogs cover.
+/// After checkpoint K (the newest): deletes the records and checkpoints before K, the
+/// merged catalogs of checkpoints before the one preceding K, and the per-segment tables
+/// of the segments that the preceding checkpoint newly covered.
 pub fn expire(storage: &Storage) -> Result<()> {
     let (records, checkpoints) = list_log(storage)?;
-    let [.., older, newest] = checkpoints[..] else {
+    let [.., preceding, newest] = checkpoints[..] else {
         return Ok(());
     };
-    let Some(kept_older) = read_checkpoint(storage, older)? else {
-        return Ok(());
-    };
-    let kept_newest = read_checkpoint(storage, newest)?;
-    let kept: HashSet<&str> = merged_files(&kept_older)
-        .chain(kept_newest.iter().flat_map(merged_files))
-        .collect();
-    // Segments the older kept checkpoint covers that an expired checkpoint did not: their
-    // own catalogs are read by no one from now on.
-    let mut covered_before: HashSet<String> = HashSet::new();
-    for &v in checkpoints.iter().filter(|&&v| v < older) {
-        if let Some(old) = read_checkpoint(storage, v)? {
-            for f in merged_files(&old).filter(|f| !kept.contains(f)) {
-                storage.delete(f)?;
+    if let Some(demoted) = read_checkpoint(storage, preceding)? {
+        let tables: HashSet<TableKind> = demoted.catalogs.keys().copied().collect();
+        for s in demoted
+            .manifest
+            .segments
+            .iter()
+            .filter(|s| tables.contains(&s.table))
+        {
+            if demoted.newly_covered.contains(&s.id) {
+                storage.delete(&s.catalog_file)?;
+                storage.delete(&s.directory_file)?;
             }
-            covered_before.extend(old.manifest.segments.iter().map(|s| s.id.clone()));
         }
+    }
+    for f in storage.list(CATALOG_DIR)? {
+        if merged_version(&f.path).is_some_and(|v| v < preceding) {
+            storage.delete(&f.path)?;
+        }
+    }
+    for &v in checkpoints.iter().filter(|&&v| v < newest) {
         storage.delete(&log::checkpoint_path(v))?;
     }
-    for s in &kept_older.manifest.segments {
-        if kept_older.catalogs.contains_key(&s.table) && !covered_before.contains(&s.id) {
-            storage.delete(&s.catalog_file)?;
-            storage.delete(&s.directory_file)?;
-        }
-    }
-    for &v in records.iter().filter(|&&v| v < older) {
+    for &v in records.iter().filter(|&&v| v < newest) {
         storage.delete(&log::record_path(v))?;
     }
     Ok(())
@@ -131,49 +165,63 @@ pub struct Vacuumed {
     pub bytes: u64,
 }
 
-/// Deletes files below `data_dirs` that no version of `state` names and that are older
-/// than `grace` (see the module documentation), and temporary files older than `grace`
-/// left in the log by crashed commits.
+/// The segment id a data, catalog or directory file belongs to: its name up to the
+/// first `-` or `.`.
+fn segment_of(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.split(['-', '.']).next().unwrap_or(name)
+}
+
+/// Deletes files below `data_dirs` (the signal's data, catalog and directory folders)
+/// that no version of `state` names and that are older
+/// than `grace` (see the module documentation), merged catalogs no checkpoint needs any
+/// more, and temporary files older than `grace` left in the log by crashed commits.
 pub fn vacuum(storage: &Storage, state: &LogState, data_dirs: &[&str], grace: Duration) -> Result<Vacuumed> {
     let now = SystemTime::now();
     let cutoff_ms = now_ms() - grace.as_millis() as i64;
-    let (_, checkpoints) = list_log(storage)?;
-    let mut checkpoint_files: Vec<String> = Vec::new();
-    for v in checkpoints {
-        if let Some(c) = read_checkpoint(storage, v)? {
-            checkpoint_files.extend(merged_files(&c).map(str::to_string));
-        }
-    }
-    let named: HashSet<&str> = state
-        .manifest
-        .segments
+    let named: HashSet<&str> = state.manifest.segments.iter().flat_map(|s| s.files()).collect();
+    let protected: HashSet<&str> = state
+        .tombstones
         .iter()
-        .flat_map(|s| s.files())
-        .chain(checkpoint_files.iter().map(String::as_str))
-        .chain(
-            state
-                .tombstones
-                .iter()
-                .filter(|t| t.removed_at > cutoff_ms)
-                .map(|t| t.path.as_str()),
-        )
+        .filter(|t| t.removed_at > cutoff_ms)
+        .map(|t| t.segment.as_str())
         .collect();
     let old_enough = |modified: SystemTime| now.duration_since(modified).is_ok_and(|age| age >= grace);
     let mut done = Vacuumed::default();
+    let mut delete = |storage: &Storage, f: &crate::storage::Listed| -> Result<()> {
+        storage.delete(&f.path)?;
+        done.files += 1;
+        done.bytes += f.bytes;
+        Ok(())
+    };
     for dir in data_dirs {
         for f in storage.list(dir)? {
-            if !named.contains(f.path.as_str()) && old_enough(f.modified) {
-                storage.delete(&f.path)?;
-                done.files += 1;
-                done.bytes += f.bytes;
+            let unnamed = !named.contains(f.path.as_str()) && !protected.contains(segment_of(&f.path));
+            if unnamed && old_enough(f.modified) {
+                delete(storage, &f)?;
             }
+        }
+    }
+    // Merged catalogs: those of the newest checkpoint and the one before it are kept
+    // (see `expire`).
+    let (_, checkpoints) = list_log(storage)?;
+    let keep_from = match checkpoints.last() {
+        Some(&v) => Some(read_checkpoint(storage, v)?.and_then(|c| c.previous).unwrap_or(v)),
+        None => None,
+    };
+    for f in storage.list(CATALOG_DIR)? {
+        let stale = match (merged_version(&f.path), keep_from) {
+            (Some(v), Some(k)) => v < k,
+            (_, None) => true,
+            (None, Some(_)) => false,
+        };
+        if stale && old_enough(f.modified) {
+            delete(storage, &f)?;
         }
     }
     for f in storage.list(log::LOG_DIR)? {
         if f.path.ends_with(TEMP_SUFFIX) && old_enough(f.modified) {
-            storage.delete(&f.path)?;
-            done.files += 1;
-            done.bytes += f.bytes;
+            delete(storage, &f)?;
         }
     }
     Ok(done)
@@ -190,10 +238,11 @@ mod tests {
     }
 
     #[test]
-    fn expiry_keeps_two_checkpoints_and_the_records_from_the_older_on() {
+    fn expiry_keeps_the_newest_checkpoint_and_what_recent_snapshots_read() {
         let dir = tempfile::tempdir().unwrap();
         let s = Storage::local(dir.path());
         let mut state = begin(&s).unwrap();
+        let mut merged_files = Vec::new();
         for v in 1..=3 * CHECKPOINT_INTERVAL {
             let id = format!("s{v}");
             let seg = test_segment(&id, &[0]);
@@ -207,13 +256,15 @@ mod tests {
             };
             state = publish(&s, state, change).unwrap();
             if due(state.manifest.version) {
+                let stem = merged_stem(TableKind::Metrics, v);
                 let merged = MergedCatalog {
-                    catalog_file: format!("catalog/v{v}-series.parquet"),
-                    directory_file: format!("catalog/v{v}-directory.parquet"),
+                    catalog_file: format!("{stem}-series.parquet"),
+                    directory_file: format!("{stem}-directory.parquet"),
                     data_files: vec![],
                 };
                 touch(&s, &merged.catalog_file);
                 touch(&s, &merged.directory_file);
+                merged_files.push(merged.catalog_file.clone());
                 write(
                     &s,
                     &state,
@@ -224,18 +275,38 @@ mod tests {
             }
         }
         let (records, checkpoints) = list_log(&s).unwrap();
-        assert_eq!(checkpoints, [2 * CHECKPOINT_INTERVAL, 3 * CHECKPOINT_INTERVAL]);
-        assert_eq!(records.iter().min(), Some(&(2 * CHECKPOINT_INTERVAL)));
-        assert!(s.read("catalog/v20-series.parquet").unwrap().is_none());
-        assert!(s.read("catalog/v40-series.parquet").unwrap().is_some());
-        // Segments up to the older kept checkpoint lost their own catalogs; data stays.
-        assert!(s.read("series/s40.parquet").unwrap().is_none());
-        assert!(s.read("series/s41.parquet").unwrap().is_some());
-        assert!(s.read("samples/s1-0.parquet").unwrap().is_some());
-        // The store reads back whole from the checkpoint.
+        assert_eq!(checkpoints, [3 * CHECKPOINT_INTERVAL]);
+        assert_eq!(records, [3 * CHECKPOINT_INTERVAL]);
+        // The merged catalog before the preceding checkpoint's is gone; the two newest stay.
+        let exists = |rel: &str| s.read(rel).unwrap().is_some();
+        assert!(!exists(&merged_files[0]));
+        assert!(exists(&merged_files[1]) && exists(&merged_files[2]));
+        // Segments the preceding checkpoint covered lost their own tables; later ones and
+        // every data file stay.
+        assert!(!exists(&format!("series/s{}.parquet", 2 * CHECKPOINT_INTERVAL)));
+        assert!(exists(&format!(
+            "series/s{}.parquet",
+            2 * CHECKPOINT_INTERVAL + 1
+        )));
+        assert!(exists("samples/s1-0.parquet"));
+        // The store reads back whole from the checkpoint, and vacuum keeps the merged
+        // catalogs a snapshot may still read.
         let read = log::read_latest(&s).unwrap();
         assert_eq!(read.manifest, state.manifest);
-        assert_eq!(read.checkpoint.unwrap().manifest.version, 3 * CHECKPOINT_INTERVAL);
+        assert_eq!(read.checkpoint.unwrap().previous, Some(2 * CHECKPOINT_INTERVAL));
+        vacuum(
+            &s,
+            &read_latest_state(&s),
+            &["samples", "series", "directory"],
+            Duration::ZERO,
+        )
+        .unwrap();
+        assert!(exists(&merged_files[1]) && exists(&merged_files[2]));
+        assert!(exists("samples/s1-0.parquet"));
+    }
+
+    fn read_latest_state(s: &Storage) -> LogState {
+        log::read_latest(s).unwrap()
     }
 
     #[test]
@@ -265,7 +336,7 @@ mod tests {
             remove: vec!["a".into()],
         };
         let state = publish(&s, state, drop).unwrap();
-        assert_eq!(state.tombstones.len(), 3);
+        assert_eq!(state.tombstones.len(), 1);
         assert_eq!(vacuum(&s, &state, &dirs, DEFAULT_GRACE).unwrap().files, 0);
         std::thread::sleep(Duration::from_millis(5));
         assert_eq!(vacuum(&s, &state, &dirs, Duration::ZERO).unwrap().files, 3);

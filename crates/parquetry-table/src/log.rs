@@ -42,9 +42,17 @@ pub struct Checkpoint {
     pub manifest: Manifest,
     /// Per table, the catalog of every segment merged into one catalog and one directory.
     pub catalogs: BTreeMap<TableKind, MergedCatalog>,
-    /// Files removed from the store recently, which readers of older versions may still
-    /// read: vacuum keeps them for the grace period.
+    /// Segments removed from the store recently, whose files readers of older versions
+    /// may still read: vacuum keeps them for the grace period.
     pub tombstones: Vec<Tombstone>,
+    /// The segments this checkpoint covers that the checkpoint before it did not; their
+    /// own catalog and directory files are deleted once a newer checkpoint exists.
+    #[serde(default)]
+    pub newly_covered: Vec<String>,
+    /// The version of the checkpoint before this one, whose merged catalogs snapshots
+    /// opened from it may still read.
+    #[serde(default)]
+    pub previous: Option<u64>,
 }
 
 /// One table's catalog and directory, merged over every segment of a checkpoint.
@@ -58,11 +66,12 @@ pub struct MergedCatalog {
     pub data_files: Vec<String>,
 }
 
-/// A file removed by a commit, and when.
+/// A segment removed by a commit, and when. Its files are those whose names start with
+/// its id.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Tombstone {
-    /// Path relative to the root.
-    pub path: String,
+    /// The removed segment's id.
+    pub segment: String,
     /// Time of the commit that removed it, milliseconds since the epoch.
     pub removed_at: i64,
 }
@@ -75,7 +84,7 @@ pub struct LogState {
     pub manifest: Manifest,
     /// The newest checkpoint at or before the version.
     pub checkpoint: Option<Checkpoint>,
-    /// Files removed by commits after the checkpoint, with the checkpoint's own.
+    /// Segments removed by commits after the checkpoint, with the checkpoint's own.
     pub tombstones: Vec<Tombstone>,
     /// True when the store still has layout version 1 and no log; its first commit
     /// converts it.
@@ -104,17 +113,10 @@ impl LogState {
             self.checkpoint = None;
             return;
         }
-        for s in self
-            .manifest
-            .segments
-            .iter()
-            .filter(|s| record.change.remove.contains(&s.id))
-        {
-            self.tombstones.extend(s.files().map(|path| Tombstone {
-                path: path.to_string(),
-                removed_at: record.committed_at,
-            }));
-        }
+        self.tombstones.extend(record.change.remove.iter().map(|id| Tombstone {
+            segment: id.clone(),
+            removed_at: record.committed_at,
+        }));
         self.manifest = self.manifest.apply(&record.change);
         self.manifest.version = record.version;
     }
