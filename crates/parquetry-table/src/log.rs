@@ -113,10 +113,11 @@ impl LogState {
             self.checkpoint = None;
             return;
         }
-        self.tombstones.extend(record.change.remove.iter().map(|id| Tombstone {
-            segment: id.clone(),
-            removed_at: record.committed_at,
-        }));
+        self.tombstones
+            .extend(record.change.remove.iter().map(|id| Tombstone {
+                segment: id.clone(),
+                removed_at: record.committed_at,
+            }));
         self.manifest = self.manifest.apply(&record.change);
         self.manifest.version = record.version;
     }
