@@ -1,8 +1,8 @@
 # Shared set-up of the benchmark scripts (and of those that compare Parquetry with
 # Prometheus 3.5). Source it after
 # setting `root` (the repository) and `work` (a temporary folder); it defines:
-#   build_tools PROFILE     builds the CLI and the comparison binaries (`debug`: in the
-#                           profile the tests build with, so nothing compiles twice;
+#   build_tools PROFILE     builds the CLI and the comparison binaries (`debug`: as the
+#                           test build builds them, so nothing compiles twice; or
 #                           `release`); sets `bin`
 #   install_prometheus      installs Prometheus 3.5.3; sets `prom_bin`
 #   start_prometheus DIR    starts it on a free 127.0.0.1 port over the TSDB in DIR and
@@ -12,9 +12,11 @@
 prom_pid=""
 
 build_tools() {
-  local flags=(--profile test)
-  if [ "$1" = release ]; then flags=(--release); fi
-  cargo build --quiet "${flags[@]}" --workspace --exclude parquetry-python --bins --manifest-path "$root/Cargo.toml"
+  if [ "$1" = release ]; then
+    cargo build --quiet --release --workspace --exclude parquetry-python --bins --manifest-path "$root/Cargo.toml"
+  else
+    cargo test --quiet --no-run --workspace --exclude parquetry-python --manifest-path "$root/Cargo.toml"
+  fi
   local target
   target=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')

@@ -223,6 +223,52 @@ mod tests {
     }
 
     #[test]
+    fn a_layout_1_store_opens_and_its_first_commit_converts_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mut w = Writer::begin(root).unwrap();
+        w.write(vec![series("a", &[1, 2, 3])]).unwrap();
+        let m = w.commit().unwrap();
+        // Rewrite the log as the layout-1 manifest that named the same files.
+        let seg = &m.segments[0];
+        let file = &seg.data_files[0];
+        let v1 = serde_json::json!({
+            "format": 1, "version": 1, "next_commit": 2,
+            "commits": [{
+                "id": 1, "committed_at": 0,
+                "series_file": seg.catalog_file, "directory_file": seg.directory_file,
+                "sample_files": [{
+                    "path": file.path, "partition_start": file.partition_start,
+                    "min_time": file.min_time, "max_time": file.max_time,
+                    "rows": file.rows, "bytes": file.bytes
+                }],
+                "series": 1, "samples": 3
+            }]
+        });
+        fs::remove_dir_all(root.join("_log")).unwrap();
+        fs::create_dir_all(root.join("manifest")).unwrap();
+        fs::write(
+            root.join("manifest/v00000000000000000001.json"),
+            serde_json::to_vec(&v1).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(count(root, "a"), 3, "a layout-1 store opens as it is");
+        let legacy = Store::open(root).unwrap();
+        assert!(legacy.state().legacy);
+
+        let mut w = Writer::begin(root).unwrap();
+        w.write(vec![series("b", &[5])]).unwrap();
+        let m = w.commit().unwrap();
+        assert_eq!(m.version, 3, "converted at version 2, then the commit");
+        assert_eq!((count(root, "a"), count(root, "b")), (3, 1));
+        assert!(!Store::open(root).unwrap().state().legacy);
+        // Older builds find a last layout-1 manifest that says the layout moved on.
+        let moved: serde_json::Value =
+            serde_json::from_slice(&fs::read(root.join("manifest/v00000000000000000002.json")).unwrap()).unwrap();
+        assert_eq!(moved["format"], 2);
+    }
+
+    #[test]
     fn unsorted_input_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let mut w = Writer::begin(dir.path()).unwrap();
