@@ -248,23 +248,46 @@ fn compact_retain_and_upgrade_keep_the_answers() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_with_good_data(dir.path());
     let more = dir.path().join("more.om");
-    std::fs::write(&more, "# TYPE up gauge\nup{job=\"api\",instance=\"b\"} 1 1767657600\n# EOF\n").unwrap();
-    assert!(parquetry(&["ingest", "--store", &store, more.to_str().unwrap()]).status.success());
+    std::fs::write(
+        &more,
+        "# TYPE up gauge\nup{job=\"api\",instance=\"b\"} 1 1767657600\n# EOF\n",
+    )
+    .unwrap();
+    assert!(
+        parquetry(&["ingest", "--store", &store, more.to_str().unwrap()])
+            .status
+            .success()
+    );
     let before = stdout(&parquetry(&["series", "--store", &store, "up"]));
 
     let o = parquetry(&["compact", "--store", &store, "--grace", "0s"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("2 segments and 2 files before"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("2 segments and 2 files before"),
+        "{}",
+        stdout(&o)
+    );
     assert_eq!(stdout(&parquetry(&["series", "--store", &store, "up"])), before);
     let o = parquetry(&["upgrade", "--store", &store]);
     assert!(stdout(&o).contains("layout 2"), "{}", stdout(&o));
 
     // Dropping the days before 2026-01-06 leaves the second day only.
-    let o = parquetry(&["retain", "--store", &store, "--before", "2026-01-06T00:00:00Z", "--grace", "0s"]);
+    let o = parquetry(&[
+        "retain",
+        "--store",
+        &store,
+        "--before",
+        "2026-01-06T00:00:00Z",
+        "--grace",
+        "0s",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("1 days dropped"), "{}", stdout(&o));
     let after = stdout(&parquetry(&["series", "--store", &store, "up"]));
-    assert!(after.contains("instance=\"b\"") && !after.contains("instance=\"a\""), "{after}");
+    assert!(
+        after.contains("instance=\"b\"") && !after.contains("instance=\"a\""),
+        "{after}"
+    );
 }
 
 #[test]
@@ -279,7 +302,10 @@ fn bad_store_locations_fail_in_one_line() {
             let o = parquetry(&[command, "--store", store, "up"][..if command == "series" { 4 } else { 3 }]);
             assert!(!o.status.success());
             let err = stderr(&o);
-            assert!(err.contains(expect) && err.trim().lines().count() == 1, "{command} {store}: {err}");
+            assert!(
+                err.contains(expect) && err.trim().lines().count() == 1,
+                "{command} {store}: {err}"
+            );
         }
     }
     // Without credentials (and with the instance metadata service switched off) an S3
@@ -297,13 +323,19 @@ fn bad_store_locations_fail_in_one_line() {
         .unwrap();
     let err = stderr(&o);
     assert!(!o.status.success());
-    assert!(err.contains("no AWS credentials") && err.trim().lines().count() == 1, "{err}");
+    assert!(
+        err.contains("no AWS credentials") && err.trim().lines().count() == 1,
+        "{err}"
+    );
 }
 
 #[test]
 fn compact_and_retain_work_on_s3_stores() {
     let Ok(bucket) = std::env::var("PARQUETRY_TEST_S3") else {
-        assert!(std::env::var_os("CI").is_none(), "CI must run with PARQUETRY_TEST_S3 set");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run with PARQUETRY_TEST_S3 set"
+        );
         eprintln!("SKIPPED compact and retain on S3: PARQUETRY_TEST_S3 is not set");
         return;
     };
@@ -316,7 +348,12 @@ fn compact_and_retain_work_on_s3_stores() {
         assert!(o.status.success(), "{}", stderr(&o));
     }
     let o = parquetry(&["compact", "--store", &store, "--grace", "0s"]);
-    assert!(stdout(&o).contains("1 segments and 1 files after"), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("1 segments and 1 files after"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
     let o = parquetry(&["series", "--store", &store, "up"]);
     assert!(stdout(&o).contains("1 series"), "{}", stdout(&o));
     let o = parquetry(&["retain", "--store", &store, "--keep", "1d", "--grace", "0s"]);

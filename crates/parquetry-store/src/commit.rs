@@ -264,7 +264,8 @@ mod tests {
         assert!(!Store::open(root).unwrap().state().legacy);
         // Older builds find a last layout-1 manifest that says the layout moved on.
         let moved: serde_json::Value =
-            serde_json::from_slice(&fs::read(root.join("manifest/v00000000000000000002.json")).unwrap()).unwrap();
+            serde_json::from_slice(&fs::read(root.join("manifest/v00000000000000000002.json")).unwrap())
+                .unwrap();
         assert_eq!(moved["format"], 2);
     }
 
