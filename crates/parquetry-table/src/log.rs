@@ -8,7 +8,7 @@
 //! version 1, `manifest/v<N>.json`) is read as it is and converted on its first commit.
 
 use crate::error::{Result, StoreError};
-use crate::manifest::{Change, DataFile, FORMAT_VERSION, Manifest, Segment, TableKind};
+use crate::manifest::{Change, FORMAT_VERSION, Manifest, Segment, TableKind};
 use crate::manifest_v1;
 use crate::storage::Storage;
 use serde::{Deserialize, Serialize};
@@ -288,18 +288,7 @@ fn read_legacy(storage: &Storage) -> Result<LogState> {
             committed_at: c.committed_at,
             catalog_file: c.series_file,
             directory_file: c.directory_file,
-            data_files: c
-                .sample_files
-                .into_iter()
-                .map(|f| DataFile {
-                    path: f.path,
-                    partition_start: f.partition_start,
-                    min_time: f.min_time,
-                    max_time: f.max_time,
-                    rows: f.rows,
-                    bytes: f.bytes,
-                })
-                .collect(),
+            data_files: c.sample_files,
             entities: c.series,
             rows: c.samples,
         })

@@ -6,6 +6,7 @@
 //! instead of reading a version that no longer moves.
 
 use crate::error::{Result, StoreError};
+use crate::manifest::DataFile;
 use crate::storage::Storage;
 use serde::{Deserialize, Serialize};
 
@@ -40,28 +41,11 @@ pub struct CommitEntry {
     /// The directory table of this commit, relative to the store root.
     pub directory_file: String,
     /// The samples files of this commit.
-    pub sample_files: Vec<SampleFileEntry>,
+    pub sample_files: Vec<DataFile>,
     /// Number of series with samples in this commit.
     pub series: u64,
     /// Number of samples in this commit.
     pub samples: u64,
-}
-
-/// One samples file.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SampleFileEntry {
-    /// Path relative to the store root.
-    pub path: String,
-    /// Start of the time partition (UTC day) the file belongs to, in milliseconds.
-    pub partition_start: i64,
-    /// Earliest sample time in the file.
-    pub min_time: i64,
-    /// Latest sample time in the file.
-    pub max_time: i64,
-    /// Number of rows (samples).
-    pub rows: u64,
-    /// Size of the file in bytes.
-    pub bytes: u64,
 }
 
 impl Manifest {
