@@ -147,6 +147,9 @@ pub fn expire(storage: &Storage) -> Result<()> {
             storage.delete(&f.path)?;
         }
     }
+    // Writers whose base is older than the newest checkpoint learn of it from the floor
+    // (see `commit`), which must be raised before any record goes.
+    log::raise_floor(storage, newest)?;
     for &v in checkpoints.iter().filter(|&&v| v < newest) {
         storage.delete(&log::checkpoint_path(v))?;
     }

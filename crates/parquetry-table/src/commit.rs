@@ -5,6 +5,11 @@
 //! one wins, the other reads the records it missed and tries the next version, unless a
 //! record it missed removed a segment that its own change removes too (then it reports a
 //! [`StoreError::Conflict`] and publishes nothing).
+//!
+//! Expiry deletes records older than the newest checkpoint, so a writer whose base is
+//! older than that could find a long-gone version free. Expiry therefore raises the log's
+//! floor (`_log/_floor.json`) before it deletes anything, and a writer checks the floor
+//! after publishing: a record below it is taken back and the commit retried.
 
 use crate::error::{Result, StoreError};
 use crate::log::{self, CommitRecord, LogState};
@@ -122,13 +127,24 @@ pub fn publish_with(
             full: false,
             change,
         };
-        if storage.put_if_absent_with(
-            &log::record_path(record.version),
-            &to_json(&record),
-            before_publish,
-        )? {
-            state.advance(&record);
-            return Ok(state);
+        let rel = log::record_path(record.version);
+        if storage.put_if_absent_with(&rel, &to_json(&record), before_publish)? {
+            if log::read_floor(storage)? <= record.version {
+                state.advance(&record);
+                return Ok(state);
+            }
+            // The version was free only because expiry had deleted its record: the base
+            // was older than the newest checkpoint. Unless the commit made it into the
+            // log anyway (later writers read it before expiry), take it back and retry
+            // on the newest version.
+            let latest = log::read_latest(storage)?;
+            if landed(&latest, &record.change) {
+                return Ok(latest);
+            }
+            storage.delete(&rel)?;
+            change = record.change;
+            state = latest;
+            continue;
         }
         change = record.change;
         catch_up(storage, &mut state)?;
@@ -136,6 +152,17 @@ pub fn publish_with(
     Err(StoreError::Conflict(format!(
         "gave up after {MAX_ATTEMPTS} attempts: other writers kept committing first"
     )))
+}
+
+/// True when `latest` holds what `change` did: its added segments (or, for a change
+/// that only removes, the absence of what it removed).
+fn landed(latest: &LogState, change: &Change) -> bool {
+    let has = |id: &String| latest.manifest.segments.iter().any(|s| &s.id == id);
+    if change.add.is_empty() {
+        !change.remove.iter().any(has)
+    } else {
+        change.add.iter().all(|s| has(&s.id))
+    }
 }
 
 /// Brings `state` up to the newest version: the records after it, or the whole log when
@@ -195,6 +222,34 @@ mod tests {
         let latest = log::read_latest(&s).unwrap();
         assert_eq!(latest.manifest.segments.len(), 1);
         assert_eq!(latest.tombstones.len(), 1, "the replaced segment is tombstoned");
+    }
+
+    #[test]
+    fn a_writer_whose_base_was_expired_commits_after_the_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Storage::local(dir.path());
+        let stale = begin(&s).unwrap();
+        let mut state = stale.clone();
+        for v in 1..=2 * crate::checkpoint::CHECKPOINT_INTERVAL + 3 {
+            state = publish(&s, state, ingest(&format!("s{v}"))).unwrap();
+            if crate::checkpoint::due(state.manifest.version) {
+                crate::checkpoint::write(&s, &state, Default::default(), crate::checkpoint::DEFAULT_GRACE)
+                    .unwrap();
+            }
+        }
+        assert!(
+            log::read_record(&s, 1).unwrap().is_none(),
+            "version 1 was expired"
+        );
+        let done = publish(&s, stale, ingest("late")).unwrap();
+        assert_eq!(done.manifest.version, state.manifest.version + 1);
+        let latest = log::read_latest(&s).unwrap();
+        assert_eq!(latest.manifest, done.manifest);
+        assert!(latest.manifest.segments.iter().any(|s| s.id == "late"));
+        assert!(
+            log::read_record(&s, 1).unwrap().is_none(),
+            "the stale record was taken back"
+        );
     }
 
     #[test]

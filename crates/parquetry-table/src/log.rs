@@ -123,6 +123,29 @@ impl LogState {
     }
 }
 
+/// Path of the floor: records below the version it names may have been expired.
+pub const FLOOR_PATH: &str = "_log/_floor.json";
+
+/// The log's floor (0 when nothing was ever expired).
+pub fn read_floor(storage: &Storage) -> Result<u64> {
+    #[derive(Deserialize)]
+    struct Floor {
+        version: u64,
+    }
+    match storage.read(FLOOR_PATH)? {
+        Some(bytes) => Ok(parse::<Floor>(storage, FLOOR_PATH, &bytes)?.version),
+        None => Ok(0),
+    }
+}
+
+/// Raises the log's floor to `version` (never lowers it).
+pub fn raise_floor(storage: &Storage, version: u64) -> Result<()> {
+    if read_floor(storage)? < version {
+        storage.put(FLOOR_PATH, format!("{{\"version\": {version}}}").as_bytes())?;
+    }
+    Ok(())
+}
+
 /// Path of the record of `version`.
 pub fn record_path(version: u64) -> String {
     format!("{LOG_DIR}/v{version:020}.json")
