@@ -187,7 +187,8 @@ class Database:
 
 
 def open(path: PathLike, *, create: bool = True) -> Database:
-    """Opens the Parquetry store in ``path``.
+    """Opens the Parquetry store in ``path``: a folder, or an object-store URL such as
+    ``s3://bucket/prefix`` (credentials from the usual environment variables).
 
     With ``create`` (the default) a folder without a store gets an empty one, ready for
     :meth:`Database.ingest`; with ``create=False`` a missing store raises
