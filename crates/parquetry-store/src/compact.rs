@@ -120,7 +120,9 @@ fn run(root: &Path, drop_before: Option<i64>, grace: Duration) -> Result<Mainten
         days_dropped: plan.dropped_days,
         ..Default::default()
     };
-    if !plan.remove.is_empty() {
+    let state = if plan.remove.is_empty() {
+        state
+    } else {
         let store = Store::at(storage.clone(), state.clone())?;
         let mut added = Vec::new();
         for &day in &plan.rewrite_days {
@@ -157,8 +159,8 @@ fn run(root: &Path, drop_before: Option<i64>, grace: Duration) -> Result<Mainten
         report.segments.1 = segments_after;
         report.files.1 = files_after;
         report.days_rewritten = plan.rewrite_days.len();
-    }
-    let state = parquetry_table::log::read_latest(&storage)?;
+        state
+    };
     report.vacuumed = checkpoint::vacuum(&storage, &state, &METRICS_DIRS, grace)?;
     Ok(report)
 }

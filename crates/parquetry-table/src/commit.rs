@@ -167,7 +167,7 @@ fn landed(latest: &LogState, change: &Change) -> bool {
 
 /// Brings `state` up to the newest version: the records after it, or the whole log when
 /// those were expired meanwhile.
-pub fn catch_up(storage: &Storage, state: &mut LogState) -> Result<()> {
+fn catch_up(storage: &Storage, state: &mut LogState) -> Result<()> {
     let before = state.manifest.version;
     while let Some(record) = log::read_record(storage, state.manifest.version + 1)? {
         state.advance(&record);

@@ -104,8 +104,9 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// Refuses a path that holds no store, rather than creating an empty one there.
+/// Refuses a location that holds no store, rather than creating an empty one there
+/// (reads only the commit log).
 fn require_store(path: &std::path::Path) -> Result<()> {
-    parquetry::Engine::open(path)?;
+    parquetry::table::log::read_latest(&parquetry::table::Storage::open(path)?)?;
     Ok(())
 }

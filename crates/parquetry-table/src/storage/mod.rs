@@ -74,11 +74,6 @@ impl Staged {
     pub fn path(&self) -> &Path {
         &self.local
     }
-
-    /// The name the file will have in the store.
-    pub fn rel(&self) -> &str {
-        &self.rel
-    }
 }
 
 impl fmt::Debug for Storage {
@@ -140,11 +135,6 @@ impl Storage {
     /// Where the store is, as it was opened (a folder or a URL).
     pub fn root(&self) -> &Path {
         &self.inner.location
-    }
-
-    /// True for a store in object storage.
-    pub fn is_remote(&self) -> bool {
-        matches!(self.inner.backend, Backend::Remote(_))
     }
 
     /// Where the file `rel` is: its local path, or its URL; for messages, and for reads of
@@ -323,7 +313,7 @@ mod tests {
         assert!(is_url(Path::new("s3://bucket/prefix")));
         assert!(!is_url(Path::new("./store")));
         assert!(!is_url(Path::new("/data/a://b")));
-        assert!(!Storage::open("/tmp/x").unwrap().is_remote());
+        assert_eq!(Storage::open("/tmp/x").unwrap().path("a"), Path::new("/tmp/x/a"));
         assert_eq!(
             Storage::open("file:///tmp/x").unwrap().root(),
             Path::new("/tmp/x")
