@@ -1,11 +1,10 @@
 //! Writing a new store version: stage a segment, then publish it with one commit record.
 
 use crate::batch::SeriesSamples;
-use crate::catalog_checkpoint;
 use crate::error::Result;
-use crate::segment::{CommitStep, SegmentBuilder};
-use parquetry_table::commit::{self as log_commit, now_ms};
-use parquetry_table::{Change, LogState, Manifest, Storage, checkpoint};
+use crate::segment::SamplesSegment;
+use parquetry_table::commit as log_commit;
+use parquetry_table::{CommitStep, LogState, Manifest, Storage};
 use std::path::Path;
 
 /// A writer staging the files of one commit.
@@ -18,7 +17,7 @@ pub struct Writer {
     storage: Storage,
     base: LogState,
     operation: String,
-    segment: SegmentBuilder,
+    segment: SamplesSegment,
 }
 
 impl Writer {
@@ -28,7 +27,7 @@ impl Writer {
         let storage = Storage::open(root)?;
         let base = log_commit::begin(&storage)?;
         Ok(Writer {
-            segment: SegmentBuilder::new(&storage),
+            segment: SamplesSegment::new(&storage),
             storage,
             base,
             operation: "write".to_string(),
@@ -67,33 +66,21 @@ impl Writer {
 
     /// Publishes everything staged as one new store version and returns its manifest.
     /// With nothing staged, returns the current manifest unchanged. Every
-    /// [`checkpoint::CHECKPOINT_INTERVAL`] versions the commit also writes a checkpoint.
+    /// [`parquetry_table::checkpoint::CHECKPOINT_INTERVAL`] versions the commit also writes a checkpoint.
     pub fn commit(self) -> Result<Manifest> {
         self.commit_with(&mut |_| Ok(()))
     }
 
     /// Removes the files staged so far.
     pub fn abort(self) -> Result<()> {
-        self.segment.discard()
+        self.segment.into_builder().discard()
     }
 
     /// [`Writer::commit`] with a hook called after each step; an error from the hook stops
     /// the commit there, as a crash would.
     fn commit_with(self, hook: &mut dyn FnMut(CommitStep) -> Result<()>) -> Result<Manifest> {
-        let Some(segment) = self.segment.finish(now_ms(), hook)? else {
-            return Ok(self.base.manifest);
-        };
-        let change = Change {
-            operation: self.operation,
-            add: vec![segment],
-            remove: Vec::new(),
-        };
-        let state = log_commit::publish_with(&self.storage, self.base, change, &mut || {
-            hook(CommitStep::RecordTemp)
-        })?;
-        if checkpoint::due(state.manifest.version) {
-            catalog_checkpoint::write(&self.storage, &state)?;
-        }
+        let segments = vec![self.segment.into_builder()];
+        let state = log_commit::commit_segments(&self.storage, self.base, &self.operation, segments, hook)?;
         Ok(state.manifest)
     }
 }
@@ -103,8 +90,9 @@ mod tests {
     use super::*;
     use crate::Store;
     use crate::error::StoreError;
-    use crate::segment::{METRICS_DIRS, PARTITION_MS};
+    use crate::segment::PARTITION_MS;
     use parquetry_model::{Labels, Matcher};
+    use parquetry_table::{TableKind, checkpoint};
     use std::collections::HashSet;
     use std::fs;
     use std::time::Duration;
@@ -127,8 +115,8 @@ mod tests {
     #[test]
     fn no_step_of_a_commit_is_half_visible() {
         for stop in [
-            CommitStep::SampleFiles,
-            CommitStep::SeriesFile,
+            CommitStep::DataFiles,
+            CommitStep::CatalogFile,
             CommitStep::DirectoryFile,
             CommitStep::RecordTemp,
         ] {
@@ -162,14 +150,14 @@ mod tests {
             // Vacuum without a grace period leaves only the files the manifest names.
             let storage = Storage::local(root);
             let state = parquetry_table::log::read_latest(&storage).unwrap();
-            checkpoint::vacuum(&storage, &state, &METRICS_DIRS, Duration::ZERO).unwrap();
+            checkpoint::vacuum(&storage, &state, Duration::ZERO).unwrap();
             let named: HashSet<String> = m
                 .segments
                 .iter()
                 .flat_map(|s| s.files())
                 .map(|p| root.join(p).display().to_string())
                 .collect();
-            for dir in METRICS_DIRS {
+            for dir in TableKind::Metrics.folders().all() {
                 for file in walk(&root.join(dir)) {
                     assert!(named.contains(&file), "after {stop:?}: leftover {file}");
                 }

@@ -7,9 +7,8 @@
 //! see the store before or after, never between, and answers are the same either way.
 //! Removed files stay on disk for the grace period, for readers of older snapshots.
 
-use crate::catalog_checkpoint;
 use crate::error::Result;
-use crate::segment::{METRICS_DIRS, PARTITION_MS, SegmentBuilder};
+use crate::segment::{PARTITION_MS, SamplesSegment};
 use crate::store::Store;
 use parquetry_table::checkpoint::{self, Vacuumed};
 use parquetry_table::commit::{self as log_commit, now_ms};
@@ -126,7 +125,7 @@ fn run(root: &Path, drop_before: Option<i64>, grace: Duration) -> Result<Mainten
         let store = Store::at(storage.clone(), state.clone())?;
         let mut added = Vec::new();
         for &day in &plan.rewrite_days {
-            let mut segment = SegmentBuilder::new(&storage);
+            let mut segment = SamplesSegment::new(&storage);
             let selection = store.select_all(day, day + PARTITION_MS - 1);
             let n = selection.series().len();
             let step = crate::select::DEFAULT_BATCH_SERIES;
@@ -135,7 +134,7 @@ fn run(root: &Path, drop_before: Option<i64>, grace: Duration) -> Result<Mainten
                 .map(|s| selection.read_each(s..(s + step).min(n)));
             segment.write_day(day, batches)?;
             report.samples_rewritten += segment.samples();
-            if let Some(s) = segment.finish(now_ms(), &mut |_| Ok(()))? {
+            if let Some(s) = segment.into_builder().finish(now_ms(), &mut |_| Ok(()))? {
                 added.push(s);
             }
         }
@@ -152,7 +151,7 @@ fn run(root: &Path, drop_before: Option<i64>, grace: Duration) -> Result<Mainten
         let state = log_commit::publish(&storage, state, change)?;
         // Series' time ranges and the files they are in changed: write the checkpoint
         // now, so that opening reads the new catalog directly.
-        catalog_checkpoint::write(&storage, &state)?;
+        checkpoint::write_merged(&storage, &state)?;
         let after: Vec<&Segment> = state.manifest.segments_of(TableKind::Metrics).collect();
         let (segments_after, files_after) = counts(&after);
         report.version = state.manifest.version;
@@ -161,7 +160,7 @@ fn run(root: &Path, drop_before: Option<i64>, grace: Duration) -> Result<Mainten
         report.days_rewritten = plan.rewrite_days.len();
         state
     };
-    report.vacuumed = checkpoint::vacuum(&storage, &state, &METRICS_DIRS, grace)?;
+    report.vacuumed = checkpoint::vacuum(&storage, &state, grace)?;
     Ok(report)
 }
 

@@ -10,13 +10,10 @@
 //! repository specifies the layout.
 
 pub mod batch;
-mod catalog;
-mod catalog_checkpoint;
 pub mod commit;
 pub mod compact;
 pub mod export;
 pub mod ingest;
-mod metadata_tables;
 pub mod read_stats;
 mod samples_file;
 pub mod schema;
@@ -31,7 +28,7 @@ pub use commit::Writer;
 pub use compact::{MaintenanceReport, compact, retain};
 pub use error::{Result, StoreError};
 pub use ingest::{Format, IngestError, IngestOptions, IngestReport, ingest_files};
+pub use parquetry_table::CommitStep;
 pub use read_stats::ReadCounts;
-pub use segment::CommitStep;
 pub use select::Selection;
 pub use store::{SeriesInfo, Store};

@@ -1,7 +1,8 @@
-//! The Arrow schemas of the store's three tables and the Parquet settings they are written
-//! with. `docs/storage-format.md` describes the same layout for readers outside Rust.
+//! The Arrow schema of the metrics table's samples files and the Parquet settings they
+//! are written with (the series and directory tables are the table core's catalog
+//! tables). `docs/storage-format.md` describes the same layout for readers outside Rust.
 
-use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 use parquet::schema::types::ColumnPath;
@@ -23,51 +24,6 @@ pub mod samples {
     pub const VALUE_INDEX: usize = 3;
 }
 
-/// Column names of the `series` table.
-pub mod series {
-    /// Stable series id.
-    pub const SERIES_ID: &str = "series_id";
-    /// Metric name; empty for a series without `__name__`.
-    pub const METRIC: &str = "metric";
-    /// Every label but `__name__`, as a map sorted by key.
-    pub const LABELS: &str = "labels";
-    /// First sample time of the series in this commit.
-    pub const MIN_TIME: &str = "min_time";
-    /// Last sample time of the series in this commit.
-    pub const MAX_TIME: &str = "max_time";
-}
-
-/// Column names of the `directory` table: where each series' rows sit in a commit's
-/// sample files.
-pub mod directory {
-    /// Index into the commit's list of sample files.
-    pub const FILE: &str = "file";
-    /// Stable series id.
-    pub const SERIES_ID: &str = "series_id";
-    /// First row of the series in that file.
-    pub const ROW_START: &str = "row_start";
-    /// Number of consecutive rows of the series.
-    pub const ROW_COUNT: &str = "row_count";
-    /// Time of the first of those rows.
-    pub const MIN_TIME: &str = "min_time";
-    /// Time of the last of those rows.
-    pub const MAX_TIME: &str = "max_time";
-}
-
-/// The map type of the `labels` column: non-null string keys and values (keys are written
-/// in sorted order, though the type does not promise it).
-pub fn labels_type() -> DataType {
-    let entries = Field::new(
-        "entries",
-        DataType::Struct(Fields::from(vec![
-            Field::new("keys", DataType::Utf8, false),
-            Field::new("values", DataType::Utf8, false),
-        ])),
-        false,
-    );
-    DataType::Map(Arc::new(entries), false)
-}
-
 /// Schema of a samples file.
 pub fn samples_schema() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
@@ -80,35 +36,6 @@ pub fn samples_schema() -> SchemaRef {
             Field::new(samples::SERIES_ID, DataType::UInt64, false),
             Field::new(samples::TIMESTAMP, DataType::Int64, false),
             Field::new(samples::VALUE, DataType::Float64, false),
-        ]))
-    });
-    SCHEMA.clone()
-}
-
-/// Schema of a series file.
-pub fn series_schema() -> SchemaRef {
-    static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
-        Arc::new(Schema::new(vec![
-            Field::new(series::SERIES_ID, DataType::UInt64, false),
-            Field::new(series::METRIC, DataType::Utf8, false),
-            Field::new(series::LABELS, labels_type(), false),
-            Field::new(series::MIN_TIME, DataType::Int64, false),
-            Field::new(series::MAX_TIME, DataType::Int64, false),
-        ]))
-    });
-    SCHEMA.clone()
-}
-
-/// Schema of a directory file.
-pub fn directory_schema() -> SchemaRef {
-    static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
-        Arc::new(Schema::new(vec![
-            Field::new(directory::FILE, DataType::UInt32, false),
-            Field::new(directory::SERIES_ID, DataType::UInt64, false),
-            Field::new(directory::ROW_START, DataType::UInt64, false),
-            Field::new(directory::ROW_COUNT, DataType::UInt64, false),
-            Field::new(directory::MIN_TIME, DataType::Int64, false),
-            Field::new(directory::MAX_TIME, DataType::Int64, false),
         ]))
     });
     SCHEMA.clone()
@@ -129,10 +56,6 @@ fn samples_zstd() -> Compression {
     Compression::ZSTD(ZstdLevel::try_new(6).expect("zstd level 6 is valid"))
 }
 
-fn metadata_zstd() -> Compression {
-    Compression::ZSTD(ZstdLevel::try_new(3).expect("zstd level 3 is valid"))
-}
-
 /// Writer settings for samples files: delta-packed timestamps, byte-stream-split values,
 /// run-length dictionaries for the sorted metric and series columns, zstd, and page-level
 /// statistics so that readers get a page index.
@@ -151,13 +74,5 @@ pub fn samples_writer_properties() -> WriterProperties {
         .set_column_encoding(ts, Encoding::DELTA_BINARY_PACKED)
         .set_column_dictionary_enabled(value.clone(), false)
         .set_column_encoding(value, Encoding::BYTE_STREAM_SPLIT)
-        .build()
-}
-
-/// Writer settings for the small metadata tables (series, directory).
-pub fn metadata_writer_properties() -> WriterProperties {
-    WriterProperties::builder()
-        .set_writer_version(WriterVersion::PARQUET_2_0)
-        .set_compression(metadata_zstd())
         .build()
 }

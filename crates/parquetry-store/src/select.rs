@@ -1,15 +1,14 @@
 //! Reading the samples of selected series, batch by batch, touching only their rows.
 
 use crate::batch::{SelectedSeries, SeriesBatch, SeriesSamples};
-use crate::catalog::{FileEntry, SampleFile};
-use crate::error::{Result, StoreError, arrow_err, pq_err};
+use crate::error::Result;
 use crate::schema::samples;
 use crate::store::Store;
 use arrow::array::{AsArray, Float64Array, Int64Array};
 use arrow::datatypes::{Float64Type, Int64Type};
-use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReaderBuilder, RowSelection, RowSelector};
 use parquetry_table::Storage;
+use parquetry_table::catalog::{FileEntry, IndexedFile};
+use parquetry_table::scan::read_row_ranges;
 use std::ops::Range;
 
 /// Series per batch when the caller does not choose.
@@ -167,7 +166,7 @@ impl<'a> Selection<'a> {
     /// positions of `chosen` sorted by ordinal; file entries are sorted by ordinal too.
     fn entries_in(
         &self,
-        file: &SampleFile,
+        file: &IndexedFile,
         chosen: &[SelectedSeries],
         by_ordinal: &[usize],
     ) -> Vec<(usize, FileEntry)> {
@@ -238,54 +237,25 @@ impl<'a> Selection<'a> {
 /// skipping every page that holds none of them.
 fn read_rows(
     storage: &Storage,
-    file: &SampleFile,
+    file: &IndexedFile,
     wanted: &[(usize, FileEntry)],
 ) -> Result<(Vec<i64>, Vec<f64>)> {
-    let handle = storage.open_file(&file.rel)?;
-    let metadata = storage.parquet_metadata(&file.rel, &handle)?;
-    let total_rows = metadata.metadata().file_metadata().num_rows() as u64;
-    let mut selectors = Vec::with_capacity(wanted.len() * 2);
-    let mut row = 0u64;
-    let mut needed = 0usize;
-    for (_, e) in wanted {
-        if e.row_start < row || e.row_start + e.row_count > total_rows {
-            return Err(StoreError::Corrupt {
-                path: file.path.clone(),
-                reason: format!(
-                    "directory rows {}+{} out of order or past the end",
-                    e.row_start, e.row_count
-                ),
-            });
-        }
-        if e.row_start > row {
-            selectors.push(RowSelector::skip((e.row_start - row) as usize));
-        }
-        selectors.push(RowSelector::select(e.row_count as usize));
-        row = e.row_start + e.row_count;
-        needed += e.row_count as usize;
-    }
-    let mask = ProjectionMask::roots(
-        metadata.metadata().file_metadata().schema_descr(),
-        [samples::TIMESTAMP_INDEX, samples::VALUE_INDEX],
-    );
-    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(handle, metadata)
-        .with_projection(mask)
-        .with_row_selection(RowSelection::from(selectors))
-        .with_batch_size(64 * 1024)
-        .build()
-        .map_err(pq_err(&file.path))?;
+    let ranges: Vec<Range<u64>> = wanted
+        .iter()
+        .map(|(_, e)| e.row_start..e.row_start + e.row_count)
+        .collect();
+    let batches = read_row_ranges(
+        storage,
+        &file.rel,
+        &ranges,
+        &[samples::TIMESTAMP_INDEX, samples::VALUE_INDEX],
+    )?;
+    let needed: usize = batches.iter().map(|b| b.num_rows()).sum();
     let mut ts = Vec::with_capacity(needed);
     let mut vs = Vec::with_capacity(needed);
-    for batch in reader {
-        let batch = batch.map_err(arrow_err(&file.path))?;
+    for batch in batches {
         ts.extend_from_slice(batch.column(0).as_primitive::<Int64Type>().values());
         vs.extend_from_slice(batch.column(1).as_primitive::<Float64Type>().values());
-    }
-    if ts.len() != needed {
-        return Err(StoreError::Corrupt {
-            path: file.path.clone(),
-            reason: format!("expected {needed} rows, read {}", ts.len()),
-        });
     }
     Ok((ts, vs))
 }

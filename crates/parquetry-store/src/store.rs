@@ -1,27 +1,20 @@
-//! An opened store version: the catalog of series, their label index, and the samples files.
+//! An opened store version: the metrics table's catalog (series, label index, samples
+//! files) from the table core.
 
 use crate::batch::SelectedSeries;
-use crate::catalog::{self, SampleFile};
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::select::Selection;
-use parquetry_model::{Labels, Matcher, SeriesId};
-use parquetry_table::{DataFile, LabelIndex, LogState, Manifest, Storage, TableKind, log};
-use rustc_hash::FxHashMap;
+use parquetry_model::{Matcher, SeriesId};
+use parquetry_table::catalog::IndexedFile;
+use parquetry_table::{
+    Catalog, CatalogEntry, DataFile, LabelIndex, LogState, Manifest, Storage, TableKind, log,
+};
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-/// What the store knows about one series without reading samples.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SeriesInfo {
-    /// Stable id.
-    pub id: SeriesId,
-    /// Labels, `__name__` included.
-    pub labels: Arc<Labels>,
-    /// Time of the first sample in the store.
-    pub min_time: i64,
-    /// Time of the last sample in the store.
-    pub max_time: i64,
-}
+/// What the store knows about one series without reading samples: labels and the times
+/// of its first and last sample.
+pub type SeriesInfo = CatalogEntry;
 
 /// A read-only snapshot of one store version.
 ///
@@ -32,12 +25,8 @@ pub struct SeriesInfo {
 #[derive(Debug)]
 pub struct Store {
     storage: Storage,
-    state: LogState,
-    series: Vec<SeriesInfo>,
-    by_id: FxHashMap<SeriesId, u32>,
-    index: LabelIndex,
-    /// The samples files with their directories, read on the first read of samples.
-    files: OnceLock<Vec<SampleFile>>,
+    state: Arc<LogState>,
+    catalog: Catalog,
     pub(crate) stats: crate::read_stats::ReadStats,
 }
 
@@ -65,48 +54,20 @@ impl Store {
     /// The snapshot of the version `state`. Reads the series catalog; the directory of
     /// where their rows are is read when samples are first read.
     pub fn at(storage: Storage, state: LogState) -> Result<Store> {
-        let mut merged: FxHashMap<SeriesId, SeriesInfo> = FxHashMap::default();
-        for row in catalog::read_series(&storage, &state)? {
-            merged
-                .entry(row.id)
-                .and_modify(|s| {
-                    s.min_time = s.min_time.min(row.min_time);
-                    s.max_time = s.max_time.max(row.max_time);
-                })
-                .or_insert(SeriesInfo {
-                    id: row.id,
-                    labels: row.labels,
-                    min_time: row.min_time,
-                    max_time: row.max_time,
-                });
-        }
-        let mut series: Vec<SeriesInfo> = merged.into_values().collect();
-        // Ordinals follow the samples files' row order: metric name, then series id.
-        series.sort_by(|a, b| {
-            (a.labels.metric_name().unwrap_or(""), a.id).cmp(&(b.labels.metric_name().unwrap_or(""), b.id))
-        });
-        let by_id: FxHashMap<SeriesId, u32> =
-            series.iter().enumerate().map(|(i, s)| (s.id, i as u32)).collect();
-        let index = LabelIndex::build(series.iter().map(|s| s.labels.as_ref()));
+        let state = Arc::new(state);
+        let catalog = Catalog::open(&storage, &state, TableKind::Metrics)?;
         Ok(Store {
             storage,
             state,
-            series,
-            by_id,
-            index,
-            files: OnceLock::new(),
+            catalog,
             stats: Default::default(),
         })
     }
 
     /// The samples files of this snapshot, each with where each series' rows are in it,
     /// oldest segment first. Read on the first call.
-    pub(crate) fn files(&self) -> Result<&[SampleFile]> {
-        if let Some(files) = self.files.get() {
-            return Ok(files);
-        }
-        let files = catalog::read_files(&self.storage, &self.state, &self.by_id)?;
-        Ok(self.files.get_or_init(|| files))
+    pub(crate) fn files(&self) -> Result<&[IndexedFile]> {
+        self.catalog.files()
     }
 
     /// Files and rows read from this snapshot so far.
@@ -156,41 +117,37 @@ impl Store {
 
     /// Every series, in catalog (ordinal) order.
     pub fn all_series(&self) -> &[SeriesInfo] {
-        &self.series
+        self.catalog.entries()
     }
 
     /// The series with this id, if the store has it.
     pub fn series_by_id(&self, id: SeriesId) -> Option<&SeriesInfo> {
-        self.by_id.get(&id).map(|&o| &self.series[o as usize])
+        let ordinal = self.catalog.ordinal(id)?;
+        Some(&self.all_series()[ordinal as usize])
     }
 
     /// The label index.
     pub fn label_index(&self) -> &LabelIndex {
-        &self.index
+        self.catalog.label_index()
     }
 
     /// The series that `matchers` select and that have samples in `[min_time, max_time]`.
     ///
     /// At least one matcher must not match the empty string, as in Prometheus; otherwise
-    /// the selection is refused with [`StoreError::InvalidSelection`].
+    /// the selection is refused with [`crate::StoreError::InvalidSelection`].
     pub fn select(&self, matchers: &[Matcher], min_time: i64, max_time: i64) -> Result<Selection<'_>> {
-        if !matchers.iter().any(|m| !m.matches_empty()) {
-            return Err(StoreError::InvalidSelection(
-                "a selector must contain at least one matcher that does not match the empty string"
-                    .to_string(),
-            ));
-        }
+        let all = self.all_series();
         let series = self
-            .index
-            .select(matchers)
-            .iter()
-            .filter_map(|ordinal| {
-                let s = &self.series[ordinal as usize];
-                (s.max_time >= min_time && s.min_time <= max_time).then(|| SelectedSeries {
+            .catalog
+            .select(matchers, min_time, max_time)?
+            .into_iter()
+            .map(|ordinal| {
+                let s = &all[ordinal as usize];
+                SelectedSeries {
                     ordinal,
                     id: s.id,
                     labels: s.labels.clone(),
-                })
+                }
             })
             .collect();
         Ok(Selection::new(self, series, min_time, max_time))
@@ -206,7 +163,7 @@ impl Store {
     /// Every series with samples in `[min_time, max_time]`, for export and full scans.
     pub fn select_all(&self, min_time: i64, max_time: i64) -> Selection<'_> {
         let series = self
-            .series
+            .all_series()
             .iter()
             .enumerate()
             .filter(|(_, s)| s.max_time >= min_time && s.min_time <= max_time)

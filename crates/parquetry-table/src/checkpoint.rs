@@ -19,6 +19,7 @@ use crate::log::{self, Checkpoint, LogFile, LogState, MergedCatalog};
 use crate::manifest::TableKind;
 use crate::storage::{Storage, TEMP_SUFFIX};
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// Commits between two checkpoints.
@@ -36,7 +37,8 @@ pub fn due(version: u64) -> bool {
 }
 
 /// The name stem for the merged catalog files of `table` in the checkpoint of `version`:
-/// `catalog/<table>/v<version>-<unique id>`; a signal crate appends what it writes.
+/// `catalog/<table>/v<version>-<unique id>`, to which `-series.parquet` and
+/// `-directory.parquet` are appended.
 pub fn merged_stem(table: TableKind, version: u64) -> String {
     format!(
         "{CATALOG_DIR}/{}/v{version:020}-{}",
@@ -48,6 +50,22 @@ pub fn merged_stem(table: TableKind, version: u64) -> String {
 fn merged_version(path: &str) -> Option<u64> {
     let name = path.rsplit('/').next()?;
     name.strip_prefix('v')?.get(..20)?.parse().ok()
+}
+
+/// Writes the checkpoint of `state`'s version with every table's catalog merged (see
+/// [`crate::catalog`]), then expires what it makes unnecessary.
+pub fn write_merged(storage: &Storage, state: &LogState) -> Result<()> {
+    let shared = Arc::new(state.clone());
+    let mut catalogs = BTreeMap::new();
+    for table in TableKind::ALL {
+        if shared.manifest.segments_of(table).next().is_some() {
+            catalogs.insert(
+                table,
+                crate::catalog::merge::write_merged(storage, &shared, table)?,
+            );
+        }
+    }
+    write(storage, state, catalogs, DEFAULT_GRACE)
 }
 
 /// Writes the checkpoint of `state`'s version with the given merged catalogs, then expires
@@ -175,11 +193,11 @@ fn segment_of(path: &str) -> &str {
     name.split(['-', '.']).next().unwrap_or(name)
 }
 
-/// Deletes files below `data_dirs` (the signal's data, catalog and directory folders)
-/// that no version of `state` names and that are older
-/// than `grace` (see the module documentation), merged catalogs no checkpoint needs any
-/// more, and temporary files older than `grace` left in the log by crashed commits.
-pub fn vacuum(storage: &Storage, state: &LogState, data_dirs: &[&str], grace: Duration) -> Result<Vacuumed> {
+/// Deletes files in every table's folders (see [`TableKind::folders`]) that no version
+/// of `state` names and that are older than `grace` (see the module documentation),
+/// merged catalogs no checkpoint needs any more, and temporary files older than `grace`
+/// left in the log by crashed commits.
+pub fn vacuum(storage: &Storage, state: &LogState, grace: Duration) -> Result<Vacuumed> {
     let now = SystemTime::now();
     let cutoff_ms = now_ms() - grace.as_millis() as i64;
     let named: HashSet<&str> = state.manifest.segments.iter().flat_map(|s| s.files()).collect();
@@ -197,7 +215,7 @@ pub fn vacuum(storage: &Storage, state: &LogState, data_dirs: &[&str], grace: Du
         done.bytes += f.bytes;
         Ok(())
     };
-    for dir in data_dirs {
+    for dir in TableKind::ALL.iter().flat_map(|t| t.folders().all()) {
         for f in storage.list(dir)? {
             let unnamed = !named.contains(f.path.as_str()) && !protected.contains(segment_of(&f.path));
             if unnamed && old_enough(f.modified) {
@@ -297,13 +315,7 @@ mod tests {
         let read = log::read_latest(&s).unwrap();
         assert_eq!(read.manifest, state.manifest);
         assert_eq!(read.checkpoint.unwrap().previous, Some(2 * CHECKPOINT_INTERVAL));
-        vacuum(
-            &s,
-            &read_latest_state(&s),
-            &["samples", "series", "directory"],
-            Duration::ZERO,
-        )
-        .unwrap();
+        vacuum(&s, &read_latest_state(&s), Duration::ZERO).unwrap();
         assert!(exists(&merged_files[1]) && exists(&merged_files[2]));
         assert!(exists("samples/s1-0.parquet"));
     }
@@ -327,10 +339,9 @@ mod tests {
             remove: vec![],
         };
         let state = publish(&s, begin(&s).unwrap(), add).unwrap();
-        let dirs = ["samples", "series", "directory"];
         // Young files are spared whatever they are.
-        assert_eq!(vacuum(&s, &state, &dirs, DEFAULT_GRACE).unwrap().files, 0);
-        assert_eq!(vacuum(&s, &state, &dirs, Duration::ZERO).unwrap().files, 1);
+        assert_eq!(vacuum(&s, &state, DEFAULT_GRACE).unwrap().files, 0);
+        assert_eq!(vacuum(&s, &state, Duration::ZERO).unwrap().files, 1);
         assert!(s.read("samples/orphan.parquet").unwrap().is_none());
         // A removed segment's files stay while its tombstone is in the grace period.
         let drop = Change {
@@ -340,8 +351,8 @@ mod tests {
         };
         let state = publish(&s, state, drop).unwrap();
         assert_eq!(state.tombstones.len(), 1);
-        assert_eq!(vacuum(&s, &state, &dirs, DEFAULT_GRACE).unwrap().files, 0);
+        assert_eq!(vacuum(&s, &state, DEFAULT_GRACE).unwrap().files, 0);
         std::thread::sleep(Duration::from_millis(5));
-        assert_eq!(vacuum(&s, &state, &dirs, Duration::ZERO).unwrap().files, 3);
+        assert_eq!(vacuum(&s, &state, Duration::ZERO).unwrap().files, 3);
     }
 }

@@ -15,6 +15,7 @@ use crate::error::{Result, StoreError};
 use crate::log::{self, CommitRecord, LogState};
 use crate::manifest::{Change, FORMAT_VERSION, Manifest};
 use crate::manifest_v1;
+use crate::segment::{CommitStep, SegmentBuilder};
 use crate::storage::Storage;
 
 /// How many versions a writer tries before it gives up on a very busy store.
@@ -100,6 +101,37 @@ fn to_json(record: &CommitRecord) -> Vec<u8> {
 /// returns the new state. See the module documentation for races.
 pub fn publish(storage: &Storage, state: LogState, change: Change) -> Result<LogState> {
     publish_with(storage, state, change, &mut || Ok(()))
+}
+
+/// Finishes the staged `segments` (of one table or several) and publishes them as one
+/// version, so that an input carrying several signals lands in one atomic commit; writes
+/// a checkpoint when one is due. With nothing staged, returns `base` unchanged. `hook` is
+/// called after each step; an error from it stops the commit there, as a crash would.
+pub fn commit_segments(
+    storage: &Storage,
+    base: LogState,
+    operation: &str,
+    segments: Vec<SegmentBuilder>,
+    hook: &mut dyn FnMut(CommitStep) -> Result<()>,
+) -> Result<LogState> {
+    let committed_at = now_ms();
+    let mut add = Vec::with_capacity(segments.len());
+    for segment in segments {
+        add.extend(segment.finish(committed_at, hook)?);
+    }
+    if add.is_empty() {
+        return Ok(base);
+    }
+    let change = Change {
+        operation: operation.to_string(),
+        add,
+        remove: Vec::new(),
+    };
+    let state = publish_with(storage, base, change, &mut || hook(CommitStep::RecordTemp))?;
+    if crate::checkpoint::due(state.manifest.version) {
+        crate::checkpoint::write_merged(storage, &state)?;
+    }
+    Ok(state)
 }
 
 /// [`publish`] with a hook called once the record is written under its temporary name

@@ -2,17 +2,21 @@
 //!
 //! * [`storage`]: the one seam through which the store's files are read and written.
 //! * [`manifest`]: a store version as typed tables of immutable segments.
+//! * [`segment`]: staging one segment of a table (data files written by the signal
+//!   crate, catalog and directory kept here).
 //! * [`log`] and [`commit`]: versions as a log of small commit records, published with
 //!   create-if-absent so that concurrent writers never lose a commit, and read back from
 //!   the newest [`checkpoint`].
 //! * [`checkpoint`]: checkpoints with merged catalogs, expiry of what they make
 //!   unnecessary, and vacuum of unnamed files after a grace period.
-//! * [`label_index`]: the roaring-bitmap label index with Prometheus' matcher semantics,
-//!   for metric series and log streams alike.
+//! * [`catalog`]: each table's label sets (metric series, log streams) with their
+//!   roaring-bitmap [`label_index`] (Prometheus' matcher semantics) and the directory of
+//!   where their rows are; [`scan`] reads those rows as Arrow record batches.
 //!
 //! `docs/storage-format.md` in the repository specifies the layout for readers in any
 //! language.
 
+pub mod catalog;
 pub mod checkpoint;
 pub mod commit;
 pub mod error;
@@ -20,12 +24,16 @@ pub mod label_index;
 pub mod log;
 pub mod manifest;
 mod manifest_v1;
+pub mod scan;
+pub mod segment;
 pub mod storage;
 
+pub use catalog::{Catalog, CatalogEntry};
 pub use error::{Result, StoreError};
 pub use label_index::LabelIndex;
 pub use log::{LogState, MergedCatalog};
-pub use manifest::{Change, DataFile, Manifest, Segment, TableKind};
+pub use manifest::{Change, DataFile, Manifest, Segment, TableFolders, TableKind};
+pub use segment::{CommitStep, RowsWritten, SegmentBuilder};
 pub use storage::Storage;
 
 /// A new id that no other writer, here or on another machine, will draw: the time in

@@ -34,6 +34,35 @@ impl TableKind {
             TableKind::Metrics => "metrics",
         }
     }
+
+    /// The folders of the table's segment files, relative to the store root.
+    pub fn folders(self) -> TableFolders {
+        match self {
+            TableKind::Metrics => TableFolders {
+                data: "samples",
+                catalog: "series",
+                directory: "directory",
+            },
+        }
+    }
+}
+
+/// Where one table's segment files live (merged catalogs live in `catalog/<table>/`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TableFolders {
+    /// Data files, under `day=YYYY-MM-DD/` sub-folders.
+    pub data: &'static str,
+    /// Per-segment catalog tables.
+    pub catalog: &'static str,
+    /// Per-segment directory tables.
+    pub directory: &'static str,
+}
+
+impl TableFolders {
+    /// The three folders.
+    pub fn all(self) -> [&'static str; 3] {
+        [self.data, self.catalog, self.directory]
+    }
 }
 
 /// One store version.

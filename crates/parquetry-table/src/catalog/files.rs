@@ -1,41 +1,54 @@
-//! Reading the metrics table's catalog of one version: the series (at open), and the
-//! samples files with where each series' rows are in them (at the first read of samples).
+//! Reading one table's catalog of one version: its label sets (at open), and its data
+//! files with where each label set's rows are in them (at the first read of rows).
 //!
 //! Segments that the version's checkpoint covers are described by its merged tables;
-//! segments committed after it by their own series and directory tables.
+//! segments committed after it by their own catalog and directory tables.
 
+use super::tables::{read_catalog_table, read_directory_table};
+use super::{CatalogEntry, DirectoryRow};
 use crate::error::{Result, StoreError};
-use crate::metadata_tables::{DirectoryRow, SeriesRow, read_directory_table, read_series_table};
+use crate::log::{LogState, MergedCatalog};
+use crate::manifest::{Segment, TableKind};
+use crate::storage::Storage;
 use parquetry_model::SeriesId;
-use parquetry_table::{LogState, MergedCatalog, Segment, Storage, TableKind};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::PathBuf;
 
-/// Where one series' rows are in one samples file.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct FileEntry {
+/// Where one label set's rows are in one data file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileEntry {
+    /// The label set's ordinal in the catalog.
     pub ordinal: u32,
+    /// Its first row in the file.
     pub row_start: u64,
+    /// Its number of consecutive rows.
     pub row_count: u64,
+    /// Time of the first of those rows.
     pub min_time: i64,
+    /// Time of the last of those rows.
     pub max_time: i64,
 }
 
-/// One samples file with its directory, sorted by ordinal (which is also row order).
+/// One data file with its directory.
 #[derive(Debug)]
-pub(crate) struct SampleFile {
+pub struct IndexedFile {
+    /// The file as a local path or URL, for messages.
     pub path: PathBuf,
+    /// The file relative to the store root, for reading through the storage.
     pub rel: String,
+    /// Earliest time in the file, in the manifest's unit.
     pub min_time: i64,
+    /// Latest time in the file, in the manifest's unit.
     pub max_time: i64,
+    /// Where each label set's rows are, sorted by ordinal (which is also row order).
     pub entries: Vec<FileEntry>,
 }
 
-/// The checkpoint's merged metrics catalog, with the ids of the segments it covers.
-fn merged(state: &LogState) -> Option<(&MergedCatalog, FxHashSet<&str>)> {
+/// The checkpoint's merged catalog of `table`, with the ids of the segments it covers.
+fn merged(state: &LogState, table: TableKind) -> Option<(&MergedCatalog, FxHashSet<&str>)> {
     let checkpoint = state.checkpoint.as_ref()?;
-    let catalog = checkpoint.catalogs.get(&TableKind::Metrics)?;
+    let catalog = checkpoint.catalogs.get(&table)?;
     Some((
         catalog,
         checkpoint
@@ -47,44 +60,54 @@ fn merged(state: &LogState) -> Option<(&MergedCatalog, FxHashSet<&str>)> {
     ))
 }
 
-/// The metrics segments that the checkpoint's merged catalog does not cover.
-fn own_segments<'a>(state: &'a LogState, covered: Option<&FxHashSet<&str>>) -> Vec<&'a Segment> {
+/// The segments of `table` that the checkpoint's merged catalog does not cover.
+fn own_segments<'a>(
+    state: &'a LogState,
+    table: TableKind,
+    covered: Option<&FxHashSet<&str>>,
+) -> Vec<&'a Segment> {
     state
         .manifest
-        .segments_of(TableKind::Metrics)
+        .segments_of(table)
         .filter(|s| covered.is_none_or(|c| !c.contains(s.id.as_str())))
         .collect()
 }
 
-/// Every series row of the version (a series once per segment table that has it).
-pub(crate) fn read_series(storage: &Storage, state: &LogState) -> Result<Vec<SeriesRow>> {
-    let merged = merged(state);
-    let own = own_segments(state, merged.as_ref().map(|m| &m.1));
-    let tables: Vec<Vec<SeriesRow>> = own
+/// Every catalog row of `table` in the version (a label set once per catalog table that
+/// has it).
+pub(crate) fn read_entries(
+    storage: &Storage,
+    state: &LogState,
+    table: TableKind,
+) -> Result<Vec<CatalogEntry>> {
+    let merged = merged(state, table);
+    let own = own_segments(state, table, merged.as_ref().map(|m| &m.1));
+    let tables: Vec<Vec<CatalogEntry>> = own
         .par_iter()
-        .map(|seg| read_series_table(storage, &seg.catalog_file))
+        .map(|seg| read_catalog_table(storage, &seg.catalog_file))
         .collect::<Result<_>>()?;
     let mut rows = match merged {
-        Some((m, _)) => read_series_table(storage, &m.catalog_file)?,
+        Some((m, _)) => read_catalog_table(storage, &m.catalog_file)?,
         None => Vec::new(),
     };
     rows.extend(tables.into_iter().flatten());
     Ok(rows)
 }
 
-/// The version's samples files, oldest segment first, each with its directory entries by
-/// series ordinal (`by_id` gives every series' ordinal).
+/// The data files of `table` in the version, oldest segment first, each with its
+/// directory entries by ordinal (`by_id` gives every label set's ordinal).
 pub(crate) fn read_files(
     storage: &Storage,
     state: &LogState,
+    table: TableKind,
     by_id: &FxHashMap<SeriesId, u32>,
-) -> Result<Vec<SampleFile>> {
+) -> Result<Vec<IndexedFile>> {
     let mut files = Vec::new();
     let mut slot_of: FxHashMap<&str, usize> = FxHashMap::default();
-    for seg in state.manifest.segments_of(TableKind::Metrics) {
+    for seg in state.manifest.segments_of(table) {
         for f in &seg.data_files {
             slot_of.insert(f.path.as_str(), files.len());
-            files.push(SampleFile {
+            files.push(IndexedFile {
                 path: storage.path(&f.path),
                 rel: f.path.clone(),
                 min_time: f.min_time,
@@ -93,8 +116,8 @@ pub(crate) fn read_files(
             });
         }
     }
-    let merged = merged(state);
-    let own = own_segments(state, merged.as_ref().map(|m| &m.1));
+    let merged = merged(state, table);
+    let own = own_segments(state, table, merged.as_ref().map(|m| &m.1));
     let tables: Vec<Vec<DirectoryRow>> = own
         .par_iter()
         .map(|seg| read_directory_table(storage, &seg.directory_file))
@@ -102,7 +125,7 @@ pub(crate) fn read_files(
     let mut attach = |slot: usize, row: &DirectoryRow, source: &str| -> Result<()> {
         let ordinal = *by_id.get(&row.id).ok_or_else(|| StoreError::Corrupt {
             path: storage.path(source),
-            reason: format!("series {:016x} is not in the series table", row.id.0),
+            reason: format!("label set {:016x} is not in the catalog", row.id.0),
         })?;
         files[slot].entries.push(FileEntry {
             ordinal,

@@ -1,48 +1,107 @@
-//! The two small per-commit tables: `series` (who) and `directory` (where their rows are).
+//! The two small tables every segment has: the catalog (who: one row per series or
+//! stream) and the directory (where each one's rows are in the segment's data files).
+//! Merged checkpoint catalogs have the same two shapes.
 
+use super::{CatalogEntry, DirectoryRow};
 use crate::error::{Result, StoreError, arrow_err, io_err, pq_err};
-use crate::schema::{directory_schema, metadata_writer_properties, series_schema};
+use crate::storage::Storage;
 use arrow::array::{
     Array, ArrayRef, AsArray, Int64Array, MapBuilder, StringArray, StringBuilder, UInt32Array, UInt64Array,
 };
-use arrow::datatypes::{DataType, Field, Int64Type, UInt32Type, UInt64Type};
+use arrow::datatypes::{DataType, Field, Fields, Int64Type, Schema, SchemaRef, UInt32Type, UInt64Type};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::{WriterProperties, WriterVersion};
 use parquetry_model::{Labels, METRIC_NAME, SeriesId};
-use parquetry_table::Storage;
 use std::fs::File;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
-/// One row of a series table.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SeriesRow {
-    /// Stable id.
-    pub id: SeriesId,
-    /// All labels, `__name__` included.
-    pub labels: Arc<Labels>,
-    /// First sample time in the commit.
-    pub min_time: i64,
-    /// Last sample time in the commit.
-    pub max_time: i64,
+/// Column names of a catalog table.
+pub mod catalog_columns {
+    /// Stable id of the label set (`parquetry_model::SeriesId`).
+    pub const SERIES_ID: &str = "series_id";
+    /// Value of `__name__`; empty for label sets without one (every log stream).
+    pub const METRIC: &str = "metric";
+    /// Every label but `__name__`, as a map sorted by key.
+    pub const LABELS: &str = "labels";
+    /// Time of the label set's first row.
+    pub const MIN_TIME: &str = "min_time";
+    /// Time of its last row.
+    pub const MAX_TIME: &str = "max_time";
 }
 
-/// One row of a directory table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DirectoryRow {
-    /// Index of the samples file within its commit.
-    pub file: u32,
-    /// Stable id of the series.
-    pub id: SeriesId,
-    /// First row of the series in the file.
-    pub row_start: u64,
-    /// Number of rows.
-    pub row_count: u64,
-    /// First sample time.
-    pub min_time: i64,
-    /// Last sample time.
-    pub max_time: i64,
+/// Column names of a directory table.
+pub mod directory_columns {
+    /// Index into the segment's (or merged catalog's) list of data files.
+    pub const FILE: &str = "file";
+    /// Stable id of the label set.
+    pub const SERIES_ID: &str = "series_id";
+    /// First row of the label set in that file.
+    pub const ROW_START: &str = "row_start";
+    /// Number of consecutive rows.
+    pub const ROW_COUNT: &str = "row_count";
+    /// Time of the first of those rows.
+    pub const MIN_TIME: &str = "min_time";
+    /// Time of the last of those rows.
+    pub const MAX_TIME: &str = "max_time";
+}
+
+/// The map type of a `labels` column: non-null string keys and values (keys are written
+/// in sorted order, though the type does not promise it).
+pub fn labels_type() -> DataType {
+    let entries = Field::new(
+        "entries",
+        DataType::Struct(Fields::from(vec![
+            Field::new("keys", DataType::Utf8, false),
+            Field::new("values", DataType::Utf8, false),
+        ])),
+        false,
+    );
+    DataType::Map(Arc::new(entries), false)
+}
+
+/// Schema of a catalog table.
+pub fn catalog_schema() -> SchemaRef {
+    use catalog_columns::*;
+    static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+        Arc::new(Schema::new(vec![
+            Field::new(SERIES_ID, DataType::UInt64, false),
+            Field::new(METRIC, DataType::Utf8, false),
+            Field::new(LABELS, labels_type(), false),
+            Field::new(MIN_TIME, DataType::Int64, false),
+            Field::new(MAX_TIME, DataType::Int64, false),
+        ]))
+    });
+    SCHEMA.clone()
+}
+
+/// Schema of a directory table.
+pub fn directory_schema() -> SchemaRef {
+    use directory_columns::*;
+    static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+        Arc::new(Schema::new(vec![
+            Field::new(FILE, DataType::UInt32, false),
+            Field::new(SERIES_ID, DataType::UInt64, false),
+            Field::new(ROW_START, DataType::UInt64, false),
+            Field::new(ROW_COUNT, DataType::UInt64, false),
+            Field::new(MIN_TIME, DataType::Int64, false),
+            Field::new(MAX_TIME, DataType::Int64, false),
+        ]))
+    });
+    SCHEMA.clone()
+}
+
+/// Writer settings for the small catalog and directory tables: zstd level 3.
+pub fn metadata_writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_writer_version(WriterVersion::PARQUET_2_0)
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).expect("zstd level 3 is valid"),
+        ))
+        .build()
 }
 
 fn write_table(storage: &Storage, rel: &str, batch: RecordBatch) -> Result<()> {
@@ -76,8 +135,8 @@ fn column<'a, T: Array + 'static>(batch: &'a RecordBatch, index: usize, path: &P
         })
 }
 
-/// Writes a series table (rows in any order) as `rel` and publishes it.
-pub fn write_series_table(storage: &Storage, rel: &str, rows: &[SeriesRow]) -> Result<()> {
+/// Writes a catalog table (rows in any order) as `rel` and publishes it.
+pub fn write_catalog_table(storage: &Storage, rel: &str, rows: &[CatalogEntry]) -> Result<()> {
     let path = &storage.path(rel);
     let mut labels = MapBuilder::new(None, StringBuilder::new(), StringBuilder::new())
         .with_values_field(Arc::new(Field::new("values", DataType::Utf8, false)));
@@ -97,13 +156,13 @@ pub fn write_series_table(storage: &Storage, rel: &str, rows: &[SeriesRow]) -> R
         Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.min_time))),
         Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.max_time))),
     ];
-    let batch = RecordBatch::try_new(series_schema(), columns).map_err(arrow_err(path))?;
+    let batch = RecordBatch::try_new(catalog_schema(), columns).map_err(arrow_err(path))?;
     write_table(storage, rel, batch)
 }
 
-/// Reads the series table `rel` back. Fails with `Corrupt` if a stored id does not match
+/// Reads the catalog table `rel` back. Fails with `Corrupt` if a stored id does not match
 /// its labels.
-pub fn read_series_table(storage: &Storage, rel: &str) -> Result<Vec<SeriesRow>> {
+pub fn read_catalog_table(storage: &Storage, rel: &str) -> Result<Vec<CatalogEntry>> {
     let path = &storage.path(rel);
     let mut out = Vec::new();
     for batch in read_table(storage, rel)? {
@@ -127,7 +186,7 @@ pub fn read_series_table(storage: &Storage, rel: &str) -> Result<Vec<SeriesRow>>
                     reason: format!("series id {:016x} does not match labels {labels}", id.0),
                 });
             }
-            out.push(SeriesRow {
+            out.push(CatalogEntry {
                 id,
                 labels: Arc::new(labels),
                 min_time: mins.value(i),
@@ -189,23 +248,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn series_table_round_trips() {
+    fn catalog_table_round_trips() {
         let dir = tempfile::tempdir().unwrap();
         let storage = Storage::local(dir.path());
-        let rows: Vec<SeriesRow> = [
+        let rows: Vec<CatalogEntry> = [
             Labels::from_pairs([("__name__", "up"), ("job", "a")]),
             Labels::from_pairs([("job", "nameless"), ("x", "y\n\"z\"")]),
         ]
         .into_iter()
-        .map(|l| SeriesRow {
+        .map(|l| CatalogEntry {
             id: SeriesId::of(&l),
             labels: Arc::new(l),
             min_time: -5,
             max_time: 7,
         })
         .collect();
-        write_series_table(&storage, "s.parquet", &rows).unwrap();
-        assert_eq!(read_series_table(&storage, "s.parquet").unwrap(), rows);
+        write_catalog_table(&storage, "s.parquet", &rows).unwrap();
+        assert_eq!(read_catalog_table(&storage, "s.parquet").unwrap(), rows);
     }
 
     #[test]

@@ -1,28 +1,34 @@
-//! The metrics table's part of a checkpoint: every series and every directory row of a
-//! version, merged into one series table and one directory table, so that opening the
-//! store reads two files instead of two per segment.
+//! A table's part of a checkpoint: every catalog row and every directory row of a
+//! version, merged into one catalog table and one directory table, so that opening the
+//! store reads two files per table instead of two per segment.
 
+use super::tables::{write_catalog_table, write_directory_table};
+use super::{Catalog, CatalogEntry, DirectoryRow};
+use crate::checkpoint::merged_stem;
 use crate::error::Result;
-use crate::metadata_tables::{DirectoryRow, SeriesRow, write_directory_table, write_series_table};
-use crate::store::Store;
-use parquetry_table::checkpoint::{self, DEFAULT_GRACE};
-use parquetry_table::{LogState, MergedCatalog, Storage, TableKind};
-use std::collections::BTreeMap;
+use crate::log::{LogState, MergedCatalog};
+use crate::manifest::TableKind;
+use crate::storage::Storage;
+use std::sync::Arc;
 
-/// Writes the checkpoint of `state`'s version (and expires what it makes unnecessary).
-pub fn write(storage: &Storage, state: &LogState) -> Result<()> {
-    let store = Store::at(storage.clone(), state.clone())?;
-    let files = store.files()?;
-    let version = state.manifest.version;
-    let stem = checkpoint::merged_stem(TableKind::Metrics, version);
+/// Writes the merged catalog and directory of `table` at `state`'s version and returns
+/// what names them.
+pub(crate) fn write_merged(
+    storage: &Storage,
+    state: &Arc<LogState>,
+    table: TableKind,
+) -> Result<MergedCatalog> {
+    let catalog = Catalog::open(storage, state, table)?;
+    let files = catalog.files()?;
+    let stem = merged_stem(table, state.manifest.version);
     let merged = MergedCatalog {
         catalog_file: format!("{stem}-series.parquet"),
         directory_file: format!("{stem}-directory.parquet"),
         data_files: files.iter().map(|f| f.rel.clone()).collect(),
     };
-    // Each series' time range from its rows in the version's files, so that series
-    // whose rows compaction or retention removed leave the catalog.
-    let all = store.all_series();
+    // Each label set's time range from its rows in the version's files, so that label
+    // sets whose rows compaction or retention removed leave the catalog.
+    let all = catalog.entries();
     let mut ranges: Vec<Option<(i64, i64)>> = vec![None; all.len()];
     let mut directory = Vec::new();
     for (index, file) in files.iter().enumerate() {
@@ -42,12 +48,12 @@ pub fn write(storage: &Storage, state: &LogState) -> Result<()> {
             });
         }
     }
-    let series: Vec<SeriesRow> = all
+    let entries: Vec<CatalogEntry> = all
         .iter()
         .zip(ranges)
         .filter_map(|(s, range)| {
             let (min_time, max_time) = range?;
-            Some(SeriesRow {
+            Some(CatalogEntry {
                 id: s.id,
                 labels: s.labels.clone(),
                 min_time,
@@ -55,12 +61,7 @@ pub fn write(storage: &Storage, state: &LogState) -> Result<()> {
             })
         })
         .collect();
-    write_series_table(storage, &merged.catalog_file, &series)?;
+    write_catalog_table(storage, &merged.catalog_file, &entries)?;
     write_directory_table(storage, &merged.directory_file, &directory)?;
-    checkpoint::write(
-        storage,
-        state,
-        BTreeMap::from([(TableKind::Metrics, merged)]),
-        DEFAULT_GRACE,
-    )
+    Ok(merged)
 }
