@@ -13,9 +13,9 @@ prom_pid=""
 
 build_tools() {
   if [ "$1" = release ]; then
-    cargo build --quiet --release --workspace --exclude parquetry-python --bins --manifest-path "$root/Cargo.toml"
+    cargo build --quiet --release --workspace --bins --manifest-path "$root/Cargo.toml"
   else
-    cargo test --quiet --profile dev --no-run --workspace --exclude parquetry-python --manifest-path "$root/Cargo.toml"
+    cargo test --quiet --profile dev --no-run --workspace --manifest-path "$root/Cargo.toml"
   fi
   local target
   target=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \

@@ -12,7 +12,7 @@ use crate::segment::{PARTITION_MS, SamplesSegment};
 use crate::store::Store;
 use parquetry_table::checkpoint::{self, Vacuumed};
 use parquetry_table::commit::{self as log_commit, now_ms};
-use parquetry_table::{Change, Segment, Storage, TableKind};
+use parquetry_table::{Change, Manifest, Segment, Storage, TableKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
@@ -46,6 +46,14 @@ pub fn compact(root: &Path, grace: Duration) -> Result<MaintenanceReport> {
 /// `root`, compacting what is kept, then deletes files unnamed for longer than `grace`.
 pub fn retain(root: &Path, keep_from: i64, grace: Duration) -> Result<MaintenanceReport> {
     run(root, Some(keep_from), grace)
+}
+
+/// How many segments a compaction would rewrite in `manifest`: those on UTC days that are
+/// not yet one file of one segment (and those sharing a day with them). Long-lived
+/// writers compact when this passes a threshold.
+pub fn compactable_segments(manifest: &Manifest) -> usize {
+    let segments: Vec<&Segment> = manifest.segments_of(TableKind::Metrics).collect();
+    plan(&segments, None).remove.len()
 }
 
 /// Which segments to remove and which days to write again.

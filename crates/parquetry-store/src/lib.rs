@@ -25,7 +25,7 @@ pub use parquetry_table::{Manifest, error, label_index};
 
 pub use batch::{SelectedSeries, SeriesBatch, SeriesSamples};
 pub use commit::Writer;
-pub use compact::{MaintenanceReport, compact, retain};
+pub use compact::{MaintenanceReport, compact, compactable_segments, retain};
 pub use error::{Result, StoreError};
 pub use ingest::{Format, IngestError, IngestOptions, IngestReport, ingest_files};
 pub use parquetry_table::CommitStep;

@@ -2,8 +2,12 @@
 //! server — with the snapshot its queries read, refreshed after every commit it makes.
 
 use crate::{Engine, Error};
-use parquetry_store::{IngestOptions, IngestReport, MaintenanceReport, Store, Writer, compact, retain};
+use parquetry_store::{
+    IngestOptions, IngestReport, MaintenanceReport, Store, StoreError, Writer, compact, compactable_segments,
+    retain,
+};
 use parquetry_table::Storage;
+use parquetry_table::checkpoint::DEFAULT_GRACE;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -14,12 +18,22 @@ use std::time::Duration;
 /// ingest, compaction and retention through this handle refresh it when they commit, and
 /// [`Database::refresh`] picks up commits made elsewhere. Snapshots share one connection
 /// and one cache of Parquet footers. The handle is `Sync`: share it between threads.
+///
+/// A handle compacts the store after its own ingests once
+/// [`DEFAULT_AUTO_COMPACT_SEGMENTS`] segments are waiting to be rewritten (see
+/// [`Database::with_auto_compaction`]), so that a long-lived writer's small commits do not
+/// pile up.
 #[derive(Debug)]
 pub struct Database {
     location: PathBuf,
     storage: Storage,
     snapshot: RwLock<Arc<Engine>>,
+    auto_compact: Option<usize>,
 }
+
+/// Segments waiting for compaction (on days that are not yet one file) after which a
+/// [`Database`] compacts on its own.
+pub const DEFAULT_AUTO_COMPACT_SEGMENTS: usize = 16;
 
 /// What a snapshot holds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -58,7 +72,15 @@ impl Database {
             location: location.to_path_buf(),
             storage,
             snapshot: RwLock::new(Arc::new(Engine::from_store(store))),
+            auto_compact: Some(DEFAULT_AUTO_COMPACT_SEGMENTS),
         }
+    }
+
+    /// Compact after an ingest through this handle once at least `min_segments` segments
+    /// wait to be rewritten; `None` turns automatic compaction off.
+    pub fn with_auto_compaction(mut self, min_segments: Option<usize>) -> Database {
+        self.auto_compact = min_segments.map(|n| n.max(1));
+        self
     }
 
     /// Where the store is, as it was opened.
@@ -80,7 +102,8 @@ impl Database {
     }
 
     /// Ingests `files`, one commit per file, then refreshes the snapshot (files committed
-    /// before a failure are in it either way). `progress` receives the bytes read so far.
+    /// before a failure are in it either way) and compacts when automatic compaction is
+    /// due. `progress` receives the bytes read so far.
     pub fn ingest(
         &self,
         files: &[PathBuf],
@@ -88,7 +111,17 @@ impl Database {
         progress: &mut dyn FnMut(u64),
     ) -> Result<IngestReport, Error> {
         let report = Engine::ingest(&self.location, files, options, progress);
-        self.refresh()?;
+        let fresh = self.refresh()?;
+        let waiting = compactable_segments(fresh.store().manifest());
+        if self.auto_compact.is_some_and(|min| waiting >= min) {
+            match self.compact(DEFAULT_GRACE) {
+                // Another writer compacted the same segments first: nothing left to do.
+                Err(Error::Store(StoreError::Conflict(_))) => {}
+                other => {
+                    other?;
+                }
+            }
+        }
         report
     }
 
@@ -132,6 +165,33 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_handle_compacts_once_enough_small_commits_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("store"))
+            .unwrap()
+            .with_auto_compaction(Some(3));
+        let files: Vec<PathBuf> = (0..3)
+            .map(|i| {
+                let file = dir.path().join(format!("{i}.prom"));
+                std::fs::write(&file, format!("up{{job=\"a\"}} {i} {}\n", 1000 * (i + 1))).unwrap();
+                file
+            })
+            .collect();
+        db.ingest(&files[..2], &IngestOptions::default(), &mut |_| {})
+            .unwrap();
+        assert_eq!(db.stats().files, 2, "two commits wait, below the threshold");
+        db.ingest(&files[2..], &IngestOptions::default(), &mut |_| {})
+            .unwrap();
+        let stats = db.stats();
+        assert_eq!(
+            (stats.files, stats.samples),
+            (1, 3),
+            "the day was rewritten as one file"
+        );
+        assert_eq!(db.snapshot().series("up").unwrap().len(), 1);
+    }
 
     #[test]
     fn ingest_through_the_handle_refreshes_its_snapshot_and_old_snapshots_stay() {

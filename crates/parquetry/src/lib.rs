@@ -24,7 +24,7 @@ mod source;
 mod sql_session;
 
 pub use arrow;
-pub use database::{Database, Stats};
+pub use database::{DEFAULT_AUTO_COMPACT_SEGMENTS, Database, Stats};
 pub use engine::{Engine, QueryOptions};
 pub use error::Error;
 pub use parquetry_model as model;
