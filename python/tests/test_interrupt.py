@@ -20,12 +20,34 @@ HEAVY = "quantile_over_time(0.5, rate(http_requests_total[5m])[2h:1s])"
 
 
 def test_ctrl_c_stops_a_running_query(db: parquetry.Database) -> None:
-    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
+    # Ctrl-C is pressed after half a second and again every 200 ms until the call ends,
+    # so that a slow start on a busy machine does not let the query run unasked; the
+    # handler raises `KeyboardInterrupt` for the first press only.
+    answered = threading.Event()
+    presses: list[int] = []
+
+    def on_ctrl_c(signum: int, frame: object) -> None:
+        presses.append(signum)
+        if len(presses) == 1:
+            raise KeyboardInterrupt
+
+    def press_ctrl_c() -> None:
+        answered.wait(0.5)
+        while not answered.is_set():
+            os.kill(os.getpid(), signal.SIGINT)
+            answered.wait(0.2)
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    presser = threading.Thread(target=press_ctrl_c)
+    presser.start()
     started = time.monotonic()
-    with pytest.raises(KeyboardInterrupt) as caught:
-        db.promql(HEAVY, start=START, end=END, step="2s")
-    timer.join()
+    try:
+        with pytest.raises(KeyboardInterrupt) as caught:
+            db.promql(HEAVY, start=START, end=END, step="2s")
+    finally:
+        answered.set()
+        presser.join()
+        signal.signal(signal.SIGINT, previous)
     # The interrupt surfaced inside the native call, not after it returned.
     frames = traceback.extract_tb(caught.value.__traceback__)
     assert any(f.filename.endswith("database.py") and "promql_range(" in (f.line or "") for f in frames), frames
