@@ -118,7 +118,7 @@ impl LogState {
                 segment: id.clone(),
                 removed_at: record.committed_at,
             }));
-        self.manifest = self.manifest.apply(&record.change);
+        self.manifest = std::mem::take(&mut self.manifest).apply(&record.change);
         self.manifest.version = record.version;
     }
 }

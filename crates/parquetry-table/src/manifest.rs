@@ -188,18 +188,19 @@ impl Manifest {
             .collect()
     }
 
-    /// The next version: this one with `change` applied. Removed ids this version does
-    /// not have are ignored (callers check [`Manifest::missing`] first).
-    pub fn apply(&self, change: &Change) -> Manifest {
+    /// The next version: this one with `change` applied (segments are moved, not
+    /// copied, so replaying records costs what they change). Removed ids this version
+    /// does not have are ignored (callers check [`Manifest::missing`] first).
+    pub fn apply(self, change: &Change) -> Manifest {
         let removed = |s: &Segment| change.remove.contains(&s.id);
         let at = self.segments.iter().position(removed);
         let mut segments: Vec<Segment> = Vec::with_capacity(self.segments.len() + change.add.len());
-        for (i, s) in self.segments.iter().enumerate() {
+        for (i, s) in self.segments.into_iter().enumerate() {
             if Some(i) == at {
                 segments.extend(change.add.iter().cloned());
             }
-            if !removed(s) {
-                segments.push(s.clone());
+            if !removed(&s) {
+                segments.push(s);
             }
         }
         if at.is_none() {
