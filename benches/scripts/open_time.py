@@ -86,11 +86,12 @@ def main() -> None:
         parts = work / f"parts-{commits}"
         shutil.rmtree(parts, ignore_errors=True)
         parts.mkdir()
-        per = -(-len(rows) // commits)
+        # Exactly `commits` non-empty parts (a ceiling-sized cut could leave the last empty).
         files = []
         for i in range(commits):
             path = parts / f"{i:05}.jsonl"
-            path.write_text("\n".join(rows[i * per : (i + 1) * per]) + "\n")
+            part = rows[i * len(rows) // commits : (i + 1) * len(rows) // commits]
+            path.write_text("\n".join(part) + "\n")
             files.append(str(path))
         run(args.cli, "ingest", "--store", str(store), *files)
         table.append((commits, "as ingested", measure(args.cli, store, args.runs)))
