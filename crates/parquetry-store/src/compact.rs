@@ -14,7 +14,6 @@ use parquetry_table::checkpoint::{self, Vacuumed};
 use parquetry_table::commit::{self as log_commit, now_ms};
 use parquetry_table::{Change, Manifest, Segment, Storage, TableKind};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::time::Duration;
 
 /// What a compaction or retention did.
@@ -36,16 +35,16 @@ pub struct MaintenanceReport {
     pub vacuumed: Vacuumed,
 }
 
-/// Rewrites every unsettled day of the store at `root` into one segment per day, then
+/// Rewrites every unsettled day of the store in `storage` into one segment per day, then
 /// deletes files unnamed for longer than `grace`.
-pub fn compact(root: &Path, grace: Duration) -> Result<MaintenanceReport> {
-    run(root, None, grace)
+pub fn compact(storage: &Storage, grace: Duration) -> Result<MaintenanceReport> {
+    run(storage, None, grace)
 }
 
-/// Drops every day that ends at or before `keep_from` (milliseconds) from the store at
-/// `root`, compacting what is kept, then deletes files unnamed for longer than `grace`.
-pub fn retain(root: &Path, keep_from: i64, grace: Duration) -> Result<MaintenanceReport> {
-    run(root, Some(keep_from), grace)
+/// Drops every day that ends at or before `keep_from` (milliseconds) from the store in
+/// `storage`, compacting what is kept, then deletes files unnamed for longer than `grace`.
+pub fn retain(storage: &Storage, keep_from: i64, grace: Duration) -> Result<MaintenanceReport> {
+    run(storage, Some(keep_from), grace)
 }
 
 /// How many segments a compaction would rewrite in `manifest`: those on UTC days that are
@@ -108,8 +107,8 @@ fn plan(segments: &[&Segment], drop_before: Option<i64>) -> Plan {
     }
 }
 
-fn run(root: &Path, drop_before: Option<i64>, grace: Duration) -> Result<MaintenanceReport> {
-    let storage = Storage::open(root)?;
+fn run(storage: &Storage, drop_before: Option<i64>, grace: Duration) -> Result<MaintenanceReport> {
+    let storage = storage.clone();
     let state = log_commit::begin(&storage)?;
     let counts = |segments: &[&Segment]| {
         (

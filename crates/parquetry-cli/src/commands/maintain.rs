@@ -4,6 +4,7 @@
 use crate::time_args;
 use anyhow::{Result, bail};
 use parquetry::store::{MaintenanceReport, Writer, compact, retain};
+use parquetry::table::Storage;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -67,7 +68,7 @@ fn print(report: &MaintenanceReport) {
 /// Runs `compact`.
 pub fn run_compact(args: CompactArgs) -> Result<()> {
     require_store(&args.store)?;
-    print(&compact(&args.store, grace(&args.grace)?)?);
+    print(&compact(&Storage::open(&args.store)?, grace(&args.grace)?)?);
     Ok(())
 }
 
@@ -79,7 +80,11 @@ pub fn run_retain(args: RetainArgs) -> Result<()> {
         (None, Some(before)) => time_args::timestamp(before)?,
         _ => bail!("say how much to keep: --keep DURATION or --before TIME"),
     };
-    print(&retain(&args.store, cutoff, grace(&args.grace)?)?);
+    print(&retain(
+        &Storage::open(&args.store)?,
+        cutoff,
+        grace(&args.grace)?,
+    )?);
     Ok(())
 }
 

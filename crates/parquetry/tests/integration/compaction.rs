@@ -4,6 +4,7 @@
 use parquetry::Engine;
 use parquetry::promql::eval::StepGrid;
 use parquetry::store::{IngestOptions, SeriesSamples, Writer, compact, retain};
+use parquetry::table::Storage;
 use parquetry::{QueryOptions, store::Store};
 use parquetry_conformance::{compliance, conformance_dir_or_skip};
 use std::path::Path;
@@ -114,7 +115,7 @@ fn compaction_and_retention_keep_every_answer() {
     let segments = Store::open(&store).unwrap().manifest().segments.len();
     assert!(segments > 10, "{segments} segments");
 
-    let report = compact(&store, Duration::ZERO).unwrap();
+    let report = compact(&Storage::open(&store).unwrap(), Duration::ZERO).unwrap();
     assert_eq!(report.segments.1, 1, "one day, one segment: {report:?}");
     assert_eq!(report.files.1, 1);
     assert!(
@@ -126,14 +127,24 @@ fn compaction_and_retention_keep_every_answer() {
         assert_eq!(b, a, "{q} changed with compaction");
     }
     // Compacting again has nothing to do.
-    let again = compact(&store, Duration::ZERO).unwrap();
+    let again = compact(&Storage::open(&store).unwrap(), Duration::ZERO).unwrap();
     assert_eq!((again.days_rewritten, again.vacuumed.files), (0, 0), "{again:?}");
 
     // Retention with a cutoff before the data keeps everything; after it, drops it all.
-    let kept = retain(&store, config.start_ms - DAY, Duration::ZERO).unwrap();
+    let kept = retain(
+        &Storage::open(&store).unwrap(),
+        config.start_ms - DAY,
+        Duration::ZERO,
+    )
+    .unwrap();
     assert_eq!(kept.days_dropped, 0);
     assert_eq!(answers(&store, &queries), before);
-    let dropped = retain(&store, config.start_ms + 2 * DAY, Duration::ZERO).unwrap();
+    let dropped = retain(
+        &Storage::open(&store).unwrap(),
+        config.start_ms + 2 * DAY,
+        Duration::ZERO,
+    )
+    .unwrap();
     assert_eq!((dropped.days_dropped, dropped.segments.1), (1, 0), "{dropped:?}");
     let engine = Engine::open(&store).unwrap();
     assert!(engine.store().all_series().is_empty());

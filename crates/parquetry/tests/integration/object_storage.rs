@@ -5,6 +5,7 @@
 
 use parquetry::promql::eval::StepGrid;
 use parquetry::store::{IngestOptions, SeriesSamples, Store, Writer, compact};
+use parquetry::table::Storage;
 use parquetry::{Engine, QueryOptions};
 use parquetry_datagen::{Dataset, DemoConfig, OutputFormat};
 use parquetry_model::{Labels, Matcher};
@@ -99,7 +100,7 @@ fn a_store_in_s3_answers_like_a_local_one() {
     let mut writer = Writer::begin(&url).unwrap();
     writer.write(vec![series("extra", &[START + HOUR])]).unwrap();
     writer.commit().unwrap();
-    let report = compact(&url, Duration::ZERO).unwrap();
+    let report = compact(&Storage::open(&url).unwrap(), Duration::ZERO).unwrap();
     assert_eq!(report.files.1, 1, "{report:?}");
     let remote = Engine::open(&url).unwrap();
     let after: Vec<String> = QUERIES.iter().map(|q| range(&remote, q)).collect();
@@ -192,7 +193,7 @@ fn a_snapshot_in_s3_stays_put_while_a_writer_commits_and_a_killed_writer_leaves_
     // Vacuum (here with no grace period) deletes the killed writer's files.
     let storage = now.storage();
     let before = storage.list("samples").unwrap().len();
-    let report = compact(&url, Duration::ZERO).unwrap();
+    let report = compact(&Storage::open(&url).unwrap(), Duration::ZERO).unwrap();
     let named: usize = Store::open(&url)
         .unwrap()
         .manifest()
