@@ -84,7 +84,10 @@ impl Store {
 
     /// Number of samples files and sample rows in this snapshot.
     pub fn size(&self) -> (usize, u64) {
-        (self.data_files().count(), self.data_files().map(|f| f.rows).sum())
+        (
+            self.data_files().count(),
+            self.manifest().rows(TableKind::Metrics),
+        )
     }
 
     /// The times of the first and last sample in this snapshot, from the files' own

@@ -6,8 +6,8 @@ use parquetry_store::{
     IngestOptions, IngestReport, MaintenanceReport, Store, StoreError, Writer, compact, compactable_segments,
     retain,
 };
-use parquetry_table::Storage;
 use parquetry_table::checkpoint::DEFAULT_GRACE;
+use parquetry_table::{Storage, TableKind};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -127,7 +127,7 @@ impl Database {
 
     /// Compacts the store (see [`parquetry_store::compact`]) and refreshes the snapshot.
     pub fn compact(&self, grace: Duration) -> Result<MaintenanceReport, Error> {
-        let report = compact(&self.location, grace)?;
+        let report = compact(&self.storage, grace)?;
         self.refresh()?;
         Ok(report)
     }
@@ -135,7 +135,7 @@ impl Database {
     /// Drops the days that end by `keep_from` (milliseconds; see
     /// [`parquetry_store::retain`]) and refreshes the snapshot.
     pub fn retain(&self, keep_from: i64, grace: Duration) -> Result<MaintenanceReport, Error> {
-        let report = retain(&self.location, keep_from, grace)?;
+        let report = retain(&self.storage, keep_from, grace)?;
         self.refresh()?;
         Ok(report)
     }
@@ -150,13 +150,7 @@ impl Database {
             series: store.all_series().len(),
             files,
             samples,
-            bytes: store
-                .manifest()
-                .segments
-                .iter()
-                .flat_map(|s| &s.data_files)
-                .map(|f| f.bytes)
-                .sum(),
+            bytes: store.manifest().data_bytes(TableKind::Metrics),
             time_range: store.time_range(),
         }
     }

@@ -45,32 +45,23 @@ pub struct IndexedFile {
     pub entries: Vec<FileEntry>,
 }
 
-/// The checkpoint's merged catalog of `table`, with the ids of the segments it covers.
-fn merged(state: &LogState, table: TableKind) -> Option<(&MergedCatalog, FxHashSet<&str>)> {
-    let checkpoint = state.checkpoint.as_ref()?;
-    let catalog = checkpoint.catalogs.get(&table)?;
-    Some((
-        catalog,
-        checkpoint
-            .manifest
-            .segments
-            .iter()
-            .map(|s| s.id.as_str())
-            .collect(),
-    ))
-}
-
-/// The segments of `table` that the checkpoint's merged catalog does not cover.
-fn own_segments<'a>(
-    state: &'a LogState,
-    table: TableKind,
-    covered: Option<&FxHashSet<&str>>,
-) -> Vec<&'a Segment> {
-    state
+/// Where the catalog of `table` at this version is described: the checkpoint's merged
+/// tables (if it has them), and the segments committed after it, which have only their own.
+fn sources(state: &LogState, table: TableKind) -> (Option<&MergedCatalog>, Vec<&Segment>) {
+    let merged = state
+        .checkpoint
+        .as_ref()
+        .and_then(|c| Some((c.catalogs.get(&table)?, &c.manifest)));
+    let covered: FxHashSet<&str> = merged
+        .iter()
+        .flat_map(|(_, m)| m.segments.iter().map(|s| s.id.as_str()))
+        .collect();
+    let own = state
         .manifest
         .segments_of(table)
-        .filter(|s| covered.is_none_or(|c| !c.contains(s.id.as_str())))
-        .collect()
+        .filter(|s| !covered.contains(s.id.as_str()))
+        .collect();
+    (merged.map(|(catalog, _)| catalog), own)
 }
 
 /// Every catalog row of `table` in the version (a label set once per catalog table that
@@ -80,14 +71,13 @@ pub(crate) fn read_entries(
     state: &LogState,
     table: TableKind,
 ) -> Result<Vec<CatalogEntry>> {
-    let merged = merged(state, table);
-    let own = own_segments(state, table, merged.as_ref().map(|m| &m.1));
+    let (merged, own) = sources(state, table);
     let tables: Vec<Vec<CatalogEntry>> = own
         .par_iter()
         .map(|seg| read_catalog_table(storage, &seg.catalog_file))
         .collect::<Result<_>>()?;
     let mut rows = match merged {
-        Some((m, _)) => read_catalog_table(storage, &m.catalog_file)?,
+        Some(m) => read_catalog_table(storage, &m.catalog_file)?,
         None => Vec::new(),
     };
     rows.extend(tables.into_iter().flatten());
@@ -116,8 +106,7 @@ pub(crate) fn read_files(
             });
         }
     }
-    let merged = merged(state, table);
-    let own = own_segments(state, table, merged.as_ref().map(|m| &m.1));
+    let (merged, own) = sources(state, table);
     let tables: Vec<Vec<DirectoryRow>> = own
         .par_iter()
         .map(|seg| read_directory_table(storage, &seg.directory_file))
@@ -136,7 +125,7 @@ pub(crate) fn read_files(
         });
         Ok(())
     };
-    if let Some((m, _)) = merged {
+    if let Some(m) = merged {
         // Slots of the merged directory's files; files removed since are skipped.
         let slots: Vec<Option<usize>> = m
             .data_files
