@@ -39,16 +39,7 @@ impl Store {
     /// Opens the newest version of the store in `storage`, sharing its connection and its
     /// cache of Parquet footers.
     pub fn open_storage(storage: &Storage) -> Result<Store> {
-        // A per-segment catalog can be expired by a writer's checkpoint between listing
-        // the log and reading it; the log then has a newer checkpoint to start from.
-        let mut attempt = 0;
-        loop {
-            let state = log::read_latest(storage)?;
-            match Store::at(storage.clone(), state) {
-                Err(e) if e.is_not_found() && attempt < 3 => attempt += 1,
-                other => return other,
-            }
-        }
+        log::open_latest(storage, |state| Store::at(storage.clone(), state))
     }
 
     /// The snapshot of the version `state`. Reads the series catalog; the directory of

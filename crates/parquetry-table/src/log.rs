@@ -221,6 +221,20 @@ pub fn read_latest(storage: &Storage) -> Result<LogState> {
     }
 }
 
+/// Reads the newest version of the store and hands it to `open` (which typically reads
+/// that version's catalog). When `open` finds a file missing (a concurrent writer's
+/// checkpoint expired it between listing the log and reading it), starts over from the
+/// newer version, a few times at most.
+pub fn open_latest<T>(storage: &Storage, mut open: impl FnMut(LogState) -> Result<T>) -> Result<T> {
+    let mut attempt = 0;
+    loop {
+        match open(read_latest(storage)?) {
+            Err(e) if e.is_not_found() && attempt < 3 => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
 const VANISHED: &str = "a log file disappeared while the log was read";
 
 fn vanished(storage: &Storage, rel: &str) -> StoreError {

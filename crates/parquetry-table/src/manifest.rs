@@ -22,16 +22,19 @@ pub const FORMAT_VERSION: u32 = 2;
 pub enum TableKind {
     /// Metric samples; the catalog is the series table.
     Metrics,
+    /// Log entries; the catalog is the streams table.
+    Logs,
 }
 
 impl TableKind {
     /// Every table kind, in a fixed order.
-    pub const ALL: [TableKind; 1] = [TableKind::Metrics];
+    pub const ALL: [TableKind; 2] = [TableKind::Metrics, TableKind::Logs];
 
     /// The name used in paths and messages.
     pub fn name(self) -> &'static str {
         match self {
             TableKind::Metrics => "metrics",
+            TableKind::Logs => "logs",
         }
     }
 
@@ -42,6 +45,11 @@ impl TableKind {
                 data: "samples",
                 catalog: "series",
                 directory: "directory",
+            },
+            TableKind::Logs => TableFolders {
+                data: "log_entries",
+                catalog: "log_streams",
+                directory: "log_directory",
             },
         }
     }

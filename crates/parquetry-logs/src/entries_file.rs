@@ -1,0 +1,151 @@
+//! Writing one log entries file: the entries of many streams for one UTC day, stream by
+//! stream, in row groups that each carry a trigram filter of their lines.
+
+use crate::entry::StreamEntries;
+use crate::schema::{ROW_GROUP_LINE_BYTES, ROW_GROUP_ROWS, entries_schema, entries_writer_properties};
+use crate::token_filter::TokenFilterBuilder;
+use arrow::array::{
+    ArrayRef, BinaryBuilder, Int32Builder, MapBuilder, MapFieldNames, StringBuilder,
+    TimestampNanosecondBuilder, UInt64Builder,
+};
+use arrow::record_batch::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquetry_table::error::{Result, arrow_err, io_err, pq_err};
+use parquetry_table::{RowsWritten, Storage};
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Nanoseconds per millisecond: the catalog and directory keep times in milliseconds.
+pub const NANOS_PER_MS: i64 = 1_000_000;
+
+/// Writes `streams` (in the order given, each non-empty, sorted by time, inside one day)
+/// to the staging name of `rel` and publishes it. Returns each stream's rows, with times
+/// in milliseconds (floored), and the file size.
+pub fn write_entries_file(
+    storage: &Storage,
+    rel: &str,
+    streams: &[&StreamEntries],
+) -> Result<(Vec<RowsWritten>, u64)> {
+    let staged = storage.stage(rel)?;
+    let tmp = staged.path().to_path_buf();
+    let file = File::create(&tmp).map_err(io_err(&tmp))?;
+    let mut writer = ArrowWriter::try_new(file, entries_schema(), Some(entries_writer_properties()))
+        .map_err(pq_err(&tmp))?;
+    let mut group = RowGroup::default();
+    let mut written = Vec::with_capacity(streams.len());
+    let mut row = 0u64;
+    for s in streams {
+        let (first, last) = (&s.entries[0], &s.entries[s.entries.len() - 1]);
+        written.push(RowsWritten {
+            id: s.id,
+            labels: s.labels.clone(),
+            row_start: row,
+            row_count: s.entries.len() as u64,
+            min_time: first.timestamp.div_euclid(NANOS_PER_MS),
+            max_time: last.timestamp.div_euclid(NANOS_PER_MS),
+        });
+        row += s.entries.len() as u64;
+        for e in &s.entries {
+            group.push(s.id.0, e);
+            if group.rows == ROW_GROUP_ROWS || group.line_bytes >= ROW_GROUP_LINE_BYTES {
+                group.write(&mut writer, &tmp)?;
+            }
+        }
+    }
+    if group.rows > 0 {
+        group.write(&mut writer, &tmp)?;
+    }
+    writer.close().map_err(pq_err(&tmp))?;
+    let bytes = std::fs::metadata(&tmp).map_err(io_err(&tmp))?.len();
+    storage.publish(staged)?;
+    Ok((written, bytes))
+}
+
+/// The rows of the row group being filled.
+struct RowGroup {
+    rows: usize,
+    line_bytes: usize,
+    stream: UInt64Builder,
+    timestamp: TimestampNanosecondBuilder,
+    line: StringBuilder,
+    metadata: MapBuilder<StringBuilder, StringBuilder>,
+    trace_id: StringBuilder,
+    span_id: StringBuilder,
+    severity: StringBuilder,
+    severity_number: Int32Builder,
+    trigrams: TokenFilterBuilder,
+}
+
+impl Default for RowGroup {
+    fn default() -> Self {
+        let names = MapFieldNames {
+            entry: "entries".into(),
+            key: "key".into(),
+            value: "value".into(),
+        };
+        RowGroup {
+            rows: 0,
+            line_bytes: 0,
+            stream: UInt64Builder::new(),
+            timestamp: TimestampNanosecondBuilder::new().with_timezone("UTC"),
+            line: StringBuilder::new(),
+            metadata: MapBuilder::new(Some(names), StringBuilder::new(), StringBuilder::new()),
+            trace_id: StringBuilder::new(),
+            span_id: StringBuilder::new(),
+            severity: StringBuilder::new(),
+            severity_number: Int32Builder::new(),
+            trigrams: TokenFilterBuilder::default(),
+        }
+    }
+}
+
+impl RowGroup {
+    fn push(&mut self, stream: u64, e: &crate::entry::LogEntry) {
+        self.rows += 1;
+        self.line_bytes += e.line.len();
+        self.stream.append_value(stream);
+        self.timestamp.append_value(e.timestamp);
+        self.line.append_value(&e.line);
+        self.trigrams.add(e.line.as_bytes());
+        if e.metadata.is_empty() {
+            self.metadata.append(false).expect("map builder lengths agree");
+        } else {
+            for (name, value) in &e.metadata {
+                self.metadata.keys().append_value(name);
+                self.metadata.values().append_value(value);
+            }
+            self.metadata.append(true).expect("map builder lengths agree");
+        }
+        self.trace_id.append_option(e.trace_id.as_deref());
+        self.span_id.append_option(e.span_id.as_deref());
+        self.severity.append_option(e.severity.as_deref());
+        self.severity_number.append_option(e.severity_number);
+    }
+
+    /// Writes the rows as one row group and starts the next.
+    fn write(&mut self, writer: &mut ArrowWriter<File>, tmp: &Path) -> Result<()> {
+        let mut filter = BinaryBuilder::new();
+        filter.append_value(self.trigrams.finish());
+        for _ in 1..self.rows {
+            filter.append_null();
+        }
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.stream.finish()),
+            Arc::new(self.timestamp.finish()),
+            Arc::new(self.line.finish()),
+            Arc::new(self.metadata.finish()),
+            Arc::new(self.trace_id.finish()),
+            Arc::new(self.span_id.finish()),
+            Arc::new(self.severity.finish()),
+            Arc::new(self.severity_number.finish()),
+            Arc::new(filter.finish()),
+        ];
+        let batch = RecordBatch::try_new(entries_schema(), columns).map_err(arrow_err(tmp))?;
+        writer.write(&batch).map_err(pq_err(tmp))?;
+        writer.flush().map_err(pq_err(tmp))?;
+        self.rows = 0;
+        self.line_bytes = 0;
+        Ok(())
+    }
+}

@@ -1,0 +1,29 @@
+//! Parquetry's logs store, on the shared table core.
+//!
+//! * [`entry`]: the model — a stream is a label set, as in Loki; an entry is a
+//!   nanosecond timestamp, the line (kept exactly), structured metadata, and the trace
+//!   id, span id and severity when the source carries them.
+//! * [`schema`], [`entries_file`] and [`token_filter`]: the entries files — one per UTC
+//!   day and segment, rows sorted by stream then time, zstd with the page index, a
+//!   trigram filter per row group for line substrings and a bloom filter on trace ids.
+//! * [`segment`] and [`writer`]: staging entries and committing them atomically; stream
+//!   labels go to the shared catalog with its label index.
+//! * [`read`]: selecting streams with Prometheus' matcher semantics and reading their
+//!   entries, skipping row groups the filters rule out.
+//! * [`ingest`]: Loki push bodies, OTLP/JSON logs and plain log files (JSON, logfmt,
+//!   text); [`export`] writes entries back out as Loki push bodies or JSON lines.
+
+pub mod arrow_rows;
+pub mod entries_file;
+pub mod entry;
+pub mod export;
+pub mod ingest;
+pub mod read;
+pub mod schema;
+pub mod segment;
+pub mod token_filter;
+pub mod writer;
+
+pub use entry::{LogEntry, StreamEntries};
+pub use read::{LogQuery, LogStore, ScanCounts};
+pub use writer::LogsWriter;

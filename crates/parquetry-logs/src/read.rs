@@ -1,0 +1,424 @@
+//! Reading log entries: streams chosen through the shared catalog's label index, their
+//! row ranges from the directory, row groups skipped by the trigram filter (line
+//! substrings) and the bloom filter (trace id), and the rest read as Arrow record batches
+//! and filtered exactly.
+
+use crate::entries_file::NANOS_PER_MS;
+use crate::entry::StreamEntries;
+use crate::schema::{columns, index};
+use crate::token_filter;
+use arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
+use arrow::compute::filter_record_batch;
+use arrow::datatypes::{TimestampNanosecondType, UInt64Type};
+use parquet::bloom_filter::Sbbf;
+use parquetry_model::{Matcher, SeriesId};
+use parquetry_table::catalog::IndexedFile;
+use parquetry_table::error::{Result, StoreError, arrow_err, pq_err};
+use parquetry_table::scan::read_row_ranges;
+use parquetry_table::{Catalog, CatalogEntry, LogState, Storage, TableKind, log};
+use rustc_hash::FxHashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// What to read: entries of the selected streams in `[start, end)` (nanoseconds) whose
+/// line contains every needle and, when given, with this trace id.
+#[derive(Clone, Debug)]
+pub struct LogQuery {
+    /// Stream matchers (Prometheus' semantics); empty selects every stream.
+    pub matchers: Vec<Matcher>,
+    /// First nanosecond, inclusive.
+    pub start: i64,
+    /// Last nanosecond, exclusive.
+    pub end: i64,
+    /// Substrings the line must contain, all of them (case-sensitive bytes).
+    pub line_contains: Vec<String>,
+    /// The trace id the entry must carry.
+    pub trace_id: Option<String>,
+}
+
+impl Default for LogQuery {
+    fn default() -> Self {
+        LogQuery {
+            matchers: Vec::new(),
+            start: i64::MIN,
+            end: i64::MAX,
+            line_contains: Vec::new(),
+            trace_id: None,
+        }
+    }
+}
+
+/// What a read touched, for judging how much the filters skipped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScanCounts {
+    /// Row groups the selected streams' rows fall in.
+    pub row_groups: u64,
+    /// Of those, row groups the trigram or bloom filters ruled out.
+    pub row_groups_skipped: u64,
+    /// Rows read from storage.
+    pub rows_read: u64,
+    /// Compressed bytes of the row groups read (all columns read).
+    pub bytes_read: u64,
+}
+
+/// One version of the logs table: its streams, indexed, and a reader of their entries.
+#[derive(Debug)]
+pub struct LogStore {
+    storage: Storage,
+    catalog: Catalog,
+}
+
+impl LogStore {
+    /// Opens the newest version of the store in `storage`.
+    pub fn open(storage: &Storage) -> Result<LogStore> {
+        log::open_latest(storage, |state| LogStore::at(storage, state))
+    }
+
+    /// The logs table at the version `state`.
+    pub fn at(storage: &Storage, state: LogState) -> Result<LogStore> {
+        let catalog = Catalog::open(storage, &Arc::new(state), TableKind::Logs)?;
+        Ok(LogStore {
+            storage: storage.clone(),
+            catalog,
+        })
+    }
+
+    /// Every stream, with the time of its first and last entry in milliseconds.
+    pub fn streams(&self) -> &[CatalogEntry] {
+        self.catalog.entries()
+    }
+
+    /// The stream catalog (label index, directory).
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The entries `query` asks for as record batches with the entry columns
+    /// ([`index::ENTRY_COLUMNS`]), in file order (per file: by stream, then time).
+    pub fn scan(&self, query: &LogQuery) -> Result<(Vec<RecordBatch>, ScanCounts)> {
+        let (min_ms, max_ms) = (
+            query.start.div_euclid(NANOS_PER_MS),
+            query.end.saturating_sub(1).div_euclid(NANOS_PER_MS),
+        );
+        let selected: Vec<u32> = if query.matchers.is_empty() {
+            (0..self.catalog.entries().len() as u32).collect()
+        } else {
+            self.catalog.select(&query.matchers, min_ms, max_ms)?
+        };
+        let mut wanted = vec![false; self.catalog.entries().len()];
+        for &o in &selected {
+            wanted[o as usize] = true;
+        }
+        let mut counts = ScanCounts::default();
+        let mut out = Vec::new();
+        for file in self.catalog.files()? {
+            if file.max_time < min_ms || file.min_time > max_ms {
+                continue;
+            }
+            let ranges: Vec<Range<u64>> = file
+                .entries
+                .iter()
+                .filter(|e| wanted[e.ordinal as usize] && e.max_time >= min_ms && e.min_time <= max_ms)
+                .map(|e| e.row_start..e.row_start + e.row_count)
+                .collect();
+            if ranges.is_empty() {
+                continue;
+            }
+            let ranges = self.prune_row_groups(file, query, merge(ranges), &mut counts)?;
+            if ranges.is_empty() {
+                continue;
+            }
+            counts.rows_read += ranges.iter().map(|r| r.end - r.start).sum::<u64>();
+            for batch in read_row_ranges(&self.storage, &file.rel, &ranges, &index::ENTRY_COLUMNS)? {
+                let batch = keep_matching(batch, query).map_err(arrow_err(&file.path))?;
+                if batch.num_rows() > 0 {
+                    out.push(batch);
+                }
+            }
+        }
+        Ok((out, counts))
+    }
+
+    /// The entries `query` asks for, grouped by stream (in label order), each stream's
+    /// entries sorted by time with exact duplicates across files dropped.
+    pub fn read(&self, query: &LogQuery) -> Result<Vec<StreamEntries>> {
+        let (batches, _) = self.scan(query)?;
+        let mut streams: FxHashMap<SeriesId, StreamEntries> = FxHashMap::default();
+        for batch in &batches {
+            let ids = batch.column(index::STREAM_ID).as_primitive::<UInt64Type>();
+            let entries = crate::arrow_rows::entries_of(batch);
+            for (row, entry) in entries.into_iter().enumerate() {
+                let id = SeriesId(ids.value(row));
+                let stream = streams.entry(id).or_insert_with(|| {
+                    let labels = self
+                        .catalog
+                        .ordinal(id)
+                        .map(|o| self.catalog.entries()[o as usize].labels.clone())
+                        .unwrap_or_default();
+                    StreamEntries {
+                        id,
+                        labels,
+                        entries: Vec::new(),
+                    }
+                });
+                stream.entries.push(entry);
+            }
+        }
+        let mut streams: Vec<StreamEntries> = streams.into_values().collect();
+        for s in &mut streams {
+            s.sort_and_dedup();
+        }
+        streams.sort_by(|a, b| (&a.labels, a.id).cmp(&(&b.labels, b.id)));
+        Ok(streams)
+    }
+
+    /// Keeps the parts of `ranges` inside row groups that may hold a match: every needle
+    /// of three or more bytes passes the row group's trigram filter, and the trace id its
+    /// bloom filter.
+    fn prune_row_groups(
+        &self,
+        file: &IndexedFile,
+        query: &LogQuery,
+        ranges: Vec<Range<u64>>,
+        counts: &mut ScanCounts,
+    ) -> Result<Vec<Range<u64>>> {
+        let handle = self.storage.open_file(&file.rel)?;
+        let metadata = self.storage.parquet_metadata(&file.rel, &handle)?;
+        let mut groups: Vec<(Range<u64>, usize)> = Vec::new();
+        let mut row = 0u64;
+        for (g, rg) in metadata.metadata().row_groups().iter().enumerate() {
+            let n = rg.num_rows() as u64;
+            if ranges.iter().any(|r| r.start < row + n && r.end > row) {
+                groups.push((row..row + n, g));
+            }
+            row += n;
+        }
+        let candidates = groups.len();
+        counts.row_groups += candidates as u64;
+        let needles: Vec<&str> = query
+            .line_contains
+            .iter()
+            .filter(|n| n.len() >= 3)
+            .map(String::as_str)
+            .collect();
+        if !needles.is_empty() {
+            let firsts: Vec<Range<u64>> = groups.iter().map(|(r, _)| r.start..r.start + 1).collect();
+            let filters = read_row_ranges(&self.storage, &file.rel, &firsts, &[index::LINE_TRIGRAMS])?;
+            let mut cells = filters.iter().flat_map(|b| {
+                let col = b.column(0).as_binary::<i32>();
+                (0..col.len()).map(move |i| (!col.is_null(i)).then(|| col.value(i).to_vec()))
+            });
+            groups.retain(|_| match cells.next().flatten() {
+                Some(filter) => needles
+                    .iter()
+                    .all(|n| token_filter::may_contain(&filter, n.as_bytes())),
+                None => true,
+            });
+        }
+        if let Some(trace_id) = &query.trace_id {
+            let schema = metadata.metadata().file_metadata().schema_descr();
+            let leaf = (0..schema.num_columns())
+                .find(|&i| schema.column(i).path().parts() == [columns::TRACE_ID])
+                .ok_or_else(|| StoreError::Corrupt {
+                    path: file.path.clone(),
+                    reason: format!("no {} column", columns::TRACE_ID),
+                })?;
+            let mut kept = Vec::with_capacity(groups.len());
+            for (r, g) in groups {
+                let column = metadata.metadata().row_group(g).column(leaf);
+                let bloom = Sbbf::read_from_column_chunk(column, &handle).map_err(pq_err(&file.path))?;
+                if bloom.is_none_or(|b| b.check(&trace_id.as_str())) {
+                    kept.push((r, g));
+                }
+            }
+            groups = kept;
+        }
+        counts.row_groups_skipped += (candidates - groups.len()) as u64;
+        counts.bytes_read += groups
+            .iter()
+            .map(|(_, g)| metadata.metadata().row_group(*g).compressed_size() as u64)
+            .sum::<u64>();
+        Ok(intersect(&ranges, groups.iter().map(|(r, _)| r.clone())))
+    }
+}
+
+/// Sorts ranges and merges those that touch.
+fn merge(mut ranges: Vec<Range<u64>>) -> Vec<Range<u64>> {
+    ranges.sort_by_key(|r| r.start);
+    let mut out: Vec<Range<u64>> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// The parts of `ranges` (sorted, disjoint) inside `groups` (sorted, disjoint).
+fn intersect(ranges: &[Range<u64>], groups: impl Iterator<Item = Range<u64>>) -> Vec<Range<u64>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    for g in groups {
+        while i < ranges.len() && ranges[i].end <= g.start {
+            i += 1;
+        }
+        let mut j = i;
+        while j < ranges.len() && ranges[j].start < g.end {
+            let (start, end) = (ranges[j].start.max(g.start), ranges[j].end.min(g.end));
+            if start < end {
+                out.push(start..end);
+            }
+            j += 1;
+        }
+    }
+    merge(out)
+}
+
+/// The rows of `batch` inside the query's time range whose line holds every needle and
+/// whose trace id is the one asked for.
+fn keep_matching(batch: RecordBatch, query: &LogQuery) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let times = batch
+        .column(index::TIMESTAMP)
+        .as_primitive::<TimestampNanosecondType>();
+    let lines = batch.column(index::LINE).as_string::<i32>();
+    let traces = batch.column(index::TRACE_ID).as_string::<i32>();
+    let finders: Vec<memchr::memmem::Finder> = query
+        .line_contains
+        .iter()
+        .map(|n| memchr::memmem::Finder::new(n.as_bytes()))
+        .collect();
+    let mask: BooleanArray = (0..batch.num_rows())
+        .map(|row| {
+            let t = times.value(row);
+            let line = lines.value(row).as_bytes();
+            Some(
+                t >= query.start
+                    && t < query.end
+                    && finders.iter().all(|f| f.find(line).is_some())
+                    && query
+                        .trace_id
+                        .as_ref()
+                        .is_none_or(|id| traces.is_valid(row) && traces.value(row) == id),
+            )
+        })
+        .collect();
+    if mask.true_count() == batch.num_rows() {
+        return Ok(batch);
+    }
+    filter_record_batch(&batch, &mask)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::LogEntry;
+    use crate::writer::LogsWriter;
+    use parquetry_model::Labels;
+
+    const DAY_NS: i64 = 86_400_000_000_000;
+
+    fn stream(pairs: &[(&str, &str)], entries: Vec<LogEntry>) -> StreamEntries {
+        let mut s = StreamEntries::new(Labels::from_pairs(pairs.iter().copied()));
+        s.entries = entries;
+        s
+    }
+
+    fn fixture() -> (tempfile::TempDir, Storage) {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::local(dir.path());
+        let mut w = LogsWriter::begin(&storage).unwrap();
+        let api: Vec<LogEntry> = (0..70_000i64)
+            .map(|i| {
+                let mut e = LogEntry::new(i * 1_000_000, format!("GET /items/{} status=200", i % 500));
+                e.trace_id = Some(format!("{:032x}", i / 4));
+                e
+            })
+            .chain(std::iter::once(LogEntry::new(
+                69_999 * 1_000_000 + 1,
+                "payment failed: card declined",
+            )))
+            .collect();
+        let worker = vec![
+            LogEntry::new(DAY_NS + 5, "GC pause 12ms"),
+            LogEntry::new(3, "started"),
+            LogEntry::new(3, "started"),
+        ];
+        w.write(vec![
+            stream(&[("service", "api"), ("env", "prod")], api),
+            stream(&[("service", "worker"), ("env", "prod")], worker),
+        ])
+        .unwrap();
+        assert_eq!(w.segment().duplicates(), 1);
+        w.commit().unwrap();
+        (dir, storage)
+    }
+
+    #[test]
+    fn selects_streams_times_needles_and_traces() {
+        let (_dir, storage) = fixture();
+        let store = LogStore::open(&storage).unwrap();
+        assert_eq!(store.streams().len(), 2);
+        let worker = LogQuery {
+            matchers: vec![Matcher::equal("service", "worker")],
+            ..LogQuery::default()
+        };
+        let got = store.read(&worker).unwrap();
+        assert_eq!(got.len(), 1);
+        let lines: Vec<(i64, &str)> = got[0]
+            .entries
+            .iter()
+            .map(|e| (e.timestamp, e.line.as_str()))
+            .collect();
+        assert_eq!(lines, [(3, "started"), (DAY_NS + 5, "GC pause 12ms")]);
+        let second_day = LogQuery {
+            start: DAY_NS,
+            ..worker.clone()
+        };
+        assert_eq!(store.read(&second_day).unwrap()[0].entries.len(), 1);
+
+        let needle = LogQuery {
+            line_contains: vec!["card declined".into()],
+            ..LogQuery::default()
+        };
+        let (batches, counts) = store.scan(&needle).unwrap();
+        assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), 1);
+        assert!(counts.row_groups >= 3, "{counts:?}");
+        assert_eq!(counts.row_groups_skipped, counts.row_groups - 1, "{counts:?}");
+
+        let trace = LogQuery {
+            trace_id: Some(format!("{:032x}", 1234)),
+            ..LogQuery::default()
+        };
+        let (batches, counts) = store.scan(&trace).unwrap();
+        let lines: Vec<LogEntry> = batches.iter().flat_map(crate::arrow_rows::entries_of).collect();
+        assert_eq!(lines.len(), 4);
+        assert!(
+            lines
+                .iter()
+                .all(|e| e.trace_id.as_deref() == Some(&format!("{:032x}", 1234)[..]))
+        );
+        assert!(counts.row_groups_skipped >= 2, "{counts:?}");
+    }
+
+    #[test]
+    fn a_selector_of_only_empty_matchers_is_refused() {
+        let (_dir, storage) = fixture();
+        let store = LogStore::open(&storage).unwrap();
+        let q = LogQuery {
+            matchers: vec![Matcher::equal("service", "")],
+            ..LogQuery::default()
+        };
+        assert!(store.scan(&q).is_err());
+    }
+
+    #[test]
+    fn ranges_merge_and_intersect_with_row_groups() {
+        assert_eq!(merge(vec![5..7, 0..2, 2..3, 6..9]), vec![0..3, 5..9]);
+        let groups = [0..4, 8..12].into_iter();
+        assert_eq!(
+            intersect(&[1..3, 3..10, 11..20], groups),
+            vec![1..4, 8..10, 11..12]
+        );
+    }
+}

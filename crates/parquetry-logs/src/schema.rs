@@ -1,0 +1,132 @@
+//! The columns of a log entries file and how they are encoded.
+
+use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
+use parquet::schema::types::ColumnPath;
+use std::sync::{Arc, LazyLock};
+
+/// Column names of a log entries file, in file order.
+pub mod columns {
+    /// `UInt64`: the stream's id; rows are sorted by stream (in label order), then time.
+    pub const STREAM_ID: &str = "stream_id";
+    /// `Timestamp(ns, UTC)`: the entry's time.
+    pub const TIMESTAMP: &str = "timestamp";
+    /// `Utf8`: the line, exactly as received.
+    pub const LINE: &str = "line";
+    /// `Map<Utf8, Utf8>`, null when empty: structured metadata.
+    pub const STRUCTURED_METADATA: &str = "structured_metadata";
+    /// `Utf8`, nullable, with a bloom filter per row group: the trace id.
+    pub const TRACE_ID: &str = "trace_id";
+    /// `Utf8`, nullable: the span id.
+    pub const SPAN_ID: &str = "span_id";
+    /// `Utf8`, nullable: the severity as the source named it.
+    pub const SEVERITY: &str = "severity";
+    /// `Int32`, nullable: OpenTelemetry's severity number.
+    pub const SEVERITY_NUMBER: &str = "severity_number";
+    /// `Binary`: the row group's trigram filter on the row group's first row, null on
+    /// every other row (see `token_filter`).
+    pub const LINE_TRIGRAMS: &str = "line_trigrams";
+}
+
+/// Index of each column in [`entries_schema`].
+pub mod index {
+    /// [`super::columns::STREAM_ID`].
+    pub const STREAM_ID: usize = 0;
+    /// [`super::columns::TIMESTAMP`].
+    pub const TIMESTAMP: usize = 1;
+    /// [`super::columns::LINE`].
+    pub const LINE: usize = 2;
+    /// [`super::columns::STRUCTURED_METADATA`].
+    pub const STRUCTURED_METADATA: usize = 3;
+    /// [`super::columns::TRACE_ID`].
+    pub const TRACE_ID: usize = 4;
+    /// [`super::columns::SPAN_ID`].
+    pub const SPAN_ID: usize = 5;
+    /// [`super::columns::SEVERITY`].
+    pub const SEVERITY: usize = 6;
+    /// [`super::columns::SEVERITY_NUMBER`].
+    pub const SEVERITY_NUMBER: usize = 7;
+    /// [`super::columns::LINE_TRIGRAMS`].
+    pub const LINE_TRIGRAMS: usize = 8;
+    /// Every column that holds entry data (all but the filter).
+    pub const ENTRY_COLUMNS: [usize; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
+}
+
+/// A row group closes after this many rows …
+pub const ROW_GROUP_ROWS: usize = 32 * 1024;
+/// … or once its lines hold this many bytes, whichever comes first: the unit that the
+/// trigram filter and the trace id bloom filter let a search skip.
+pub const ROW_GROUP_LINE_BYTES: usize = 4 << 20;
+
+/// The key and value fields of the structured metadata map.
+pub fn metadata_entry_fields() -> Fields {
+    Fields::from(vec![
+        Field::new("key", DataType::Utf8, false),
+        Field::new("value", DataType::Utf8, true),
+    ])
+}
+
+/// The Arrow type of the structured metadata column.
+pub fn metadata_type() -> DataType {
+    DataType::Map(
+        Arc::new(Field::new(
+            "entries",
+            DataType::Struct(metadata_entry_fields()),
+            false,
+        )),
+        false,
+    )
+}
+
+/// The schema of a log entries file.
+pub fn entries_schema() -> SchemaRef {
+    static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+        Arc::new(Schema::new(vec![
+            Field::new(columns::STREAM_ID, DataType::UInt64, false),
+            Field::new(
+                columns::TIMESTAMP,
+                DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
+                false,
+            ),
+            Field::new(columns::LINE, DataType::Utf8, false),
+            Field::new(columns::STRUCTURED_METADATA, metadata_type(), true),
+            Field::new(columns::TRACE_ID, DataType::Utf8, true),
+            Field::new(columns::SPAN_ID, DataType::Utf8, true),
+            Field::new(columns::SEVERITY, DataType::Utf8, true),
+            Field::new(columns::SEVERITY_NUMBER, DataType::Int32, true),
+            Field::new(columns::LINE_TRIGRAMS, DataType::Binary, true),
+        ]))
+    });
+    SCHEMA.clone()
+}
+
+/// How log entries files are written: zstd, page statistics and the page index, times
+/// delta-encoded, lines without a dictionary or statistics (a line's prefix prunes
+/// nothing), and a bloom filter on trace ids.
+pub fn entries_writer_properties() -> WriterProperties {
+    let ts = ColumnPath::from(columns::TIMESTAMP);
+    let line = ColumnPath::from(columns::LINE);
+    let trace = ColumnPath::from(columns::TRACE_ID);
+    let span = ColumnPath::from(columns::SPAN_ID);
+    let trigrams = ColumnPath::from(columns::LINE_TRIGRAMS);
+    WriterProperties::builder()
+        .set_writer_version(WriterVersion::PARQUET_2_0)
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).expect("a valid zstd level"),
+        ))
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_column_dictionary_enabled(ts.clone(), false)
+        .set_column_encoding(ts, Encoding::DELTA_BINARY_PACKED)
+        .set_column_dictionary_enabled(line.clone(), false)
+        .set_column_statistics_enabled(line, EnabledStatistics::None)
+        .set_column_dictionary_enabled(trace.clone(), false)
+        .set_column_bloom_filter_enabled(trace.clone(), true)
+        .set_column_bloom_filter_fpp(trace.clone(), 0.02)
+        .set_column_bloom_filter_max_ndv(trace, ROW_GROUP_ROWS as u64)
+        .set_column_dictionary_enabled(span, false)
+        .set_column_dictionary_enabled(trigrams.clone(), false)
+        .set_column_statistics_enabled(trigrams, EnabledStatistics::None)
+        .build()
+}
