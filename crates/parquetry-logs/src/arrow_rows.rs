@@ -1,7 +1,7 @@
 //! Turning record batches of the entry columns back into [`LogEntry`] values.
 
 use crate::entry::LogEntry;
-use crate::schema::index;
+use crate::schema::{columns, index};
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{Int32Type, TimestampNanosecondType};
 
@@ -25,8 +25,21 @@ pub fn entries_of(batch: &RecordBatch) -> Vec<LogEntry> {
             if metadata.is_valid(row) {
                 let offsets = metadata.value_offsets();
                 for i in offsets[row] as usize..offsets[row + 1] as usize {
-                    let value = if values.is_valid(i) { values.value(i) } else { "" };
-                    pairs.push((keys.value(i).to_string(), value.to_string()));
+                    let (key, value) = (
+                        keys.value(i),
+                        if values.is_valid(i) { values.value(i) } else { "" },
+                    );
+                    // An empty trace or span id stands for the value of its column.
+                    let column = match key {
+                        columns::TRACE_ID => Some(&traces),
+                        columns::SPAN_ID => Some(&spans),
+                        _ => None,
+                    };
+                    let value = match column {
+                        Some(c) if value.is_empty() && c.is_valid(row) => c.value(row),
+                        _ => value,
+                    };
+                    pairs.push((key.to_string(), value.to_string()));
                 }
             }
             LogEntry {

@@ -2,7 +2,9 @@
 //! stream, in row groups that each carry a trigram filter of their lines.
 
 use crate::entry::StreamEntries;
-use crate::schema::{ROW_GROUP_LINE_BYTES, ROW_GROUP_ROWS, entries_schema, entries_writer_properties};
+use crate::schema::{
+    ROW_GROUP_LINE_BYTES, ROW_GROUP_ROWS, columns, entries_schema, entries_writer_properties,
+};
 use crate::token_filter::TokenFilterBuilder;
 use arrow::array::{
     ArrayRef, BinaryBuilder, Int32Builder, MapBuilder, MapFieldNames, StringBuilder,
@@ -113,7 +115,15 @@ impl RowGroup {
         } else {
             for (name, value) in &e.metadata {
                 self.metadata.keys().append_value(name);
-                self.metadata.values().append_value(value);
+                // A trace or span id that its column holds too is stored once, there.
+                let in_column = match name.as_str() {
+                    columns::TRACE_ID => e.trace_id.as_ref() == Some(value),
+                    columns::SPAN_ID => e.span_id.as_ref() == Some(value),
+                    _ => false,
+                };
+                self.metadata
+                    .values()
+                    .append_value(if in_column { "" } else { value });
             }
             self.metadata.append(true).expect("map builder lengths agree");
         }

@@ -18,6 +18,7 @@ pub mod entries_file;
 pub mod entry;
 pub mod export;
 pub mod ingest;
+pub mod logfmt;
 pub mod read;
 pub mod schema;
 pub mod segment;

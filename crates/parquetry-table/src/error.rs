@@ -76,6 +76,40 @@ impl StoreError {
     }
 }
 
+/// A failure that stops the ingest of an input file, of any signal.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// A malformed line.
+    #[error("{}:{line}:{column}: {message}", file.display())]
+    Syntax {
+        /// The input file.
+        file: PathBuf,
+        /// 1-based line number; one past the last line when the input ended too early.
+        line: u64,
+        /// 1-based byte column.
+        column: usize,
+        /// What was expected.
+        message: String,
+    },
+    /// The input could not be read.
+    #[error("{}: {source}", file.display())]
+    Io {
+        /// The input file.
+        file: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The store could not be written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The caller cancelled the ingest; the file being read was not committed.
+    #[error("{}: ingest cancelled", file.display())]
+    Cancelled {
+        /// The input file whose ingest stopped.
+        file: PathBuf,
+    },
+}
+
 /// Shorthand for results of store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

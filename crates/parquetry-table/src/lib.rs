@@ -9,6 +9,7 @@
 //!   the newest [`checkpoint`].
 //! * [`checkpoint`]: checkpoints with merged catalogs, expiry of what they make
 //!   unnecessary, and vacuum of unnamed files after a grace period.
+//! * [`input`]: reading an ingest input line by line, for every signal.
 //! * [`catalog`]: each table's label sets (metric series, log streams) with their
 //!   roaring-bitmap [`label_index`] (Prometheus' matcher semantics) and the directory of
 //!   where their rows are; [`scan`] reads those rows as Arrow record batches.
@@ -20,6 +21,7 @@ pub mod catalog;
 pub mod checkpoint;
 pub mod commit;
 pub mod error;
+pub mod input;
 pub mod label_index;
 pub mod log;
 pub mod manifest;

@@ -1,1 +1,601 @@
+//! Ingest of log files: Loki push bodies, OTLP/JSON logs, and plain log files (JSON
+//! lines, logfmt, text). Each input is one atomic commit; nothing of an input that fails
+//! is committed (unless invalid lines are skipped on request). Memory is bounded by the
+//! batch size: every `batch_bytes` of entries the buffer is staged as Parquet files.
 
+pub mod discover;
+pub mod fields;
+pub mod loki_push;
+pub mod otlp;
+pub mod plain;
+pub mod timestamp;
+
+use crate::entry::{LogEntry, StreamEntries};
+use crate::logfmt;
+use crate::writer::LogsWriter;
+use fields::FieldNames;
+use parquetry_model::labels::is_legacy_label_name;
+use parquetry_model::{Cancel, Labels, SeriesId};
+use parquetry_table::Storage;
+use parquetry_table::error::IngestError;
+use parquetry_table::input::InputLines;
+use plain::{LineFormat, TimeSource};
+use rustc_hash::FxHashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The input formats of logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Loki push API JSON bodies, one per line or one for the whole file.
+    LokiPush,
+    /// OTLP/JSON `LogsData`, one per line (the Collector's file exporter) or one for the
+    /// whole file.
+    OtlpJson,
+    /// One JSON object per line (pino, structlog, …).
+    Json,
+    /// logfmt lines.
+    Logfmt,
+    /// Free text lines.
+    Text,
+    /// Entry JSON lines as `parquetry export --signal logs --format jsonl` writes them.
+    Entries,
+}
+
+impl LogFormat {
+    /// Every format with the name the CLI uses for it.
+    pub const NAMES: [(&'static str, LogFormat); 6] = [
+        ("loki-push", LogFormat::LokiPush),
+        ("otlp-json", LogFormat::OtlpJson),
+        ("json", LogFormat::Json),
+        ("logfmt", LogFormat::Logfmt),
+        ("text", LogFormat::Text),
+        ("jsonl", LogFormat::Entries),
+    ];
+
+    /// The format named `name` (see [`LogFormat::NAMES`]), or a message listing the names.
+    pub fn from_name(name: &str) -> Result<LogFormat, String> {
+        LogFormat::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| *f)
+            .ok_or_else(|| {
+                let names: Vec<&str> = LogFormat::NAMES.iter().map(|(n, _)| *n).collect();
+                format!(
+                    "unknown logs format {name:?}: expected one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+
+    /// The format of an input from its first non-empty line: a JSON object with
+    /// `"streams"` is a Loki push body and one with `"resourceLogs"` OTLP; other JSON
+    /// objects starting with `"labels"` are exported entries, other JSON objects JSON
+    /// lines; `key=value` pairs logfmt; anything else text.
+    pub fn detect(first_line: &str) -> LogFormat {
+        let line = first_line.trim_start();
+        if line.starts_with('{') {
+            let head = &line[..line.len().min(256)];
+            if head.contains("\"resourceLogs\"") {
+                return LogFormat::OtlpJson;
+            }
+            if head.contains("\"streams\"") {
+                return LogFormat::LokiPush;
+            }
+            if line.starts_with("{\"labels\":") {
+                return LogFormat::Entries;
+            }
+            return LogFormat::Json;
+        }
+        if logfmt::looks_like_logfmt(line) {
+            return LogFormat::Logfmt;
+        }
+        LogFormat::Text
+    }
+
+    fn line_format(self) -> Option<LineFormat> {
+        match self {
+            LogFormat::Json => Some(LineFormat::Json),
+            LogFormat::Logfmt => Some(LineFormat::Logfmt),
+            LogFormat::Text => Some(LineFormat::Text),
+            LogFormat::LokiPush | LogFormat::OtlpJson | LogFormat::Entries => None,
+        }
+    }
+}
+
+/// How to ingest logs.
+#[derive(Clone, Debug)]
+pub struct LogIngestOptions {
+    /// The input format; `None` detects it per file from its first line.
+    pub format: Option<LogFormat>,
+    /// The stream labels of plain log files (JSON, logfmt, text). Push and OTLP inputs
+    /// carry their own and keep exactly those.
+    pub labels: Vec<(String, String)>,
+    /// Fields of JSON and logfmt lines holding time, trace id, span id and severity.
+    pub fields: FieldNames,
+    /// Where a text line's time is (regex and/or strftime format).
+    pub time: TimeSource,
+    /// Skip and count malformed lines (or bodies) instead of rejecting the file.
+    pub skip_invalid: bool,
+    /// Bytes of entries buffered before they are staged to disk; bounds memory.
+    pub batch_bytes: usize,
+    /// Add a `service_name` label as Loki 3 does by default (off: streams keep exactly
+    /// their labels).
+    pub service_name: bool,
+    /// Add `detected_level` structured metadata as Loki 3 does by default.
+    pub detected_level: bool,
+    /// Stops the ingest; the file being read is not committed.
+    pub cancel: Cancel,
+}
+
+impl Default for LogIngestOptions {
+    fn default() -> Self {
+        LogIngestOptions {
+            format: None,
+            labels: Vec::new(),
+            fields: FieldNames::default(),
+            time: TimeSource::default(),
+            skip_invalid: false,
+            batch_bytes: 256 << 20,
+            service_name: false,
+            detected_level: false,
+            cancel: Cancel::default(),
+        }
+    }
+}
+
+/// What an ingest of logs did.
+#[derive(Debug, Default)]
+pub struct LogIngestReport {
+    /// Files committed.
+    pub files: usize,
+    /// Streams with entries, summed over files.
+    pub streams: usize,
+    /// Entries stored.
+    pub entries: u64,
+    /// Bytes of the stored entries' lines.
+    pub line_bytes: u64,
+    /// Exact duplicates (same stream, time and line) dropped.
+    pub duplicates: u64,
+    /// Malformed lines (or bodies) skipped, only with `skip_invalid`.
+    pub skipped_lines: u64,
+    /// The first few skipped lines' errors.
+    pub first_skipped: Vec<IngestError>,
+    /// Bytes read from the inputs.
+    pub bytes_read: u64,
+    /// Bytes of entries files written.
+    pub bytes_written: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl LogIngestReport {
+    fn absorb(&mut self, other: LogIngestReport) {
+        self.files += other.files;
+        self.streams += other.streams;
+        self.entries += other.entries;
+        self.line_bytes += other.line_bytes;
+        self.duplicates += other.duplicates;
+        self.skipped_lines += other.skipped_lines;
+        self.bytes_read += other.bytes_read;
+        self.bytes_written += other.bytes_written;
+        let room = KEPT_SKIP_ERRORS.saturating_sub(self.first_skipped.len());
+        self.first_skipped
+            .extend(other.first_skipped.into_iter().take(room));
+    }
+}
+
+/// How many errors of skipped lines a report keeps.
+const KEPT_SKIP_ERRORS: usize = 10;
+
+/// Ingests each file as its own commit into the store in `storage` (created if needed).
+/// `progress` is called with the bytes read so far across all files.
+pub fn ingest_log_files(
+    storage: &Storage,
+    paths: &[PathBuf],
+    options: &LogIngestOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<LogIngestReport, IngestError> {
+    let started = Instant::now();
+    let mut report = LogIngestReport::default();
+    for path in paths {
+        let file = File::open(path).map_err(|source| IngestError::Io {
+            file: path.clone(),
+            source,
+        })?;
+        let done = report.bytes_read;
+        let one = ingest_log_reader(
+            storage,
+            path,
+            BufReader::with_capacity(1 << 20, file),
+            options,
+            &mut |b| progress(done + b),
+        )?;
+        report.absorb(one);
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Ingests one input as one commit; `name` is used in error messages.
+pub fn ingest_log_reader(
+    storage: &Storage,
+    name: &Path,
+    input: impl BufRead,
+    options: &LogIngestOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<LogIngestReport, IngestError> {
+    let started = Instant::now();
+    let mut writer = LogsWriter::begin(storage)?.with_operation("ingest");
+    let mut lines = InputLines::new(name, input, &options.cancel, progress);
+    let mut batch = Batch::new(options)?;
+    let mut report = LogIngestReport {
+        files: 1,
+        ..LogIngestReport::default()
+    };
+    let result = read_input(&mut lines, options, &mut batch, &mut writer, &mut report);
+    report.bytes_read = lines.bytes_read();
+    if let Err(e) = result {
+        writer.abort()?;
+        return Err(e);
+    }
+    let segment = writer.segment();
+    report.streams = segment.streams();
+    report.entries = segment.entries();
+    report.duplicates = segment.duplicates();
+    report.bytes_written = segment.bytes();
+    report.line_bytes = batch.line_bytes;
+    writer.commit()?;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+fn read_input<R: BufRead>(
+    lines: &mut InputLines<'_, R>,
+    options: &LogIngestOptions,
+    batch: &mut Batch,
+    writer: &mut LogsWriter,
+    report: &mut LogIngestReport,
+) -> Result<(), IngestError> {
+    let mut format = options.format;
+    let skip = |err: IngestError, report: &mut LogIngestReport| {
+        if !options.skip_invalid {
+            return Err(err);
+        }
+        report.skipped_lines += 1;
+        if report.first_skipped.len() < KEPT_SKIP_ERRORS {
+            report.first_skipped.push(err);
+        }
+        Ok(())
+    };
+    let mut owned = String::new();
+    while let Some(line) = lines.next_line()? {
+        match line {
+            Ok(line) => {
+                owned.clear();
+                owned.push_str(line);
+            }
+            Err(column) => {
+                skip(lines.error_at(lines.line_no(), column, "invalid UTF-8"), report)?;
+                continue;
+            }
+        }
+        let line_no = lines.line_no();
+        let line = owned.as_str();
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f = match format {
+            Some(f) => Some(f),
+            // A first line that opens a JSON document without closing it: the format is
+            // known once the whole document is read.
+            None if starts_incomplete_json(line) => None,
+            None => Some(*format.insert(LogFormat::detect(line))),
+        };
+        let added = match f.and_then(LogFormat::line_format) {
+            Some(lf) => plain::parse_line(line, lf, &options.fields, &options.time)
+                .and_then(|entry| batch.add_plain(entry).map_err(|e| (1, e))),
+            None => match read_document(line, lines, f) {
+                Ok((document, detected)) => {
+                    format.get_or_insert(detected);
+                    batch.add_document(document).map_err(|e| (1, e))
+                }
+                Err(DocumentError::Syntax {
+                    line: at,
+                    column,
+                    message,
+                }) => {
+                    skip(lines.error_at(line_no + at - 1, column, message), report)?;
+                    continue;
+                }
+                Err(DocumentError::Input(e)) => return Err(e),
+            },
+        };
+        if let Err((column, message)) = added {
+            skip(lines.error_at(line_no, column, message), report)?;
+        }
+        if batch.weight >= options.batch_bytes {
+            writer.write(batch.take())?;
+        }
+    }
+    writer.write(batch.take())?;
+    Ok(())
+}
+
+/// One parsed push body, OTLP message or exported entry.
+enum Document {
+    Push(loki_push::PushBody),
+    Otlp(otlp::LogsData),
+    Entry(EntryRow),
+}
+
+/// One line of an entry JSON lines export.
+#[derive(serde::Deserialize)]
+struct EntryRow {
+    labels: loki_push::OrderedPairs,
+    timestamp: String,
+    line: String,
+    #[serde(default)]
+    structured_metadata: loki_push::OrderedPairs,
+    trace_id: Option<String>,
+    span_id: Option<String>,
+    severity: Option<String>,
+    severity_number: Option<i32>,
+}
+
+enum DocumentError {
+    /// Line (1-based, counted from the document's first line), column, message.
+    Syntax {
+        line: u64,
+        column: usize,
+        message: String,
+    },
+    Input(IngestError),
+}
+
+/// True when `line` starts a JSON value that the line does not finish.
+fn starts_incomplete_json(line: &str) -> bool {
+    line.trim_start().starts_with('{')
+        && serde_json::from_str::<serde::de::IgnoredAny>(line).is_err_and(|e| e.is_eof())
+}
+
+/// Parses the document starting on `first`: one per line, or, when the line ends before
+/// the document does (a pretty-printed body), the rest of the input as one document.
+/// `format` is `None` when it is to be detected from the whole document. Returns the
+/// document and its format.
+fn read_document<R: BufRead>(
+    first: &str,
+    lines: &mut InputLines<'_, R>,
+    format: Option<LogFormat>,
+) -> Result<(Document, LogFormat), DocumentError> {
+    let parse = |text: &str, format: LogFormat| -> Result<Document, serde_json::Error> {
+        Ok(match format {
+            LogFormat::LokiPush => Document::Push(serde_json::from_str(text)?),
+            LogFormat::Entries => Document::Entry(serde_json::from_str(text)?),
+            _ => Document::Otlp(serde_json::from_str(text)?),
+        })
+    };
+    let syntax = |e: serde_json::Error, format: LogFormat| DocumentError::Syntax {
+        line: e.line().max(1) as u64,
+        column: e.column().max(1),
+        message: format!("malformed {}: {e}", format_name(format)),
+    };
+    if let Some(format) = format {
+        match parse(first, format) {
+            Ok(d) => return Ok((d, format)),
+            Err(e) if !e.is_eof() => return Err(syntax(e, format)),
+            Err(_) => {}
+        }
+    }
+    let mut whole = first.to_string();
+    let mut line = 1;
+    while let Some(next) = lines.next_line().map_err(DocumentError::Input)? {
+        line += 1;
+        let next = next.map_err(|column| DocumentError::Syntax {
+            line,
+            column,
+            message: "invalid UTF-8".to_string(),
+        })?;
+        whole.push('\n');
+        whole.push_str(next);
+    }
+    let format = format.unwrap_or_else(|| match LogFormat::detect(&whole) {
+        LogFormat::Json => LogFormat::LokiPush,
+        other => other,
+    });
+    parse(&whole, format)
+        .map(|d| (d, format))
+        .map_err(|e| syntax(e, format))
+}
+
+fn format_name(format: LogFormat) -> &'static str {
+    match format {
+        LogFormat::LokiPush => "Loki push body",
+        LogFormat::Entries => "entry line",
+        _ => "OTLP LogsData",
+    }
+}
+
+/// Entries read but not yet staged, by stream.
+struct Batch {
+    streams: FxHashMap<SeriesId, StreamEntries>,
+    plain: Option<(SeriesId, Labels)>,
+    weight: usize,
+    line_bytes: u64,
+    fields: FieldNames,
+    service_name: bool,
+    detected_level: bool,
+}
+
+impl Batch {
+    fn new(options: &LogIngestOptions) -> Result<Batch, IngestError> {
+        let mut batch = Batch {
+            streams: FxHashMap::default(),
+            plain: None,
+            weight: 0,
+            line_bytes: 0,
+            fields: options.fields.clone(),
+            service_name: options.service_name,
+            detected_level: options.detected_level,
+        };
+        if !options.labels.is_empty() {
+            let labels = batch
+                .stream_labels(options.labels.iter().cloned())
+                .map_err(|e| parquetry_table::StoreError::InvalidInput(format!("--label: {e}")))?;
+            batch.plain = Some((SeriesId::of(&labels), labels));
+        }
+        Ok(batch)
+    }
+
+    /// Checks and completes a stream's labels: at least one, every name valid.
+    fn stream_labels(&self, pairs: impl Iterator<Item = (String, String)>) -> Result<Labels, String> {
+        let pairs: Vec<(String, String)> = pairs.collect();
+        if let Some((name, _)) = pairs.iter().find(|(n, _)| !is_legacy_label_name(n)) {
+            return Err(format!("{name:?} is not a valid label name"));
+        }
+        let mut labels = Labels::from_pairs(pairs);
+        if self.service_name {
+            labels = discover::with_service_name(labels);
+        }
+        if labels.is_empty() {
+            return Err("a stream needs at least one label with a value".to_string());
+        }
+        Ok(labels)
+    }
+
+    fn add(&mut self, id: SeriesId, labels: &Labels, mut entry: LogEntry) {
+        if self.detected_level
+            && !entry.metadata.iter().any(|(k, _)| k == "detected_level")
+            && let Some(level) = discover::detected_level(&entry)
+        {
+            entry
+                .metadata
+                .push(("detected_level".to_string(), level.to_string()));
+        }
+        self.weight += entry.weight();
+        self.line_bytes += entry.line.len() as u64;
+        self.streams
+            .entry(id)
+            .or_insert_with(|| StreamEntries {
+                id,
+                labels: std::sync::Arc::new(labels.clone()),
+                entries: Vec::new(),
+            })
+            .entries
+            .push(entry);
+    }
+
+    fn add_plain(&mut self, entry: LogEntry) -> Result<(), String> {
+        let Some((id, labels)) = self.plain.take() else {
+            return Err("plain log files need stream labels (--label name=value)".to_string());
+        };
+        self.add(id, &labels, entry);
+        self.plain = Some((id, labels));
+        Ok(())
+    }
+
+    fn add_document(&mut self, document: Document) -> Result<(), String> {
+        match document {
+            Document::Push(body) => {
+                for stream in body.streams {
+                    let labels = self.stream_labels(stream.stream.into_iter())?;
+                    let id = SeriesId::of(&labels);
+                    for value in stream.values {
+                        let timestamp = push_timestamp(&value.timestamp)?;
+                        let mut entry = LogEntry {
+                            timestamp,
+                            line: value.line,
+                            metadata: value.metadata,
+                            ..LogEntry::default()
+                        };
+                        self.fill_context(&mut entry);
+                        self.add(id, &labels, entry);
+                    }
+                }
+            }
+            Document::Entry(row) => {
+                let labels = self.stream_labels(row.labels.0.into_iter())?;
+                let entry = LogEntry {
+                    timestamp: push_timestamp(&row.timestamp)?,
+                    line: row.line,
+                    metadata: row.structured_metadata.0,
+                    trace_id: row.trace_id,
+                    span_id: row.span_id,
+                    severity: row.severity,
+                    severity_number: row.severity_number,
+                };
+                self.add(SeriesId::of(&labels), &labels, entry);
+            }
+            Document::Otlp(data) => {
+                for (labels, entry) in otlp::entries_of(data)? {
+                    let labels =
+                        self.stream_labels(labels.iter().map(|l| (l.name.clone(), l.value.clone())))?;
+                    self.add(SeriesId::of(&labels), &labels, entry);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The trace id, span id and severity of a pushed entry: from its structured metadata
+    /// when there, else from the line's fields when the line is JSON or logfmt.
+    fn fill_context(&self, entry: &mut LogEntry) {
+        let metadata = std::mem::take(&mut entry.metadata);
+        for (column, key) in [(0, "trace_id"), (1, "span_id")] {
+            if let Some((_, v)) = metadata.iter().find(|(k, _)| k == key) {
+                let slot = if column == 0 {
+                    &mut entry.trace_id
+                } else {
+                    &mut entry.span_id
+                };
+                *slot = Some(v.clone());
+            }
+        }
+        self.fields.fill_context(&metadata, entry);
+        entry.metadata = metadata;
+        let line = entry.line.trim_start();
+        if entry.trace_id.is_some() && entry.severity.is_some() {
+            return;
+        }
+        if line.starts_with('{') {
+            if let Ok(object) = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line) {
+                self.fields.fill_context(&object, entry);
+            }
+        } else if logfmt::looks_like_logfmt(line) {
+            self.fields.fill_context(&logfmt::pairs(line), entry);
+        }
+    }
+
+    fn take(&mut self) -> Vec<StreamEntries> {
+        self.weight = 0;
+        std::mem::take(&mut self.streams).into_values().collect()
+    }
+}
+
+/// A push entry's time: nanoseconds since the epoch as a decimal string.
+fn push_timestamp(text: &str) -> Result<i64, String> {
+    text.parse::<i64>().map_err(|_| {
+        format!("{text:?} is not a timestamp in nanoseconds since the epoch (or is out of range)")
+    })
+}
+
+/// Reads a whole input (for tests and small bodies) from bytes.
+pub fn ingest_log_bytes(
+    storage: &Storage,
+    name: &Path,
+    bytes: &[u8],
+    options: &LogIngestOptions,
+) -> Result<LogIngestReport, IngestError> {
+    ingest_log_reader(
+        storage,
+        name,
+        std::io::BufReader::new(bytes.take(u64::MAX)),
+        options,
+        &mut |_| {},
+    )
+}
+
+#[cfg(test)]
+mod tests;

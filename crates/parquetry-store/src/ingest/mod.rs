@@ -14,6 +14,8 @@ use crate::commit::Writer;
 use crate::error::StoreError;
 use buffer::{DuplicateCounts, SeriesBuffer};
 use parquetry_model::Cancel;
+pub use parquetry_table::error::IngestError;
+use parquetry_table::input::InputLines;
 use series_text::SyntaxError;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -126,40 +128,6 @@ impl Default for IngestOptions {
     }
 }
 
-/// A failure that stops the ingest of a file.
-#[derive(Debug, thiserror::Error)]
-pub enum IngestError {
-    /// A malformed line.
-    #[error("{}:{line}:{column}: {message}", file.display())]
-    Syntax {
-        /// The input file.
-        file: PathBuf,
-        /// 1-based line number; one past the last line when the input ended too early.
-        line: u64,
-        /// 1-based byte column.
-        column: usize,
-        /// What was expected.
-        message: String,
-    },
-    /// The input could not be read.
-    #[error("{}: {source}", file.display())]
-    Io {
-        /// The input file.
-        file: PathBuf,
-        /// The operating system's error.
-        source: std::io::Error,
-    },
-    /// The store could not be written.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The caller cancelled the ingest; the file being read was not committed.
-    #[error("{}: ingest cancelled", file.display())]
-    Cancelled {
-        /// The input file whose ingest stopped.
-        file: PathBuf,
-    },
-}
-
 /// What an ingest did.
 #[derive(Debug, Default)]
 pub struct IngestReport {
@@ -254,11 +222,7 @@ pub fn ingest_reader(
     progress: &mut dyn FnMut(u64),
 ) -> Result<IngestReport, IngestError> {
     let started = Instant::now();
-    let io_error = |source| IngestError::Io {
-        file: name.to_path_buf(),
-        source,
-    };
-    let mut raw = Vec::with_capacity(4096);
+    let mut lines = InputLines::new(name, &mut input, &options.cancel, progress);
     let mut writer = Writer::begin(root)?.with_operation("ingest");
     let mut buf = SeriesBuffer::default();
     let mut report = IngestReport {
@@ -266,27 +230,10 @@ pub fn ingest_reader(
         ..IngestReport::default()
     };
     let mut parser: Option<Box<dyn LineParser>> = None;
-    let mut line_no: u64 = 0;
     let result = (|| -> Result<(), IngestError> {
-        loop {
-            raw.clear();
-            let n = input.read_until(b'\n', &mut raw).map_err(io_error)?;
-            if n == 0 {
-                break;
-            }
-            line_no += 1;
-            report.bytes_read += n as u64;
-            if line_no.is_multiple_of(16_384) {
-                progress(report.bytes_read);
-                if options.cancel.is_cancelled() {
-                    return Err(IngestError::Cancelled {
-                        file: name.to_path_buf(),
-                    });
-                }
-            }
-            let line = strip_line_break(&raw);
-            let parsed = std::str::from_utf8(line)
-                .map_err(|e| SyntaxError::new(e.valid_up_to(), "invalid UTF-8"))
+        while let Some(line) = lines.next_line()? {
+            let parsed = line
+                .map_err(|column| SyntaxError::new(column - 1, "invalid UTF-8"))
                 .and_then(|line| {
                     let p = parser.get_or_insert_with(|| {
                         options
@@ -297,7 +244,7 @@ pub fn ingest_reader(
                     p.line(line, &mut buf)
                 });
             if let Err(e) = parsed {
-                let err = syntax_error(name, line_no, e);
+                let err = lines.error_at(lines.line_no(), e.offset + 1, e.message);
                 if !options.skip_invalid {
                     return Err(err);
                 }
@@ -313,12 +260,14 @@ pub fn ingest_reader(
         let mut parser = parser
             .take()
             .unwrap_or_else(|| options.format.unwrap_or(Format::OpenMetrics).parser());
-        parser.finish().map_err(|e| syntax_error(name, line_no + 1, e))?;
+        parser
+            .finish()
+            .map_err(|e| lines.error_at(lines.line_no() + 1, e.offset + 1, e.message))?;
         report.skipped_samples = parser.skipped_samples();
         writer.write(buf.take_sorted(&mut report.duplicates))?;
         Ok(())
     })();
-    progress(report.bytes_read);
+    report.bytes_read = lines.bytes_read();
     if let Err(e) = result {
         writer.abort()?;
         return Err(e);
@@ -329,18 +278,4 @@ pub fn ingest_reader(
     writer.commit()?;
     report.elapsed = started.elapsed();
     Ok(report)
-}
-
-fn strip_line_break(raw: &[u8]) -> &[u8] {
-    let line = raw.strip_suffix(b"\n").unwrap_or(raw);
-    line.strip_suffix(b"\r").unwrap_or(line)
-}
-
-fn syntax_error(file: &Path, line: u64, e: SyntaxError) -> IngestError {
-    IngestError::Syntax {
-        file: file.to_path_buf(),
-        line,
-        column: e.offset + 1,
-        message: e.message,
-    }
 }
