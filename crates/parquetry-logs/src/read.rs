@@ -71,12 +71,12 @@ pub struct LogStore {
 impl LogStore {
     /// Opens the newest version of the store in `storage`.
     pub fn open(storage: &Storage) -> Result<LogStore> {
-        log::open_latest(storage, |state| LogStore::at(storage, state))
+        log::open_latest(storage, |state| LogStore::at(storage, Arc::new(state)))
     }
 
     /// The logs table at the version `state`.
-    pub fn at(storage: &Storage, state: LogState) -> Result<LogStore> {
-        let catalog = Catalog::open(storage, &Arc::new(state), TableKind::Logs)?;
+    pub fn at(storage: &Storage, state: Arc<LogState>) -> Result<LogStore> {
+        let catalog = Catalog::open(storage, &state, TableKind::Logs)?;
         Ok(LogStore {
             storage: storage.clone(),
             catalog,

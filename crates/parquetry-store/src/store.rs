@@ -109,6 +109,11 @@ impl Store {
         &self.state
     }
 
+    /// The version this snapshot reads, shared (for the other tables of the same version).
+    pub fn shared_state(&self) -> Arc<LogState> {
+        self.state.clone()
+    }
+
     /// Every series, in catalog (ordinal) order.
     pub fn all_series(&self) -> &[SeriesInfo] {
         self.catalog.entries()

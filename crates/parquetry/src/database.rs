@@ -2,6 +2,7 @@
 //! server — with the snapshot its queries read, refreshed after every commit it makes.
 
 use crate::{Engine, Error};
+use parquetry_logs::ingest::{LogIngestOptions, LogIngestReport};
 use parquetry_store::{
     IngestOptions, IngestReport, MaintenanceReport, Store, StoreError, Writer, compact, compactable_segments,
     retain,
@@ -111,6 +112,25 @@ impl Database {
         progress: &mut dyn FnMut(u64),
     ) -> Result<IngestReport, Error> {
         let report = Engine::ingest(&self.location, files, options, progress);
+        self.after_ingest()?;
+        report
+    }
+
+    /// Ingests log `files`, one commit per file, then refreshes the snapshot as
+    /// [`Database::ingest`] does.
+    pub fn ingest_logs(
+        &self,
+        files: &[PathBuf],
+        options: &LogIngestOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<LogIngestReport, Error> {
+        let report = Engine::ingest_logs(&self.location, files, options, progress);
+        self.after_ingest()?;
+        report
+    }
+
+    /// Refreshes the snapshot and compacts when automatic compaction is due.
+    fn after_ingest(&self) -> Result<(), Error> {
         let fresh = self.refresh()?;
         let waiting = compactable_segments(fresh.store().manifest());
         if self.auto_compact.is_some_and(|min| waiting >= min) {
@@ -122,7 +142,7 @@ impl Database {
                 }
             }
         }
-        report
+        Ok(())
     }
 
     /// Compacts the store (see [`parquetry_store::compact`]) and refreshes the snapshot.

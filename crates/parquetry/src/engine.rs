@@ -2,6 +2,10 @@
 
 use crate::Error;
 use crate::source::StoreSource;
+use parquetry_logs::LogStore;
+use parquetry_logs::export::{LogExportFormat, export_logs};
+use parquetry_logs::ingest::{LogIngestOptions, LogIngestReport, ingest_log_files};
+use parquetry_logs::read::LogQuery;
 use parquetry_promql::eval::{EvalOptions, QueryResult, StepGrid, evaluate};
 use parquetry_promql::parse_selector;
 use parquetry_promql::{ParseOptions, parse_with};
@@ -27,21 +31,21 @@ pub struct QueryOptions {
 #[derive(Debug)]
 pub struct Engine {
     store: std::sync::Arc<Store>,
+    logs: std::sync::OnceLock<std::sync::Arc<LogStore>>,
 }
 
 impl Engine {
     /// Opens the newest version of the store in `path`: a folder, or an object-store URL
     /// (`s3://bucket/prefix`, `gs://…`, `az://…`) with credentials from the environment.
     pub fn open(path: impl AsRef<Path>) -> Result<Engine, Error> {
-        Ok(Engine {
-            store: std::sync::Arc::new(Store::open(path)?),
-        })
+        Ok(Engine::from_store(Store::open(path)?))
     }
 
     /// The snapshot `store`.
     pub fn from_store(store: Store) -> Engine {
         Engine {
             store: std::sync::Arc::new(store),
+            logs: std::sync::OnceLock::new(),
         }
     }
 
@@ -64,10 +68,55 @@ impl Engine {
         Ok(ingest_files(path.as_ref(), files, options, progress)?)
     }
 
+    /// Ingests log `files` into the store in `path` (creating it if needed), one commit
+    /// per file. `progress` receives the bytes read so far.
+    pub fn ingest_logs(
+        path: impl AsRef<Path>,
+        files: &[PathBuf],
+        options: &LogIngestOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<LogIngestReport, Error> {
+        let storage = parquetry_table::Storage::open(path.as_ref())?;
+        Ok(ingest_log_files(&storage, files, options, progress)?)
+    }
+
+    /// Writes the log entries of the streams `selector` matches (every stream when
+    /// `None`) in `[start_ns, end_ns)` to `out` (named `name` in errors); returns how many.
+    pub fn export_logs(
+        &self,
+        selector: Option<&str>,
+        start_ns: i64,
+        end_ns: i64,
+        format: LogExportFormat,
+        out: impl Write,
+        name: &Path,
+    ) -> Result<u64, Error> {
+        let matchers = match selector {
+            Some(s) => parse_selector(s)?.matchers,
+            None => Vec::new(),
+        };
+        let query = LogQuery {
+            matchers,
+            start: start_ns,
+            end: end_ns,
+            ..LogQuery::default()
+        };
+        Ok(export_logs(self.logs()?.as_ref(), &query, format, out, name)?)
+    }
+
     /// Re-opens the store to see the newest version.
     pub fn refresh(&mut self) -> Result<(), Error> {
-        self.store = std::sync::Arc::new(Store::open_storage(self.store.storage())?);
+        *self = Engine::from_store(Store::open_storage(self.store.storage())?);
         Ok(())
+    }
+
+    /// The logs table at the snapshot's version, its stream catalog read on first use.
+    pub fn logs(&self) -> Result<std::sync::Arc<LogStore>, Error> {
+        if let Some(logs) = self.logs.get() {
+            return Ok(logs.clone());
+        }
+        let logs = LogStore::at(self.store.storage(), self.store.shared_state())?;
+        Ok(self.logs.get_or_init(|| std::sync::Arc::new(logs)).clone())
     }
 
     /// The underlying store snapshot.

@@ -2,19 +2,23 @@
 
 use crate::time_args;
 use anyhow::{Result, bail};
-use parquetry::Engine;
+use parquetry::logs::export::LogExportFormat;
 use parquetry::store::ingest::rows::RowFormat;
+use parquetry::{Engine, Signal};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Write raw samples in the ingest row format (JSONL or CSV); `ingest` reads the output
-/// back to the same samples.
+/// Write raw samples in the ingest row format (JSONL or CSV), or log entries as entry
+/// JSON lines or Loki push bodies; `ingest` reads the output back to the same data.
 #[derive(clap::Args)]
 pub struct Args {
     /// The store folder.
     #[arg(long)]
     store: PathBuf,
-    /// jsonl or csv.
+    /// metrics or logs.
+    #[arg(long, default_value = "metrics")]
+    signal: String,
+    /// Metrics: jsonl or csv. Logs: jsonl (every field) or loki-push.
     #[arg(long, default_value = "jsonl")]
     format: String,
     /// Write to this file instead of standard output.
@@ -26,17 +30,13 @@ pub struct Args {
     /// Latest sample time (RFC 3339 or Unix seconds).
     #[arg(long)]
     end: Option<String>,
-    /// A series selector; every series when omitted.
+    /// A series (or stream) selector; every series (or stream) when omitted.
     selector: Option<String>,
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    let format = match args.format.as_str() {
-        "jsonl" => RowFormat::JsonLines,
-        "csv" => RowFormat::Csv,
-        other => bail!("unknown export format {other:?}: expected jsonl or csv"),
-    };
+    let signal = Signal::from_name(&args.signal).map_err(anyhow::Error::msg)?;
     let (start, end) = time_args::range(args.start.as_deref(), args.end.as_deref())?;
     let engine = Engine::open(&args.store)?;
     let (out, name): (Box<dyn Write>, &Path) = match &args.output {
@@ -44,9 +44,27 @@ pub fn run(args: Args) -> Result<()> {
         None => (Box::new(std::io::stdout().lock()), Path::new("<stdout>")),
     };
     let out = std::io::BufWriter::with_capacity(1 << 20, out);
-    let written = engine.export(args.selector.as_deref(), start, end, format, out, name)?;
+    let (written, what) = match signal {
+        Signal::Metrics => {
+            let format = match args.format.as_str() {
+                "jsonl" => RowFormat::JsonLines,
+                "csv" => RowFormat::Csv,
+                other => bail!("unknown export format {other:?}: expected jsonl or csv"),
+            };
+            let n = engine.export(args.selector.as_deref(), start, end, format, out, name)?;
+            (n, "samples")
+        }
+        Signal::Logs => {
+            let format = LogExportFormat::from_name(&args.format).map_err(anyhow::Error::msg)?;
+            // Milliseconds to nanoseconds; the end millisecond's first nanosecond is in.
+            let start_ns = start.saturating_mul(1_000_000);
+            let end_ns = end.saturating_mul(1_000_000).saturating_add(1);
+            let n = engine.export_logs(args.selector.as_deref(), start_ns, end_ns, format, out, name)?;
+            (n, "log entries")
+        }
+    };
     if args.output.is_some() {
-        eprintln!("exported {written} samples");
+        eprintln!("exported {written} {what}");
     }
     Ok(())
 }

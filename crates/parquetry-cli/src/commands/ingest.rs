@@ -1,9 +1,12 @@
 //! `parquetry ingest`.
 
 use crate::progress::byte_bar;
+use anyhow::Context;
 use anyhow::Result;
-use parquetry::Engine;
+use parquetry::logs::ingest::plain::TimeSource;
+use parquetry::logs::ingest::{LogFormat, LogIngestOptions, LogIngestReport};
 use parquetry::store::{Format, IngestOptions, IngestReport};
+use parquetry::{Engine, Signal};
 use std::path::PathBuf;
 
 /// Ingest files into a store (created if missing). Each file is one atomic commit.
@@ -12,10 +15,32 @@ pub struct Args {
     /// The store folder.
     #[arg(long)]
     store: PathBuf,
-    /// Input format: openmetrics, prometheus, jsonl or csv (detected from the extension
-    /// and first line when omitted).
+    /// metrics or logs. Detected from the first file's content when omitted (Loki push
+    /// bodies and OTLP logs are logs); `--label` implies logs.
+    #[arg(long)]
+    signal: Option<String>,
+    /// Input format. Metrics: openmetrics, prometheus, jsonl or csv. Logs: loki-push,
+    /// otlp-json, json, logfmt, text or jsonl (entries as `export --signal logs` writes
+    /// them). Detected from the content when omitted.
     #[arg(long)]
     format: Option<String>,
+    /// A stream label of plain log files, `name=value`; repeat for more.
+    #[arg(long = "label", value_name = "NAME=VALUE")]
+    labels: Vec<String>,
+    /// Logs: a regular expression finding a text line's time (its group `ts`, else its
+    /// first group, else the whole match).
+    #[arg(long)]
+    timestamp_regex: Option<String>,
+    /// Logs: the strftime format of a text line's time (e.g. `%d/%b/%Y:%H:%M:%S %z`);
+    /// without a regex it is matched at the start of the line.
+    #[arg(long)]
+    timestamp_format: Option<String>,
+    /// Logs: add a `service_name` label as Loki 3 does by default.
+    #[arg(long)]
+    service_name: bool,
+    /// Logs: add `detected_level` structured metadata as Loki 3 does by default.
+    #[arg(long)]
+    detect_level: bool,
     /// Skip and count malformed lines instead of rejecting the file.
     #[arg(long)]
     skip_invalid: bool,
@@ -29,15 +54,10 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    let format = match args.format.as_deref() {
-        None => None,
-        Some(name) => Some(Format::from_name(name).map_err(anyhow::Error::msg)?),
-    };
-    let options = IngestOptions {
-        format,
-        skip_invalid: args.skip_invalid,
-        batch_samples: args.batch_samples.max(1),
-        ..IngestOptions::default()
+    let signal = match args.signal.as_deref() {
+        Some(name) => Signal::from_name(name).map_err(anyhow::Error::msg)?,
+        None if !args.labels.is_empty() => Signal::Logs,
+        None => Signal::detect(&args.files[0])?,
     };
     let total: u64 = args
         .files
@@ -45,14 +65,106 @@ pub fn run(args: Args) -> Result<()> {
         .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
         .sum();
     let bar = byte_bar(total);
-    let report = Engine::ingest(&args.store, &args.files, &options, &mut |b| bar.set_position(b));
-    bar.finish_and_clear();
-    let report = report?;
-    println!("{}", summary(&report));
-    for e in &report.first_skipped {
-        eprintln!("skipped: {e}");
+    let mut progress = |b| bar.set_position(b);
+    match signal {
+        Signal::Metrics => {
+            let options = metrics_options(&args)?;
+            let report = Engine::ingest(&args.store, &args.files, &options, &mut progress);
+            bar.finish_and_clear();
+            let report = report?;
+            println!("{}", summary(&report));
+            for e in &report.first_skipped {
+                eprintln!("skipped: {e}");
+            }
+        }
+        Signal::Logs => {
+            let options = logs_options(&args)?;
+            let report = Engine::ingest_logs(&args.store, &args.files, &options, &mut progress);
+            bar.finish_and_clear();
+            let report = report?;
+            println!("{}", logs_summary(&report));
+            for e in &report.first_skipped {
+                eprintln!("skipped: {e}");
+            }
+        }
     }
     Ok(())
+}
+
+fn metrics_options(args: &Args) -> Result<IngestOptions> {
+    anyhow::ensure!(
+        args.timestamp_regex.is_none()
+            && args.timestamp_format.is_none()
+            && !args.service_name
+            && !args.detect_level,
+        "--timestamp-regex, --timestamp-format, --service-name and --detect-level apply to logs (--signal logs)"
+    );
+    let format = match args.format.as_deref() {
+        None => None,
+        Some(name) => Some(Format::from_name(name).map_err(anyhow::Error::msg)?),
+    };
+    Ok(IngestOptions {
+        format,
+        skip_invalid: args.skip_invalid,
+        batch_samples: args.batch_samples.max(1),
+        ..IngestOptions::default()
+    })
+}
+
+fn logs_options(args: &Args) -> Result<LogIngestOptions> {
+    let format = match args.format.as_deref() {
+        None => None,
+        Some(name) => Some(LogFormat::from_name(name).map_err(anyhow::Error::msg)?),
+    };
+    let labels = args
+        .labels
+        .iter()
+        .map(|l| {
+            l.split_once('=')
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .with_context(|| format!("--label {l:?}: expected name=value"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let regex = args
+        .timestamp_regex
+        .as_deref()
+        .map(regex::Regex::new)
+        .transpose()
+        .context("--timestamp-regex")?;
+    Ok(LogIngestOptions {
+        format,
+        labels,
+        time: TimeSource {
+            regex,
+            format: args.timestamp_format.clone(),
+        },
+        skip_invalid: args.skip_invalid,
+        service_name: args.service_name,
+        detected_level: args.detect_level,
+        ..LogIngestOptions::default()
+    })
+}
+
+/// The one-line summary of an ingest of logs.
+pub fn logs_summary(r: &LogIngestReport) -> String {
+    let mut s = format!(
+        "ingested {} file(s): {} stream(s), {} entries, {} bytes of lines, {} bytes written ({:.1}x) in {:.2} s ({:.1} MB/s)",
+        r.files,
+        r.streams,
+        r.entries,
+        r.line_bytes,
+        r.bytes_written,
+        r.line_bytes as f64 / r.bytes_written.max(1) as f64,
+        r.elapsed.as_secs_f64(),
+        r.bytes_read as f64 / 1e6 / r.elapsed.as_secs_f64().max(1e-9)
+    );
+    if r.duplicates > 0 {
+        s.push_str(&format!("; dropped {} exact duplicate(s)", r.duplicates));
+    }
+    if r.skipped_lines > 0 {
+        s.push_str(&format!("; skipped {} malformed line(s)", r.skipped_lines));
+    }
+    s
 }
 
 /// The one-line summary of an ingest.

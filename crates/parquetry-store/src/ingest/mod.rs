@@ -11,7 +11,6 @@ pub mod series_text;
 pub mod text;
 
 use crate::commit::Writer;
-use crate::error::StoreError;
 use buffer::{DuplicateCounts, SeriesBuffer};
 use parquetry_model::Cancel;
 pub use parquetry_table::error::IngestError;
