@@ -1,11 +1,69 @@
-//! Turning record batches of the entry columns back into [`LogEntry`] values.
+//! Record batches of the entry columns: restoring the trace and span ids that the
+//! structured metadata stores by reference, and turning rows back into [`LogEntry`]s.
 
 use crate::entry::LogEntry;
-use crate::schema::{columns, index};
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{Int32Type, TimestampNanosecondType};
+use crate::schema::{columns, index, metadata_type};
+use arrow::array::{Array, ArrayRef, AsArray, MapArray, RecordBatch, StringArray, StringBuilder};
+use arrow::buffer::OffsetBuffer;
+use arrow::datatypes::{DataType, Int32Type, TimestampNanosecondType};
+use arrow::error::ArrowError;
+use std::sync::Arc;
 
-/// The entries of a batch with the entry columns ([`index::ENTRY_COLUMNS`]), in row order.
+/// The batch with every structured-metadata `trace_id` or `span_id` whose stored value
+/// is empty replaced by the value of the column of that name (the writer stores such an
+/// id once, in its column). The batch comes back unchanged when nothing is to restore.
+pub fn restore_ids_in_metadata(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let metadata = batch.column(index::STRUCTURED_METADATA).as_map();
+    let keys = metadata.keys().as_string::<i32>();
+    let values = metadata.values().as_string::<i32>();
+    let traces = batch.column(index::TRACE_ID).as_string::<i32>();
+    let spans = batch.column(index::SPAN_ID).as_string::<i32>();
+    let offsets = metadata.value_offsets();
+    let column_of = |key: &str| match key {
+        columns::TRACE_ID => Some(traces),
+        columns::SPAN_ID => Some(spans),
+        _ => None,
+    };
+    let referenced =
+        |i: usize| values.is_valid(i) && values.value(i).is_empty() && column_of(keys.value(i)).is_some();
+    if !(offsets[0] as usize..offsets[offsets.len() - 1] as usize).any(referenced) {
+        return Ok(batch.clone());
+    }
+    let mut restored = StringBuilder::with_capacity(values.len(), values.value_data().len());
+    for row in 0..metadata.len() {
+        for i in offsets[row] as usize..offsets[row + 1] as usize {
+            match column_of(keys.value(i)) {
+                Some(c) if referenced(i) && c.is_valid(row) => restored.append_value(c.value(row)),
+                _ if values.is_valid(i) => restored.append_value(values.value(i)),
+                _ => restored.append_null(),
+            }
+        }
+    }
+    let DataType::Map(entries_field, sorted) = metadata_type() else {
+        unreachable!("the metadata column is a map")
+    };
+    let DataType::Struct(fields) = entries_field.data_type() else {
+        unreachable!("map entries are structs")
+    };
+    let entries = arrow::array::StructArray::try_new(
+        fields.clone(),
+        vec![metadata.keys().clone(), Arc::new(restored.finish()) as ArrayRef],
+        None,
+    )?;
+    let map = MapArray::try_new(
+        entries_field,
+        OffsetBuffer::new(metadata.offsets().inner().clone()),
+        entries,
+        metadata.nulls().cloned(),
+        sorted,
+    )?;
+    let mut columns = batch.columns().to_vec();
+    columns[index::STRUCTURED_METADATA] = Arc::new(map);
+    RecordBatch::try_new(batch.schema(), columns)
+}
+
+/// The entries of a batch with the entry columns ([`index::ENTRY_COLUMNS`]) whose ids
+/// are restored ([`restore_ids_in_metadata`]), in row order.
 pub fn entries_of(batch: &RecordBatch) -> Vec<LogEntry> {
     let times = batch
         .column(index::TIMESTAMP)
@@ -14,43 +72,25 @@ pub fn entries_of(batch: &RecordBatch) -> Vec<LogEntry> {
     let metadata = batch.column(index::STRUCTURED_METADATA).as_map();
     let keys = metadata.keys().as_string::<i32>();
     let values = metadata.values().as_string::<i32>();
-    let text = |col: usize| batch.column(col).as_string::<i32>().clone();
+    let text = |col: usize| batch.column(col).as_string::<i32>();
     let (traces, spans, severities) = (text(index::TRACE_ID), text(index::SPAN_ID), text(index::SEVERITY));
     let numbers = batch.column(index::SEVERITY_NUMBER).as_primitive::<Int32Type>();
-    let optional =
-        |col: &arrow::array::StringArray, row: usize| col.is_valid(row).then(|| col.value(row).to_string());
+    let optional = |col: &StringArray, row: usize| col.is_valid(row).then(|| col.value(row).to_string());
+    let offsets = metadata.value_offsets();
     (0..batch.num_rows())
-        .map(|row| {
-            let mut pairs = Vec::new();
-            if metadata.is_valid(row) {
-                let offsets = metadata.value_offsets();
-                for i in offsets[row] as usize..offsets[row + 1] as usize {
-                    let (key, value) = (
-                        keys.value(i),
-                        if values.is_valid(i) { values.value(i) } else { "" },
-                    );
-                    // An empty trace or span id stands for the value of its column.
-                    let column = match key {
-                        columns::TRACE_ID => Some(&traces),
-                        columns::SPAN_ID => Some(&spans),
-                        _ => None,
-                    };
-                    let value = match column {
-                        Some(c) if value.is_empty() && c.is_valid(row) => c.value(row),
-                        _ => value,
-                    };
-                    pairs.push((key.to_string(), value.to_string()));
-                }
-            }
-            LogEntry {
-                timestamp: times.value(row),
-                line: lines.value(row).to_string(),
-                metadata: pairs,
-                trace_id: optional(&traces, row),
-                span_id: optional(&spans, row),
-                severity: optional(&severities, row),
-                severity_number: numbers.is_valid(row).then(|| numbers.value(row)),
-            }
+        .map(|row| LogEntry {
+            timestamp: times.value(row),
+            line: lines.value(row).to_string(),
+            metadata: (offsets[row] as usize..offsets[row + 1] as usize)
+                .map(|i| {
+                    let value = if values.is_valid(i) { values.value(i) } else { "" };
+                    (keys.value(i).to_string(), value.to_string())
+                })
+                .collect(),
+            trace_id: optional(traces, row),
+            span_id: optional(spans, row),
+            severity: optional(severities, row),
+            severity_number: numbers.is_valid(row).then(|| numbers.value(row)),
         })
         .collect()
 }

@@ -3,6 +3,7 @@
 //! substrings) and the bloom filter (trace id), and the rest read as Arrow record batches
 //! and filtered exactly.
 
+use crate::arrow_rows::restore_ids_in_metadata;
 use crate::entries_file::NANOS_PER_MS;
 use crate::entry::StreamEntries;
 use crate::schema::{columns, index};
@@ -61,6 +62,23 @@ pub struct ScanCounts {
     pub bytes_read: u64,
 }
 
+/// One data file of a scan and the row ranges of the selected streams in it.
+#[derive(Clone, Debug)]
+pub struct FileScan {
+    /// The file and its directory entries.
+    pub file: IndexedFile,
+    /// Rows of the selected streams, sorted and disjoint.
+    pub ranges: Vec<Range<u64>>,
+}
+
+/// The query's time range in the catalog's milliseconds, inclusive.
+fn ms_bounds(query: &LogQuery) -> (i64, i64) {
+    (
+        query.start.div_euclid(NANOS_PER_MS),
+        query.end.saturating_sub(1).div_euclid(NANOS_PER_MS),
+    )
+}
+
 /// One version of the logs table: its streams, indexed, and a reader of their entries.
 #[derive(Debug)]
 pub struct LogStore {
@@ -93,13 +111,11 @@ impl LogStore {
         &self.catalog
     }
 
-    /// The entries `query` asks for as record batches with the entry columns
-    /// ([`index::ENTRY_COLUMNS`]), in file order (per file: by stream, then time).
-    pub fn scan(&self, query: &LogQuery) -> Result<(Vec<RecordBatch>, ScanCounts)> {
-        let (min_ms, max_ms) = (
-            query.start.div_euclid(NANOS_PER_MS),
-            query.end.saturating_sub(1).div_euclid(NANOS_PER_MS),
-        );
+    /// The data files that may hold entries `query` asks for, with the row ranges of
+    /// the selected streams in each (from the catalog and directory only; no data file
+    /// is opened). Read each with [`LogStore::read_file`].
+    pub fn plan(&self, query: &LogQuery) -> Result<Vec<FileScan>> {
+        let (min_ms, max_ms) = ms_bounds(query);
         let selected: Vec<u32> = if query.matchers.is_empty() {
             (0..self.catalog.entries().len() as u32).collect()
         } else {
@@ -109,7 +125,6 @@ impl LogStore {
         for &o in &selected {
             wanted[o as usize] = true;
         }
-        let mut counts = ScanCounts::default();
         let mut out = Vec::new();
         for file in self.catalog.files()? {
             if file.max_time < min_ms || file.min_time > max_ms {
@@ -121,22 +136,59 @@ impl LogStore {
                 .filter(|e| wanted[e.ordinal as usize] && e.max_time >= min_ms && e.min_time <= max_ms)
                 .map(|e| e.row_start..e.row_start + e.row_count)
                 .collect();
-            if ranges.is_empty() {
-                continue;
-            }
-            let ranges = self.prune_row_groups(file, query, merge(ranges), &mut counts)?;
-            if ranges.is_empty() {
-                continue;
-            }
-            counts.rows_read += ranges.iter().map(|r| r.end - r.start).sum::<u64>();
-            for batch in read_row_ranges(&self.storage, &file.rel, &ranges, &index::ENTRY_COLUMNS)? {
-                let batch = keep_matching(batch, query).map_err(arrow_err(&file.path))?;
-                if batch.num_rows() > 0 {
-                    out.push(batch);
-                }
+            if !ranges.is_empty() {
+                out.push(FileScan {
+                    file: file.clone(),
+                    ranges: merge(ranges),
+                });
             }
         }
+        Ok(out)
+    }
+
+    /// The entries of one planned file that `query` asks for, as record batches with the
+    /// entry columns ([`index::ENTRY_COLUMNS`]) by stream, then time; row groups that
+    /// the filters rule out are not read. Adds what it read to `counts`.
+    pub fn read_file(
+        &self,
+        scan: &FileScan,
+        query: &LogQuery,
+        counts: &mut ScanCounts,
+    ) -> Result<Vec<RecordBatch>> {
+        let file = &scan.file;
+        let ranges = self.prune_row_groups(file, query, scan.ranges.clone(), counts)?;
+        if ranges.is_empty() {
+            return Ok(Vec::new());
+        }
+        counts.rows_read += ranges.iter().map(|r| r.end - r.start).sum::<u64>();
+        let mut out = Vec::new();
+        for batch in read_row_ranges(&self.storage, &file.rel, &ranges, &index::ENTRY_COLUMNS)? {
+            let batch = keep_matching(batch, query)
+                .and_then(|b| restore_ids_in_metadata(&b))
+                .map_err(arrow_err(&file.path))?;
+            if batch.num_rows() > 0 {
+                out.push(batch);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every entry `query` asks for: [`LogStore::plan`], then [`LogStore::read_file`] on
+    /// each file, in file order.
+    pub fn scan(&self, query: &LogQuery) -> Result<(Vec<RecordBatch>, ScanCounts)> {
+        let mut counts = ScanCounts::default();
+        let mut out = Vec::new();
+        for file in self.plan(query)? {
+            out.extend(self.read_file(&file, query, &mut counts)?);
+        }
         Ok((out, counts))
+    }
+
+    /// The labels of the stream with this id, if the table has it.
+    pub fn stream_labels(&self, id: SeriesId) -> Option<&Arc<parquetry_model::Labels>> {
+        self.catalog
+            .ordinal(id)
+            .map(|o| &self.catalog.entries()[o as usize].labels)
     }
 
     /// The entries `query` asks for, grouped by stream (in label order), each stream's
@@ -150,11 +202,7 @@ impl LogStore {
             for (row, entry) in entries.into_iter().enumerate() {
                 let id = SeriesId(ids.value(row));
                 let stream = streams.entry(id).or_insert_with(|| {
-                    let labels = self
-                        .catalog
-                        .ordinal(id)
-                        .map(|o| self.catalog.entries()[o as usize].labels.clone())
-                        .unwrap_or_default();
+                    let labels = self.stream_labels(id).cloned().unwrap_or_default();
                     StreamEntries {
                         id,
                         labels,

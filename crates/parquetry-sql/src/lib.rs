@@ -7,15 +7,22 @@
 //!   (`=`, `!=`, `IN`) and `labels['name'] = 'value'` are applied by the store, so a query
 //!   for one metric over one hour reads only those rows.
 //! * `series` — `series_id`, `metric`, `labels`, `min_time`, `max_time`, one row per series.
+//! * `logs` (when registered with [`SqlContext::register_logs`]) — `timestamp` (ns),
+//!   `line`, `labels`, `stream_id`, `structured_metadata`, `trace_id`, `span_id`,
+//!   `severity`, `severity_number`, one row per log entry. Time ranges, label equality,
+//!   `trace_id = …` and line substrings (`contains(line, …)`, `line LIKE '%…%'`,
+//!   `strpos(line, …) > 0`) are applied by the store, which skips row groups whose trigram
+//!   or bloom filters rule them out.
 //! * `promql_range(expr, start, end, step)` and `promql_instant(expr, time)` — PromQL results
 //!   as tables: `timestamp`, `value`, `metric`, `labels`, and one column per label name.
 //!
 //! Users add their own Parquet and CSV files beside them ([`SqlContext::register_parquet`],
 //! [`SqlContext::register_csv`], or `CREATE EXTERNAL TABLE`). This is the only crate of the
-//! workspace that depends on DataFusion. More built-in tables (logs, spans) register the
-//! same way, each its own provider, without changing these.
+//! workspace that depends on DataFusion. More built-in tables (spans) register the same
+//! way, each its own provider, without changing these.
 
 pub mod format;
+mod logs_table;
 mod promql_functions;
 mod pushdown;
 mod runs;
@@ -25,6 +32,7 @@ mod series_table;
 mod utc_date_trunc;
 
 pub use datafusion::arrow::array::RecordBatch;
+pub use logs_table::LogsTable;
 pub use promql_functions::PromqlEval;
 pub use samples_table::SamplesTable;
 
@@ -177,6 +185,12 @@ impl SqlContext {
             SqlError::Query(m) => SqlError::Query(format!("table {name:?}: {m}")),
             other => other,
         })
+    }
+
+    /// Registers the `logs` table over `logs` (the same snapshot's logs table).
+    pub fn register_logs(&self, logs: Arc<parquetry_logs::LogStore>) -> Result<(), SqlError> {
+        self.ctx.register_table("logs", Arc::new(LogsTable::new(logs)))?;
+        Ok(())
     }
 
     /// [`SqlContext::register_file_async`], waiting for it.

@@ -1,6 +1,8 @@
 //! Which filters of a query the store can apply itself: time ranges, metric names and
 //! label equality become the selection's time range and matchers, so a narrow query reads
-//! only the rows of the series and days it needs.
+//! only the rows of the series and days it needs; for logs, substrings of `line`
+//! (`contains`, `LIKE '%x%'`, `strpos(…) > 0`) and `trace_id = …` let the store skip row
+//! groups whose filters rule them out.
 
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, Operator};
 use datafusion::scalar::ScalarValue;
@@ -15,6 +17,10 @@ pub struct Narrowing {
     pub min_time: Option<i64>,
     /// Latest timestamp wanted, ms.
     pub max_time: Option<i64>,
+    /// Substrings the `line` column must contain.
+    pub line_contains: Vec<String>,
+    /// The value the `trace_id` column must equal.
+    pub trace_id: Option<String>,
 }
 
 fn column_name(e: &Expr) -> Option<&str> {
@@ -49,6 +55,37 @@ fn time_literal(e: &Expr) -> Option<(i64, bool)> {
         _ => return None,
     };
     Some((value.div_euclid(per_ms), value.rem_euclid(per_ms) == 0))
+}
+
+/// `f(line, 'literal')` for the function `name`: the literal.
+fn line_function(e: &Expr, name: &str) -> Option<String> {
+    let Expr::ScalarFunction(f) = e else { return None };
+    match f.args.as_slice() {
+        [col, needle] if f.name() == name && column_name(col) == Some("line") => string_literal(needle),
+        _ => None,
+    }
+}
+
+/// The literal pieces of a LIKE pattern (between `%` and `_` wildcards) that every
+/// matching value contains; `None` when the pattern uses escapes.
+fn like_pieces(pattern: &str) -> Option<Vec<String>> {
+    if pattern.contains('\\') {
+        return None;
+    }
+    Some(
+        pattern
+            .split(['%', '_'])
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+fn is_zero(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::Literal(ScalarValue::Int64(Some(0)) | ScalarValue::Int32(Some(0)), _)
+    )
 }
 
 /// `labels['name']` as planned: `get_field(labels, 'name')`.
@@ -101,6 +138,16 @@ impl Narrowing {
                     let b = self.absorb(right);
                     return a && b;
                 }
+                // strpos(line, 'x') > 0 (or 0 < strpos(…), or != 0)
+                for (f, lit, op) in [(left, right, *op), (right, left, flip(*op))] {
+                    if let Some(needle) = line_function(f, "strpos").or_else(|| line_function(f, "instr"))
+                        && is_zero(lit)
+                        && matches!(op, Operator::Gt | Operator::NotEq)
+                    {
+                        self.line_contains.push(needle);
+                        return true;
+                    }
+                }
                 let (col, lit, op) = if column_name(left).is_some() || label_access(left).is_some() {
                     (left.as_ref(), right.as_ref(), *op)
                 } else {
@@ -108,6 +155,13 @@ impl Narrowing {
                 };
                 if column_name(col) == Some("timestamp") {
                     return time_literal(lit).is_some_and(|t| self.time_bound(op, t));
+                }
+                if column_name(col) == Some("trace_id") && op == Operator::Eq {
+                    let Some(id) = string_literal(lit) else {
+                        return false;
+                    };
+                    self.trace_id = Some(id);
+                    return true;
                 }
                 let name = match (column_name(col), label_access(col)) {
                     (Some("metric"), _) => METRIC_NAME.to_string(),
@@ -145,6 +199,27 @@ impl Narrowing {
                 }
                 _ => false,
             },
+            Expr::ScalarFunction(_) => match line_function(filter, "contains") {
+                Some(needle) => {
+                    self.line_contains.push(needle);
+                    true
+                }
+                None => false,
+            },
+            Expr::Like(like)
+                if !like.negated
+                    && !like.case_insensitive
+                    && like.escape_char.is_none()
+                    && column_name(&like.expr) == Some("line") =>
+            {
+                match string_literal(&like.pattern).as_deref().and_then(like_pieces) {
+                    Some(pieces) => {
+                        self.line_contains.extend(pieces);
+                        true
+                    }
+                    None => false,
+                }
+            }
             Expr::InList(list) if !list.negated && column_name(&list.expr) == Some("metric") => {
                 let names: Option<Vec<String>> = list.list.iter().map(string_literal).collect();
                 let Some(names) = names else { return false };

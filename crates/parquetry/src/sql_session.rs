@@ -25,7 +25,9 @@ impl Engine {
             let parsed = parse_with(expr, options.parse).map_err(|e| e.to_string())?;
             evaluate(&parsed, &StoreSource(&store), grid, instant, &options.eval).map_err(|e| e.to_string())
         });
-        Ok(SqlContext::new(self.shared_store(), promql)?)
+        let ctx = SqlContext::new(self.shared_store(), promql)?;
+        ctx.register_logs(self.logs()?)?;
+        Ok(ctx)
     }
 
     /// Runs one SQL statement in a fresh session and returns the rows as Arrow batches.

@@ -31,7 +31,7 @@ pub struct FileEntry {
 }
 
 /// One data file with its directory.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct IndexedFile {
     /// The file as a local path or URL, for messages.
     pub path: PathBuf,
