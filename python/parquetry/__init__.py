@@ -11,7 +11,7 @@ Results implement the Arrow PyCapsule interface, so ``pyarrow.table(r)`` and
 """
 
 from ._native import __version__
-from .database import Database, IngestReport, open
+from .database import Database, IngestReport, LogIngestReport, open
 from .demo import generate_demo
 from .errors import IngestError, ParquetryError, QueryError, StoreError
 from .result import QueryResult
@@ -21,6 +21,7 @@ __all__ = [
     "Database",
     "IngestError",
     "IngestReport",
+    "LogIngestReport",
     "ParquetryError",
     "QueryError",
     "QueryResult",

@@ -46,6 +46,19 @@ class Database:
     def path(self) -> str: ...
     def refresh(self) -> None: ...
     def ingest(self, paths: Sequence[str], format: Optional[str] = None, skip_invalid: bool = False) -> dict[str, Any]: ...
+    def ingest_logs(
+        self,
+        paths: Sequence[str],
+        format: Optional[str] = None,
+        skip_invalid: bool = False,
+        labels: Optional[Mapping[str, str]] = None,
+        timestamp_regex: Optional[str] = None,
+        timestamp_format: Optional[str] = None,
+        service_name: bool = False,
+        detected_level: bool = False,
+    ) -> dict[str, Any]: ...
+    @staticmethod
+    def detect_signal(path: str) -> str: ...
     def promql_range(
         self, expr: str, start_ms: int, end_ms: int, step_ms: int, lookback_ms: Optional[int] = None
     ) -> PromqlResult: ...

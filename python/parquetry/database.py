@@ -13,7 +13,7 @@ from ._time import duration_ms, now_ms, time_ms
 from .result import QueryResult
 from .table import Table
 
-__all__ = ["Database", "IngestReport", "open"]
+__all__ = ["Database", "IngestReport", "LogIngestReport", "open"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -40,6 +40,30 @@ class IngestReport:
 
     def __str__(self) -> str:
         text = f"ingested {self.samples:,} samples of {self.series:,} series from {self.files} file(s) in {self.seconds:.2f} s"
+        if self.skipped_lines:
+            text += f"; skipped {self.skipped_lines:,} malformed line(s)"
+        return text
+
+
+@dataclasses.dataclass(frozen=True)
+class LogIngestReport:
+    """What :meth:`Database.ingest` did with log files."""
+
+    files: int
+    streams: int
+    entries: int
+    line_bytes: int
+    duplicates: int
+    skipped_lines: int
+    first_skipped: list[str]
+    bytes_read: int
+    bytes_written: int
+    seconds: float
+
+    def __str__(self) -> str:
+        text = f"ingested {self.entries:,} log entries of {self.streams:,} stream(s) from {self.files} file(s) in {self.seconds:.2f} s"
+        if self.duplicates:
+            text += f"; dropped {self.duplicates:,} exact duplicate(s)"
         if self.skipped_lines:
             text += f"; skipped {self.skipped_lines:,} malformed line(s)"
         return text
@@ -108,19 +132,54 @@ class Database:
         self,
         source: Union[PathLike, Iterable[PathLike]],
         *,
+        signal: Optional[str] = None,
         format: Optional[str] = None,
         skip_invalid: bool = False,
-    ) -> IngestReport:
+        labels: Optional[Mapping[str, str]] = None,
+        timestamp_regex: Optional[str] = None,
+        timestamp_format: Optional[str] = None,
+        service_name: bool = False,
+        detect_level: bool = False,
+    ) -> Union[IngestReport, LogIngestReport]:
         """Ingests a file, a list of files, or every file of a folder, one commit per file.
 
-        ``format`` is ``"openmetrics"``, ``"prometheus"``, ``"jsonl"`` or ``"csv"``, detected
-        per file when ``None``. A malformed line raises :class:`parquetry.IngestError` naming
-        the file and line (nothing of that file is committed; earlier files stay), unless
-        ``skip_invalid`` counts and skips such lines. Ctrl-C stops the ingest the same way.
-        Once 16 small commits wait to be compacted, the ingest ends by compacting them
-        (one file per day, the same answers), so that repeated ingests stay fast to query.
+        ``signal`` is ``"metrics"`` or ``"logs"``; when ``None`` it is ``"logs"`` if
+        ``labels`` are given, else told from the first file's content (Loki push bodies
+        and OTLP logs are logs; OpenMetrics, Prometheus text and sample rows metrics).
+
+        Metrics: ``format`` is ``"openmetrics"``, ``"prometheus"``, ``"jsonl"`` or
+        ``"csv"``. Logs: ``"loki-push"``, ``"otlp-json"``, ``"json"``, ``"logfmt"``,
+        ``"text"`` or ``"jsonl"`` (entries as exported); plain log files take their stream
+        ``labels`` from the argument and their time from the line (``time``/``ts``/
+        ``timestamp`` fields, or ``timestamp_regex``/``timestamp_format`` for text).
+        ``service_name`` and ``detect_level`` add what Loki 3 adds by default. Formats are
+        detected per file when ``None``.
+
+        A malformed line raises :class:`parquetry.IngestError` naming the file and line
+        (nothing of that file is committed; earlier files stay), unless ``skip_invalid``
+        counts and skips such lines. Ctrl-C stops the ingest the same way. Once 16 small
+        commits wait to be compacted, the ingest ends by compacting them.
         """
-        report = self._native.ingest(_input_files(source), format, skip_invalid)
+        files = _input_files(source)
+        if signal is None:
+            signal = "logs" if labels else (self._native.detect_signal(files[0]) if files else "metrics")
+        if signal == "logs":
+            report = self._native.ingest_logs(
+                files,
+                format,
+                skip_invalid,
+                dict(labels or {}),
+                timestamp_regex,
+                timestamp_format,
+                service_name,
+                detect_level,
+            )
+            return LogIngestReport(**report)
+        if signal != "metrics":
+            raise ValueError(f"unknown signal {signal!r}: expected 'metrics' or 'logs'")
+        if labels or timestamp_regex or timestamp_format or service_name or detect_level:
+            raise ValueError("labels, timestamp_regex, timestamp_format, service_name and detect_level apply to logs")
+        report = self._native.ingest(files, format, skip_invalid)
         return IngestReport(**report)
 
     def _last_sample_ms(self) -> int:

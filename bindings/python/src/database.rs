@@ -8,10 +8,12 @@ use crate::arrow_table::ArrowTable;
 use crate::errors::to_py;
 use crate::interrupt;
 use crate::promql_result::PromqlResult;
+use parquetry::logs::ingest::plain::TimeSource;
+use parquetry::logs::ingest::{LogFormat, LogIngestOptions};
 use parquetry::promql::eval::{EvalOptions, StepGrid};
 use parquetry::result_arrow::series_table;
 use parquetry::store::{Format, IngestOptions, IngestReport};
-use parquetry::{Engine, Error, QueryOptions};
+use parquetry::{Engine, Error, QueryOptions, Signal};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -118,6 +120,67 @@ impl Database {
         })?
         .map_err(to_py)?;
         report_dict(py, &report)
+    }
+
+    /// Ingests log `paths`, one commit per file, and returns the report as a dict.
+    /// `format` is `loki-push`, `otlp-json`, `json`, `logfmt`, `text` or `jsonl`
+    /// (detected per file when `None`); `labels` are the stream labels of plain files.
+    #[pyo3(signature = (paths, format = None, skip_invalid = false, labels = None, timestamp_regex = None, timestamp_format = None, service_name = false, detected_level = false))]
+    #[allow(clippy::too_many_arguments)]
+    fn ingest_logs<'py>(
+        &self,
+        py: Python<'py>,
+        paths: Vec<PathBuf>,
+        format: Option<String>,
+        skip_invalid: bool,
+        labels: Option<BTreeMap<String, String>>,
+        timestamp_regex: Option<String>,
+        timestamp_format: Option<String>,
+        service_name: bool,
+        detected_level: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let format = match format.as_deref() {
+            None => None,
+            Some(name) => Some(LogFormat::from_name(name).map_err(PyValueError::new_err)?),
+        };
+        let time =
+            TimeSource::new(timestamp_regex.as_deref(), timestamp_format).map_err(PyValueError::new_err)?;
+        let report = interrupt::run(py, |cancel| {
+            let options = LogIngestOptions {
+                format,
+                labels: labels.unwrap_or_default().into_iter().collect(),
+                time,
+                skip_invalid,
+                service_name,
+                detected_level,
+                cancel: cancel.clone(),
+                ..LogIngestOptions::default()
+            };
+            self.db.ingest_logs(&paths, &options, &mut |_| {})
+        })?
+        .map_err(to_py)?;
+        let d = PyDict::new(py);
+        d.set_item("files", report.files)?;
+        d.set_item("streams", report.streams)?;
+        d.set_item("entries", report.entries)?;
+        d.set_item("line_bytes", report.line_bytes)?;
+        d.set_item("duplicates", report.duplicates)?;
+        d.set_item("skipped_lines", report.skipped_lines)?;
+        let skipped: Vec<String> = report.first_skipped.iter().map(ToString::to_string).collect();
+        d.set_item("first_skipped", skipped)?;
+        d.set_item("bytes_read", report.bytes_read)?;
+        d.set_item("bytes_written", report.bytes_written)?;
+        d.set_item("seconds", report.elapsed.as_secs_f64())?;
+        Ok(d)
+    }
+
+    /// `"metrics"` or `"logs"`: the signal the file at `path` holds, from its content.
+    #[staticmethod]
+    fn detect_signal(path: PathBuf) -> PyResult<&'static str> {
+        Ok(match Signal::detect(&path).map_err(to_py)? {
+            Signal::Metrics => "metrics",
+            Signal::Logs => "logs",
+        })
     }
 
     /// Evaluates `expr` at every step of `[start_ms, end_ms]`.

@@ -125,19 +125,12 @@ fn logs_options(args: &Args) -> Result<LogIngestOptions> {
                 .with_context(|| format!("--label {l:?}: expected name=value"))
         })
         .collect::<Result<Vec<_>>>()?;
-    let regex = args
-        .timestamp_regex
-        .as_deref()
-        .map(regex::Regex::new)
-        .transpose()
-        .context("--timestamp-regex")?;
+    let time = TimeSource::new(args.timestamp_regex.as_deref(), args.timestamp_format.clone())
+        .map_err(|e| anyhow::anyhow!("--{e}"))?;
     Ok(LogIngestOptions {
         format,
         labels,
-        time: TimeSource {
-            regex,
-            format: args.timestamp_format.clone(),
-        },
+        time,
         skip_invalid: args.skip_invalid,
         service_name: args.service_name,
         detected_level: args.detect_level,

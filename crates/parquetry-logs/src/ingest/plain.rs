@@ -29,6 +29,17 @@ pub struct TimeSource {
     pub format: Option<String>,
 }
 
+impl TimeSource {
+    /// A time source from the regular expression's text (checked here) and the format.
+    pub fn new(regex: Option<&str>, format: Option<String>) -> Result<TimeSource, String> {
+        let regex = regex
+            .map(Regex::new)
+            .transpose()
+            .map_err(|e| format!("timestamp regex: {e}"))?;
+        Ok(TimeSource { regex, format })
+    }
+}
+
 /// A line that could not be read: 1-based byte column and what was wrong.
 pub type LineError = (usize, String);
 
