@@ -196,6 +196,9 @@ fn export(storage: &Storage, format: LogExportFormat) -> String {
     String::from_utf8(out).unwrap()
 }
 
+/// What a push body carries of an entry: time, line and structured metadata.
+type PushedEntry = (i64, String, Vec<(String, String)>);
+
 fn entry_strategy() -> impl Strategy<Value = (usize, LogEntry)> {
     let text = "[ -~]{0,12}|[a-zé\"\\\\\n\t]{0,6}";
     (
@@ -256,8 +259,13 @@ proptest! {
                 prop_assert_eq!(&again, &original);
             } else {
                 // A push body carries labels, time, line and structured metadata.
-                let strip = |s: &[StreamEntries]| -> Vec<(String, Vec<(i64, String, Vec<(String, String)>)>)> {
-                    s.iter().map(|s| (format!("{:?}", s.labels), s.entries.iter().map(|e| (e.timestamp, e.line.clone(), e.metadata.clone())).collect())).collect()
+                let strip = |s: &[StreamEntries]| -> Vec<(String, Vec<PushedEntry>)> {
+                    s.iter()
+                        .map(|s| {
+                            let entries = s.entries.iter().map(|e| (e.timestamp, e.line.clone(), e.metadata.clone())).collect();
+                            (format!("{:?}", s.labels), entries)
+                        })
+                        .collect()
                 };
                 prop_assert_eq!(strip(&again), strip(&original));
             }
