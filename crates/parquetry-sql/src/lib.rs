@@ -23,6 +23,7 @@
 
 pub mod format;
 mod logs_table;
+mod partitioned_scan;
 mod promql_functions;
 mod pushdown;
 mod runs;

@@ -2,7 +2,8 @@
 //! time with the WHERE clause's time range, label equality, `trace_id` and line
 //! substrings applied by the store (which skips the row groups its filters rule out).
 
-use crate::pushdown::Narrowing;
+use crate::partitioned_scan::partitioned_scan;
+use crate::pushdown::{Narrowing, filter_support};
 use crate::schema::{LabelsBuilder, labels_type};
 use async_trait::async_trait;
 use datafusion::arrow::array::{ArrayRef, AsArray, RecordBatch, RecordBatchOptions};
@@ -14,7 +15,7 @@ use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
+use datafusion::physical_plan::streaming::PartitionStream;
 use parquetry_logs::read::{FileScan, LogQuery, LogStore, ScanCounts};
 use parquetry_logs::schema::{index, metadata_type};
 use parquetry_model::SeriesId;
@@ -197,16 +198,7 @@ impl TableProvider for LogsTable {
     }
 
     fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
-        Ok(filters
-            .iter()
-            .map(|f| {
-                if Narrowing::default().absorb(f) {
-                    TableProviderFilterPushDown::Inexact
-                } else {
-                    TableProviderFilterPushDown::Unsupported
-                }
-            })
-            .collect())
+        Ok(filter_support(filters))
     }
 
     async fn scan(
@@ -216,39 +208,20 @@ impl TableProvider for LogsTable {
         filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let mut narrowing = Narrowing::default();
-        for f in filters {
-            narrowing.absorb(f);
-        }
+        let narrowing = Narrowing::of(filters);
         let query = query_of(&narrowing);
         let files = Arc::new(self.logs.plan(&query).map_err(storage)?);
-        let full = logs_schema();
-        let schema = match projection {
-            Some(p) => Arc::new(full.project(p)?),
-            None => full.clone(),
-        };
-        let of = state.config().target_partitions().max(1);
-        let partitions: Vec<Arc<dyn PartitionStream>> = (0..of)
-            .map(|index| {
-                Arc::new(Partition {
-                    logs: self.logs.clone(),
-                    query: query.clone(),
-                    files: files.clone(),
-                    index,
-                    of,
-                    schema: schema.clone(),
-                    projection: projection.cloned(),
-                }) as Arc<dyn PartitionStream>
+        partitioned_scan(state, logs_schema(), projection, |index, of, schema| {
+            Arc::new(Partition {
+                logs: self.logs.clone(),
+                query: query.clone(),
+                files: files.clone(),
+                index,
+                of,
+                schema,
+                projection: projection.cloned(),
             })
-            .collect();
-        Ok(Arc::new(StreamingTableExec::try_new(
-            schema,
-            partitions,
-            None,
-            Vec::new(),
-            false,
-            None,
-        )?))
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 //! (`contains`, `LIKE '%x%'`, `strpos(…) > 0`) and `trace_id = …` let the store skip row
 //! groups whose filters rule them out.
 
-use datafusion::logical_expr::{Between, BinaryExpr, Expr, Operator};
+use datafusion::logical_expr::{Between, BinaryExpr, Expr, Operator, TableProviderFilterPushDown};
 use datafusion::scalar::ScalarValue;
 use parquetry_model::{METRIC_NAME, MatchOp, Matcher};
 
@@ -110,7 +110,31 @@ fn flip(op: Operator) -> Operator {
     }
 }
 
+/// Which of `filters` the store can narrow a scan by ([`Narrowing::absorb`]); those are
+/// inexact (DataFusion still checks every row), the rest unsupported.
+pub fn filter_support(filters: &[&Expr]) -> Vec<TableProviderFilterPushDown> {
+    filters
+        .iter()
+        .map(|f| {
+            if Narrowing::default().absorb(f) {
+                TableProviderFilterPushDown::Inexact
+            } else {
+                TableProviderFilterPushDown::Unsupported
+            }
+        })
+        .collect()
+}
+
 impl Narrowing {
+    /// What the store can take from all of a scan's `filters`.
+    pub fn of(filters: &[Expr]) -> Narrowing {
+        let mut narrowing = Narrowing::default();
+        for f in filters {
+            narrowing.absorb(f);
+        }
+        narrowing
+    }
+
     fn time_bound(&mut self, op: Operator, (ms, exact): (i64, bool)) -> bool {
         let lower = |n: &mut Narrowing, t: i64| n.min_time = Some(n.min_time.map_or(t, |m| m.max(t)));
         let upper = |n: &mut Narrowing, t: i64| n.max_time = Some(n.max_time.map_or(t, |m| m.min(t)));

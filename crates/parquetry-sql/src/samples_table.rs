@@ -2,7 +2,8 @@
 //! series with the WHERE clause's time range, metric names and label equality applied by
 //! the store.
 
-use crate::pushdown::Narrowing;
+use crate::partitioned_scan::partitioned_scan;
+use crate::pushdown::{Narrowing, filter_support};
 use crate::runs::StringColumn;
 use crate::schema::{LabelsBuilder, samples_columns as col, samples_schema};
 use async_trait::async_trait;
@@ -17,7 +18,7 @@ use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
+use datafusion::physical_plan::streaming::PartitionStream;
 use parquetry_model::{METRIC_NAME, MatchOp, Matcher};
 use parquetry_store::{SelectedSeries, SeriesBatch, Store};
 use std::sync::Arc;
@@ -178,16 +179,7 @@ impl TableProvider for SamplesTable {
     }
 
     fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
-        Ok(filters
-            .iter()
-            .map(|f| {
-                if Narrowing::default().absorb(f) {
-                    TableProviderFilterPushDown::Inexact
-                } else {
-                    TableProviderFilterPushDown::Unsupported
-                }
-            })
-            .collect())
+        Ok(filter_support(filters))
     }
 
     async fn scan(
@@ -197,35 +189,16 @@ impl TableProvider for SamplesTable {
         filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let mut narrowing = Narrowing::default();
-        for f in filters {
-            narrowing.absorb(f);
-        }
-        let full = samples_schema();
-        let schema = match projection {
-            Some(p) => Arc::new(full.project(p)?),
-            None => full.clone(),
-        };
-        let of = state.config().target_partitions().max(1);
-        let partitions: Vec<Arc<dyn PartitionStream>> = (0..of)
-            .map(|index| {
-                Arc::new(Partition {
-                    store: self.store.clone(),
-                    narrowing: narrowing.clone(),
-                    index,
-                    of,
-                    schema: schema.clone(),
-                    projection: projection.cloned(),
-                }) as Arc<dyn PartitionStream>
+        let narrowing = Narrowing::of(filters);
+        partitioned_scan(state, samples_schema(), projection, |index, of, schema| {
+            Arc::new(Partition {
+                store: self.store.clone(),
+                narrowing: narrowing.clone(),
+                index,
+                of,
+                schema,
+                projection: projection.cloned(),
             })
-            .collect();
-        Ok(Arc::new(StreamingTableExec::try_new(
-            schema,
-            partitions,
-            None,
-            Vec::new(),
-            false,
-            None,
-        )?))
+        })
     }
 }

@@ -4,8 +4,54 @@
 
 use crate::error::IngestError;
 use parquetry_model::Cancel;
-use std::io::BufRead;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How many errors of skipped lines a report keeps.
+pub const KEPT_SKIP_ERRORS: usize = 10;
+
+/// What an ingest of one or more files did, summed over files.
+pub trait IngestTally: Default {
+    /// Bytes read from the inputs so far.
+    fn bytes_read(&self) -> u64;
+    /// Adds the report of one more file.
+    fn absorb(&mut self, one: Self);
+    /// Records the wall time of the whole ingest.
+    fn set_elapsed(&mut self, elapsed: Duration);
+}
+
+/// Keeps the first [`KEPT_SKIP_ERRORS`] errors of skipped lines across files.
+pub fn keep_skipped(kept: &mut Vec<IngestError>, more: Vec<IngestError>) {
+    let room = KEPT_SKIP_ERRORS.saturating_sub(kept.len());
+    kept.extend(more.into_iter().take(room));
+}
+
+/// Ingests each file with `one` (given the file's name, its buffered reader and a
+/// progress callback for that file), one after another, summing their reports; stops at
+/// the first failure. `progress` gets the bytes read so far across all files.
+pub fn ingest_each<T: IngestTally>(
+    paths: &[PathBuf],
+    progress: &mut dyn FnMut(u64),
+    mut one: impl FnMut(&Path, BufReader<File>, &mut dyn FnMut(u64)) -> Result<T, IngestError>,
+) -> Result<T, IngestError> {
+    let started = Instant::now();
+    let mut report = T::default();
+    for path in paths {
+        let file = File::open(path).map_err(|source| IngestError::Io {
+            file: path.clone(),
+            source,
+        })?;
+        let done = report.bytes_read();
+        let r = one(path, BufReader::with_capacity(1 << 20, file), &mut |b| {
+            progress(done + b)
+        })?;
+        report.absorb(r);
+    }
+    report.set_elapsed(started.elapsed());
+    Ok(report)
+}
 
 /// Lines between progress reports and cancellation checks.
 const CHECK_EVERY: u64 = 16_384;

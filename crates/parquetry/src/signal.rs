@@ -45,7 +45,7 @@ impl Signal {
             }
             first = String::from_utf8_lossy(&raw).into_owned();
         }
-        let head = &first[..first.len().min(256)];
+        let head = &first[..first.floor_char_boundary(256)];
         for (key, what) in [
             ("\"resourceSpans\"", "OTLP spans"),
             ("\"resourceMetrics\"", "OTLP metrics"),

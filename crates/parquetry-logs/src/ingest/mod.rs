@@ -18,11 +18,10 @@ use parquetry_model::labels::is_legacy_label_name;
 use parquetry_model::{Cancel, Labels, SeriesId};
 use parquetry_table::Storage;
 use parquetry_table::error::IngestError;
-use parquetry_table::input::InputLines;
+use parquetry_table::input::{IngestTally, InputLines, KEPT_SKIP_ERRORS, ingest_each, keep_skipped};
 use plain::{LineFormat, TimeSource};
 use rustc_hash::FxHashMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -77,7 +76,7 @@ impl LogFormat {
     pub fn detect(first_line: &str) -> LogFormat {
         let line = first_line.trim_start();
         if line.starts_with('{') {
-            let head = &line[..line.len().min(256)];
+            let head = &line[..line.floor_char_boundary(256)];
             if head.contains("\"resourceLogs\"") {
                 return LogFormat::OtlpJson;
             }
@@ -171,7 +170,11 @@ pub struct LogIngestReport {
     pub elapsed: Duration,
 }
 
-impl LogIngestReport {
+impl IngestTally for LogIngestReport {
+    fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
     fn absorb(&mut self, other: LogIngestReport) {
         self.files += other.files;
         self.streams += other.streams;
@@ -181,14 +184,13 @@ impl LogIngestReport {
         self.skipped_lines += other.skipped_lines;
         self.bytes_read += other.bytes_read;
         self.bytes_written += other.bytes_written;
-        let room = KEPT_SKIP_ERRORS.saturating_sub(self.first_skipped.len());
-        self.first_skipped
-            .extend(other.first_skipped.into_iter().take(room));
+        keep_skipped(&mut self.first_skipped, other.first_skipped);
+    }
+
+    fn set_elapsed(&mut self, elapsed: Duration) {
+        self.elapsed = elapsed;
     }
 }
-
-/// How many errors of skipped lines a report keeps.
-const KEPT_SKIP_ERRORS: usize = 10;
 
 /// Ingests each file as its own commit into the store in `storage` (created if needed).
 /// `progress` is called with the bytes read so far across all files.
@@ -198,25 +200,9 @@ pub fn ingest_log_files(
     options: &LogIngestOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<LogIngestReport, IngestError> {
-    let started = Instant::now();
-    let mut report = LogIngestReport::default();
-    for path in paths {
-        let file = File::open(path).map_err(|source| IngestError::Io {
-            file: path.clone(),
-            source,
-        })?;
-        let done = report.bytes_read;
-        let one = ingest_log_reader(
-            storage,
-            path,
-            BufReader::with_capacity(1 << 20, file),
-            options,
-            &mut |b| progress(done + b),
-        )?;
-        report.absorb(one);
-    }
-    report.elapsed = started.elapsed();
-    Ok(report)
+    ingest_each(paths, progress, |path, reader, progress| {
+        ingest_log_reader(storage, path, reader, options, progress)
+    })
 }
 
 /// Ingests one input as one commit; `name` is used in error messages.

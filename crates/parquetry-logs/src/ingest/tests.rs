@@ -187,6 +187,9 @@ fn detection_by_content() {
     assert_eq!(LogFormat::detect(r#"{"level":30}"#), LogFormat::Json);
     assert_eq!(LogFormat::detect("level=info msg=hi"), LogFormat::Logfmt);
     assert_eq!(LogFormat::detect("GC pause 12ms"), LogFormat::Text);
+    // A multi-byte character across the inspected head is no problem.
+    let long = format!("{{\"msg\":\"{}é\"}}", "x".repeat(248));
+    assert_eq!(LogFormat::detect(&long), LogFormat::Json);
 }
 
 fn export(storage: &Storage, format: LogExportFormat) -> String {

@@ -14,10 +14,10 @@ use crate::commit::Writer;
 use buffer::{DuplicateCounts, SeriesBuffer};
 use parquetry_model::Cancel;
 pub use parquetry_table::error::IngestError;
-use parquetry_table::input::InputLines;
+use parquetry_table::input::{IngestTally, InputLines, KEPT_SKIP_ERRORS, ingest_each, keep_skipped};
 use series_text::SyntaxError;
-use std::fs::File;
-use std::io::{BufRead, BufReader};
+
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -162,6 +162,12 @@ impl IngestReport {
     pub fn bytes_per_sample(&self) -> f64 {
         self.bytes_written as f64 / (self.samples.max(1)) as f64
     }
+}
+
+impl IngestTally for IngestReport {
+    fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
 
     fn absorb(&mut self, other: IngestReport) {
         self.files += other.files;
@@ -173,14 +179,13 @@ impl IngestReport {
         self.skipped_samples += other.skipped_samples;
         self.bytes_read += other.bytes_read;
         self.bytes_written += other.bytes_written;
-        let room = 10usize.saturating_sub(self.first_skipped.len());
-        self.first_skipped
-            .extend(other.first_skipped.into_iter().take(room));
+        keep_skipped(&mut self.first_skipped, other.first_skipped);
+    }
+
+    fn set_elapsed(&mut self, elapsed: Duration) {
+        self.elapsed = elapsed;
     }
 }
-
-/// How many errors of skipped lines a report keeps.
-const KEPT_SKIP_ERRORS: usize = 10;
 
 /// Ingests each file as its own commit into the store at `root` (created if needed).
 /// `progress` is called with the number of bytes read so far across all files.
@@ -190,25 +195,9 @@ pub fn ingest_files(
     options: &IngestOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<IngestReport, IngestError> {
-    let started = Instant::now();
-    let mut report = IngestReport::default();
-    for path in paths {
-        let file = File::open(path).map_err(|source| IngestError::Io {
-            file: path.clone(),
-            source,
-        })?;
-        let done = report.bytes_read;
-        let one = ingest_reader(
-            root,
-            path,
-            BufReader::with_capacity(1 << 20, file),
-            options,
-            &mut |b| progress(done + b),
-        )?;
-        report.absorb(one);
-    }
-    report.elapsed = started.elapsed();
-    Ok(report)
+    ingest_each(paths, progress, |path, reader, progress| {
+        ingest_reader(root, path, reader, options, progress)
+    })
 }
 
 /// Ingests one input as one commit. `name` is used in error messages and for format
