@@ -85,7 +85,10 @@ mod tests {
     fn lines(storage: &Storage) -> Vec<String> {
         let store = LogStore::open(storage).unwrap();
         let streams = store.read(&LogQuery::default()).unwrap();
-        streams.iter().flat_map(|s| s.entries.iter().map(|e| e.line.clone())).collect()
+        streams
+            .iter()
+            .flat_map(|s| s.entries.iter().map(|e| e.line.clone()))
+            .collect()
     }
 
     #[test]
@@ -95,7 +98,8 @@ mod tests {
         let commits = CHECKPOINT_INTERVAL as i64 + 3;
         for c in 0..commits {
             let mut w = LogsWriter::begin(&storage).unwrap();
-            w.write(vec![stream(if c % 2 == 0 { "a" } else { "b" }, c)]).unwrap();
+            w.write(vec![stream(if c % 2 == 0 { "a" } else { "b" }, c)])
+                .unwrap();
             w.commit().unwrap();
         }
         assert_eq!(lines(&storage).len(), commits as usize);
@@ -105,7 +109,12 @@ mod tests {
 
     #[test]
     fn no_step_of_a_commit_is_half_visible() {
-        for stop in [CommitStep::DataFiles, CommitStep::CatalogFile, CommitStep::DirectoryFile, CommitStep::RecordTemp] {
+        for stop in [
+            CommitStep::DataFiles,
+            CommitStep::CatalogFile,
+            CommitStep::DirectoryFile,
+            CommitStep::RecordTemp,
+        ] {
             let dir = tempfile::tempdir().unwrap();
             let storage = Storage::local(dir.path());
             let mut w = LogsWriter::begin(&storage).unwrap();

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Logs on disk: generates the log fleet (benches/scripts/log_fleet.py), ingests each file
+# as a stream with the CLI, and prints the ingest summaries (raw line bytes, bytes written,
+# MB/s) and what each column of the entries files costs.
+#
+#   bash benches/scripts/logs-compression.sh [MEGABYTES] [WORK_DIR]
+#
+# Uses the CLI of the dev build (scripts/build-all) and pyarrow from the Python test
+# environment (scripts/test-python).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+mb=${1:-300}
+work=${2:-$(mktemp -d)}
+bin="${CARGO_TARGET_DIR:-target}/debug/parquetry"
+python=${PARQUETRY_VENV:-$HOME/.cache/parquetry-venv}/bin/python
+python3 benches/scripts/log_fleet.py "$work/fleet" --megabytes "$mb"
+rm -rf "$work/store"
+for part in app.jsonl:api ingress.log:ingress worker.log:worker; do
+  file=${part%%:*}
+  "$bin" ingest --store "$work/store" --signal logs --label app=shop --label "component=${part##*:}" "$work/fleet/$file"
+done
+"$python" - "$work/store" <<'PY'
+import collections, glob, sys
+import pyarrow.parquet as pq
+sizes = collections.Counter()
+for f in glob.glob(f"{sys.argv[1]}/log_entries/*/*.parquet"):
+    md = pq.ParquetFile(f).metadata
+    for rg in range(md.num_row_groups):
+        for c in range(md.row_group(rg).num_columns):
+            col = md.row_group(rg).column(c)
+            sizes[col.path_in_schema.split(".")[0]] += col.total_compressed_size
+total = sum(sizes.values())
+for name, size in sizes.most_common():
+    print(f"{name:22s} {size / 1e6:9.2f} MB  {100 * size / total:5.1f} %")
+PY
