@@ -365,3 +365,66 @@ fn compact_and_retain_work_on_s3_stores() {
     let err = stderr(&o);
     assert!(!o.status.success() && err.trim().lines().count() == 1, "{err}");
 }
+
+#[test]
+fn logs_ingest_export_and_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store").display().to_string();
+    let push = dir.path().join("push.json");
+    std::fs::write(
+        &push,
+        r#"{"streams":[{"stream":{"app":"api"},"values":[["1767571200000000001","GET /x status=500 trace_id=abc"],["1767571200000000002","GET /y status=200"]]}]}"#,
+    )
+    .unwrap();
+    let o = parquetry(&["ingest", "--store", &store, push.to_str().unwrap()]);
+    assert!(
+        stdout(&o).contains("1 stream(s), 2 entries"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+
+    let app = dir.path().join("app.log");
+    std::fs::write(&app, "2026-01-05T00:00:01Z GC pause 12ms\nno time here\n").unwrap();
+    let path = app.to_str().unwrap();
+    let o = parquetry(&["ingest", "--store", &store, "--label", "app=worker", path]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("app.log:2:1: no timestamp"), "{}", stderr(&o));
+    let o = parquetry(&[
+        "ingest",
+        "--store",
+        &store,
+        "--label",
+        "app=worker",
+        "--skip-invalid",
+        path,
+    ]);
+    assert!(
+        stdout(&o).contains("1 entries") && stdout(&o).contains("skipped 1"),
+        "{}",
+        stdout(&o)
+    );
+    let o = parquetry(&["ingest", "--store", &store, "--label", "bad-name=x", path]);
+    assert!(stderr(&o).contains("not a valid label name"), "{}", stderr(&o));
+
+    let o = parquetry(&["export", "--store", &store, "--signal", "logs", "{app=\"api\"}"]);
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", stdout(&o));
+    assert!(
+        lines[0].starts_with(r#"{"labels":{"app":"api"},"timestamp":"1767571200000000001""#),
+        "{}",
+        lines[0]
+    );
+    let o = parquetry(&[
+        "sql",
+        "--store",
+        &store,
+        "--format",
+        "csv",
+        "SELECT labels['app'] AS app, count(*) AS n FROM logs WHERE contains(line, 'status=') OR trace_id = 'abc' GROUP BY 1 ORDER BY 1",
+    ]);
+    assert_eq!(stdout(&o), "app,n\napi,2\n", "{}", stderr(&o));
+    let o = parquetry(&["export", "--store", &store, "--signal", "traces"]);
+    assert!(stderr(&o).contains("unknown signal"), "{}", stderr(&o));
+}
