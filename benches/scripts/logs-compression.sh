@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Logs on disk: generates the log fleet (benches/scripts/log_fleet.py), ingests each file
 # as a stream with the CLI, and prints the ingest summaries (raw line bytes, bytes written,
-# MB/s) and what each column of the entries files costs.
+# MB/s), what each column of the entries files costs, and how much of the store a search
+# for a substring of one line and for one trace id read (benches/bin/logs_skipping.rs).
 #
 #   bash benches/scripts/logs-compression.sh [MEGABYTES] [WORK_DIR]
 #
@@ -33,3 +34,8 @@ total = sum(sizes.values())
 for name, size in sizes.most_common():
     print(f"{name:22s} {size / 1e6:9.2f} MB  {100 * size / total:5.1f} %")
 PY
+# A request id that occurs in one line, and the trace id of a line in the middle.
+middle=$(sed -n '300000p' "$work/fleet/app.jsonl")
+request=$(printf '%s' "$middle" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["requestId"])')
+trace=$(printf '%s' "$middle" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["traceId"])')
+"${CARGO_TARGET_DIR:-target}/debug/logs-skipping" "$work/store" "\"requestId\":\"$request\"" "$trace"
