@@ -7,8 +7,9 @@
 //! least significant bit first.
 
 /// Bits of filter per distinct trigram: one hash function at this density leaves about
-/// 22% of the bits set, so a needle of 10 bytes (8 trigrams) passes a row group that does
-/// not hold it with a probability of about 1 in 200,000.
+/// 22% of the bits set, so a needle of 10 bytes (8 trigrams) none of whose trigrams occur
+/// in a row group passes it with a probability of about 1 in 200,000. A needle whose
+/// trigrams all occur there (digits, hex ids among many others) always passes.
 const BITS_PER_TRIGRAM: usize = 4;
 /// The smallest and largest filters, in log2 of bits.
 const MIN_LOG2_BITS: u32 = 6;
