@@ -3,14 +3,13 @@
 //! trace id, span id and severity included). `ingest` reads either back to the same
 //! entries.
 
-use crate::entries_file::NANOS_PER_MS;
 use crate::entry::{LogEntry, StreamEntries};
-use crate::read::{LogQuery, LogStore};
+use crate::read::{FileScan, LogQuery, LogStore};
 use parquetry_table::error::{Result, io_err};
 use parquetry_table::segment::PARTITION_MS;
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -83,25 +82,15 @@ pub fn export_logs(
     mut out: impl Write,
     name: &Path,
 ) -> Result<u64> {
-    let days: BTreeSet<i64> = store
-        .catalog()
-        .files()?
-        .iter()
-        .map(|f| f.min_time.div_euclid(PARTITION_MS))
-        .collect();
+    let mut days: BTreeMap<i64, Vec<FileScan>> = BTreeMap::new();
+    for file in store.plan(query)? {
+        days.entry(file.file.min_time.div_euclid(PARTITION_MS))
+            .or_default()
+            .push(file);
+    }
     let mut written = 0;
-    for day in days {
-        let day_start = day * PARTITION_MS * NANOS_PER_MS;
-        let day_end = day_start + PARTITION_MS * NANOS_PER_MS;
-        if day_end <= query.start || day_start >= query.end {
-            continue;
-        }
-        let one_day = LogQuery {
-            start: query.start.max(day_start),
-            end: query.end.min(day_end),
-            ..query.clone()
-        };
-        for stream in store.read(&one_day)? {
+    for files in days.values() {
+        for stream in store.read_streams(files, query)? {
             written += stream.entries.len() as u64;
             write_stream(&stream, format, &mut out).map_err(io_err(name))?;
         }

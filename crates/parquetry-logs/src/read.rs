@@ -176,10 +176,15 @@ impl LogStore {
     /// Every entry `query` asks for: [`LogStore::plan`], then [`LogStore::read_file`] on
     /// each file, in file order.
     pub fn scan(&self, query: &LogQuery) -> Result<(Vec<RecordBatch>, ScanCounts)> {
+        self.read_files(&self.plan(query)?, query)
+    }
+
+    /// [`LogStore::read_file`] on each of `files`, in order.
+    fn read_files(&self, files: &[FileScan], query: &LogQuery) -> Result<(Vec<RecordBatch>, ScanCounts)> {
         let mut counts = ScanCounts::default();
         let mut out = Vec::new();
-        for file in self.plan(query)? {
-            out.extend(self.read_file(&file, query, &mut counts)?);
+        for file in files {
+            out.extend(self.read_file(file, query, &mut counts)?);
         }
         Ok((out, counts))
     }
@@ -194,7 +199,12 @@ impl LogStore {
     /// The entries `query` asks for, grouped by stream (in label order), each stream's
     /// entries sorted by time with exact duplicates across files dropped.
     pub fn read(&self, query: &LogQuery) -> Result<Vec<StreamEntries>> {
-        let (batches, _) = self.scan(query)?;
+        self.read_streams(&self.plan(query)?, query)
+    }
+
+    /// [`LogStore::read`] over some of the files [`LogStore::plan`] gave for `query`.
+    pub fn read_streams(&self, files: &[FileScan], query: &LogQuery) -> Result<Vec<StreamEntries>> {
+        let (batches, _) = self.read_files(files, query)?;
         let mut streams: FxHashMap<SeriesId, StreamEntries> = FxHashMap::default();
         for batch in &batches {
             let ids = batch.column(index::STREAM_ID).as_primitive::<UInt64Type>();

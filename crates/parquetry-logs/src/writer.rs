@@ -109,12 +109,7 @@ mod tests {
 
     #[test]
     fn no_step_of_a_commit_is_half_visible() {
-        for stop in [
-            CommitStep::DataFiles,
-            CommitStep::CatalogFile,
-            CommitStep::DirectoryFile,
-            CommitStep::RecordTemp,
-        ] {
+        for stop in CommitStep::ALL {
             let dir = tempfile::tempdir().unwrap();
             let storage = Storage::local(dir.path());
             let mut w = LogsWriter::begin(&storage).unwrap();

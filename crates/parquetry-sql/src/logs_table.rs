@@ -16,6 +16,7 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
+use parquetry_logs::entries_file::NANOS_PER_MS;
 use parquetry_logs::read::{FileScan, LogQuery, LogStore, ScanCounts};
 use parquetry_logs::schema::{index, metadata_type};
 use parquetry_model::SeriesId;
@@ -84,13 +85,12 @@ fn storage(e: parquetry_store::StoreError) -> DataFusionError {
 
 /// What the store reads for a narrowing: times in nanoseconds, end exclusive.
 fn query_of(n: &Narrowing) -> LogQuery {
-    const NS_PER_MS: i64 = 1_000_000;
     LogQuery {
         matchers: n.matchers.clone(),
-        start: n.min_time.map_or(i64::MIN, |ms| ms.saturating_mul(NS_PER_MS)),
+        start: n.min_time.map_or(i64::MIN, |ms| ms.saturating_mul(NANOS_PER_MS)),
         end: n
             .max_time
-            .map_or(i64::MAX, |ms| ms.saturating_add(1).saturating_mul(NS_PER_MS)),
+            .map_or(i64::MAX, |ms| ms.saturating_add(1).saturating_mul(NANOS_PER_MS)),
         line_contains: n.line_contains.clone(),
         trace_id: n.trace_id.clone(),
     }

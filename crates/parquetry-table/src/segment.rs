@@ -30,6 +30,16 @@ pub enum CommitStep {
     RecordTemp,
 }
 
+impl CommitStep {
+    /// Every step, in the order a commit takes them.
+    pub const ALL: [CommitStep; 4] = [
+        CommitStep::DataFiles,
+        CommitStep::CatalogFile,
+        CommitStep::DirectoryFile,
+        CommitStep::RecordTemp,
+    ];
+}
+
 /// The rows of one label set in a data file the signal crate wrote.
 #[derive(Clone, Debug)]
 pub struct RowsWritten {

@@ -2,6 +2,7 @@
 
 use crate::time_args;
 use anyhow::{Result, bail};
+use parquetry::logs::entries_file::NANOS_PER_MS;
 use parquetry::logs::export::LogExportFormat;
 use parquetry::store::ingest::rows::RowFormat;
 use parquetry::{Engine, Signal};
@@ -57,8 +58,8 @@ pub fn run(args: Args) -> Result<()> {
         Signal::Logs => {
             let format = LogExportFormat::from_name(&args.format).map_err(anyhow::Error::msg)?;
             // Milliseconds to nanoseconds; the end millisecond's first nanosecond is in.
-            let start_ns = start.saturating_mul(1_000_000);
-            let end_ns = end.saturating_mul(1_000_000).saturating_add(1);
+            let start_ns = start.saturating_mul(NANOS_PER_MS);
+            let end_ns = end.saturating_mul(NANOS_PER_MS).saturating_add(1);
             let n = engine.export_logs(args.selector.as_deref(), start_ns, end_ns, format, out, name)?;
             (n, "log entries")
         }

@@ -23,6 +23,7 @@ use plain::{LineFormat, TimeSource};
 use rustc_hash::FxHashMap;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The input formats of logs.
@@ -407,7 +408,7 @@ fn format_name(format: LogFormat) -> &'static str {
 /// Entries read but not yet staged, by stream.
 struct Batch {
     streams: FxHashMap<SeriesId, StreamEntries>,
-    plain: Option<(SeriesId, Labels)>,
+    plain: Option<(SeriesId, Arc<Labels>)>,
     weight: usize,
     line_bytes: u64,
     fields: FieldNames,
@@ -436,7 +437,7 @@ impl Batch {
     }
 
     /// Checks and completes a stream's labels: at least one, every name valid.
-    fn stream_labels(&self, pairs: impl Iterator<Item = (String, String)>) -> Result<Labels, String> {
+    fn stream_labels(&self, pairs: impl Iterator<Item = (String, String)>) -> Result<Arc<Labels>, String> {
         let pairs: Vec<(String, String)> = pairs.collect();
         if let Some((name, _)) = pairs.iter().find(|(n, _)| !is_legacy_label_name(n)) {
             return Err(format!("{name:?} is not a valid label name"));
@@ -448,10 +449,10 @@ impl Batch {
         if labels.is_empty() {
             return Err("a stream needs at least one label with a value".to_string());
         }
-        Ok(labels)
+        Ok(Arc::new(labels))
     }
 
-    fn add(&mut self, id: SeriesId, labels: &Labels, mut entry: LogEntry) {
+    fn add(&mut self, id: SeriesId, labels: &Arc<Labels>, mut entry: LogEntry) {
         if self.detected_level
             && !entry.metadata.iter().any(|(k, _)| k == "detected_level")
             && let Some(level) = discover::detected_level(&entry)
@@ -466,7 +467,7 @@ impl Batch {
             .entry(id)
             .or_insert_with(|| StreamEntries {
                 id,
-                labels: std::sync::Arc::new(labels.clone()),
+                labels: labels.clone(),
                 entries: Vec::new(),
             })
             .entries
@@ -474,11 +475,10 @@ impl Batch {
     }
 
     fn add_plain(&mut self, entry: LogEntry) -> Result<(), String> {
-        let Some((id, labels)) = self.plain.take() else {
+        let Some((id, labels)) = self.plain.clone() else {
             return Err("plain log files need stream labels (--label name=value)".to_string());
         };
         self.add(id, &labels, entry);
-        self.plain = Some((id, labels));
         Ok(())
     }
 
@@ -529,16 +529,9 @@ impl Batch {
     /// when there, else from the line's fields when the line is JSON or logfmt.
     fn fill_context(&self, entry: &mut LogEntry) {
         let metadata = std::mem::take(&mut entry.metadata);
-        for (column, key) in [(0, "trace_id"), (1, "span_id")] {
-            if let Some((_, v)) = metadata.iter().find(|(k, _)| k == key) {
-                let slot = if column == 0 {
-                    &mut entry.trace_id
-                } else {
-                    &mut entry.span_id
-                };
-                *slot = Some(v.clone());
-            }
-        }
+        let from_metadata = |key: &str| metadata.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        entry.trace_id = from_metadata("trace_id");
+        entry.span_id = from_metadata("span_id");
         self.fields.fill_context(&metadata, entry);
         entry.metadata = metadata;
         let line = entry.line.trim_start();
