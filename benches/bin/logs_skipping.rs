@@ -1,5 +1,5 @@
 //! How much of a logs store two needle-in-a-haystack searches read: a substring that
-//! occurs in one line (trigram filters) and one trace id (bloom filters), each over every
+//! occurs in one line and one trace id (both judged by the line filters), each over every
 //! stream and all time, against the bytes of all entries files.
 //!
 //! `logs-skipping STORE SUBSTRING TRACE_ID` (benches/scripts/logs-compression.sh runs it).

@@ -1,11 +1,11 @@
 //! Writing one log entries file: the entries of many streams for one UTC day, stream by
-//! stream, in row groups that each carry a trigram filter of their lines.
+//! stream, in row groups that each carry a line filter.
 
 use crate::entry::StreamEntries;
+use crate::line_filter::LineFilterBuilder;
 use crate::schema::{
     ROW_GROUP_LINE_BYTES, ROW_GROUP_ROWS, columns, entries_schema, entries_writer_properties,
 };
-use crate::token_filter::TokenFilterBuilder;
 use arrow::array::{
     ArrayRef, BinaryBuilder, Int32Builder, MapBuilder, MapFieldNames, StringBuilder,
     TimestampNanosecondBuilder, UInt64Builder,
@@ -76,7 +76,7 @@ struct RowGroup {
     span_id: StringBuilder,
     severity: StringBuilder,
     severity_number: Int32Builder,
-    trigrams: TokenFilterBuilder,
+    filter: LineFilterBuilder,
 }
 
 impl Default for RowGroup {
@@ -97,7 +97,7 @@ impl Default for RowGroup {
             span_id: StringBuilder::new(),
             severity: StringBuilder::new(),
             severity_number: Int32Builder::new(),
-            trigrams: TokenFilterBuilder::default(),
+            filter: LineFilterBuilder::default(),
         }
     }
 }
@@ -109,7 +109,10 @@ impl RowGroup {
         self.stream.append_value(stream);
         self.timestamp.append_value(e.timestamp);
         self.line.append_value(&e.line);
-        self.trigrams.add(e.line.as_bytes());
+        self.filter.add_line(e.line.as_bytes());
+        if let Some(id) = &e.trace_id {
+            self.filter.add_trace_id(id);
+        }
         if e.metadata.is_empty() {
             self.metadata.append(false).expect("map builder lengths agree");
         } else {
@@ -135,10 +138,10 @@ impl RowGroup {
 
     /// Writes the rows as one row group and starts the next.
     fn write(&mut self, writer: &mut ArrowWriter<File>, tmp: &Path) -> Result<()> {
-        let mut filter = BinaryBuilder::new();
-        filter.append_value(self.trigrams.finish());
+        let mut filters = BinaryBuilder::new();
+        filters.append_value(self.filter.finish());
         for _ in 1..self.rows {
-            filter.append_null();
+            filters.append_null();
         }
         let columns: Vec<ArrayRef> = vec![
             Arc::new(self.stream.finish()),
@@ -149,7 +152,7 @@ impl RowGroup {
             Arc::new(self.span_id.finish()),
             Arc::new(self.severity.finish()),
             Arc::new(self.severity_number.finish()),
-            Arc::new(filter.finish()),
+            Arc::new(filters.finish()),
         ];
         let batch = RecordBatch::try_new(entries_schema(), columns).map_err(arrow_err(tmp))?;
         writer.write(&batch).map_err(pq_err(tmp))?;

@@ -3,9 +3,10 @@
 //! * [`entry`]: the model — a stream is a label set, as in Loki; an entry is a
 //!   nanosecond timestamp, the line (kept exactly), structured metadata, and the trace
 //!   id, span id and severity when the source carries them.
-//! * [`schema`], [`entries_file`] and [`token_filter`]: the entries files — one per UTC
-//!   day and segment, rows sorted by stream then time, zstd with the page index, a
-//!   trigram filter per row group for line substrings and a bloom filter on trace ids.
+//! * [`schema`], [`entries_file`] and [`line_filter`]: the entries files — one per UTC
+//!   day and segment, rows sorted by stream then time, zstd with the page index, and a
+//!   filter per row group (trigrams and whole tokens of the lines, trace ids) that line
+//!   substring and trace id searches skip row groups by.
 //! * [`segment`] and [`writer`]: staging entries and committing them atomically; stream
 //!   labels go to the shared catalog with its label index.
 //! * [`read`]: selecting streams with Prometheus' matcher semantics and reading their
@@ -18,11 +19,11 @@ pub mod entries_file;
 pub mod entry;
 pub mod export;
 pub mod ingest;
+pub mod line_filter;
 pub mod logfmt;
 pub mod read;
 pub mod schema;
 pub mod segment;
-pub mod token_filter;
 pub mod writer;
 
 pub use entry::{LogEntry, StreamEntries};

@@ -1,20 +1,18 @@
 //! Reading log entries: streams chosen through the shared catalog's label index, their
-//! row ranges from the directory, row groups skipped by the trigram filter (line
-//! substrings) and the bloom filter (trace id), and the rest read as Arrow record batches
-//! and filtered exactly.
+//! row ranges from the directory, row groups skipped by their line filters (line
+//! substrings, trace id), and the rest read as Arrow record batches and filtered exactly.
 
 use crate::arrow_rows::restore_ids_in_metadata;
 use crate::entries_file::NANOS_PER_MS;
 use crate::entry::StreamEntries;
+use crate::line_filter::LineFilter;
 use crate::schema::{columns, index};
-use crate::token_filter;
 use arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::{TimestampNanosecondType, UInt64Type};
-use parquet::bloom_filter::Sbbf;
 use parquetry_model::{Matcher, SeriesId};
 use parquetry_table::catalog::IndexedFile;
-use parquetry_table::error::{Result, StoreError, arrow_err, pq_err};
+use parquetry_table::error::{Result, arrow_err};
 use parquetry_table::scan::read_row_ranges;
 use parquetry_table::{Catalog, CatalogEntry, LogState, Storage, TableKind, log};
 use rustc_hash::FxHashMap;
@@ -54,7 +52,7 @@ impl Default for LogQuery {
 pub struct ScanCounts {
     /// Row groups the selected streams' rows fall in.
     pub row_groups: u64,
-    /// Of those, row groups the trigram or bloom filters ruled out.
+    /// Of those, row groups their line filters ruled out.
     pub row_groups_skipped: u64,
     /// Rows read from storage.
     pub rows_read: u64,
@@ -230,9 +228,8 @@ impl LogStore {
         Ok(streams)
     }
 
-    /// Keeps the parts of `ranges` inside row groups that may hold a match: every needle
-    /// of three or more bytes passes the row group's trigram filter, and the trace id its
-    /// bloom filter.
+    /// Keeps the parts of `ranges` inside row groups that may hold a match: the row
+    /// group's line filter admits every needle and the trace id.
     fn prune_row_groups(
         &self,
         file: &IndexedFile,
@@ -253,43 +250,29 @@ impl LogStore {
         }
         let candidates = groups.len();
         counts.row_groups += candidates as u64;
-        let needles: Vec<&str> = query
-            .line_contains
-            .iter()
-            .filter(|n| n.len() >= 3)
-            .map(String::as_str)
-            .collect();
-        if !needles.is_empty() {
+        if !query.line_contains.is_empty() || query.trace_id.is_some() {
             let firsts: Vec<Range<u64>> = groups.iter().map(|(r, _)| r.start..r.start + 1).collect();
-            let filters = read_row_ranges(&self.storage, &file.rel, &firsts, &[index::LINE_TRIGRAMS])?;
+            let filters = read_row_ranges(&self.storage, &file.rel, &firsts, &[index::LINE_FILTER])?;
             let mut cells = filters.iter().flat_map(|b| {
                 let col = b.column(0).as_binary::<i32>();
                 (0..col.len()).map(move |i| (!col.is_null(i)).then(|| col.value(i).to_vec()))
             });
-            groups.retain(|_| match cells.next().flatten() {
-                Some(filter) => needles
+            groups.retain(|_| {
+                let Some(bytes) = cells.next().flatten() else {
+                    return true;
+                };
+                let Some(filter) = LineFilter::read(&bytes) else {
+                    return true;
+                };
+                query
+                    .line_contains
                     .iter()
-                    .all(|n| token_filter::may_contain(&filter, n.as_bytes())),
-                None => true,
+                    .all(|n| filter.may_contain(n.as_bytes()))
+                    && query
+                        .trace_id
+                        .as_ref()
+                        .is_none_or(|id| filter.may_hold_trace_id(id))
             });
-        }
-        if let Some(trace_id) = &query.trace_id {
-            let schema = metadata.metadata().file_metadata().schema_descr();
-            let leaf = (0..schema.num_columns())
-                .find(|&i| schema.column(i).path().parts() == [columns::TRACE_ID])
-                .ok_or_else(|| StoreError::Corrupt {
-                    path: file.path.clone(),
-                    reason: format!("no {} column", columns::TRACE_ID),
-                })?;
-            let mut kept = Vec::with_capacity(groups.len());
-            for (r, g) in groups {
-                let column = metadata.metadata().row_group(g).column(leaf);
-                let bloom = Sbbf::read_from_column_chunk(column, &handle).map_err(pq_err(&file.path))?;
-                if bloom.is_none_or(|b| b.check(&trace_id.as_str())) {
-                    kept.push((r, g));
-                }
-            }
-            groups = kept;
         }
         counts.row_groups_skipped += (candidates - groups.len()) as u64;
         counts.bytes_read += groups

@@ -16,7 +16,7 @@ pub mod columns {
     pub const LINE: &str = "line";
     /// `Map<Utf8, Utf8>`, null when empty: structured metadata.
     pub const STRUCTURED_METADATA: &str = "structured_metadata";
-    /// `Utf8`, nullable, with a bloom filter per row group: the trace id.
+    /// `Utf8`, nullable: the trace id (the line filter holds it too).
     pub const TRACE_ID: &str = "trace_id";
     /// `Utf8`, nullable: the span id.
     pub const SPAN_ID: &str = "span_id";
@@ -24,9 +24,9 @@ pub mod columns {
     pub const SEVERITY: &str = "severity";
     /// `Int32`, nullable: OpenTelemetry's severity number.
     pub const SEVERITY_NUMBER: &str = "severity_number";
-    /// `Binary`: the row group's trigram filter on the row group's first row, null on
-    /// every other row (see `token_filter`).
-    pub const LINE_TRIGRAMS: &str = "line_trigrams";
+    /// `Binary`: the row group's line filter on the row group's first row, null on every
+    /// other row (see `line_filter`).
+    pub const LINE_FILTER: &str = "line_filter";
 }
 
 /// Index of each column in [`entries_schema`].
@@ -47,8 +47,8 @@ pub mod index {
     pub const SEVERITY: usize = 6;
     /// [`super::columns::SEVERITY_NUMBER`].
     pub const SEVERITY_NUMBER: usize = 7;
-    /// [`super::columns::LINE_TRIGRAMS`].
-    pub const LINE_TRIGRAMS: usize = 8;
+    /// [`super::columns::LINE_FILTER`].
+    pub const LINE_FILTER: usize = 8;
     /// Every column that holds entry data (all but the filter).
     pub const ENTRY_COLUMNS: [usize; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
 }
@@ -56,7 +56,7 @@ pub mod index {
 /// A row group closes after this many rows …
 pub const ROW_GROUP_ROWS: usize = 32 * 1024;
 /// … or once its lines hold this many bytes, whichever comes first: the unit that the
-/// trigram filter and the trace id bloom filter let a search skip.
+/// line filter lets a search skip.
 pub const ROW_GROUP_LINE_BYTES: usize = 4 << 20;
 
 /// The key and value fields of the structured metadata map.
@@ -95,7 +95,7 @@ pub fn entries_schema() -> SchemaRef {
             Field::new(columns::SPAN_ID, DataType::Utf8, true),
             Field::new(columns::SEVERITY, DataType::Utf8, true),
             Field::new(columns::SEVERITY_NUMBER, DataType::Int32, true),
-            Field::new(columns::LINE_TRIGRAMS, DataType::Binary, true),
+            Field::new(columns::LINE_FILTER, DataType::Binary, true),
         ]))
     });
     SCHEMA.clone()
@@ -103,13 +103,13 @@ pub fn entries_schema() -> SchemaRef {
 
 /// How log entries files are written: zstd, page statistics and the page index, times
 /// delta-encoded, lines without a dictionary or statistics (a line's prefix prunes
-/// nothing), and a bloom filter on trace ids.
+/// nothing); the line filter column carries the row groups' filters instead.
 pub fn entries_writer_properties() -> WriterProperties {
     let ts = ColumnPath::from(columns::TIMESTAMP);
     let line = ColumnPath::from(columns::LINE);
     let trace = ColumnPath::from(columns::TRACE_ID);
     let span = ColumnPath::from(columns::SPAN_ID);
-    let trigrams = ColumnPath::from(columns::LINE_TRIGRAMS);
+    let filter = ColumnPath::from(columns::LINE_FILTER);
     WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_2_0)
         .set_compression(Compression::ZSTD(
@@ -121,12 +121,9 @@ pub fn entries_writer_properties() -> WriterProperties {
         .set_column_encoding(ts, Encoding::DELTA_BINARY_PACKED)
         .set_column_dictionary_enabled(line.clone(), false)
         .set_column_statistics_enabled(line, EnabledStatistics::None)
-        .set_column_dictionary_enabled(trace.clone(), false)
-        .set_column_bloom_filter_enabled(trace.clone(), true)
-        .set_column_bloom_filter_fpp(trace.clone(), 0.02)
-        .set_column_bloom_filter_max_ndv(trace, ROW_GROUP_ROWS as u64)
+        .set_column_dictionary_enabled(trace, false)
         .set_column_dictionary_enabled(span, false)
-        .set_column_dictionary_enabled(trigrams.clone(), false)
-        .set_column_statistics_enabled(trigrams, EnabledStatistics::None)
+        .set_column_dictionary_enabled(filter.clone(), false)
+        .set_column_statistics_enabled(filter, EnabledStatistics::None)
         .build()
 }

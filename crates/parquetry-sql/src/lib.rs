@@ -11,8 +11,8 @@
 //!   `line`, `labels`, `stream_id`, `structured_metadata`, `trace_id`, `span_id`,
 //!   `severity`, `severity_number`, one row per log entry. Time ranges, label equality,
 //!   `trace_id = …` and line substrings (`contains(line, …)`, `line LIKE '%…%'`,
-//!   `strpos(line, …) > 0`) are applied by the store, which skips row groups whose trigram
-//!   or bloom filters rule them out.
+//!   `strpos(line, …) > 0`) are applied by the store, which skips row groups whose line
+//!   filters rule them out.
 //! * `promql_range(expr, start, end, step)` and `promql_instant(expr, time)` — PromQL results
 //!   as tables: `timestamp`, `value`, `metric`, `labels`, and one column per label name.
 //!
