@@ -1,18 +1,63 @@
-//! Record batches of the entry columns: restoring the trace and span ids that the
-//! structured metadata stores by reference, and turning rows back into [`LogEntry`]s.
+//! Record batches of the entry columns: restoring the trace and span ids that the files
+//! store by reference (to their place in the line, or from the structured metadata to
+//! their column), and turning rows back into [`LogEntry`]s.
 
 use crate::entry::LogEntry;
-use crate::schema::{columns, index, metadata_type};
-use arrow::array::{Array, ArrayRef, AsArray, MapArray, RecordBatch, StringArray, StringBuilder};
+use crate::schema::{columns, entry_batch_schema, index, metadata_type};
+use arrow::array::{Array, ArrayRef, AsArray, Int64Array, MapArray, RecordBatch, StringArray, StringBuilder};
 use arrow::buffer::OffsetBuffer;
-use arrow::datatypes::{DataType, Int32Type, TimestampNanosecondType};
+use arrow::datatypes::{DataType, Int32Type, Int64Type, TimestampNanosecondType};
 use arrow::error::ArrowError;
 use std::sync::Arc;
+
+/// The entry batch ([`entry_batch_schema`]) of a batch of the stored entry columns
+/// ([`index::STORED_ENTRY_COLUMNS`]): every trace and span id in its column, and in the
+/// structured metadata where it was stored by reference.
+pub fn restore_ids(stored: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let lines = stored.column(index::LINE).as_string::<i32>();
+    let mut columns = stored.columns()[..index::ENTRY_COLUMN_COUNT].to_vec();
+    for (id, at) in [
+        (index::TRACE_ID, index::TRACE_ID_IN_LINE),
+        (index::SPAN_ID, index::SPAN_ID_IN_LINE),
+    ] {
+        columns[id] = ids_from_lines(lines, &columns[id], stored.column(at).as_primitive::<Int64Type>())?;
+    }
+    restore_ids_in_metadata(&RecordBatch::try_new(entry_batch_schema(), columns)?)
+}
+
+/// The id column with each row that `at` locates in its line (`start · 2³² + length`)
+/// filled from the line.
+fn ids_from_lines(lines: &StringArray, ids: &ArrayRef, at: &Int64Array) -> Result<ArrayRef, ArrowError> {
+    if at.null_count() == at.len() {
+        return Ok(ids.clone());
+    }
+    let ids = ids.as_string::<i32>();
+    let mut out = StringBuilder::with_capacity(ids.len(), ids.value_data().len() + 32 * at.len());
+    for row in 0..lines.len() {
+        if at.is_valid(row) {
+            let (start, length) = (
+                (at.value(row) >> 32) as usize,
+                (at.value(row) & 0xFFFF_FFFF) as usize,
+            );
+            let id = lines.value(row).get(start..start + length).ok_or_else(|| {
+                ArrowError::InvalidArgumentError(format!(
+                    "row {row}: an id at bytes {start}..{} of a line of {} bytes",
+                    start + length,
+                    lines.value(row).len()
+                ))
+            })?;
+            out.append_value(id);
+        } else {
+            out.append_option(ids.is_valid(row).then(|| ids.value(row)));
+        }
+    }
+    Ok(Arc::new(out.finish()))
+}
 
 /// The batch with every structured-metadata `trace_id` or `span_id` whose stored value
 /// is empty replaced by the value of the column of that name (the writer stores such an
 /// id once, in its column). The batch comes back unchanged when nothing is to restore.
-pub fn restore_ids_in_metadata(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+fn restore_ids_in_metadata(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
     let metadata = batch.column(index::STRUCTURED_METADATA).as_map();
     let keys = metadata.keys().as_string::<i32>();
     let values = metadata.values().as_string::<i32>();
@@ -62,8 +107,7 @@ pub fn restore_ids_in_metadata(batch: &RecordBatch) -> Result<RecordBatch, Arrow
     RecordBatch::try_new(batch.schema(), columns)
 }
 
-/// The entries of a batch with the entry columns ([`index::ENTRY_COLUMNS`]) whose ids
-/// are restored ([`restore_ids_in_metadata`]), in row order.
+/// The entries of an entry batch ([`restore_ids`]), in row order.
 pub fn entries_of(batch: &RecordBatch) -> Vec<LogEntry> {
     let times = batch
         .column(index::TIMESTAMP)

@@ -7,7 +7,7 @@ use crate::schema::{
     ROW_GROUP_LINE_BYTES, ROW_GROUP_ROWS, columns, entries_schema, entries_writer_properties,
 };
 use arrow::array::{
-    ArrayRef, BinaryBuilder, Int32Builder, MapBuilder, MapFieldNames, StringBuilder,
+    ArrayRef, BinaryBuilder, Int32Builder, Int64Builder, MapBuilder, MapFieldNames, StringBuilder,
     TimestampNanosecondBuilder, UInt64Builder,
 };
 use arrow::record_batch::RecordBatch;
@@ -64,6 +64,18 @@ pub fn write_entries_file(
     Ok((written, bytes))
 }
 
+/// How an id is stored: as its place in the line (`start · 2³² + length`) when the line
+/// holds it, else as itself.
+fn stored_id<'a>(line: &str, id: Option<&'a str>) -> (Option<&'a str>, Option<i64>) {
+    match id {
+        Some(id) if !id.is_empty() => match memchr::memmem::find(line.as_bytes(), id.as_bytes()) {
+            Some(at) if at < 1 << 31 => (None, Some(((at as i64) << 32) | id.len() as i64)),
+            _ => (Some(id), None),
+        },
+        other => (other, None),
+    }
+}
+
 /// The rows of the row group being filled.
 struct RowGroup {
     rows: usize,
@@ -76,6 +88,8 @@ struct RowGroup {
     span_id: StringBuilder,
     severity: StringBuilder,
     severity_number: Int32Builder,
+    trace_id_in_line: Int64Builder,
+    span_id_in_line: Int64Builder,
     filter: LineFilterBuilder,
 }
 
@@ -97,6 +111,8 @@ impl Default for RowGroup {
             span_id: StringBuilder::new(),
             severity: StringBuilder::new(),
             severity_number: Int32Builder::new(),
+            trace_id_in_line: Int64Builder::new(),
+            span_id_in_line: Int64Builder::new(),
             filter: LineFilterBuilder::default(),
         }
     }
@@ -130,8 +146,12 @@ impl RowGroup {
             }
             self.metadata.append(true).expect("map builder lengths agree");
         }
-        self.trace_id.append_option(e.trace_id.as_deref());
-        self.span_id.append_option(e.span_id.as_deref());
+        let (trace, trace_at) = stored_id(&e.line, e.trace_id.as_deref());
+        self.trace_id.append_option(trace);
+        self.trace_id_in_line.append_option(trace_at);
+        let (span, span_at) = stored_id(&e.line, e.span_id.as_deref());
+        self.span_id.append_option(span);
+        self.span_id_in_line.append_option(span_at);
         self.severity.append_option(e.severity.as_deref());
         self.severity_number.append_option(e.severity_number);
     }
@@ -152,6 +172,8 @@ impl RowGroup {
             Arc::new(self.span_id.finish()),
             Arc::new(self.severity.finish()),
             Arc::new(self.severity_number.finish()),
+            Arc::new(self.trace_id_in_line.finish()),
+            Arc::new(self.span_id_in_line.finish()),
             Arc::new(filters.finish()),
         ];
         let batch = RecordBatch::try_new(entries_schema(), columns).map_err(arrow_err(tmp))?;
@@ -160,5 +182,20 @@ impl RowGroup {
         self.rows = 0;
         self.line_bytes = 0;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stored_id;
+
+    #[test]
+    fn ids_the_line_holds_are_stored_by_place() {
+        let line = r#"{"msg":"ok","traceId":"4bf92f35","spanId":"a1"}"#;
+        assert_eq!(stored_id(line, Some("4bf92f35")), (None, Some((23 << 32) | 8)));
+        assert_eq!(&line[23..31], "4bf92f35");
+        assert_eq!(stored_id(line, Some("ffff")), (Some("ffff"), None));
+        assert_eq!(stored_id(line, Some("")), (Some(""), None));
+        assert_eq!(stored_id(line, None), (None, None));
     }
 }

@@ -2,11 +2,11 @@
 //! row ranges from the directory, row groups skipped by their line filters (line
 //! substrings, trace id), and the rest read as Arrow record batches and filtered exactly.
 
-use crate::arrow_rows::restore_ids_in_metadata;
+use crate::arrow_rows::restore_ids;
 use crate::entries_file::NANOS_PER_MS;
 use crate::entry::StreamEntries;
 use crate::line_filter::LineFilter;
-use crate::schema::{columns, index};
+use crate::schema::index;
 use arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::{TimestampNanosecondType, UInt64Type};
@@ -145,7 +145,7 @@ impl LogStore {
     }
 
     /// The entries of one planned file that `query` asks for, as record batches with the
-    /// entry columns ([`index::ENTRY_COLUMNS`]) by stream, then time; row groups that
+    /// entry columns ([`crate::schema::entry_batch_schema`]) by stream, then time; row groups that
     /// the filters rule out are not read. Adds what it read to `counts`.
     pub fn read_file(
         &self,
@@ -160,9 +160,9 @@ impl LogStore {
         }
         counts.rows_read += ranges.iter().map(|r| r.end - r.start).sum::<u64>();
         let mut out = Vec::new();
-        for batch in read_row_ranges(&self.storage, &file.rel, &ranges, &index::ENTRY_COLUMNS)? {
-            let batch = keep_matching(batch, query)
-                .and_then(|b| restore_ids_in_metadata(&b))
+        for batch in read_row_ranges(&self.storage, &file.rel, &ranges, &index::STORED_ENTRY_COLUMNS)? {
+            let batch = restore_ids(&batch)
+                .and_then(|b| keep_matching(b, query))
                 .map_err(arrow_err(&file.path))?;
             if batch.num_rows() > 0 {
                 out.push(batch);

@@ -214,10 +214,18 @@ fn entry_strategy() -> impl Strategy<Value = (usize, LogEntry)> {
         proptest::option::of("[0-9a-f]{2}"),
         proptest::option::of("[A-Za-z]{1,5}"),
         proptest::option::of(1i32..25),
+        any::<(bool, bool)>(),
     )
         .prop_map(
-            |(stream, day, t, line, metadata, trace_id, span_id, severity, severity_number)| {
+            |(stream, day, t, text, metadata, trace_id, span_id, severity, severity_number, in_line)| {
                 let timestamp = day * 86_400_000_000_000 + t % 86_400_000_000_000 + 1_767_225_600_000_000_000;
+                // Ids that the line carries too are stored by their place in it.
+                let mut line = text;
+                for (id, carried) in [(&trace_id, in_line.0), (&span_id, in_line.1)] {
+                    if let (Some(id), true) = (id, carried) {
+                        line = format!("{line} id={id}é");
+                    }
+                }
                 (
                     stream,
                     LogEntry {
@@ -248,9 +256,15 @@ proptest! {
         for (s, e) in entries {
             streams[s].entries.push(e);
         }
+        let mut written = streams.clone();
         w.write(streams).unwrap();
         w.commit().unwrap();
         let original = all(&first);
+        written.retain(|s| !s.entries.is_empty());
+        for s in &mut written {
+            s.sort_and_dedup();
+        }
+        prop_assert_eq!(&original, &written);
         for format in [LogExportFormat::Jsonl, LogExportFormat::LokiPush] {
             let text = export(&first, format);
             let (_d2, second) = store();
