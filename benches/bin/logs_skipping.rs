@@ -1,8 +1,9 @@
-//! How much of a logs store two needle-in-a-haystack searches read: a substring that
-//! occurs in one line and one trace id (both judged by the line filters), each over every
-//! stream and all time, against the bytes of all entries files.
+//! How much of a logs store needle-in-a-haystack searches read: one trace id, then each
+//! given line substring (all judged by the line filters), each over every stream and all
+//! time, against the bytes of all entries files.
 //!
-//! `logs-skipping STORE SUBSTRING TRACE_ID` (benches/scripts/logs-compression.sh runs it).
+//! `logs-skipping STORE TRACE_ID [SUBSTRING...]` (benches/scripts/logs-compression.sh runs
+//! it).
 
 use parquetry::logs::{LogQuery, LogStore};
 use parquetry::table::{Storage, TableKind, log};
@@ -10,28 +11,28 @@ use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [store, needle, trace] = args.as_slice() else {
-        return Err("usage: logs-skipping STORE SUBSTRING TRACE_ID".into());
+    let [store, trace, needles @ ..] = args.as_slice() else {
+        return Err("usage: logs-skipping STORE TRACE_ID [SUBSTRING...]".into());
     };
     let storage = Storage::open(std::path::Path::new(store))?;
     let total = log::read_latest(&storage)?.manifest.data_bytes(TableKind::Logs);
     let logs = LogStore::open(&storage)?;
-    let searches = [
-        (
-            "substring",
+    let mut searches = vec![(
+        format!("trace_id = {trace}"),
+        LogQuery {
+            trace_id: Some(trace.clone()),
+            ..LogQuery::default()
+        },
+    )];
+    for needle in needles {
+        searches.push((
+            format!("line contains {needle}"),
             LogQuery {
                 line_contains: vec![needle.clone()],
                 ..LogQuery::default()
             },
-        ),
-        (
-            "trace id",
-            LogQuery {
-                trace_id: Some(trace.clone()),
-                ..LogQuery::default()
-            },
-        ),
-    ];
+        ));
+    }
     for (what, query) in searches {
         let started = Instant::now();
         let (batches, counts) = logs.scan(&query)?;

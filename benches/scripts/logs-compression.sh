@@ -14,7 +14,11 @@ mb=${1:-300}
 work=${2:-$(mktemp -d)}
 bin="${CARGO_TARGET_DIR:-target}/debug/parquetry"
 python=${PARQUETRY_VENV:-$HOME/.cache/parquetry-venv}/bin/python
-python3 benches/scripts/log_fleet.py "$work/fleet" --megabytes "$mb"
+# The fleet is deterministic: a work folder that holds one of this size keeps it.
+if [ "$(cat "$work/fleet/megabytes" 2>/dev/null)" != "$mb" ]; then
+  python3 benches/scripts/log_fleet.py "$work/fleet" --megabytes "$mb"
+  echo "$mb" >"$work/fleet/megabytes"
+fi
 rm -rf "$work/store"
 for part in app.jsonl:api ingress.log:ingress worker.log:worker; do
   file=${part%%:*}
@@ -34,8 +38,12 @@ total = sum(sizes.values())
 for name, size in sizes.most_common():
     print(f"{name:22s} {size / 1e6:9.2f} MB  {100 * size / total:5.1f} %")
 PY
-# A request id that occurs in one line, and the trace id of a line in the middle.
+# Needles from the middle of the fleet: the trace id of an app line (as a trace id, and as
+# a bare substring, which no filter token bounds), its request id as the JSON field, and a
+# worker job id that occurs in one line.
 middle=$(sed -n '300000p' "$work/fleet/app.jsonl")
-request=$(printf '%s' "$middle" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["requestId"])')
-trace=$(printf '%s' "$middle" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["traceId"])')
-"${CARGO_TARGET_DIR:-target}/debug/logs-skipping" "$work/store" "\"requestId\":\"$request\"" "$trace"
+field() { printf '%s' "$middle" | "$python" -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+trace=$(field traceId)
+request=$(field requestId)
+job=$(grep -m1 -o 'id=[0-9a-f]* finished' <(sed -n '40000,$p' "$work/fleet/worker.log"))
+"${CARGO_TARGET_DIR:-target}/debug/logs-skipping" "$work/store" "$trace" "$trace" "\"requestId\":\"$request\"" "$job"

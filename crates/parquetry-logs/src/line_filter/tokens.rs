@@ -1,22 +1,28 @@
 //! The token section of a line filter: a bloom filter over the whole tokens of the row
-//! group's lines (and the trace ids of its rows). A token is a maximal run of word bytes:
-//! ASCII letters, digits and `_`, and every byte of a non-ASCII character.
+//! group's lines, the aligned pieces of those tokens, and the trace ids of its rows. A
+//! token is a maximal run of word bytes: ASCII letters, digits and `_`, and every byte of
+//! a non-ASCII character. A token's aligned pieces are its bytes `8j .. 8j + 8`, for every
+//! `j` that fits.
 //!
-//! A line that contains a needle contains each of the needle's tokens that the needle
-//! itself bounds on both sides (a non-word byte before and after it inside the needle) as
-//! a whole token: in `"requestId":"req-000300000"` that is `requestId`, `req` and
-//! `000300000`. So one such token missing from the filter rules the row group out, and a
-//! unique identifier rules out nearly every row group. Tokens at the needle's ends may be
-//! parts of longer tokens of the line and are not checked.
+//! A line that contains a needle contains each token that the needle bounds on both sides
+//! (a non-word byte before and after it inside the needle) as a whole token: in
+//! `"requestId":"req-000300000"` that is `requestId`, `req` and `000300000`. A token at an
+//! end of the needle may be part of a longer token of the line: bounded on its left, it
+//! starts that token, so its own aligned pieces are pieces of the line's token; unbounded
+//! on its left, it starts at an unknown offset `o`, and for the phase `p = -o mod 8` its
+//! pieces at `p + 8j` are. So a bare 32-digit trace id is ruled out when, for each of
+//! the 8 phases, one of its (3 or 4) pieces is missing. One token missing from the filter
+//! rules the row group out, and a unique identifier rules out nearly every row group.
 //!
 //! Serialized form: one byte `k` (hash functions), the number of bits `m` as a
 //! little-endian `u32` (a multiple of 64), then the bitmap, least significant bit first.
-//! A token's bits are `(x_i * m) >> 32` for `x_i = h1 + i * h2` (32-bit wrapping,
-//! `i < k`), where `h1` and `h2` are the low and high halves of the token's XXH3-64 hash
-//! with seed 0, `h2` with its lowest bit set.
+//! An item's bits are `(x_i * m) >> 32` for `x_i = h1 + i * h2` (32-bit wrapping,
+//! `i < k`), where `h1` and `h2` are the low and high halves of its XXH3-64 hash, `h2`
+//! with its lowest bit set; whole tokens and trace ids hash with seed 0, pieces with
+//! seed 1.
 
 use super::Reader;
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 /// Bits of filter per distinct token and hash functions per token: about 1.3% false
 /// positives per token checked.
@@ -24,6 +30,9 @@ const BITS_PER_TOKEN: usize = 9;
 const HASHES: u8 = 6;
 /// The largest bitmap, in bits (2 MiB): beyond it false positives grow instead.
 const MAX_BITS: usize = 1 << 24;
+/// The length of, and the stride between, a token's aligned pieces.
+const PIECE: usize = 8;
+const PIECE_SEED: u64 = 1;
 
 /// True for the bytes tokens are made of.
 fn is_word_byte(b: u8) -> bool {
@@ -45,12 +54,25 @@ fn tokens(bytes: &[u8]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
     })
 }
 
-/// The tokens of `needle` that it bounds on both sides, which every line containing it
-/// holds whole.
-pub fn bounded_tokens(needle: &[u8]) -> impl Iterator<Item = &[u8]> {
-    tokens(needle)
-        .filter(move |r| r.start > 0 && r.end < needle.len())
-        .map(move |r| &needle[r])
+/// A token of a needle, and whether the needle bounds it on the left and on the right.
+struct NeedleToken<'a> {
+    bytes: &'a [u8],
+    left: bool,
+    right: bool,
+}
+
+/// The tokens of `needle`, each with the sides the needle bounds it on.
+fn needle_tokens(needle: &[u8]) -> impl Iterator<Item = NeedleToken<'_>> {
+    tokens(needle).map(move |r| NeedleToken {
+        left: r.start > 0,
+        right: r.end < needle.len(),
+        bytes: &needle[r],
+    })
+}
+
+/// The pieces of `token` that start at `phase + 8j`.
+fn pieces(token: &[u8], phase: usize) -> impl Iterator<Item = &[u8]> {
+    token.get(phase..).unwrap_or_default().chunks_exact(PIECE)
 }
 
 fn bit_positions(hash: u64, k: u8, m: u32) -> impl Iterator<Item = usize> {
@@ -68,16 +90,19 @@ pub(super) struct TokenBuilder {
 }
 
 impl TokenBuilder {
-    /// Adds every whole token of `line`.
+    /// Adds every whole token of `line`, and its aligned pieces.
     pub(super) fn add_line(&mut self, line: &[u8]) {
         for r in tokens(line) {
-            self.hashes.push(xxh3_64(&line[r]));
+            self.add_token(&line[r]);
         }
     }
 
-    /// Adds `token` as it is (a trace id of the row, say).
+    /// Adds `token` as it is (a trace id of the row, say), and its aligned pieces.
     pub(super) fn add_token(&mut self, token: &[u8]) {
         self.hashes.push(xxh3_64(token));
+        for piece in pieces(token, 0) {
+            self.hashes.push(xxh3_64_with_seed(piece, PIECE_SEED));
+        }
     }
 
     /// Appends the section for the tokens added since the last call to `out`, and starts
@@ -122,10 +147,32 @@ impl<'a> TokenSection<'a> {
         })
     }
 
-    /// False when `token` is no whole token of any line (nor a trace id of any row).
+    /// False when `token` is no whole token of any line (nor a trace id of any row): its
+    /// hash and those of its aligned pieces must all pass.
     pub(super) fn may_hold(&self, token: &[u8]) -> bool {
+        self.has(xxh3_64(token)) && self.may_hold_pieces(token, 0)
+    }
+
+    /// False when some piece of `token` at `phase + 8j` is no aligned piece of any token.
+    fn may_hold_pieces(&self, token: &[u8], phase: usize) -> bool {
+        pieces(token, phase).all(|piece| self.has(xxh3_64_with_seed(piece, PIECE_SEED)))
+    }
+
+    /// False when no line can contain `needle`, judged by its tokens.
+    pub(super) fn may_contain(&self, needle: &[u8]) -> bool {
+        needle_tokens(needle).all(|t| {
+            if t.left && t.right {
+                return self.may_hold(t.bytes);
+            }
+            let phases = if t.left { 0..1 } else { 0..PIECE };
+            // The token is ruled out when every phase has a piece that no line holds.
+            phases.into_iter().any(|p| self.may_hold_pieces(t.bytes, p))
+        })
+    }
+
+    fn has(&self, hash: u64) -> bool {
         let m = (self.bits.len() * 8) as u32;
-        bit_positions(xxh3_64(token), self.hashes, m).all(|p| self.bits[p / 8] & (1 << (p % 8)) != 0)
+        bit_positions(hash, self.hashes, m).all(|p| self.bits[p / 8] & (1 << (p % 8)) != 0)
     }
 }
 
@@ -148,13 +195,26 @@ mod tests {
     }
 
     #[test]
-    fn only_tokens_bounded_inside_the_needle_are_checked() {
+    fn needle_tokens_know_which_sides_are_bounded() {
+        let sides = |n: &'static [u8]| -> Vec<(&'static str, bool, bool)> {
+            needle_tokens(n)
+                .map(|t| (std::str::from_utf8(t.bytes).unwrap(), t.left, t.right))
+                .collect()
+        };
         assert_eq!(
-            strs(bounded_tokens(b"\"requestId\":\"req-000300000\"")),
-            ["requestId", "req", "000300000"]
+            sides(b"x id=42 "),
+            [("x", false, true), ("id", true, true), ("42", true, true)]
         );
-        assert_eq!(strs(bounded_tokens(b"req-000300000")), Vec::<&str>::new());
-        assert_eq!(strs(bounded_tokens(b"x id=42 ")), ["id", "42"]);
-        assert_eq!(strs(bounded_tokens(b"4bf92f3577b34da6")), Vec::<&str>::new());
+        assert_eq!(sides(b"req-0003"), [("req", false, true), ("0003", true, false)]);
+        assert_eq!(sides(b"4bf92f35"), [("4bf92f35", false, false)]);
+    }
+
+    #[test]
+    fn pieces_start_at_the_phase_and_stop_before_a_short_tail() {
+        let token = b"0123456789abcdefghij";
+        assert_eq!(strs(pieces(token, 0)), ["01234567", "89abcdef"]);
+        assert_eq!(strs(pieces(token, 5)), ["56789abc"]);
+        assert_eq!(strs(pieces(token, 13)), Vec::<&str>::new());
+        assert_eq!(strs(pieces(token, 40)), Vec::<&str>::new());
     }
 }
