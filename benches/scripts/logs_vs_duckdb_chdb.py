@@ -7,8 +7,9 @@ count the lines that contain a rare and a common substring, each engine in-proce
 
 STORE is a logs store (benches/scripts/logs-compression.sh makes one); the interpreter
 needs the parquetry package (scripts/test-python), duckdb and chdb. Each engine's file
-holds every entry's stream labels (as text), time and line, written with zstd; each count
-runs three times and the best time is reported. Every engine must give the same counts.
+holds every entry's stream id, time and line, written by that engine with zstd at its
+default level; each count runs three times and the best time is reported. Every engine
+must give the same counts.
 """
 
 from __future__ import annotations
@@ -51,28 +52,27 @@ def main() -> None:
         table = db.sql(f"SELECT count(*) AS n FROM logs WHERE contains(line, {quote(needle)})").to_arrow()
         return table.column(0)[0].as_py()
 
-    # The same entries as one plain table, through Parquetry's SQL, for the others to write.
-    entries = db.sql("SELECT CAST(labels AS VARCHAR) AS labels, timestamp, line FROM logs ORDER BY labels, timestamp").to_arrow()
+    # The same entries (stream, time, line) as each engine writes them, from the store's
+    # files, which are plain Parquet.
+    ours = glob.glob(str(store / "log_entries" / "*" / "*.parquet"))
+    source = "[" + ", ".join(quote(p) for p in ours) + "]"
     duck_file, ch_file = work / "entries-duckdb.parquet", work / "entries-chdb.parquet"
     duck = duckdb.connect()
-    duck.register("entries", entries)
-    duck.execute(f"COPY entries TO '{duck_file}' (FORMAT parquet, COMPRESSION zstd)")
-    duck.unregister("entries")
-    staged = work / "entries-staged.parquet"
-    duck.execute(f"COPY (SELECT * FROM read_parquet('{duck_file}')) TO '{staged}' (FORMAT parquet, COMPRESSION uncompressed)")
+    duck.execute(
+        f"COPY (SELECT stream_id, timestamp, line FROM read_parquet({source})) "
+        f"TO '{duck_file}' (FORMAT parquet, COMPRESSION zstd)"
+    )
     if ch_file.exists():
         ch_file.unlink()
     chdb.query(
-        f"INSERT INTO FUNCTION file('{ch_file}', Parquet) SELECT * FROM file('{staged}', Parquet) "
+        f"INSERT INTO FUNCTION file('{ch_file}', Parquet) "
+        f"SELECT stream_id, timestamp, line FROM file('{store}/log_entries/*/*.parquet', Parquet) "
         "SETTINGS output_format_parquet_compression_method='zstd'"
     )
-    staged.unlink()
-    del entries
 
     raw = duck.execute(f"SELECT sum(strlen(line)) FROM read_parquet('{duck_file}')").fetchone()[0]
-    ours = size_of(glob.glob(str(store / "log_entries" / "*" / "*.parquet")))
     engines = {
-        "Parquetry (store)": (ours, parquetry_count),
+        "Parquetry (store)": (size_of(ours), parquetry_count),
         "DuckDB 2.0 (its file)": (
             duck_file.stat().st_size,
             lambda n: duck.execute(f"SELECT count(*) FROM read_parquet('{duck_file}') WHERE contains(line, {quote(n)})").fetchone()[0],

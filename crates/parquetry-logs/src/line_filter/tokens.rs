@@ -138,7 +138,7 @@ impl<'a> TokenSection<'a> {
     pub(super) fn read(r: &mut Reader<'a>) -> Option<Self> {
         let hashes = r.byte()?;
         let m = u32::from_le_bytes(r.take(4)?.try_into().ok()?) as usize;
-        if hashes == 0 || m == 0 || m % 64 != 0 || m > MAX_BITS {
+        if hashes == 0 || m == 0 || !m.is_multiple_of(64) || m > MAX_BITS {
             return None;
         }
         Some(TokenSection {
