@@ -425,6 +425,34 @@ fn logs_ingest_export_and_sql() {
         "SELECT labels['app'] AS app, count(*) AS n FROM logs WHERE contains(line, 'status=') OR trace_id = 'abc' GROUP BY 1 ORDER BY 1",
     ]);
     assert_eq!(stdout(&o), "app,n\napi,2\n", "{}", stderr(&o));
+    // The two commits of one day become one file; retention then drops the day.
+    let o = parquetry(&["compact", "--store", &store, "--grace", "0s"]);
+    assert!(
+        stdout(&o).contains("2 segments and 2 files before, 1 segments and 1 files after"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let everything = "SELECT count(*) AS n FROM logs";
+    let o = parquetry(&["sql", "--store", &store, "--format", "csv", everything]);
+    assert_eq!(stdout(&o), "n\n3\n", "{}", stderr(&o));
+    let o = parquetry(&[
+        "retain",
+        "--store",
+        &store,
+        "--before",
+        "2026-01-06T00:00:00Z",
+        "--grace",
+        "0s",
+    ]);
+    assert!(
+        stdout(&o).contains("1 days dropped"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let o = parquetry(&["sql", "--store", &store, "--format", "csv", everything]);
+    assert_eq!(stdout(&o), "n\n0\n", "{}", stderr(&o));
     let o = parquetry(&["export", "--store", &store, "--signal", "traces"]);
     assert!(stderr(&o).contains("unknown signal"), "{}", stderr(&o));
 }

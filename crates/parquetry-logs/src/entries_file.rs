@@ -13,9 +13,10 @@ use arrow::array::{
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquetry_table::error::{Result, arrow_err, io_err, pq_err};
+use parquetry_table::storage::Staged;
 use parquetry_table::{RowsWritten, Storage};
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Nanoseconds per millisecond: the catalog and directory keep times in milliseconds.
@@ -29,39 +30,88 @@ pub fn write_entries_file(
     rel: &str,
     streams: &[&StreamEntries],
 ) -> Result<(Vec<RowsWritten>, u64)> {
-    let staged = storage.stage(rel)?;
-    let tmp = staged.path().to_path_buf();
-    let file = File::create(&tmp).map_err(io_err(&tmp))?;
-    let mut writer = ArrowWriter::try_new(file, entries_schema(), Some(entries_writer_properties()))
-        .map_err(pq_err(&tmp))?;
-    let mut group = RowGroup::default();
-    let mut written = Vec::with_capacity(streams.len());
-    let mut row = 0u64;
+    let mut file = EntriesFileWriter::create(storage, rel)?;
     for s in streams {
-        let (first, last) = (&s.entries[0], &s.entries[s.entries.len() - 1]);
-        written.push(RowsWritten {
-            id: s.id,
-            labels: s.labels.clone(),
-            row_start: row,
-            row_count: s.entries.len() as u64,
-            min_time: first.timestamp.div_euclid(NANOS_PER_MS),
-            max_time: last.timestamp.div_euclid(NANOS_PER_MS),
-        });
-        row += s.entries.len() as u64;
+        file.append(s)?;
+    }
+    file.finish(storage)
+}
+
+/// An entries file being written under its staging name. Streams are appended in the
+/// file's order; one stream may come in consecutive pieces, each sorted by time and
+/// later than the one before.
+pub struct EntriesFileWriter {
+    staged: Staged,
+    tmp: PathBuf,
+    writer: ArrowWriter<File>,
+    group: RowGroup,
+    written: Vec<RowsWritten>,
+    row: u64,
+}
+
+impl EntriesFileWriter {
+    /// Starts the file `rel`, staged.
+    pub fn create(storage: &Storage, rel: &str) -> Result<EntriesFileWriter> {
+        let staged = storage.stage(rel)?;
+        let tmp = staged.path().to_path_buf();
+        let file = File::create(&tmp).map_err(io_err(&tmp))?;
+        let writer = ArrowWriter::try_new(file, entries_schema(), Some(entries_writer_properties()))
+            .map_err(pq_err(&tmp))?;
+        Ok(EntriesFileWriter {
+            staged,
+            tmp,
+            writer,
+            group: RowGroup::default(),
+            written: Vec::new(),
+            row: 0,
+        })
+    }
+
+    /// Appends the entries of `s` (sorted by time; a stream continues its previous
+    /// piece when it was the last one appended).
+    pub fn append(&mut self, s: &StreamEntries) -> Result<()> {
+        let (Some(first), Some(last)) = (s.entries.first(), s.entries.last()) else {
+            return Ok(());
+        };
+        let (min_time, max_time) = (
+            first.timestamp.div_euclid(NANOS_PER_MS),
+            last.timestamp.div_euclid(NANOS_PER_MS),
+        );
+        match self.written.last_mut() {
+            Some(w) if w.id == s.id => {
+                w.row_count += s.entries.len() as u64;
+                w.max_time = max_time;
+            }
+            _ => self.written.push(RowsWritten {
+                id: s.id,
+                labels: s.labels.clone(),
+                row_start: self.row,
+                row_count: s.entries.len() as u64,
+                min_time,
+                max_time,
+            }),
+        }
+        self.row += s.entries.len() as u64;
         for e in &s.entries {
-            group.push(s.id.0, e);
-            if group.rows == ROW_GROUP_ROWS || group.line_bytes >= ROW_GROUP_LINE_BYTES {
-                group.write(&mut writer, &tmp)?;
+            self.group.push(s.id.0, e);
+            if self.group.rows == ROW_GROUP_ROWS || self.group.line_bytes >= ROW_GROUP_LINE_BYTES {
+                self.group.write(&mut self.writer, &self.tmp)?;
             }
         }
+        Ok(())
     }
-    if group.rows > 0 {
-        group.write(&mut writer, &tmp)?;
+
+    /// Closes and publishes the file; returns each stream's rows, with times in
+    /// milliseconds (floored), and the file size.
+    pub fn finish(mut self, storage: &Storage) -> Result<(Vec<RowsWritten>, u64)> {
+        if self.group.rows > 0 {
+            self.group.write(&mut self.writer, &self.tmp)?;
+        }
+        self.writer.close().map_err(pq_err(&self.tmp))?;
+        let bytes = std::fs::metadata(&self.tmp).map_err(io_err(&self.tmp))?.len();
+        storage.publish(self.staged)?;
+        Ok((self.written, bytes))
     }
-    writer.close().map_err(pq_err(&tmp))?;
-    let bytes = std::fs::metadata(&tmp).map_err(io_err(&tmp))?.len();
-    storage.publish(staged)?;
-    Ok((written, bytes))
 }
 
 /// How an id is stored: as its place in the line (`start · 2³² + length`) when the line

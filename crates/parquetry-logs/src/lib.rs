@@ -11,10 +11,14 @@
 //!   labels go to the shared catalog with its label index.
 //! * [`read`]: selecting streams with Prometheus' matcher semantics and reading their
 //!   entries, skipping row groups the filters rule out.
+//! * [`compact`] and [`day_pieces`]: rewriting a day into one file, for compaction and
+//!   retention, in pieces of bounded size.
 //! * [`ingest`]: Loki push bodies, OTLP/JSON logs and plain log files (JSON, logfmt,
 //!   text); [`export`] writes entries back out as Loki push bodies or JSON lines.
 
 pub mod arrow_rows;
+pub mod compact;
+pub mod day_pieces;
 pub mod entries_file;
 pub mod entry;
 pub mod export;

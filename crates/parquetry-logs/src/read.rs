@@ -109,6 +109,11 @@ impl LogStore {
         &self.catalog
     }
 
+    /// Where the store is.
+    pub(crate) fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
     /// The data files that may hold entries `query` asks for, with the row ranges of
     /// the selected streams in each (from the catalog and directory only; no data file
     /// is opened). Read each with [`LogStore::read_file`].
@@ -284,7 +289,7 @@ impl LogStore {
 }
 
 /// Sorts ranges and merges those that touch.
-fn merge(mut ranges: Vec<Range<u64>>) -> Vec<Range<u64>> {
+pub(crate) fn merge(mut ranges: Vec<Range<u64>>) -> Vec<Range<u64>> {
     ranges.sort_by_key(|r| r.start);
     let mut out: Vec<Range<u64>> = Vec::with_capacity(ranges.len());
     for r in ranges {

@@ -2,7 +2,7 @@
 //! segment's streams table and directory are kept and written by the table core's
 //! [`SegmentBuilder`]. Nothing staged is visible until a commit names the segment.
 
-use crate::entries_file::{NANOS_PER_MS, write_entries_file};
+use crate::entries_file::{EntriesFileWriter, NANOS_PER_MS, write_entries_file};
 use crate::entry::StreamEntries;
 use parquetry_table::error::Result;
 use parquetry_table::segment::PARTITION_MS;
@@ -51,6 +51,32 @@ impl LogsSegment {
     /// The staged segment, for the commit.
     pub fn into_builder(self) -> SegmentBuilder {
         self.inner
+    }
+
+    /// Stages one entries file for the UTC day starting at `day_ms` from `pieces`, each
+    /// a list of streams: streams in label order across pieces, a stream split over
+    /// consecutive pieces in time order, every entry inside the day. Entries inside a
+    /// piece are sorted by time and exact duplicates dropped.
+    pub fn write_day(
+        &mut self,
+        day_ms: i64,
+        pieces: impl Iterator<Item = Result<Vec<StreamEntries>>>,
+    ) -> Result<()> {
+        let rel = self.inner.next_data_file(day_ms);
+        let mut file = EntriesFileWriter::create(self.inner.storage(), &rel)?;
+        for piece in pieces {
+            for mut s in piece? {
+                self.duplicates += s.sort_and_dedup();
+                file.append(&s)?;
+            }
+        }
+        let (written, bytes) = file.finish(self.inner.storage())?;
+        if written.is_empty() {
+            self.inner.storage().delete(&rel)?;
+        } else {
+            self.inner.add_file(rel, day_ms, bytes, written);
+        }
+        Ok(())
     }
 
     /// Stages streams as new entries files, one per UTC day they cover. Entries may come

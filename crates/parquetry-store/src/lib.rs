@@ -6,7 +6,7 @@
 //! table (where each series' rows are), named by the store's commit log. [`Writer`] stages
 //! a segment and publishes it atomically; [`Store`] opens a version, indexes its labels
 //! with roaring bitmaps, and reads only the rows of the series a [`Selection`] chose;
-//! [`compact`] and [`retain`] keep the files few. `docs/storage-format.md` in the
+//! [`MetricsDays`] rewrites days for compaction and retention. `docs/storage-format.md` in the
 //! repository specifies the layout.
 
 pub mod batch;
@@ -25,7 +25,7 @@ pub use parquetry_table::{Manifest, error, label_index};
 
 pub use batch::{SelectedSeries, SeriesBatch, SeriesSamples};
 pub use commit::Writer;
-pub use compact::{MaintenanceReport, compact, compactable_segments, retain};
+pub use compact::MetricsDays;
 pub use error::{Result, StoreError};
 pub use ingest::{Format, IngestError, IngestOptions, IngestReport, ingest_files};
 pub use parquetry_table::CommitStep;

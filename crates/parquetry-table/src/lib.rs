@@ -24,6 +24,7 @@ pub mod error;
 pub mod input;
 pub mod label_index;
 pub mod log;
+pub mod maintenance;
 pub mod manifest;
 mod manifest_v1;
 pub mod scan;

@@ -1,12 +1,10 @@
 //! `Database`: a store held open by a long-lived user — the CLI, the Python package, a
 //! server — with the snapshot its queries read, refreshed after every commit it makes.
 
+use crate::maintenance::{MaintenanceReport, compact, compactable_segments, retain};
 use crate::{Engine, Error};
 use parquetry_logs::ingest::{LogIngestOptions, LogIngestReport};
-use parquetry_store::{
-    IngestOptions, IngestReport, MaintenanceReport, Store, StoreError, Writer, compact, compactable_segments,
-    retain,
-};
+use parquetry_store::{IngestOptions, IngestReport, Store, StoreError, Writer};
 use parquetry_table::checkpoint::DEFAULT_GRACE;
 use parquetry_table::{Storage, TableKind};
 use std::path::{Path, PathBuf};
@@ -145,15 +143,16 @@ impl Database {
         Ok(())
     }
 
-    /// Compacts the store (see [`parquetry_store::compact`]) and refreshes the snapshot.
+    /// Compacts every table of the store (see [`crate::maintenance::compact`]) and
+    /// refreshes the snapshot.
     pub fn compact(&self, grace: Duration) -> Result<MaintenanceReport, Error> {
         let report = compact(&self.storage, grace)?;
         self.refresh()?;
         Ok(report)
     }
 
-    /// Drops the days that end by `keep_from` (milliseconds; see
-    /// [`parquetry_store::retain`]) and refreshes the snapshot.
+    /// Drops the days that end by `keep_from` (milliseconds) from every table (see
+    /// [`crate::maintenance::retain`]) and refreshes the snapshot.
     pub fn retain(&self, keep_from: i64, grace: Duration) -> Result<MaintenanceReport, Error> {
         let report = retain(&self.storage, keep_from, grace)?;
         self.refresh()?;

@@ -18,6 +18,7 @@ mod backtests;
 mod database;
 mod engine;
 mod error;
+pub mod maintenance;
 pub mod result_arrow;
 pub mod signal;
 mod source;

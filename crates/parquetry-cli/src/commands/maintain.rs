@@ -3,12 +3,13 @@
 
 use crate::time_args;
 use anyhow::{Result, bail};
-use parquetry::store::{MaintenanceReport, Writer, compact, retain};
+use parquetry::maintenance::{MaintenanceReport, compact, retain};
+use parquetry::store::Writer;
 use parquetry::table::Storage;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Rewrite the small files of each day into one file per day, in one commit.
+/// Rewrite the small files of each day into one file per table and day, in one commit.
 #[derive(clap::Args)]
 pub struct CompactArgs {
     /// The store folder.
@@ -20,7 +21,7 @@ pub struct CompactArgs {
     grace: String,
 }
 
-/// Drop whole days older than a cutoff, in one commit.
+/// Drop whole days older than a cutoff from every table (metrics and logs), in one commit.
 #[derive(clap::Args)]
 pub struct RetainArgs {
     /// The store folder.
@@ -56,9 +57,9 @@ fn print(report: &MaintenanceReport) {
         report.version, report.segments.0, report.files.0, report.segments.1, report.files.1
     );
     println!(
-        "{} days rewritten ({} samples), {} days dropped; vacuum deleted {} files ({} bytes)",
+        "{} days rewritten ({} samples and log entries), {} days dropped; vacuum deleted {} files ({} bytes)",
         report.days_rewritten,
-        report.samples_rewritten,
+        report.rows_rewritten,
         report.days_dropped,
         report.vacuumed.files,
         report.vacuumed.bytes

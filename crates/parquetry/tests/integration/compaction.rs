@@ -2,8 +2,9 @@
 //! same result before and after, on a store built from many small, overlapping commits.
 
 use parquetry::Engine;
+use parquetry::maintenance::{compact, retain};
 use parquetry::promql::eval::StepGrid;
-use parquetry::store::{IngestOptions, SeriesSamples, Writer, compact, retain};
+use parquetry::store::{IngestOptions, SeriesSamples, Writer};
 use parquetry::table::Storage;
 use parquetry::{QueryOptions, store::Store};
 use parquetry_conformance::{compliance, conformance_dir_or_skip};

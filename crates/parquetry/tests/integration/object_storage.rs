@@ -3,8 +3,9 @@
 //! variables): the same answers as a local store, racing writers, snapshots that stay
 //! put while a writer commits, and a writer killed between its data files and its commit.
 
+use parquetry::maintenance::compact;
 use parquetry::promql::eval::StepGrid;
-use parquetry::store::{IngestOptions, SeriesSamples, Store, Writer, compact};
+use parquetry::store::{IngestOptions, SeriesSamples, Store, Writer};
 use parquetry::table::Storage;
 use parquetry::{Engine, QueryOptions};
 use parquetry_datagen::{Dataset, DemoConfig, OutputFormat};
