@@ -118,12 +118,18 @@ impl EntriesFileWriter {
 /// holds it, else as itself.
 fn stored_id<'a>(line: &str, id: Option<&'a str>) -> (Option<&'a str>, Option<i64>) {
     match id {
-        Some(id) if !id.is_empty() => match memchr::memmem::find(line.as_bytes(), id.as_bytes()) {
+        Some(id) if !id.is_empty() => match find(line.as_bytes(), id.as_bytes()) {
             Some(at) if at < 1 << 31 => (None, Some(((at as i64) << 32) | id.len() as i64)),
             _ => (Some(id), None),
         },
         other => (other, None),
     }
+}
+
+/// Where `needle` (not empty) first occurs in `haystack`: ids are short and found once
+/// per row, where building a substring searcher would cost more than the search.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(needle[0], haystack).find(|&i| haystack[i..].starts_with(needle))
 }
 
 /// The rows of the row group being filled.

@@ -534,17 +534,20 @@ impl Batch {
         entry.span_id = from_metadata("span_id");
         self.fields.fill_context(&metadata, entry);
         entry.metadata = metadata;
-        let line = entry.line.trim_start();
         if entry.trace_id.is_some() && entry.severity.is_some() {
             return;
         }
+        // The fields borrow the line while the entry takes what they hold.
+        let whole = std::mem::take(&mut entry.line);
+        let line = whole.trim_start();
         if line.starts_with('{') {
-            if let Ok(object) = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line) {
+            if let Ok(object) = fields::JsonFields::parse(line) {
                 self.fields.fill_context(&object, entry);
             }
         } else if logfmt::looks_like_logfmt(line) {
             self.fields.fill_context(&logfmt::pairs(line), entry);
         }
+        entry.line = whole;
     }
 
     fn take(&mut self) -> Vec<StreamEntries> {

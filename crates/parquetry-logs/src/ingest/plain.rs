@@ -1,7 +1,7 @@
 //! Lines of plain log files: JSON objects (pino, structlog, …), logfmt, or text whose
 //! time is found by a regular expression, a strftime format, or at the start of the line.
 
-use super::fields::FieldNames;
+use super::fields::{FieldNames, JsonFields};
 use super::timestamp;
 use crate::entry::LogEntry;
 use crate::logfmt;
@@ -53,7 +53,7 @@ pub fn parse_line(
     let mut entry = LogEntry::new(0, line);
     let from_fields = match format {
         LineFormat::Json => {
-            let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line)
+            let object = JsonFields::parse(line)
                 .map_err(|e| (e.column().max(1), format!("not a JSON object: {e}")))?;
             names.fill_context(&object, &mut entry);
             names.timestamp_of(&object).map_err(|e| (1, e))?

@@ -86,7 +86,65 @@ fn bit_positions(hash: u64, k: u8, m: u32) -> impl Iterator<Item = usize> {
 /// Collects the hashes of a row group's tokens.
 #[derive(Default)]
 pub(super) struct TokenBuilder {
-    hashes: Vec<u64>,
+    hashes: DistinctHashes,
+}
+
+/// A set of 64-bit hashes that remembers them in insertion order: an open-addressing
+/// table (a token repeats in most lines of a row group, so most inserts find it there).
+#[derive(Default)]
+struct DistinctHashes {
+    /// Power-of-two slots, 0 for empty (the hash 0 is kept by `has_zero`).
+    slots: Vec<u64>,
+    has_zero: bool,
+    distinct: Vec<u64>,
+}
+
+impl DistinctHashes {
+    fn insert(&mut self, hash: u64) {
+        if hash == 0 {
+            if !self.has_zero {
+                self.has_zero = true;
+                self.distinct.push(0);
+            }
+            return;
+        }
+        if (self.distinct.len() + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        // The low bits choose a bloom filter's bits; the slot starts from the high ones.
+        let mut i = hash.rotate_left(24) as usize & mask;
+        loop {
+            match self.slots[i] {
+                0 => {
+                    self.slots[i] = hash;
+                    self.distinct.push(hash);
+                    return;
+                }
+                h if h == hash => return,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(1 << 12);
+        self.slots = vec![0; size];
+        let mask = size - 1;
+        for &h in self.distinct.iter().filter(|&&h| h != 0) {
+            let mut i = h.rotate_left(24) as usize & mask;
+            while self.slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = h;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.slots.fill(0);
+        self.has_zero = false;
+        self.distinct.clear();
+    }
 }
 
 impl TokenBuilder {
@@ -99,18 +157,16 @@ impl TokenBuilder {
 
     /// Adds `token` as it is (a trace id of the row, say), and its aligned pieces.
     pub(super) fn add_token(&mut self, token: &[u8]) {
-        self.hashes.push(xxh3_64(token));
+        self.hashes.insert(xxh3_64(token));
         for piece in pieces(token, 0) {
-            self.hashes.push(xxh3_64_with_seed(piece, PIECE_SEED));
+            self.hashes.insert(xxh3_64_with_seed(piece, PIECE_SEED));
         }
     }
 
     /// Appends the section for the tokens added since the last call to `out`, and starts
     /// afresh.
     pub(super) fn finish_into(&mut self, out: &mut Vec<u8>) {
-        self.hashes.sort_unstable();
-        self.hashes.dedup();
-        let m = (self.hashes.len() * BITS_PER_TOKEN)
+        let m = (self.hashes.distinct.len() * BITS_PER_TOKEN)
             .clamp(64, MAX_BITS)
             .next_multiple_of(64);
         out.push(HASHES);
@@ -118,7 +174,7 @@ impl TokenBuilder {
         let start = out.len();
         out.resize(start + m / 8, 0);
         let bits = &mut out[start..];
-        for &h in &self.hashes {
+        for &h in &self.hashes.distinct {
             for p in bit_positions(h, HASHES, m as u32) {
                 bits[p / 8] |= 1 << (p % 8);
             }
@@ -192,6 +248,29 @@ mod tests {
             strs(all.into_iter()),
             ["ts", "2026", "01", "05", "trace_id", "4bf9", "msg", "café", "ok"]
         );
+    }
+
+    #[test]
+    fn distinct_hashes_keep_each_once_in_insertion_order() {
+        let mut set = DistinctHashes::default();
+        let inputs: Vec<u64> = (0..20_000u64)
+            .map(|i| xxh3_64(&(i % 7_001).to_le_bytes()))
+            .chain([0, 5, 0])
+            .collect();
+        for round in 0..2 {
+            for &h in &inputs {
+                set.insert(h);
+            }
+            let mut expected: Vec<u64> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for &h in &inputs {
+                if seen.insert(h) {
+                    expected.push(h);
+                }
+            }
+            assert_eq!(set.distinct, expected, "round {round}");
+            set.clear();
+        }
     }
 
     #[test]
