@@ -2,10 +2,13 @@
 //! with Go-style escapes (`\"`, `\\`, `\n`, `\t`, `\r`), a key without `=` standing for
 //! an empty value.
 
-/// The pairs of a logfmt line, in order. Never fails: text that is not logfmt yields
-/// whatever pairs it appears to hold (a bare word is a key with an empty value), the
-/// way Loki's logfmt parser reads loose input.
-pub fn pairs(line: &str) -> Vec<(String, String)> {
+use std::borrow::Cow;
+
+/// The pairs of a logfmt line, in order, borrowed from it (a value with escapes is
+/// unescaped into its own string). Never fails: text that is not logfmt yields whatever
+/// pairs it appears to hold (a bare word is a key with an empty value), the way Loki's
+/// logfmt parser reads loose input.
+pub fn pairs(line: &str) -> Vec<(&str, Cow<'_, str>)> {
     let bytes = line.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -23,11 +26,11 @@ pub fn pairs(line: &str) -> Vec<(String, String)> {
             let (value, next) = value_at(line, i);
             i = next;
             if !key.is_empty() {
-                out.push((key.to_string(), value));
+                out.push((key, value));
             }
         } else {
             if !key.is_empty() {
-                out.push((key.to_string(), String::new()));
+                out.push((key, Cow::Borrowed("")));
             }
             if i < bytes.len() && bytes[i] == b'"' {
                 // A stray quoted string outside a pair: skip it.
@@ -54,17 +57,19 @@ pub fn looks_like_logfmt(line: &str) -> bool {
 }
 
 /// The value starting at byte `i` and the index after it.
-fn value_at(line: &str, mut i: usize) -> (String, usize) {
+fn value_at(line: &str, mut i: usize) -> (Cow<'_, str>, usize) {
     let bytes = line.as_bytes();
     if i < bytes.len() && bytes[i] == b'"' {
         i += 1;
+        let first = i;
         let mut value = String::new();
         let mut start = i;
         while i < bytes.len() {
             match bytes[i] {
+                b'"' if start == first => return (Cow::Borrowed(&line[first..i]), i + 1),
                 b'"' => {
                     value.push_str(&line[start..i]);
-                    return (value, i + 1);
+                    return (Cow::Owned(value), i + 1);
                 }
                 b'\\' if i + 1 < bytes.len() && bytes[i + 1].is_ascii() => {
                     value.push_str(&line[start..i]);
@@ -82,13 +87,13 @@ fn value_at(line: &str, mut i: usize) -> (String, usize) {
             }
         }
         value.push_str(&line[start..]);
-        return (value, i);
+        return (Cow::Owned(value), i);
     }
     let start = i;
     while i < bytes.len() && bytes[i] > b' ' {
         i += 1;
     }
-    (line[start..i].to_string(), i)
+    (Cow::Borrowed(&line[start..i]), i)
 }
 
 #[cfg(test)]
@@ -97,6 +102,9 @@ mod tests {
 
     fn p(line: &str) -> Vec<(String, String)> {
         pairs(line)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.into_owned()))
+            .collect()
     }
 
     #[test]

@@ -44,22 +44,16 @@ pub fn detected_level(entry: &LogEntry) -> Option<&'static str> {
     if let Some(n) = entry.severity_number {
         return level_of_number(n);
     }
-    let named = |pairs: &[(String, String)]| {
+    fn named<'a>(mut pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Option<&'static str> {
         pairs
-            .iter()
-            .find(|(k, _)| {
-                matches!(
-                    k.as_str(),
-                    "level" | "LEVEL" | "Level" | "severity" | "SEVERITY" | "lvl"
-                )
-            })
+            .find(|(k, _)| matches!(*k, "level" | "LEVEL" | "Level" | "severity" | "SEVERITY" | "lvl"))
             .and_then(|(_, v)| normalise(v))
-    };
+    }
     if let Some(level) = entry
         .severity
         .as_deref()
         .and_then(normalise)
-        .or_else(|| named(&entry.metadata))
+        .or_else(|| named(entry.metadata.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
     {
         return Some(level);
     }
@@ -77,7 +71,7 @@ pub fn detected_level(entry: &LogEntry) -> Option<&'static str> {
             }
         }
     } else if logfmt::looks_like_logfmt(line)
-        && let Some(level) = named(&logfmt::pairs(line))
+        && let Some(level) = named(logfmt::pairs(line).iter().map(|(k, v)| (*k, v.as_ref())))
     {
         return Some(level);
     }

@@ -165,6 +165,12 @@ impl Fields for Vec<(String, String)> {
     }
 }
 
+impl Fields for Vec<(&str, Cow<'_, str>)> {
+    fn text(&self, name: &str) -> Option<String> {
+        self.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    }
+}
+
 impl FieldNames {
     /// The time the line's fields carry, in nanoseconds: `Ok(None)` when it has none of
     /// the timestamp fields, an error when the one it has is unreadable.
