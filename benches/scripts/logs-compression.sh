@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Logs on disk: generates the log fleet (benches/scripts/log_fleet.py), ingests each file
+# Logs on disk: generates the log fleet (`parquetry generate --dataset logs`), ingests each file
 # as a stream with the CLI, and prints the ingest summaries (raw line bytes, bytes written,
 # MB/s), what each column of the entries files costs, and how much of the store a search
 # for a substring of one line and for one trace id read (benches/bin/logs_skipping.rs).
@@ -16,7 +16,7 @@ bin="${CARGO_TARGET_DIR:-target}/debug/parquetry"
 python=${PARQUETRY_VENV:-$HOME/.cache/parquetry-venv}/bin/python
 # The fleet is deterministic: a work folder that holds one of this size keeps it.
 if [ "$(cat "$work/fleet/megabytes" 2>/dev/null)" != "$mb" ]; then
-  python3 benches/scripts/log_fleet.py "$work/fleet" --megabytes "$mb"
+  "$bin" generate --dataset logs --megabytes "$mb" --output "$work/fleet"
   echo "$mb" >"$work/fleet/megabytes"
 fi
 rm -rf "$work/store"

@@ -5,15 +5,18 @@
 //! histogram, CPU counters, filesystems filling up, container restarts, `up`, temperature
 //! sensors that sometimes read NaN, and an SLA gauge that is ±Inf outside its window.
 //! Every value is a pure function of the [`DemoConfig`], so the same config gives the same
-//! bytes in every format.
+//! bytes in every format. [`log_fleet`] writes the logs of a fleet of services the same
+//! way ([`LogFleetConfig`]).
 
 pub mod behavior;
 pub mod catalog;
 pub mod compliance;
 pub mod config;
+pub mod log_fleet;
 mod noise;
 pub mod output;
 
 pub use catalog::SERIES_PER_INSTANCE;
 pub use config::DemoConfig;
+pub use log_fleet::LogFleetConfig;
 pub use output::{Dataset, OutputFormat};

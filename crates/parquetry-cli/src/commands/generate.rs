@@ -2,15 +2,18 @@
 
 use crate::time_args;
 use anyhow::{Result, bail};
-use parquetry_datagen::{Dataset, DemoConfig, OutputFormat};
+use parquetry_datagen::log_fleet::LOG_FLEET_FILES;
+use parquetry_datagen::{Dataset, DemoConfig, LogFleetConfig, OutputFormat};
 use std::path::PathBuf;
 
 /// Write the deterministic demo dataset to a file, for tests, benchmarks and reference
 /// engines.
 #[derive(clap::Args)]
 pub struct Args {
-    /// demo (the fleet), or compliance (the `demo_*` metrics the PromQL compliance queries
-    /// expect: 3 instances at 5 s for 2 h, OpenMetrics only).
+    /// demo (the fleet), compliance (the `demo_*` metrics the PromQL compliance queries
+    /// expect: 3 instances at 5 s for 2 h, OpenMetrics only), or logs (the fleet's logs:
+    /// app.jsonl, ingress.log and worker.log in the folder `--output`, about
+    /// `--megabytes` of lines, from `--start`).
     #[arg(long, default_value = "demo")]
     dataset: String,
     /// openmetrics, jsonl or csv.
@@ -28,16 +31,40 @@ pub struct Args {
     /// First scrape time (RFC 3339 or Unix seconds); 2026-01-05T00:00:00Z by default.
     #[arg(long)]
     start: Option<String>,
-    /// Seed of the random draws.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    /// The file to write.
+    /// Seed of the random draws (42 for metrics, 7 for logs by default).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// For logs: about how many megabytes of lines to write.
+    #[arg(long, default_value_t = 100.0)]
+    megabytes: f64,
+    /// The file to write (a folder for logs).
     #[arg(long, short)]
     output: PathBuf,
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
+    if args.dataset == "logs" {
+        anyhow::ensure!(args.megabytes > 0.0, "--megabytes must be positive");
+        let defaults = LogFleetConfig::default();
+        let config = LogFleetConfig {
+            bytes: (args.megabytes * 1e6) as u64,
+            start_ms: match &args.start {
+                Some(s) => time_args::timestamp(s)?,
+                None => defaults.start_ms,
+            },
+            seed: args.seed.unwrap_or(defaults.seed),
+        };
+        let sizes = config.write(&args.output)?;
+        for (name, bytes) in LOG_FLEET_FILES.iter().zip(sizes) {
+            eprintln!(
+                "wrote {:.1} MB to {}",
+                bytes as f64 / 1e6,
+                args.output.join(name).display()
+            );
+        }
+        return Ok(());
+    }
     if args.dataset == "compliance" {
         anyhow::ensure!(
             args.format == "openmetrics",
@@ -51,7 +78,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     anyhow::ensure!(
         args.dataset == "demo",
-        "unknown dataset {:?}: expected demo or compliance",
+        "unknown dataset {:?}: expected demo, compliance or logs",
         args.dataset
     );
     let format = match args.format.as_str() {
@@ -69,7 +96,7 @@ pub fn run(args: Args) -> Result<()> {
         },
         duration_ms: time_args::duration(&args.duration)?,
         interval_ms,
-        seed: args.seed,
+        seed: args.seed.unwrap_or(DemoConfig::default().seed),
         ..DemoConfig::with_series(args.series)
     };
     let dataset = Dataset::new(config);
