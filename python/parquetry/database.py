@@ -111,8 +111,10 @@ class Database:
 
     @property
     def stats(self) -> dict[str, Any]:
-        """``series``, ``files``, ``bytes``, and ``start``/``end`` (the first and last sample
-        times as UTC datetimes, ``None`` for an empty store)."""
+        """Metrics: ``series``, ``files``, ``bytes``, and ``start``/``end`` (the first and
+        last sample times as UTC datetimes, ``None`` without samples). Logs:
+        ``log_streams``, ``log_entries``, ``log_files``, ``log_bytes`` and
+        ``log_start``/``log_end``."""
         import datetime as dt
 
         raw = self._native.stats()
@@ -126,6 +128,12 @@ class Database:
             "bytes": raw["bytes"],
             "start": when(raw["min_time_ms"]),
             "end": when(raw["max_time_ms"]),
+            "log_streams": raw["log_streams"],
+            "log_entries": raw["log_entries"],
+            "log_files": raw["log_files"],
+            "log_bytes": raw["log_bytes"],
+            "log_start": when(raw["log_min_time_ms"]),
+            "log_end": when(raw["log_max_time_ms"]),
         }
 
     def ingest(
@@ -239,12 +247,17 @@ class Database:
                 ("size", f"{s['bytes'] / 1e6:,.1f} MB"),
                 ("from", s["start"]),
                 ("to", s["end"]),
+                ("log streams", f"{s['log_streams']:,}"),
+                ("log entries", f"{s['log_entries']:,}"),
+                ("logs size", f"{s['log_bytes'] / 1e6:,.1f} MB"),
+                ("logs from", s["log_start"]),
+                ("logs to", s["log_end"]),
             ],
         )
 
     def __repr__(self) -> str:
         s = self._native.stats()
-        return f"<parquetry.Database {str(self.path)!r}: {s['series']:,} series>"
+        return f"<parquetry.Database {str(self.path)!r}: {s['series']:,} series, {s['log_streams']:,} log streams>"
 
 
 def open(path: PathLike, *, create: bool = True) -> Database:

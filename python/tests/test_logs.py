@@ -34,6 +34,11 @@ def test_push_bodies_are_detected_and_queried_with_sql(tmp_path: Path) -> None:
     assert rows.to_arrow().to_pylist() == [{"n": 1}]
     trace = db.sql(f"SELECT line, structured_metadata['trace_id'] AS t FROM logs WHERE trace_id = '{7:032x}'")
     assert trace.to_arrow().to_pylist() == [{"line": "GET /items/7 status=200", "t": f"{7:032x}"}]
+    stats = db.stats
+    assert (stats["log_streams"], stats["log_entries"], stats["log_files"]) == (2, 101, 1)
+    assert stats["log_bytes"] > 0 and stats["series"] == 0
+    assert stats["log_start"].isoformat() == "2026-01-02T03:04:05+00:00"
+    assert "2 log streams" in repr(db)
 
 
 def test_plain_files_need_labels_and_name_bad_lines(tmp_path: Path) -> None:

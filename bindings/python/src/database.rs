@@ -270,13 +270,20 @@ impl Database {
     /// What the snapshot holds: `series`, `files`, `bytes`, `min_time_ms`, `max_time_ms`
     /// (the last two `None` for an empty store).
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let stats = self.db.stats();
+        let stats = self.db.stats().map_err(to_py)?;
         let d = PyDict::new(py);
         d.set_item("series", stats.series)?;
         d.set_item("files", stats.files)?;
         d.set_item("bytes", stats.bytes)?;
         d.set_item("min_time_ms", stats.time_range.map(|r| r.0))?;
         d.set_item("max_time_ms", stats.time_range.map(|r| r.1))?;
+        let logs = &stats.logs;
+        d.set_item("log_streams", logs.streams)?;
+        d.set_item("log_entries", logs.entries)?;
+        d.set_item("log_files", logs.files)?;
+        d.set_item("log_bytes", logs.bytes)?;
+        d.set_item("log_min_time_ms", logs.time_range.map(|r| r.0))?;
+        d.set_item("log_max_time_ms", logs.time_range.map(|r| r.1))?;
         Ok(d)
     }
 }

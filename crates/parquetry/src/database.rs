@@ -49,6 +49,23 @@ pub struct Stats {
     pub bytes: u64,
     /// Time of the first and last sample, milliseconds; `None` for an empty store.
     pub time_range: Option<(i64, i64)>,
+    /// The logs table.
+    pub logs: LogStats,
+}
+
+/// What the logs table of a snapshot holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LogStats {
+    /// Streams with entries.
+    pub streams: usize,
+    /// Entries stored.
+    pub entries: u64,
+    /// Entries files.
+    pub files: usize,
+    /// Bytes of entries files.
+    pub bytes: u64,
+    /// Time of the first and last entry, milliseconds; `None` without entries.
+    pub time_range: Option<(i64, i64)>,
 }
 
 impl Database {
@@ -160,18 +177,33 @@ impl Database {
     }
 
     /// What the current snapshot holds, without reading any samples.
-    pub fn stats(&self) -> Stats {
+    pub fn stats(&self) -> Result<Stats, Error> {
         let engine = self.snapshot();
         let store = engine.store();
         let (files, samples) = store.size();
-        Stats {
-            version: store.manifest().version,
+        let manifest = store.manifest();
+        let log_segments: Vec<_> = manifest.segments_of(TableKind::Logs).collect();
+        let log_store = engine.logs()?;
+        let streams = log_store.streams();
+        let logs = LogStats {
+            streams: streams.len(),
+            entries: log_segments.iter().map(|s| s.rows).sum(),
+            files: log_segments.iter().map(|s| s.data_files.len()).sum(),
+            bytes: manifest.data_bytes(TableKind::Logs),
+            time_range: streams
+                .iter()
+                .map(|s| (s.min_time, s.max_time))
+                .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1))),
+        };
+        Ok(Stats {
+            version: manifest.version,
             series: store.all_series().len(),
             files,
             samples,
-            bytes: store.manifest().data_bytes(TableKind::Metrics),
+            bytes: manifest.data_bytes(TableKind::Metrics),
             time_range: store.time_range(),
-        }
+            logs,
+        })
     }
 }
 
@@ -194,10 +226,14 @@ mod tests {
             .collect();
         db.ingest(&files[..2], &IngestOptions::default(), &mut |_| {})
             .unwrap();
-        assert_eq!(db.stats().files, 2, "two commits wait, below the threshold");
+        assert_eq!(
+            db.stats().unwrap().files,
+            2,
+            "two commits wait, below the threshold"
+        );
         db.ingest(&files[2..], &IngestOptions::default(), &mut |_| {})
             .unwrap();
-        let stats = db.stats();
+        let stats = db.stats().unwrap();
         assert_eq!(
             (stats.files, stats.samples),
             (1, 3),
@@ -211,7 +247,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::create(dir.path().join("store")).unwrap();
         let before = db.snapshot();
-        assert_eq!(db.stats(), Stats::default());
+        assert_eq!(db.stats().unwrap(), Stats::default());
         let file = dir.path().join("up.prom");
         std::fs::write(
             &file,
@@ -220,7 +256,7 @@ mod tests {
         .unwrap();
         db.ingest(&[file], &IngestOptions::default(), &mut |_| {})
             .unwrap();
-        let stats = db.stats();
+        let stats = db.stats().unwrap();
         assert_eq!(
             (stats.series, stats.samples, stats.time_range),
             (2, 3, Some((1000, 3000)))

@@ -26,7 +26,7 @@ mod source;
 mod sql_session;
 
 pub use arrow;
-pub use database::{DEFAULT_AUTO_COMPACT_SEGMENTS, Database, Stats};
+pub use database::{DEFAULT_AUTO_COMPACT_SEGMENTS, Database, LogStats, Stats};
 pub use engine::{Engine, QueryOptions};
 pub use error::Error;
 pub use parquetry_logs as logs;
