@@ -56,6 +56,7 @@ class Database:
         timestamp_format: Optional[str] = None,
         service_name: bool = False,
         detected_level: bool = False,
+        multiline: bool = False,
     ) -> dict[str, Any]: ...
     @staticmethod
     def detect_signal(path: str) -> str: ...

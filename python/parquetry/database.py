@@ -148,6 +148,7 @@ class Database:
         timestamp_format: Optional[str] = None,
         service_name: bool = False,
         detect_level: bool = False,
+        multiline: bool = False,
     ) -> Union[IngestReport, LogIngestReport]:
         """Ingests a file, a list of files, or every file of a folder, one commit per file.
 
@@ -160,8 +161,9 @@ class Database:
         ``"text"`` or ``"jsonl"`` (entries as exported); plain log files take their stream
         ``labels`` from the argument and their time from the line (``time``/``ts``/
         ``timestamp`` fields, or ``timestamp_regex``/``timestamp_format`` for text).
-        ``service_name`` and ``detect_level`` add what Loki 3 adds by default. Formats are
-        detected per file when ``None``.
+        ``service_name`` and ``detect_level`` add what Loki 3 adds by default. With
+        ``multiline``, a text line without a time continues the entry before it (a stack
+        trace stays with its error line). Formats are detected per file when ``None``.
 
         A malformed line raises :class:`parquetry.IngestError` naming the file and line
         (nothing of that file is committed; earlier files stay), unless ``skip_invalid``
@@ -181,12 +183,15 @@ class Database:
                 timestamp_format,
                 service_name,
                 detect_level,
+                multiline,
             )
             return LogIngestReport(**report)
         if signal != "metrics":
             raise ValueError(f"unknown signal {signal!r}: expected 'metrics' or 'logs'")
-        if labels or timestamp_regex or timestamp_format or service_name or detect_level:
-            raise ValueError("labels, timestamp_regex, timestamp_format, service_name and detect_level apply to logs")
+        if labels or timestamp_regex or timestamp_format or service_name or detect_level or multiline:
+            raise ValueError(
+                "labels, timestamp_regex, timestamp_format, service_name, detect_level and multiline apply to logs"
+            )
         report = self._native.ingest(files, format, skip_invalid)
         return IngestReport(**report)
 

@@ -59,3 +59,15 @@ def test_plain_files_need_labels_and_name_bad_lines(tmp_path: Path) -> None:
     assert rows == [{"severity": "info", "level": "info"}]
     with pytest.raises(ValueError):
         db.ingest(app, signal="metrics", labels={"service": "api"})
+
+
+def test_multiline_text_keeps_stack_traces_with_their_entry(tmp_path: Path) -> None:
+    db = parquetry.open(tmp_path / "store")
+    log = tmp_path / "app.log"
+    log.write_text("2026-01-05T00:00:01Z ERROR boom\n  at Pay.run(Pay.java:42)\n2026-01-05T00:00:02Z INFO ok\n")
+    with pytest.raises(parquetry.IngestError):
+        db.ingest(log, labels={"app": "pay"})
+    report = db.ingest(log, labels={"app": "pay"}, multiline=True)
+    assert report.entries == 2
+    lines = db.sql("SELECT line FROM logs ORDER BY timestamp").to_arrow().column(0).to_pylist()
+    assert lines == ["2026-01-05T00:00:01Z ERROR boom\n  at Pay.run(Pay.java:42)", "2026-01-05T00:00:02Z INFO ok"]

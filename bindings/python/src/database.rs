@@ -124,8 +124,9 @@ impl Database {
 
     /// Ingests log `paths`, one commit per file, and returns the report as a dict.
     /// `format` is `loki-push`, `otlp-json`, `json`, `logfmt`, `text` or `jsonl`
-    /// (detected per file when `None`); `labels` are the stream labels of plain files.
-    #[pyo3(signature = (paths, format = None, skip_invalid = false, labels = None, timestamp_regex = None, timestamp_format = None, service_name = false, detected_level = false))]
+    /// (detected per file when `None`); `labels` are the stream labels of plain files;
+    /// `multiline` lets a text line without a time continue the entry before it.
+    #[pyo3(signature = (paths, format = None, skip_invalid = false, labels = None, timestamp_regex = None, timestamp_format = None, service_name = false, detected_level = false, multiline = false))]
     #[allow(clippy::too_many_arguments)]
     fn ingest_logs<'py>(
         &self,
@@ -138,6 +139,7 @@ impl Database {
         timestamp_format: Option<String>,
         service_name: bool,
         detected_level: bool,
+        multiline: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let format = match format.as_deref() {
             None => None,
@@ -153,6 +155,7 @@ impl Database {
                 skip_invalid,
                 service_name,
                 detected_level,
+                multiline,
                 cancel: cancel.clone(),
                 ..LogIngestOptions::default()
             };

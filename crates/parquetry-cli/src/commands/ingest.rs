@@ -41,6 +41,10 @@ pub struct Args {
     /// Logs: add `detected_level` structured metadata as Loki 3 does by default.
     #[arg(long)]
     detect_level: bool,
+    /// Logs: in text files, a line without a readable time continues the entry before it
+    /// (a stack trace stays with its error line) instead of being an error.
+    #[arg(long)]
+    multiline: bool,
     /// Skip and count malformed lines instead of rejecting the file.
     #[arg(long)]
     skip_invalid: bool,
@@ -96,8 +100,9 @@ fn metrics_options(args: &Args) -> Result<IngestOptions> {
         args.timestamp_regex.is_none()
             && args.timestamp_format.is_none()
             && !args.service_name
-            && !args.detect_level,
-        "--timestamp-regex, --timestamp-format, --service-name and --detect-level apply to logs (--signal logs)"
+            && !args.detect_level
+            && !args.multiline,
+        "--timestamp-regex, --timestamp-format, --service-name, --detect-level and --multiline apply to logs (--signal logs)"
     );
     let format = match args.format.as_deref() {
         None => None,
@@ -134,6 +139,7 @@ fn logs_options(args: &Args) -> Result<LogIngestOptions> {
         skip_invalid: args.skip_invalid,
         service_name: args.service_name,
         detected_level: args.detect_level,
+        multiline: args.multiline,
         ..LogIngestOptions::default()
     })
 }

@@ -126,6 +126,10 @@ pub struct LogIngestOptions {
     pub service_name: bool,
     /// Add `detected_level` structured metadata as Loki 3 does by default.
     pub detected_level: bool,
+    /// In text files, a line without a readable time continues the entry before it
+    /// (joined with a newline), the way a stack trace continues its error line, instead
+    /// of being an error.
+    pub multiline: bool,
     /// Stops the ingest; the file being read is not committed.
     pub cancel: Cancel,
 }
@@ -141,6 +145,7 @@ impl Default for LogIngestOptions {
             batch_bytes: 256 << 20,
             service_name: false,
             detected_level: false,
+            multiline: false,
             cancel: Cancel::default(),
         }
     }
@@ -258,6 +263,9 @@ fn read_input<R: BufRead>(
         Ok(())
     };
     let mut owned = String::new();
+    // With `multiline`, the last text entry and its line number, which later lines may
+    // still continue.
+    let mut pending: Option<(LogEntry, u64)> = None;
     while let Some(line) = lines.next_line()? {
         match line {
             Ok(line) => {
@@ -281,9 +289,27 @@ fn read_input<R: BufRead>(
             None if starts_incomplete_json(line) => None,
             None => Some(*format.insert(LogFormat::detect(line))),
         };
+        let held = options.multiline && f == Some(LogFormat::Text);
         let added = match f.and_then(LogFormat::line_format) {
-            Some(lf) => plain::parse_line(line, lf, &options.fields, &options.time)
-                .and_then(|entry| batch.add_plain(entry).map_err(|e| (1, e))),
+            Some(lf) => match plain::parse_line(line, lf, &options.fields, &options.time) {
+                Ok(entry) if held => match pending.replace((entry, line_no)) {
+                    Some((previous, at)) => {
+                        if let Err(e) = batch.add_plain(previous) {
+                            skip(lines.error_at(at, 1, e), report)?;
+                        }
+                        Ok(())
+                    }
+                    None => Ok(()),
+                },
+                Ok(entry) => batch.add_plain(entry).map_err(|e| (1, e)),
+                Err(_) if held && pending.is_some() => {
+                    let (entry, _) = pending.as_mut().expect("checked");
+                    entry.line.push('\n');
+                    entry.line.push_str(line);
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
             None => match read_document(line, lines, f) {
                 Ok((document, detected)) => {
                     format.get_or_insert(detected);
@@ -306,6 +332,11 @@ fn read_input<R: BufRead>(
         if batch.weight >= options.batch_bytes {
             writer.write(batch.take())?;
         }
+    }
+    if let Some((entry, at)) = pending
+        && let Err(e) = batch.add_plain(entry)
+    {
+        skip(lines.error_at(at, 1, e), report)?;
     }
     writer.write(batch.take())?;
     Ok(())

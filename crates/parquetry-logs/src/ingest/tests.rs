@@ -289,3 +289,33 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn multiline_text_entries_keep_their_continuation_lines() {
+    let text = "2026-01-05T00:00:01Z ERROR payment failed\njava.lang.IllegalStateException: boom\n    at com.shop.Pay.run(Pay.java:42)\n\n2026-01-05T00:00:02Z INFO recovered\n";
+    let (_d, storage) = store();
+    let err = ingest(&storage, text, &plain(&[("app", "pay")]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("in.log:2:1: no timestamp"), "{err}");
+    let options = LogIngestOptions {
+        multiline: true,
+        ..plain(&[("app", "pay")])
+    };
+    let report = ingest(&storage, text, &options).unwrap();
+    assert_eq!(report.entries, 2);
+    let lines: Vec<String> = all(&storage)[0].entries.iter().map(|e| e.line.clone()).collect();
+    assert_eq!(
+        lines,
+        [
+            "2026-01-05T00:00:01Z ERROR payment failed\njava.lang.IllegalStateException: boom\n    at com.shop.Pay.run(Pay.java:42)",
+            "2026-01-05T00:00:02Z INFO recovered",
+        ]
+    );
+    // A continuation with nothing before it is still an error.
+    let (_d2, other) = store();
+    let err = ingest(&other, "    at nowhere\n2026-01-05T00:00:02Z INFO x\n", &options)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("in.log:1:1: no timestamp"), "{err}");
+}
