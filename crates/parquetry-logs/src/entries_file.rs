@@ -11,12 +11,9 @@ use arrow::array::{
     TimestampNanosecondBuilder, UInt64Builder,
 };
 use arrow::record_batch::RecordBatch;
-use parquet::arrow::ArrowWriter;
-use parquetry_table::error::{Result, arrow_err, io_err, pq_err};
-use parquetry_table::storage::Staged;
+use parquetry_table::error::{Result, arrow_err};
+use parquetry_table::staged_parquet::StagedParquet;
 use parquetry_table::{RowsWritten, Storage};
-use std::fs::File;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Nanoseconds per millisecond: the catalog and directory keep times in milliseconds.
@@ -41,9 +38,7 @@ pub fn write_entries_file(
 /// file's order; one stream may come in consecutive pieces, each sorted by time and
 /// later than the one before.
 pub struct EntriesFileWriter {
-    staged: Staged,
-    tmp: PathBuf,
-    writer: ArrowWriter<File>,
+    file: StagedParquet,
     group: RowGroup,
     written: Vec<RowsWritten>,
     row: u64,
@@ -52,15 +47,8 @@ pub struct EntriesFileWriter {
 impl EntriesFileWriter {
     /// Starts the file `rel`, staged.
     pub fn create(storage: &Storage, rel: &str) -> Result<EntriesFileWriter> {
-        let staged = storage.stage(rel)?;
-        let tmp = staged.path().to_path_buf();
-        let file = File::create(&tmp).map_err(io_err(&tmp))?;
-        let writer = ArrowWriter::try_new(file, entries_schema(), Some(entries_writer_properties()))
-            .map_err(pq_err(&tmp))?;
         Ok(EntriesFileWriter {
-            staged,
-            tmp,
-            writer,
+            file: StagedParquet::create(storage, rel, entries_schema(), entries_writer_properties())?,
             group: RowGroup::default(),
             written: Vec::new(),
             row: 0,
@@ -95,7 +83,7 @@ impl EntriesFileWriter {
         for e in &s.entries {
             self.group.push(s.id.0, e);
             if self.group.rows == ROW_GROUP_ROWS || self.group.line_bytes >= ROW_GROUP_LINE_BYTES {
-                self.group.write(&mut self.writer, &self.tmp)?;
+                self.group.write(&mut self.file)?;
             }
         }
         Ok(())
@@ -105,11 +93,9 @@ impl EntriesFileWriter {
     /// milliseconds (floored), and the file size.
     pub fn finish(mut self, storage: &Storage) -> Result<(Vec<RowsWritten>, u64)> {
         if self.group.rows > 0 {
-            self.group.write(&mut self.writer, &self.tmp)?;
+            self.group.write(&mut self.file)?;
         }
-        self.writer.close().map_err(pq_err(&self.tmp))?;
-        let bytes = std::fs::metadata(&self.tmp).map_err(io_err(&self.tmp))?.len();
-        storage.publish(self.staged)?;
+        let bytes = self.file.publish(storage)?;
         Ok((self.written, bytes))
     }
 }
@@ -213,7 +199,7 @@ impl RowGroup {
     }
 
     /// Writes the rows as one row group and starts the next.
-    fn write(&mut self, writer: &mut ArrowWriter<File>, tmp: &Path) -> Result<()> {
+    fn write(&mut self, file: &mut StagedParquet) -> Result<()> {
         let mut filters = BinaryBuilder::new();
         filters.append_value(self.filter.finish());
         for _ in 1..self.rows {
@@ -232,9 +218,9 @@ impl RowGroup {
             Arc::new(self.span_id_in_line.finish()),
             Arc::new(filters.finish()),
         ];
-        let batch = RecordBatch::try_new(entries_schema(), columns).map_err(arrow_err(tmp))?;
-        writer.write(&batch).map_err(pq_err(tmp))?;
-        writer.flush().map_err(pq_err(tmp))?;
+        let batch = RecordBatch::try_new(entries_schema(), columns).map_err(arrow_err(file.path()))?;
+        file.write(&batch)?;
+        file.flush()?;
         self.rows = 0;
         self.line_bytes = 0;
         Ok(())

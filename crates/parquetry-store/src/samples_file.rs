@@ -1,18 +1,16 @@
 //! Writing one samples file: the rows of many series for one time partition.
 
 use crate::batch::SeriesSamples;
-use crate::error::{Result, arrow_err, io_err, pq_err};
+use crate::error::{Result, arrow_err};
 use crate::schema::{SAMPLES_PAGE_ROWS, samples_schema, samples_writer_properties};
 use arrow::array::{
     ArrayRef, DictionaryArray, Float64Array, Int32Array, Int64Array, StringArray, UInt64Array,
 };
 use arrow::datatypes::Int32Type;
 use arrow::record_batch::RecordBatch;
-use parquet::arrow::ArrowWriter;
 use parquetry_table::Storage;
-use parquetry_table::storage::Staged;
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use parquetry_table::staged_parquet::StagedParquet;
+use std::path::Path;
 use std::sync::Arc;
 
 /// Where one series' rows landed in a samples file.
@@ -63,9 +61,7 @@ pub fn write_samples_file(
 /// A samples file being written, a series at a time, in `(metric, series id)` order.
 pub struct SamplesFileWriter<'a> {
     storage: &'a Storage,
-    staged: Staged,
-    tmp: PathBuf,
-    writer: ArrowWriter<File>,
+    file: StagedParquet,
     ranges: Vec<WrittenRange>,
     chunk: ChunkBuilder,
     row: u64,
@@ -74,16 +70,10 @@ pub struct SamplesFileWriter<'a> {
 impl<'a> SamplesFileWriter<'a> {
     /// Starts the file `rel` under its staging name.
     pub fn create(storage: &'a Storage, rel: &str) -> Result<Self> {
-        let staged = storage.stage(rel)?;
-        let tmp = staged.path().to_path_buf();
-        let file = File::create(&tmp).map_err(io_err(&tmp))?;
-        let writer = ArrowWriter::try_new(file, samples_schema(), Some(samples_writer_properties()))
-            .map_err(pq_err(&tmp))?;
+        let file = StagedParquet::create(storage, rel, samples_schema(), samples_writer_properties())?;
         Ok(SamplesFileWriter {
             storage,
-            staged,
-            tmp,
-            writer,
+            file,
             ranges: Vec::new(),
             chunk: ChunkBuilder::default(),
             row: 0,
@@ -108,8 +98,8 @@ impl<'a> SamplesFileWriter<'a> {
         self.row += ts.len() as u64;
         self.chunk.push(s, ts, vs);
         if self.chunk.rows() >= CHUNK_ROWS {
-            let batch = self.chunk.finish(&self.tmp)?;
-            self.writer.write(&batch).map_err(pq_err(&self.tmp))?;
+            let batch = self.chunk.finish(self.file.path())?;
+            self.file.write(&batch)?;
         }
         Ok(())
     }
@@ -121,19 +111,16 @@ impl<'a> SamplesFileWriter<'a> {
 
     /// Drops the file unpublished.
     pub fn abandon(self) -> Result<()> {
-        drop(self.writer);
-        self.storage.discard(self.staged)
+        self.file.discard(self.storage)
     }
 
     /// Closes and publishes the file; returns where each series' rows are and its size.
     pub fn finish(mut self) -> Result<(Vec<WrittenRange>, u64)> {
         if self.chunk.rows() > 0 {
-            let batch = self.chunk.finish(&self.tmp)?;
-            self.writer.write(&batch).map_err(pq_err(&self.tmp))?;
+            let batch = self.chunk.finish(self.file.path())?;
+            self.file.write(&batch)?;
         }
-        self.writer.close().map_err(pq_err(&self.tmp))?;
-        let bytes = std::fs::metadata(&self.tmp).map_err(io_err(&self.tmp))?.len();
-        self.storage.publish(self.staged)?;
+        let bytes = self.file.publish(self.storage)?;
         Ok((self.ranges, bytes))
     }
 }

@@ -29,6 +29,7 @@ pub mod manifest;
 mod manifest_v1;
 pub mod scan;
 pub mod segment;
+pub mod staged_parquet;
 pub mod storage;
 
 pub use catalog::{Catalog, CatalogEntry};
