@@ -456,3 +456,25 @@ fn logs_ingest_export_and_sql() {
     let o = parquetry(&["export", "--store", &store, "--signal", "traces"]);
     assert!(stderr(&o).contains("unknown signal"), "{}", stderr(&o));
 }
+
+#[test]
+fn the_demo_asks_metrics_and_logs_questions() {
+    let o = parquetry(&[
+        "demo",
+        "--series",
+        "100",
+        "--duration",
+        "30m",
+        "--log-megabytes",
+        "5",
+    ]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.contains("p95 request latency per job now"), "{out}");
+    assert!(
+        out.contains("Failed requests per service") && out.contains("| checkout |"),
+        "{out}"
+    );
+    let request = out.split("Every line of request").nth(1).unwrap_or_default();
+    assert!(request.contains(r#""msg":"request completed""#), "{out}");
+}

@@ -130,7 +130,7 @@ impl LogFleetConfig {
         while written.iter().sum::<u64>() < self.bytes {
             t += draws.between(1, 40);
             request += 1;
-            let burst = (t / 60_000) % 7 == 3 && (t / 1_000) % 60 < 20;
+            let burst = in_burst(t);
             let entry = if draws.unit() < 0.7 {
                 SERVICES[request as usize % SERVICES.len()]
             } else {
@@ -224,6 +224,18 @@ fn iso_millis(ms: i64) -> String {
         || ms.to_string(),
         |t| t.to_rfc3339_opts(SecondsFormat::Millis, true),
     )
+}
+
+/// True in an error burst: the first 20 seconds of every minute whose number since the
+/// epoch is 3 modulo 7.
+pub fn in_burst(t_ms: i64) -> bool {
+    t_ms.div_euclid(60_000).rem_euclid(7) == 3 && t_ms.div_euclid(1_000).rem_euclid(60) < 20
+}
+
+/// The start of the first error burst at or after `t_ms`.
+pub fn next_burst(t_ms: i64) -> i64 {
+    let minute = t_ms.div_euclid(60_000) + i64::from(t_ms.rem_euclid(60_000) != 0);
+    (minute + (3 - minute).rem_euclid(7)) * 60_000
 }
 
 /// Writes the pending lines earlier than `before`.
@@ -343,10 +355,10 @@ mod tests {
 
     #[test]
     fn the_fleet_is_deterministic_sized_and_well_formed() {
-        // Starting in an error burst (every seventh minute, for 20 s).
+        // Starting in an error burst.
         let config = LogFleetConfig {
             bytes: 2_000_000,
-            start_ms: DEFAULT_START_MS + 4 * 60_000,
+            start_ms: next_burst(DEFAULT_START_MS),
             ..LogFleetConfig::default()
         };
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
@@ -376,5 +388,15 @@ mod tests {
         );
         assert!(read("worker.log").lines().any(|l| l.contains("GC pause")));
         assert!(read("app.jsonl").contains(r#""err":{"type":"UpstreamError""#));
+    }
+
+    #[test]
+    fn bursts_come_every_seventh_minute() {
+        let first = next_burst(DEFAULT_START_MS);
+        assert!(in_burst(first) && in_burst(first + 19_999) && !in_burst(first + 20_000));
+        assert!(!in_burst(first - 1));
+        assert_eq!(next_burst(first), first);
+        assert_eq!(next_burst(first + 1), first + 7 * 60_000);
+        assert!((DEFAULT_START_MS..DEFAULT_START_MS + 7 * 60_000).contains(&first));
     }
 }

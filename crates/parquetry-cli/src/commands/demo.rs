@@ -1,20 +1,24 @@
 //! `parquetry demo`: the built-in walk through Parquetry on generated data.
 
-use super::ingest::summary;
+use super::ingest::{logs_summary, summary};
 use crate::table::render;
 use crate::time_args;
 use anyhow::Result;
+use parquetry::logs::ingest::LogIngestOptions;
 use parquetry::promql::eval::QueryResult;
+use parquetry::sql::format;
 use parquetry::store::IngestOptions;
 use parquetry::{Engine, QueryOptions};
-use parquetry_datagen::{Dataset, DemoConfig, OutputFormat};
+use parquetry_datagen::log_fleet::{LOG_FLEET_FILES, next_burst};
+use parquetry_datagen::{Dataset, DemoConfig, LogFleetConfig, OutputFormat};
 use parquetry_model::time::format_timestamp;
 use parquetry_model::value::format_api_value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Generate a realistic fleet's telemetry (HTTP traffic with error bursts and restarts,
-/// latency histograms, CPU, filling disks), ingest it into a store, and ask it questions.
+/// latency histograms, CPU, filling disks, and the logs of a shop's services), ingest it
+/// into a store, and ask it questions.
 #[derive(clap::Args)]
 pub struct Args {
     /// About how many series to generate.
@@ -23,10 +27,27 @@ pub struct Args {
     /// How much time to cover.
     #[arg(long, default_value = "6h")]
     duration: String,
+    /// About how many megabytes of log lines to generate.
+    #[arg(long, default_value_t = 20.0)]
+    log_megabytes: f64,
     /// Keep the store in this folder instead of a temporary one.
     #[arg(long)]
     keep: Option<PathBuf>,
 }
+
+/// The questions the demo asks of the logs, with the SQL that answers them.
+const LOG_QUESTIONS: [(&str, &str); 2] = [
+    (
+        "Failed requests per service (app lines at pino's error level, 50)",
+        "SELECT regexp_match(line, '\"service\":\"([a-z]+)\"')[1] AS service, count(*) AS failed \
+         FROM logs WHERE labels['component'] = 'api' AND severity = '50' GROUP BY 1 ORDER BY 2 DESC, 1",
+    ),
+    (
+        "Every line of request req-000000042, across services",
+        "SELECT timestamp, substr(line, 1, 120) AS line FROM logs \
+         WHERE contains(line, '\"req-000000042\"') ORDER BY timestamp",
+    ),
+];
 
 /// The questions the demo asks, with the PromQL that answers them.
 const QUESTIONS: [(&str, &str); 4] = [
@@ -90,12 +111,55 @@ pub fn run(args: Args) -> Result<()> {
         println!("\n{title}\n  {query}");
         show(engine.query_instant(query, end, &QueryOptions::default())?);
     }
+    demo_logs(&args, &config, &store, temp.path())?;
     if let Some(dir) = &args.keep {
         println!(
             "\nThe store is in {}; try: parquetry query --store {} 'sum by (job) (rate(http_requests_total[5m]))'",
             dir.display(),
             dir.display()
         );
+    }
+    Ok(())
+}
+
+/// Generates the shop's logs over the same hours, ingests each file as a stream, and asks
+/// the log questions in SQL.
+fn demo_logs(
+    args: &Args,
+    config: &DemoConfig,
+    store: &std::path::Path,
+    scratch: &std::path::Path,
+) -> Result<()> {
+    if args.log_megabytes <= 0.0 {
+        return Ok(());
+    }
+    // Half a minute before the fleet's first error burst, so that even a few megabytes of
+    // logs hold one.
+    let fleet = LogFleetConfig {
+        bytes: (args.log_megabytes * 1e6) as u64,
+        start_ms: next_burst(config.start_ms) - 30_000,
+        ..LogFleetConfig::default()
+    };
+    let folder = scratch.join("logs");
+    fleet.write(&folder)?;
+    println!(
+        "\nGenerated the shop's logs: JSON lines of its services, logfmt lines of its proxy, text lines of a worker."
+    );
+    for (file, component) in LOG_FLEET_FILES.iter().zip(["api", "ingress", "worker"]) {
+        let options = LogIngestOptions {
+            labels: vec![
+                ("app".to_string(), "shop".to_string()),
+                ("component".to_string(), component.to_string()),
+            ],
+            ..LogIngestOptions::default()
+        };
+        let report = Engine::ingest_logs(store, &[folder.join(file)], &options, &mut |_| {})?;
+        println!("{}", logs_summary(&report));
+    }
+    let ctx = Engine::open(store)?.sql_context()?;
+    for (title, query) in LOG_QUESTIONS {
+        println!("\n{title}\n  {query}");
+        print!("{}", format::table(&ctx.sql(query)?)?);
     }
     Ok(())
 }
