@@ -195,6 +195,24 @@ class Database:
         report = self._native.ingest(files, format, skip_invalid)
         return IngestReport(**report)
 
+    def compact(self, *, grace: Any = "1h") -> dict[str, int]:
+        """Rewrites each day's small files into one file per table (metrics and logs) and
+        day, in one commit; answers are the same before and after. Files that no version
+        names any more are deleted once older than ``grace`` (a duration), for readers of
+        older snapshots. Returns what it did: ``files_before``, ``files_after``,
+        ``days_rewritten``, ``rows_rewritten``, ``files_deleted``, ``bytes_deleted``, …"""
+        return dict(self._native.compact(max(0, duration_ms(grace))))
+
+    def retain(self, keep: Any = None, *, before: Any = None, grace: Any = "1h") -> dict[str, int]:
+        """Drops whole days from every table, in one commit: those older than ``keep`` (a
+        duration back from now, such as ``"90d"``), or those that end at or before
+        ``before`` (a time). What is kept is compacted; ``grace`` is as for
+        :meth:`compact`. Returns what it did, with ``days_dropped``."""
+        if (keep is None) == (before is None):
+            raise ValueError("say how much to keep: keep=DURATION or before=TIME")
+        cutoff = now_ms() - duration_ms(keep) if keep is not None else time_ms(before)
+        return dict(self._native.retain(cutoff, max(0, duration_ms(grace))))
+
     def _last_sample_ms(self) -> int:
         last = self._native.stats()["max_time_ms"]
         return now_ms() if last is None else last

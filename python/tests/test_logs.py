@@ -71,3 +71,22 @@ def test_multiline_text_keeps_stack_traces_with_their_entry(tmp_path: Path) -> N
     assert report.entries == 2
     lines = db.sql("SELECT line FROM logs ORDER BY timestamp").to_arrow().column(0).to_pylist()
     assert lines == ["2026-01-05T00:00:01Z ERROR boom\n  at Pay.run(Pay.java:42)", "2026-01-05T00:00:02Z INFO ok"]
+
+
+def test_compact_and_retain_cover_logs_and_metrics(tmp_path: Path) -> None:
+    db = parquetry.open(tmp_path / "store")
+    for day in (5, 6):
+        log = tmp_path / f"app-{day}.log"
+        log.write_text(f"2026-01-0{day}T00:00:01Z one\n2026-01-0{day}T00:00:02Z two\n")
+        db.ingest(log, labels={"app": "pay"})
+        db.ingest(log, labels={"app": "pay"})  # the same lines again: one copy is kept
+    assert db.stats["log_files"] == 4
+    report = db.compact(grace=0)
+    assert (report["files_before"], report["files_after"], report["days_rewritten"]) == (4, 2, 2)
+    assert db.stats["log_entries"] == 4
+    report = db.retain(before="2026-01-06T00:00:00Z", grace="0s")
+    assert report["days_dropped"] == 1
+    lines = db.sql("SELECT line FROM logs ORDER BY timestamp").to_arrow().column(0).to_pylist()
+    assert lines == ["2026-01-06T00:00:01Z one", "2026-01-06T00:00:02Z two"]
+    with pytest.raises(ValueError):
+        db.retain()

@@ -10,6 +10,7 @@ use crate::interrupt;
 use crate::promql_result::PromqlResult;
 use parquetry::logs::ingest::plain::TimeSource;
 use parquetry::logs::ingest::{LogFormat, LogIngestOptions};
+use parquetry::maintenance::MaintenanceReport;
 use parquetry::promql::eval::{EvalOptions, StepGrid};
 use parquetry::result_arrow::series_table;
 use parquetry::store::{Format, IngestOptions, IngestReport};
@@ -20,6 +21,7 @@ use pyo3::types::PyDict;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A store (a folder or an object-store URL) and the snapshot of it that queries read.
 #[pyclass(frozen, module = "parquetry._native")]
@@ -92,6 +94,24 @@ impl Database {
     /// Re-reads the store to see commits made by other processes.
     fn refresh(&self) -> PyResult<()> {
         self.db.refresh().map(|_| ()).map_err(to_py)
+    }
+
+    /// Compacts every table (one file per table and day), then deletes files unnamed for
+    /// `grace_ms`; returns what it did as a dict.
+    fn compact<'py>(&self, py: Python<'py>, grace_ms: u64) -> PyResult<Bound<'py, PyDict>> {
+        let report = py
+            .detach(|| self.db.compact(Duration::from_millis(grace_ms)))
+            .map_err(to_py)?;
+        maintenance_dict(py, &report)
+    }
+
+    /// Drops the days of every table that end at or before `keep_from_ms`, compacting
+    /// what is kept, then deletes files unnamed for `grace_ms`; returns what it did.
+    fn retain<'py>(&self, py: Python<'py>, keep_from_ms: i64, grace_ms: u64) -> PyResult<Bound<'py, PyDict>> {
+        let report = py
+            .detach(|| self.db.retain(keep_from_ms, Duration::from_millis(grace_ms)))
+            .map_err(to_py)?;
+        maintenance_dict(py, &report)
     }
 
     /// Ingests `paths`, one commit per file, and returns the report as a dict. `format`
@@ -289,4 +309,18 @@ impl Database {
         d.set_item("log_max_time_ms", logs.time_range.map(|r| r.1))?;
         Ok(d)
     }
+}
+
+/// A compaction or retention report as the dict the Python layer reads.
+fn maintenance_dict<'py>(py: Python<'py>, r: &MaintenanceReport) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("version", r.version)?;
+    d.set_item("files_before", r.files.0)?;
+    d.set_item("files_after", r.files.1)?;
+    d.set_item("days_rewritten", r.days_rewritten)?;
+    d.set_item("days_dropped", r.days_dropped)?;
+    d.set_item("rows_rewritten", r.rows_rewritten)?;
+    d.set_item("files_deleted", r.vacuumed.files)?;
+    d.set_item("bytes_deleted", r.vacuumed.bytes)?;
+    Ok(d)
 }
