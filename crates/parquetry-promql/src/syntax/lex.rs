@@ -6,6 +6,7 @@ use nom::bytes::complete::{tag, take_while};
 use nom::character::complete::satisfy;
 use nom::combinator::recognize;
 use nom::sequence::pair;
+use parquetry_model::go_string::decode_escape;
 
 /// Skips blanks, line breaks and `#` comments (to the end of the line).
 pub fn ws(mut i: &str) -> &str {
@@ -86,55 +87,53 @@ pub fn string_literal(i: &str) -> PResult<'_, String> {
             }
             '\\' => {
                 let escape_at = &body[at..];
-                let Some((_, e)) = chars.next() else { break };
-                let simple = match e {
-                    'a' => Some(0x07),
-                    'b' => Some(0x08),
-                    'f' => Some(0x0c),
-                    'n' => Some(b'\n'),
-                    'r' => Some(b'\r'),
-                    't' => Some(b'\t'),
-                    'v' => Some(0x0b),
-                    '\\' => Some(b'\\'),
-                    e if e == quote => Some(e as u8),
-                    _ => None,
-                };
-                if let Some(b) = simple {
-                    bytes.push(b);
-                    continue;
+                let mut rest = body[at + 1..].chars();
+                let before = rest.clone().count();
+                if let Err(message) = decode_escape(&mut rest, quote, &mut bytes) {
+                    return fail(escape_at, message);
                 }
-                let (digits, radix) = match e {
-                    'x' => (2, 16),
-                    'u' => (4, 16),
-                    'U' => (8, 16),
-                    '0'..='7' => (2, 8),
-                    _ => return fail(escape_at, format!("unknown escape sequence '\\{e}'")),
-                };
-                let mut text = String::new();
-                if radix == 8 {
-                    text.push(e);
-                }
-                for _ in 0..digits {
-                    match chars.next() {
-                        Some((_, d)) if d.is_digit(radix) => text.push(d),
-                        _ => return fail(escape_at, "invalid escape sequence: too few digits"),
-                    }
-                }
-                let code = u32::from_str_radix(&text, radix).expect("digits were checked");
-                match e {
-                    'x' => bytes.push(code as u8),
-                    '0'..='7' if code <= 0xff => bytes.push(code as u8),
-                    'u' | 'U' => match char::from_u32(code) {
-                        Some(ch) => bytes.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes()),
-                        None => return fail(escape_at, "escape sequence is not a valid Unicode code point"),
-                    },
-                    _ => return fail(escape_at, "octal escape value above 255"),
+                // Skip what the escape consumed.
+                for _ in 0..before - rest.count() {
+                    chars.next();
                 }
             }
             c => bytes.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
         }
     }
     fail(i, format!("unterminated string: expected a closing {quote}"))
+}
+
+/// The identifier word (`[a-zA-Z_:][a-zA-Z0-9_:]*`) at the start of `i` after blanks, as
+/// written, with the rest of the input.
+pub fn word(i: &str) -> Option<(&str, &str)> {
+    let i = ws(i);
+    let first = i.chars().next()?;
+    if !(first.is_ascii_alphabetic() || first == '_' || first == ':') {
+        return None;
+    }
+    let n = i.find(|c: char| !is_ident_char(c)).unwrap_or(i.len());
+    Some((&i[n..], &i[..n]))
+}
+
+/// The rest of the input after the keyword `kw` (any case) written as a whole word, or
+/// `None` when another word or no word is there.
+pub fn keyword<'a>(i: &'a str, kw: &str) -> Option<&'a str> {
+    word(i)
+        .filter(|(_, w)| w.eq_ignore_ascii_case(kw))
+        .map(|(rest, _)| rest)
+}
+
+/// The message "expected X, found Y", Y being a short quote of what is at `at` (or "the
+/// end of the query").
+pub fn unexpected(at: &str, expected: &str) -> String {
+    let found = match at.chars().next() {
+        None => "the end of the query".to_string(),
+        Some(_) => {
+            let token: String = at.chars().take_while(|c| !c.is_whitespace()).take(12).collect();
+            format!("{token:?}")
+        }
+    };
+    format!("expected {expected}, found {found}")
 }
 
 #[cfg(test)]

@@ -3,10 +3,11 @@
 
 use super::super::ast::*;
 use super::super::error::{PResult, fail};
+use super::super::lex::word;
 use super::super::lex::{token, ws};
 use super::super::literals::{Literal, number_or_duration};
-use super::calls::label_list;
-use super::{Parser, keyword, word};
+use super::super::operators::vector_matching;
+use super::Parser;
 
 impl Parser<'_> {
     /// `bool`, `on(…)`/`ignoring(…)`, `group_left(…)`/`group_right(…)`, `fill…(v)`.
@@ -15,63 +16,7 @@ impl Parser<'_> {
         i: &'a str,
         op: BinOp,
     ) -> PResult<'a, (bool, VectorMatching, Fill)> {
-        let mut i = i;
-        let mut return_bool = false;
-        if let Some(rest) = keyword(i, "bool") {
-            if !op.is_comparison() {
-                return fail(ws(i), "bool modifier can only be used on comparison operators");
-            }
-            return_bool = true;
-            i = rest;
-        }
-        let mut matching = VectorMatching {
-            card: if op.is_set_operator() {
-                Cardinality::ManyToMany
-            } else {
-                Cardinality::OneToOne
-            },
-            ..VectorMatching::default()
-        };
-        for (kw, on) in [("on", true), ("ignoring", false)] {
-            if let Some(rest) = keyword(i, kw) {
-                let (rest, labels) = label_list(rest)?;
-                matching.on = on;
-                matching.labels = labels;
-                i = rest;
-                for (gkw, card) in [
-                    ("group_left", Cardinality::ManyToOne),
-                    ("group_right", Cardinality::OneToMany),
-                ] {
-                    if let Some(rest) = keyword(i, gkw) {
-                        if op.is_set_operator() {
-                            return fail(
-                                ws(i),
-                                format!("no grouping allowed for {:?} operation", op.as_str()),
-                            );
-                        }
-                        let (rest, include) = if ws(rest).starts_with('(') {
-                            label_list(rest)?
-                        } else {
-                            (rest, Vec::new())
-                        };
-                        if let Some(l) = include
-                            .iter()
-                            .find(|l| matching.on && matching.labels.contains(l))
-                        {
-                            return fail(
-                                ws(i),
-                                format!("label {l:?} must not occur in ON and GROUP clause at once"),
-                            );
-                        }
-                        matching.card = card;
-                        matching.include = include;
-                        i = rest;
-                        break;
-                    }
-                }
-                break;
-            }
-        }
+        let (mut i, (return_bool, matching)) = vector_matching(i, op)?;
         let mut fill = Fill::default();
         while let Some((rest, w)) = word(i) {
             let (left, right) = match w.to_ascii_lowercase().as_str() {
@@ -109,19 +54,4 @@ impl Parser<'_> {
         }
         Ok((i, (return_bool, matching, fill)))
     }
-}
-
-/// A binary operator at the start of `i` (after blanks).
-pub(super) fn binop(i: &str) -> Option<(&str, BinOp)> {
-    let i = ws(i);
-    for (text, op) in BinOp::ALL {
-        if text.as_bytes()[0].is_ascii_alphabetic() {
-            if let Some(rest) = keyword(i, text) {
-                return Some((rest, op));
-            }
-        } else if let Some(rest) = i.strip_prefix(text) {
-            return Some((rest, op));
-        }
-    }
-    None
 }

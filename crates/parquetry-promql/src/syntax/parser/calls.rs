@@ -3,8 +3,9 @@
 use super::super::ast::*;
 use super::super::error::{PResult, fail};
 use super::super::functions;
-use super::super::lex::{label_identifier, string_literal, token, ws};
-use super::{Parser, expect_operand, keyword, unexpected};
+use super::super::lex::{token, unexpected, ws};
+use super::super::operators;
+use super::{Parser, expect_operand};
 
 impl Parser<'_> {
     pub(super) fn call<'a>(&self, start: &'a str, name: &str, open: &'a str) -> PResult<'a, Expr> {
@@ -65,7 +66,7 @@ impl Parser<'_> {
         if op.experimental() {
             self.experimental(start, &format!("aggregation {:?}", op.as_str()))?;
         }
-        let (mut i, mut grouping) = match self.grouping(after_name)? {
+        let (mut i, mut grouping) = match operators::grouping(after_name)? {
             (rest, Some(g)) => (rest, Some(g)),
             (_, None) => (after_name, None),
         };
@@ -75,7 +76,7 @@ impl Parser<'_> {
         let (rest, mut args) = self.arguments(i, false)?;
         i = rest;
         if grouping.is_none() {
-            let (rest, g) = self.grouping(i)?;
+            let (rest, g) = operators::grouping(i)?;
             if g.is_some() {
                 i = rest;
                 grouping = g;
@@ -103,54 +104,5 @@ impl Parser<'_> {
                 span: self.span(start, i),
             }),
         ))
-    }
-
-    /// An optional `by (…)` or `without (…)`.
-    pub(super) fn grouping<'a>(&self, i: &'a str) -> PResult<'a, Option<Grouping>> {
-        for (kw, by) in [("by", true), ("without", false)] {
-            if let Some(rest) = keyword(i, kw) {
-                let (rest, labels) = label_list(rest)?;
-                let g = if by {
-                    Grouping::By(labels)
-                } else {
-                    Grouping::Without(labels)
-                };
-                return Ok((rest, Some(g)));
-            }
-        }
-        Ok((i, None))
-    }
-}
-
-/// `(a, "b", …)`: label names, optionally quoted, trailing comma allowed.
-pub(super) fn label_list(i: &str) -> PResult<'_, Vec<String>> {
-    let (mut i, _) = match token("(")(i) {
-        Ok(ok) => ok,
-        Err(_) => return fail(ws(i), "expected '(' and a list of label names"),
-    };
-    let mut labels = Vec::new();
-    loop {
-        if let Ok((rest, _)) = token(")")(i) {
-            return Ok((rest, labels));
-        }
-        let label = match string_literal(i) {
-            Ok((rest, s)) => (rest, s),
-            Err(nom::Err::Error(_)) => match label_identifier(i) {
-                Ok((rest, s)) => (rest, s.to_string()),
-                Err(_) => return fail(ws(i), unexpected(ws(i), "a label name")),
-            },
-            Err(e) => return Err(e),
-        };
-        labels.push(label.1);
-        i = label.0;
-        match token(",")(i) {
-            Ok((rest, _)) => i = rest,
-            Err(_) => {
-                return match token(")")(i) {
-                    Ok((rest, _)) => Ok((rest, labels)),
-                    Err(_) => fail(ws(i), unexpected(ws(i), "',' or ')' in the label list")),
-                };
-            }
-        }
     }
 }

@@ -3,10 +3,11 @@
 
 use super::super::ast::*;
 use super::super::error::{PResult, backtrack, fail};
+use super::super::lex::word;
 use super::super::lex::{token, ws};
 use super::super::literals::{Literal, number_or_duration};
-use super::binary::binop;
-use super::{Parser, UNARY_PRECEDENCE, word};
+use super::super::operators::binop;
+use super::{Parser, UNARY_PRECEDENCE};
 
 impl Parser<'_> {
     /// The duration after `offset`: an optionally signed literal, parenthesised

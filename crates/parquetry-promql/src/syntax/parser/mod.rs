@@ -9,10 +9,10 @@ mod postfix;
 
 use super::ast::*;
 use super::error::{PError, PResult, backtrack, fail};
-use super::lex::{is_ident_char, string_literal, token, ws};
+use super::lex::{keyword, string_literal, token, unexpected, word, ws};
 use super::literals::{Literal, number_or_duration};
+use super::operators::binop;
 use super::selector::{check_not_empty_matching, series_matchers};
-use binary::binop;
 use std::cell::Cell;
 
 /// Which optional parts of the language are accepted.
@@ -51,24 +51,6 @@ pub(crate) struct Parser<'s> {
     /// Set while parsing the second argument of `info`, whose selector may consist of
     /// empty-matching matchers only.
     allow_empty_selector: Cell<bool>,
-}
-
-/// Lower-cased identifier word at the start of `i` (after blanks), with the rest.
-fn word(i: &str) -> Option<(&str, &str)> {
-    let i = ws(i);
-    let first = i.chars().next()?;
-    if !(first.is_ascii_alphabetic() || first == '_' || first == ':') {
-        return None;
-    }
-    let n = i.find(|c: char| !is_ident_char(c)).unwrap_or(i.len());
-    Some((&i[n..], &i[..n]))
-}
-
-/// The keyword `kw` (any case) as a whole word.
-fn keyword<'a>(i: &'a str, kw: &str) -> Option<&'a str> {
-    word(i)
-        .filter(|(_, w)| w.eq_ignore_ascii_case(kw))
-        .map(|(rest, _)| rest)
 }
 
 impl<'s> Parser<'s> {
@@ -273,18 +255,6 @@ impl<'s> Parser<'s> {
         }
         backtrack(start, unexpected(start, "an expression"))
     }
-}
-
-/// "expected X, found Y" with a short description of what is at `at`.
-fn unexpected(at: &str, expected: &str) -> String {
-    let found = match at.chars().next() {
-        None => "the end of the query".to_string(),
-        Some(_) => {
-            let token: String = at.chars().take_while(|c| !c.is_whitespace()).take(12).collect();
-            format!("{token:?}")
-        }
-    };
-    format!("expected {expected}, found {found}")
 }
 
 /// Turns a soft "no expression here" error into a definite one at `at`.

@@ -3,9 +3,10 @@
 
 use super::super::ast::*;
 use super::super::error::{PError, PResult, fail};
+use super::super::lex::{keyword, unexpected};
 use super::super::lex::{token, ws};
 use super::super::literals::{Literal, number_or_duration};
-use super::{Parser, keyword, unexpected};
+use super::Parser;
 
 impl Parser<'_> {
     /// A primary expression followed by ranges, subqueries and modifiers.
