@@ -6,6 +6,7 @@
 //! timestamps users type, and [`Cancel`] stops long operations at their caller's request.
 
 pub mod cancel;
+pub mod go_string;
 pub mod labels;
 pub mod matcher;
 pub mod series_id;

@@ -282,6 +282,7 @@ impl Runner<'_> {
             time_ms: ts,
             external_url: &self.opts.external_url,
             query: &query,
+            functions: None,
         };
         f(&TemplateEnv {
             context: &context,

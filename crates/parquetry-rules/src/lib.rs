@@ -33,7 +33,7 @@ mod expr_walk;
 pub mod file;
 mod locate;
 pub mod source;
-pub mod template;
+pub use parquetry_template as template;
 pub mod timeline;
 pub mod unittest;
 

@@ -242,6 +242,9 @@ impl<'a> Exec<'a> {
     }
 
     fn call_values(&mut self, name: &str, args: Vec<Value>) -> Result<Value, TemplateError> {
+        if let Some(result) = self.ctx.functions.and_then(|f| f(name, &args)) {
+            return result.map_err(|e| fail(format!("error calling {name}: {e}")));
+        }
         match name {
             "query" => {
                 let [Value::Str(q)] = args.as_slice() else {

@@ -6,7 +6,7 @@
 //! …). A template is parsed once and executed per alert instance.
 //!
 //! ```
-//! use parquetry_rules::template::{AlertData, Context, Template};
+//! use parquetry_template::{AlertData, Context, Template};
 //! let t = Template::parse("t", "{{ $labels.job }} at {{ $value | humanize }}").unwrap();
 //! let labels = parquetry_model::Labels::from_pairs([("job", "api")]);
 //! let data = AlertData { labels: &labels, external_labels: &Default::default(), external_url: "", value: 1234.0 };
@@ -42,7 +42,14 @@ pub struct Context<'a> {
     pub external_url: &'a str,
     /// Runs an instant PromQL query at `time_ms` (the `query` function).
     pub query: &'a dyn Fn(&str) -> Result<Vec<Sample>, String>,
+    /// The caller's own functions, consulted before the built-in ones: `None` when the
+    /// name is not one of them, else the function's result.
+    pub functions: Option<&'a Functions<'a>>,
 }
+
+/// A set of template functions: given a name and the evaluated arguments, `None` when
+/// the name is not in the set, else what the call gives.
+pub type Functions<'a> = dyn Fn(&str, &[Value]) -> Option<Result<Value, String>> + 'a;
 
 impl Context<'static> {
     /// A context whose `query` always fails, for templates evaluated without a data source.
@@ -51,6 +58,7 @@ impl Context<'static> {
             time_ms,
             external_url: "",
             query: &|_| Err("queries are not available here".to_string()),
+            functions: None,
         }
     }
 }
@@ -107,33 +115,52 @@ impl Template {
         self.literal.as_deref()
     }
 
+    /// The name of every function the template calls, once each, in order of appearance.
+    pub fn functions_called(&self) -> Vec<String> {
+        fn walk(nodes: &[parse::Node], out: &mut Vec<String>) {
+            for n in nodes {
+                match n {
+                    parse::Node::Action(p) => pipe(p, out),
+                    parse::Node::Branch {
+                        cond,
+                        then,
+                        otherwise,
+                        ..
+                    } => {
+                        pipe(cond, out);
+                        walk(then, out);
+                        walk(otherwise, out);
+                    }
+                    parse::Node::Range {
+                        pipe: p,
+                        body,
+                        otherwise,
+                    } => {
+                        pipe(p, out);
+                        walk(body, out);
+                        walk(otherwise, out);
+                    }
+                    parse::Node::Break | parse::Node::Continue | parse::Node::Text(_) => {}
+                }
+            }
+        }
+        fn pipe(p: &parse::Pipeline, out: &mut Vec<String>) {
+            for a in p.commands.iter().flatten() {
+                match a {
+                    parse::Arg::Func(f) if !out.contains(f) => out.push(f.clone()),
+                    parse::Arg::Pipe(inner, _) => pipe(inner, out),
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.nodes, &mut out);
+        out
+    }
+
     /// True when the template calls `query`, so its output depends on stored data.
     pub fn uses_query(&self) -> bool {
-        fn walk(nodes: &[parse::Node]) -> bool {
-            nodes.iter().any(|n| match n {
-                parse::Node::Action(p) => pipe_uses_query(p),
-                parse::Node::Branch {
-                    cond,
-                    then,
-                    otherwise,
-                    ..
-                } => pipe_uses_query(cond) || walk(then) || walk(otherwise),
-                parse::Node::Range {
-                    pipe,
-                    body,
-                    otherwise,
-                } => pipe_uses_query(pipe) || walk(body) || walk(otherwise),
-                parse::Node::Break | parse::Node::Continue | parse::Node::Text(_) => false,
-            })
-        }
-        fn pipe_uses_query(p: &parse::Pipeline) -> bool {
-            p.commands.iter().flatten().any(|a| match a {
-                parse::Arg::Func(f) => f == "query",
-                parse::Arg::Pipe(inner, _) => pipe_uses_query(inner),
-                _ => false,
-            })
-        }
-        walk(&self.nodes)
+        self.functions_called().iter().any(|f| f == "query")
     }
 
     /// Executes the template with `root` as dot and `$`.

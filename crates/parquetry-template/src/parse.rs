@@ -2,6 +2,7 @@
 //! `range`, `with`, variables, trim markers and comments.
 
 use super::TemplateError;
+use parquetry_model::go_string::decode_escape;
 
 /// A node of a parsed template.
 #[derive(Clone, Debug, PartialEq)]
@@ -207,27 +208,16 @@ fn field_chain(s: &str, mut i: usize) -> (Vec<String>, usize) {
 }
 
 fn unquote(body: &str, line: usize) -> Result<String, TemplateError> {
-    let mut out = String::new();
+    let mut out = Vec::new();
     let mut chars = body.chars();
     while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('\\') => out.push('\\'),
-            Some('"') => out.push('"'),
-            Some('\'') => out.push('\''),
-            Some('a') => out.push('\x07'),
-            Some('0') => out.push('\0'),
-            Some(other) => return Err(err(line, format!("unknown escape sequence \\{other}"))),
-            None => return Err(err(line, "unterminated quoted string")),
+        if c == '\\' {
+            decode_escape(&mut chars, '"', &mut out).map_err(|e| err(line, e))?;
+        } else {
+            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
         }
     }
-    Ok(out)
+    String::from_utf8(out).map_err(|_| err(line, "string is not valid UTF-8"))
 }
 
 fn lex(s: &str, line: usize) -> Result<Vec<Tok>, TemplateError> {

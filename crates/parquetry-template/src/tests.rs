@@ -23,6 +23,7 @@ fn alert(text: &str, labels: &[(&str, &str)], value: f64) -> Result<String, Temp
         time_ms: 60_000,
         external_url: data.external_url,
         query: &query,
+        functions: None,
     };
     Template::parse("__alert_Test", text)?.execute_alert(&data, &ctx)
 }
