@@ -11,12 +11,13 @@ use std::collections::HashMap;
 pub fn eval(ctx: &Ctx, b: &BinaryExpr, grid: &StepGrid) -> Result<Value, EvalError> {
     let lhs = ctx.eval(&b.lhs, grid)?;
     let rhs = ctx.eval(&b.rhs, grid)?;
+    let nan_div = ctx.options.division_by_zero_is_nan;
     match (lhs, rhs) {
         (Value::Scalar(l), Value::Scalar(r)) => Ok(Value::Scalar(
             l.iter()
                 .zip(&r)
                 .map(|(&a, &c)| {
-                    let (v, keep) = apply(b.op, a, c)?;
+                    let (v, keep) = arith(b.op, a, c, nan_div)?;
                     Ok(if b.op.is_comparison() {
                         if keep { 1.0 } else { 0.0 }
                     } else {
@@ -25,13 +26,13 @@ pub fn eval(ctx: &Ctx, b: &BinaryExpr, grid: &StepGrid) -> Result<Value, EvalErr
                 })
                 .collect::<Result<_, EvalError>>()?,
         )),
-        (Value::Vector(v), Value::Scalar(s)) => vector_scalar(b, v, &s, false),
-        (Value::Scalar(s), Value::Vector(v)) => vector_scalar(b, v, &s, true),
+        (Value::Vector(v), Value::Scalar(s)) => vector_scalar(b, v, &s, false, nan_div),
+        (Value::Scalar(s), Value::Vector(v)) => vector_scalar(b, v, &s, true, nan_div),
         (Value::Vector(l), Value::Vector(r)) => {
             if b.op.is_set_operator() {
                 Ok(Value::Vector(set_operation(b.op, &b.matching, l, r, grid.len())))
             } else {
-                vector_vector(b, l, r, grid.len()).map(Value::Vector)
+                vector_vector(b, l, r, grid.len(), nan_div).map(Value::Vector)
             }
         }
         (l, r) => Err(EvalError::Execution(format!(
@@ -74,6 +75,14 @@ pub fn apply(op: BinOp, l: f64, r: f64) -> Result<(f64, bool), EvalError> {
     })
 }
 
+/// [`apply`], with division by zero giving NaN when `nan_div` is set (LogQL's rule).
+fn arith(op: BinOp, l: f64, r: f64, nan_div: bool) -> Result<(f64, bool), EvalError> {
+    if nan_div && op == BinOp::Div && r == 0.0 {
+        return Ok((f64::NAN, true));
+    }
+    apply(op, l, r)
+}
+
 /// True when the operator's result no longer means what the metric name says.
 fn drops_name(b: &BinaryExpr) -> bool {
     !b.op.is_comparison() || b.return_bool
@@ -84,6 +93,7 @@ fn vector_scalar(
     series: Vec<StepSeries>,
     scalar: &[f64],
     scalar_left: bool,
+    nan_div: bool,
 ) -> Result<Value, EvalError> {
     let mut out = Vec::with_capacity(series.len());
     for mut s in series {
@@ -94,7 +104,7 @@ fn vector_scalar(
             } else {
                 (v, scalar[k])
             };
-            let (mut value, keep) = apply(b.op, l, r)?;
+            let (mut value, keep) = arith(b.op, l, r, nan_div)?;
             if b.op.is_comparison() {
                 // The vector's value is the output, whichever side it is on.
                 value = v;
@@ -205,6 +215,7 @@ fn vector_vector(
     lhs: Vec<StepSeries>,
     rhs: Vec<StepSeries>,
     steps: usize,
+    nan_div: bool,
 ) -> Result<Vec<StepSeries>, EvalError> {
     let m = &b.matching;
     // The "one" side is the right unless group_right swaps the roles.
@@ -237,7 +248,7 @@ fn vector_vector(
         } else {
             (many_value, one_value)
         };
-        let (value, keep) = apply(b.op, l, r)?;
+        let (value, keep) = arith(b.op, l, r, nan_div)?;
         Ok(match (b.return_bool, keep) {
             (true, kept) => Some(if kept { 1.0 } else { 0.0 }),
             (false, true) => Some(value),

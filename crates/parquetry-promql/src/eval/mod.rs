@@ -90,6 +90,8 @@ pub struct EvalOptions {
     pub deadline: Option<Instant>,
     /// Stops the query when cancelled (checked where the deadline is).
     pub cancel: Cancel,
+    /// `x / 0` is NaN instead of ±Inf, as in LogQL.
+    pub division_by_zero_is_nan: bool,
 }
 
 impl Default for EvalOptions {
@@ -101,6 +103,7 @@ impl Default for EvalOptions {
             max_points: 50_000_000,
             deadline: None,
             cancel: Cancel::default(),
+            division_by_zero_is_nan: false,
         }
     }
 }

@@ -7,6 +7,7 @@ mod info;
 mod labels;
 mod math;
 mod range;
+pub use range::window_value;
 mod time;
 
 use super::evaluator::Ctx;

@@ -137,7 +137,7 @@ fn step_series(
                 }
             }
             let p = |j: usize| params.get(j).map_or(f64::NAN, |v| v[k]);
-            apply(
+            window_value(
                 name,
                 ts,
                 vs,
@@ -249,9 +249,13 @@ fn window_points(
         .collect()
 }
 
-/// One function over one window. `ts`/`vs` is non-empty.
+/// The value of the range function `name` over one window: samples `ts` (milliseconds)
+/// and `vs`, the window `start..=end` of length `range`, evaluated at `step_time`, with
+/// the scalar parameters `p0` and `p1` (`quantile_over_time`'s φ, …). `None` when the
+/// function gives no value for these samples (too few for a rate, an unknown name).
+/// `ts`/`vs` is non-empty. LogQL's range aggregations share these kernels.
 #[allow(clippy::too_many_arguments)]
-fn apply(
+pub fn window_value(
     name: &str,
     ts: &[i64],
     vs: &[f64],
@@ -524,7 +528,7 @@ mod tests {
                     let lo = timestamps.partition_point(|&t| t <= start);
                     let hi = timestamps.partition_point(|&t| t <= end);
                     if lo >= hi { return None; }
-                    apply(name, &timestamps[lo..hi], &values[lo..hi], start, end, range.range_ms, end, f64::NAN, f64::NAN)
+                    window_value(name, &timestamps[lo..hi], &values[lo..hi], start, end, range.range_ms, end, f64::NAN, f64::NAN)
                 }).collect();
                 prop_assert_eq!(got, want, "{}", name);
             }
@@ -533,7 +537,7 @@ mod tests {
         #[test]
         fn over_time_kernels_equal_brute_force(vs in proptest::collection::vec(-1e6f64..1e6, 1..40)) {
             let ts: Vec<i64> = (0..vs.len() as i64).map(|i| i * 1000).collect();
-            let run = |name: &str| apply(name, &ts, &vs, -1, ts[ts.len() - 1], 1, 0, 0.5, 0.5).unwrap();
+            let run = |name: &str| window_value(name, &ts, &vs, -1, ts[ts.len() - 1], 1, 0, 0.5, 0.5).unwrap();
             let sum: f64 = vs.iter().sum();
             prop_assert!((run("sum_over_time") - sum).abs() <= 1e-6 * (1.0 + sum.abs()));
             prop_assert!((run("avg_over_time") - sum / vs.len() as f64).abs() <= 1e-6 * (1.0 + sum.abs()));
