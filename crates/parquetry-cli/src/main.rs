@@ -32,6 +32,8 @@ enum Command {
     Generate(commands::generate::Args),
     /// Format a PromQL expression or show its syntax tree.
     Promql(commands::promql::Args),
+    /// Format a LogQL query or show its syntax tree.
+    Logql(commands::logql::Args),
     /// Run SQL over the store, with PromQL callable from SQL.
     Sql(commands::sql::Args),
     /// Check, unit-test and backtest Prometheus rule files.
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => commands::demo::run(a),
         Command::Generate(a) => commands::generate::run(a),
         Command::Promql(a) => commands::promql::run(a),
+        Command::Logql(a) => commands::logql::run(a),
         Command::Sql(a) => commands::sql::run(a),
         Command::Rules(a) => commands::rules::run(a),
         Command::Conformance(a) => commands::conformance::run(a),

@@ -7,6 +7,9 @@
 pub mod compliance;
 pub mod floors;
 pub mod location;
+pub mod logql;
+pub mod logql_engine;
+pub mod logql_pipeline;
 pub mod promqltest;
 pub mod promqltest_queries;
 pub mod promtool_rules;

@@ -29,6 +29,7 @@ pub use arrow;
 pub use database::{DEFAULT_AUTO_COMPACT_SEGMENTS, Database, LogStats, Stats};
 pub use engine::{Engine, QueryOptions};
 pub use error::Error;
+pub use parquetry_logql as logql;
 pub use parquetry_logs as logs;
 pub use parquetry_model as model;
 pub use parquetry_promql as promql;

@@ -1,6 +1,7 @@
 //! `parquetry conformance`: run conformance suites and print honest counts.
 
 use anyhow::{Result, anyhow};
+use parquetry_conformance::logql::run_parse_cases;
 use parquetry_conformance::promqltest::report::run_dir;
 use parquetry_conformance::promtool_rules;
 use std::path::PathBuf;
@@ -23,6 +24,15 @@ enum Command {
         #[arg(long)]
         failures: bool,
     },
+    /// Parse Loki's LogQL accept and reject lists in DIR (the `logql` corpus folder) and
+    /// print the counts.
+    Logql {
+        /// The folder with accepts.jsonl and rejects.jsonl.
+        dir: PathBuf,
+        /// Also list every failure with its reason.
+        #[arg(long)]
+        failures: bool,
+    },
     /// Run promtool's rule unit-test files in DIR with the options of each row of its
     /// EXPECTED.tsv, and compare the outcomes with promtool's.
     PromtoolRules {
@@ -36,6 +46,10 @@ pub fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Promqltest { dir, failures } => {
             let report = run_dir(&dir).map_err(|e| anyhow!(e))?;
+            print!("{}", report.render(failures));
+        }
+        Command::Logql { dir, failures } => {
+            let report = run_parse_cases(&dir).map_err(|e| anyhow!(e))?;
             print!("{}", report.render(failures));
         }
         Command::PromtoolRules { dir } => {

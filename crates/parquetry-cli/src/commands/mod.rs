@@ -5,6 +5,7 @@ pub mod demo;
 pub mod export;
 pub mod generate;
 pub mod ingest;
+pub mod logql;
 pub mod maintain;
 pub mod promql;
 pub mod query;

@@ -1,0 +1,224 @@
+//! JSON lines as Loki's `json` and `unpack` stages read them: objects walked in order with
+//! every value's raw text at hand (numbers keep the digits the line has), and the paths
+//! of `| json name="a.b[0]"`.
+
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+use std::fmt;
+
+/// An object's members in the order written, values unparsed.
+pub struct RawObject<'a>(pub Vec<(String, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for RawObject<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+        impl<'de> Visitor<'de> for ObjectVisitor {
+            type Value = RawObject<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut members = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, &'de RawValue>()? {
+                    members.push((k, v));
+                }
+                Ok(RawObject(members))
+            }
+        }
+        d.deserialize_map(ObjectVisitor)
+    }
+}
+
+/// Reads `text` as a JSON object.
+pub fn object(text: &str) -> Result<RawObject<'_>, String> {
+    serde_json::from_str(text).map_err(|e| e.to_string())
+}
+
+/// What a raw value is.
+pub enum Scalar {
+    /// A string, unescaped.
+    Text(String),
+    /// A number (its digits as written), `true` or `false`.
+    Literal(String),
+    /// `null`.
+    Null,
+    /// An object.
+    Object,
+    /// An array.
+    Array,
+}
+
+/// Classifies a raw value.
+pub fn scalar(v: &RawValue) -> Scalar {
+    let raw = v.get();
+    match raw.as_bytes().first() {
+        Some(b'"') => Scalar::Text(serde_json::from_str(raw).unwrap_or_default()),
+        Some(b'{') => Scalar::Object,
+        Some(b'[') => Scalar::Array,
+        Some(b'n') => Scalar::Null,
+        _ => Scalar::Literal(raw.to_string()),
+    }
+}
+
+/// A label name from a JSON or logfmt key: characters other than letters, digits and `_`
+/// become `_`; a leading digit gets a `_` before it.
+pub fn sanitize_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 1);
+    if key.starts_with(|c: char| c.is_ascii_digit()) {
+        out.push('_');
+    }
+    out.extend(key.chars().map(|c| {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            c
+        } else {
+            '_'
+        }
+    }));
+    out
+}
+
+/// Every scalar member of a JSON object, nested objects flattened with `_` between the
+/// sanitized keys, arrays and nulls skipped; of a key written twice, the first. `each`
+/// gets the label name and the value.
+pub fn flatten(obj: &RawObject<'_>, prefix: &str, each: &mut dyn FnMut(&str, String)) {
+    let mut seen = std::collections::HashSet::new();
+    for (key, value) in &obj.0 {
+        if !seen.insert(key.as_str()) {
+            continue;
+        }
+        let name = if prefix.is_empty() {
+            sanitize_key(key)
+        } else {
+            format!("{prefix}_{}", sanitize_key(key))
+        };
+        match scalar(value) {
+            Scalar::Text(s) | Scalar::Literal(s) => each(&name, s),
+            Scalar::Object => {
+                if let Ok(inner) = object(value.get()) {
+                    flatten(&inner, &name, each);
+                }
+            }
+            Scalar::Null | Scalar::Array => {}
+        }
+    }
+}
+
+/// One step of a JSON path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathStep {
+    /// A member of an object.
+    Key(String),
+    /// An element of an array.
+    Index(usize),
+}
+
+/// Parses `a.b[0]["key with space"]`.
+pub fn parse_path(path: &str) -> Result<Vec<PathStep>, String> {
+    let err = || format!("cannot parse expression {path:?}");
+    let mut steps = Vec::new();
+    let b = path.as_bytes();
+    let mut i = 0;
+    let mut expect_key = true;
+    while i < b.len() {
+        match b[i] {
+            b'.' => {
+                if expect_key {
+                    return Err(err());
+                }
+                i += 1;
+                expect_key = true;
+                if i >= b.len() {
+                    return Err(err());
+                }
+            }
+            b'[' => {
+                let close = path[i..].find(']').map(|c| i + c).ok_or_else(err)?;
+                let inside = path[i + 1..close].trim();
+                if inside.starts_with('"') {
+                    let key: String = serde_json::from_str(inside).map_err(|_| err())?;
+                    steps.push(PathStep::Key(key));
+                } else {
+                    steps.push(PathStep::Index(inside.parse().map_err(|_| err())?));
+                }
+                i = close + 1;
+                expect_key = false;
+            }
+            _ => {
+                let end = path[i..].find(['.', '[']).map_or(b.len(), |e| i + e);
+                let key = &path[i..end];
+                if key.is_empty() {
+                    return Err(err());
+                }
+                steps.push(PathStep::Key(key.to_string()));
+                i = end;
+                expect_key = false;
+            }
+        }
+    }
+    if steps.is_empty() {
+        return Err(err());
+    }
+    Ok(steps)
+}
+
+/// The value at `path` in the JSON text `line`: a string unescaped, a number or boolean as
+/// written, an object or array as its JSON text; `None` for `null` or a missing member.
+/// `Err` when the line is not JSON.
+pub fn lookup(line: &str, path: &[PathStep]) -> Result<Option<String>, String> {
+    let mut current: &RawValue = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    for step in path {
+        let next = match step {
+            PathStep::Key(k) => object(current.get())
+                .ok()
+                .and_then(|o| o.0.into_iter().find(|(name, _)| name == k).map(|(_, v)| v)),
+            PathStep::Index(n) => serde_json::from_str::<Vec<&RawValue>>(current.get())
+                .ok()
+                .and_then(|items| items.get(*n).copied()),
+        };
+        match next {
+            Some(v) => current = v,
+            None => return Ok(None),
+        }
+    }
+    Ok(match scalar(current) {
+        Scalar::Text(s) | Scalar::Literal(s) => Some(s),
+        Scalar::Null => None,
+        Scalar::Object | Scalar::Array => Some(current.get().to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flattening_keeps_raw_numbers_and_skips_arrays() {
+        let o = object(r#"{"a":1.50,"b":{"c-d":"x","e":[1]},"9f":true,"g":null}"#).unwrap();
+        let mut got = Vec::new();
+        flatten(&o, "", &mut |n, v| got.push((n.to_string(), v)));
+        assert_eq!(
+            got,
+            [
+                ("a".into(), "1.50".into()),
+                ("b_c_d".into(), "x".into()),
+                ("_9f".into(), "true".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn paths() {
+        let p = parse_path(r#"request.headers["User-Agent"]"#).unwrap();
+        assert_eq!(p.len(), 3);
+        let line = r#"{"request":{"headers":{"User-Agent":"curl"}},"list":[{"x":2}]}"#;
+        assert_eq!(lookup(line, &p).unwrap().as_deref(), Some("curl"));
+        assert_eq!(
+            lookup(line, &parse_path("list[0].x").unwrap())
+                .unwrap()
+                .as_deref(),
+            Some("2")
+        );
+        assert_eq!(lookup(line, &parse_path("list[3]").unwrap()).unwrap(), None);
+        assert!(parse_path("user[").is_err());
+    }
+}

@@ -1,0 +1,235 @@
+//! The parser stages: `json`, `logfmt`, `regexp` and `unpack` (`pattern` shares the line
+//! filter's matcher).
+
+use super::BuildError;
+use crate::eval::json_fields::{self, PathStep, Scalar, flatten, sanitize_key};
+use crate::eval::labels::{LabelsBuilder, Source};
+use crate::syntax::ast::{Extraction, Logfmt};
+use parquetry_logs::logfmt;
+use regex::Regex;
+use std::collections::HashSet;
+
+/// The `__error__` value of a line `json` or `unpack` cannot read.
+pub const JSON_PARSER_ERR: &str = "JSONParserErr";
+/// The `__error__` value of a line `logfmt --strict` cannot read.
+pub const LOGFMT_PARSER_ERR: &str = "LogfmtParserErr";
+
+/// `| json` or `| json a="path", …`.
+pub struct JsonStage {
+    fields: Vec<(String, Vec<PathStep>)>,
+}
+
+impl JsonStage {
+    /// Compiles the paths.
+    pub fn build(fields: &[Extraction]) -> Result<JsonStage, BuildError> {
+        let fields = fields
+            .iter()
+            .map(|e| {
+                let path = e.source.as_deref().unwrap_or(&e.label);
+                let steps = json_fields::parse_path(path).map_err(BuildError)?;
+                Ok((e.label.clone(), steps))
+            })
+            .collect::<Result<_, BuildError>>()?;
+        Ok(JsonStage { fields })
+    }
+
+    /// Adds the line's fields (all, flattened, or the listed paths) as labels.
+    pub fn apply(&self, line: &str, labels: &mut LabelsBuilder) {
+        if self.fields.is_empty() {
+            match json_fields::object(line) {
+                Ok(obj) => flatten(&obj, "", &mut |name, value| {
+                    labels.add(Source::Parsed, name, &value)
+                }),
+                Err(e) => labels.set_error(JSON_PARSER_ERR, e),
+            }
+            return;
+        }
+        for (label, path) in &self.fields {
+            match json_fields::lookup(line, path) {
+                Ok(value) => labels.add(Source::Parsed, label, value.as_deref().unwrap_or("")),
+                Err(e) => {
+                    labels.set_error(JSON_PARSER_ERR, e);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// `| logfmt [--strict] [--keep-empty] [fields]`.
+pub struct LogfmtStage {
+    options: Logfmt,
+}
+
+impl LogfmtStage {
+    /// The stage as written.
+    pub fn build(options: &Logfmt) -> LogfmtStage {
+        LogfmtStage {
+            options: options.clone(),
+        }
+    }
+
+    /// Adds the line's pairs as labels: the first of a repeated key wins, empty values only
+    /// with `--keep-empty`; with `--strict`, a malformed line is an error.
+    pub fn apply(&self, line: &str, labels: &mut LabelsBuilder) {
+        // Reading stops at the first malformed pair; with --strict that is an error.
+        let readable = match first_malformed(line) {
+            Some((_, e)) if self.options.strict => {
+                labels.set_error(LOGFMT_PARSER_ERR, e);
+                return;
+            }
+            Some((pair_start, _)) => &line[..pair_start],
+            None => line,
+        };
+        let mut seen = HashSet::new();
+        for (key, value) in logfmt::pairs(readable) {
+            if !seen.insert(key) {
+                continue;
+            }
+            let name = if self.options.fields.is_empty() {
+                sanitize_key(key)
+            } else {
+                let wanted = self
+                    .options
+                    .fields
+                    .iter()
+                    .find(|f| f.source.as_deref().unwrap_or(&f.label) == key);
+                match wanted {
+                    Some(f) => f.label.clone(),
+                    None => continue,
+                }
+            };
+            if value.is_empty() && !self.options.keep_empty {
+                continue;
+            }
+            labels.add(Source::Parsed, &name, &value);
+        }
+    }
+}
+
+/// Where a line stops following logfmt's grammar (keys without `=` or `"` in them, values
+/// bare or quoted with a closing quote): the start of the first malformed pair and what is
+/// wrong with it.
+fn first_malformed(line: &str) -> Option<(usize, String)> {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] <= b' ' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i] > b' ' && b[i] != b'=' {
+            if b[i] == b'"' {
+                return Some((
+                    start,
+                    format!("logfmt syntax error at pos {}: unexpected '\"'", i + 1),
+                ));
+            }
+            i += 1;
+        }
+        if i == start {
+            return Some((
+                start,
+                format!("logfmt syntax error at pos {}: unexpected '='", i + 1),
+            ));
+        }
+        if i < b.len() && b[i] == b'=' {
+            i += 1;
+            if i < b.len() && b[i] == b'"' {
+                i += 1;
+                loop {
+                    match b.get(i) {
+                        None => {
+                            return Some((
+                                start,
+                                format!("logfmt syntax error at pos {}: unterminated quoted value", i + 1),
+                            ));
+                        }
+                        Some(b'\\') => i += 2,
+                        Some(b'"') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(_) => i += 1,
+                    }
+                }
+            } else {
+                while i < b.len() && b[i] > b' ' {
+                    if matches!(b[i], b'"' | b'=') {
+                        return Some((
+                            start,
+                            format!(
+                                "logfmt syntax error at pos {}: unexpected '{}'",
+                                i + 1,
+                                b[i] as char
+                            ),
+                        ));
+                    }
+                    i += 1;
+                }
+            }
+        }
+    }
+    None
+}
+
+/// `| regexp "(?P<name>…)"`.
+pub struct RegexpStage {
+    regex: Regex,
+}
+
+impl RegexpStage {
+    /// Compiles the expression.
+    pub fn build(re: &str) -> Result<RegexpStage, BuildError> {
+        let regex = Regex::new(re).map_err(|e| BuildError(format!("error parsing regexp: {e}")))?;
+        Ok(RegexpStage { regex })
+    }
+
+    /// Adds the named groups of the first match as labels.
+    pub fn apply(&self, line: &str, labels: &mut LabelsBuilder) {
+        let Some(caps) = self.regex.captures(line) else {
+            return;
+        };
+        for name in self.regex.capture_names().flatten() {
+            let value = caps.name(name).map_or("", |m| m.as_str());
+            labels.add(Source::Parsed, name, value);
+        }
+    }
+}
+
+/// `| unpack`: the string members of a JSON line become labels, except `_entry`, which
+/// becomes the line (returned).
+pub fn unpack(line: &str, labels: &mut LabelsBuilder) -> Option<String> {
+    let obj = match json_fields::object(line) {
+        Ok(obj) => obj,
+        Err(e) => {
+            labels.set_error(JSON_PARSER_ERR, e);
+            return None;
+        }
+    };
+    let mut entry = None;
+    for (key, value) in &obj.0 {
+        if let Scalar::Text(s) = json_fields::scalar(value) {
+            if key == "_entry" {
+                entry = Some(s);
+            } else {
+                labels.add(Source::Parsed, key, &s);
+            }
+        }
+    }
+    entry
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_logfmt_refuses_broken_pairs() {
+        assert_eq!(first_malformed(r#"a=1 b="two words" c"#), None);
+        assert_eq!(first_malformed("=1").map(|e| e.0), Some(0));
+        assert_eq!(first_malformed(r#"x=1 a="open"#).map(|e| e.0), Some(4));
+        assert_eq!(first_malformed("a=b=c").map(|e| e.0), Some(0));
+    }
+}
