@@ -70,7 +70,12 @@ fn run_case(case: &Case) -> Result<(), String> {
     if let Some(keep) = case.expected.keep.filter(|k| asserted("keep") && *k != kept) {
         return Err(format!("kept {kept}, Loki keeps {keep}"));
     }
-    if let Some(expected) = case.expected.line.as_ref().filter(|l| asserted("line") && **l != line) {
+    if let Some(expected) = case
+        .expected
+        .line
+        .as_ref()
+        .filter(|l| asserted("line") && **l != line)
+    {
         return Err(format!("line {line:?}, Loki has {expected:?}"));
     }
     if let Some(expected) = case.expected.labels.as_ref().filter(|_| asserted("labels")) {

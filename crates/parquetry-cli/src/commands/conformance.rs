@@ -2,6 +2,8 @@
 
 use anyhow::{Result, anyhow};
 use parquetry_conformance::logql::run_parse_cases;
+use parquetry_conformance::logql_engine::run_engine_cases;
+use parquetry_conformance::logql_pipeline::run_pipeline_cases;
 use parquetry_conformance::promqltest::report::run_dir;
 use parquetry_conformance::promtool_rules;
 use std::path::PathBuf;
@@ -24,10 +26,11 @@ enum Command {
         #[arg(long)]
         failures: bool,
     },
-    /// Parse Loki's LogQL accept and reject lists in DIR (the `logql` corpus folder) and
-    /// print the counts.
+    /// Run Loki's LogQL corpora in DIR (the `logql` folder): the accept and reject lists,
+    /// the pipeline cases and the engine scenarios, and print their counts.
     Logql {
-        /// The folder with accepts.jsonl and rejects.jsonl.
+        /// The folder with accepts.jsonl, rejects.jsonl, pipeline_cases.jsonl and
+        /// engine_cases.jsonl.
         dir: PathBuf,
         /// Also list every failure with its reason.
         #[arg(long)]
@@ -49,8 +52,18 @@ pub fn run(args: Args) -> Result<()> {
             print!("{}", report.render(failures));
         }
         Command::Logql { dir, failures } => {
-            let report = run_parse_cases(&dir).map_err(|e| anyhow!(e))?;
-            print!("{}", report.render(failures));
+            print!(
+                "{}",
+                run_parse_cases(&dir).map_err(|e| anyhow!(e))?.render(failures)
+            );
+            print!(
+                "{}",
+                run_pipeline_cases(&dir).map_err(|e| anyhow!(e))?.render(failures)
+            );
+            print!(
+                "{}",
+                run_engine_cases(&dir).map_err(|e| anyhow!(e))?.render(failures)
+            );
         }
         Command::PromtoolRules { dir } => {
             let results = promtool_rules::run_all(&dir).map_err(|e| anyhow!(e))?;
