@@ -3,7 +3,8 @@
 
 use super::ast::*;
 use super::literals::format_duration;
-use parquetry_model::labels::{is_legacy_label_name, write_quoted};
+use parquetry_model::labels::write_quoted;
+use parquetry_promql::syntax::printer::{write_labels, write_matching};
 use std::fmt::{self, Display, Formatter, Write};
 
 impl Display for Expr {
@@ -242,21 +243,6 @@ fn write_grouping(f: &mut Formatter<'_>, g: &Grouping) -> fmt::Result {
     write_labels(f, labels)
 }
 
-fn write_labels(f: &mut Formatter<'_>, labels: &[String]) -> fmt::Result {
-    f.write_char('(')?;
-    for (n, l) in labels.iter().enumerate() {
-        if n > 0 {
-            f.write_str(", ")?;
-        }
-        if is_legacy_label_name(l) {
-            f.write_str(l)?;
-        } else {
-            write_quoted(f, l)?;
-        }
-    }
-    f.write_char(')')
-}
-
 fn write_binary(f: &mut Formatter<'_>, b: &BinaryExpr) -> fmt::Result {
     let prec = b.op.precedence();
     let right_assoc = b.op.right_associative();
@@ -266,23 +252,7 @@ fn write_binary(f: &mut Formatter<'_>, b: &BinaryExpr) -> fmt::Result {
         if r.op.precedence() < prec || (r.op.precedence() == prec && !right_assoc));
     write_operand(f, &b.lhs, lhs_parens)?;
     write!(f, " {}", b.op.as_str())?;
-    if b.return_bool {
-        f.write_str(" bool")?;
-    }
-    let m = &b.matching;
-    let grouped = matches!(m.card, Cardinality::ManyToOne | Cardinality::OneToMany);
-    if m.on || !m.labels.is_empty() || grouped {
-        f.write_str(if m.on { " on " } else { " ignoring " })?;
-        write_labels(f, &m.labels)?;
-        if grouped {
-            f.write_str(if m.card == Cardinality::ManyToOne {
-                " group_left "
-            } else {
-                " group_right "
-            })?;
-            write_labels(f, &m.include)?;
-        }
-    }
+    write_matching(f, b.return_bool, &b.matching)?;
     f.write_char(' ')?;
     write_operand(f, &b.rhs, rhs_parens)
 }

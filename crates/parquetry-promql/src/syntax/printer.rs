@@ -188,7 +188,8 @@ fn write_list<T: Display>(f: &mut impl Write, items: impl Iterator<Item = T>) ->
     Ok(())
 }
 
-fn write_labels(f: &mut impl Write, labels: &[String]) -> fmt::Result {
+/// `(a, "b.c")`: label names, quoted where they are not plain identifiers.
+pub fn write_labels(f: &mut impl Write, labels: &[String]) -> fmt::Result {
     f.write_char('(')?;
     for (i, l) in labels.iter().enumerate() {
         if i > 0 {
@@ -199,12 +200,13 @@ fn write_labels(f: &mut impl Write, labels: &[String]) -> fmt::Result {
     f.write_char(')')
 }
 
-fn write_binary(f: &mut fmt::Formatter<'_>, b: &BinaryExpr) -> fmt::Result {
-    write!(f, "{} {}", b.lhs, b.op.as_str())?;
-    if b.return_bool {
+/// What follows a binary operator: ` bool`, then ` on (…)`/` ignoring (…)` and
+/// ` group_left (…)`/` group_right (…)` when the matching is not the default. LogQL's
+/// printer writes its operators' modifiers with this too.
+pub fn write_matching(f: &mut impl Write, return_bool: bool, m: &VectorMatching) -> fmt::Result {
+    if return_bool {
         f.write_str(" bool")?;
     }
-    let m = &b.matching;
     let grouped = matches!(m.card, Cardinality::ManyToOne | Cardinality::OneToMany);
     if m.on || !m.labels.is_empty() || grouped {
         f.write_str(if m.on { " on " } else { " ignoring " })?;
@@ -218,6 +220,12 @@ fn write_binary(f: &mut fmt::Formatter<'_>, b: &BinaryExpr) -> fmt::Result {
             write_labels(f, &m.include)?;
         }
     }
+    Ok(())
+}
+
+fn write_binary(f: &mut fmt::Formatter<'_>, b: &BinaryExpr) -> fmt::Result {
+    write!(f, "{} {}", b.lhs, b.op.as_str())?;
+    write_matching(f, b.return_bool, &b.matching)?;
     match (&b.fill.left, &b.fill.right) {
         (Some(l), Some(r)) if l == r => write!(f, " fill({})", NumberText(l.0))?,
         (l, r) => {

@@ -14,6 +14,7 @@ use parquetry_promql::syntax::lex::{token, unexpected, word, ws};
 use parquetry_promql::syntax::operators::{binop_among, vector_matching};
 use parquetry_promql::syntax::selector::series_matchers;
 use std::cell::Cell;
+use std::sync::LazyLock;
 
 /// Deepest tree accepted (parentheses, calls, chains of operators and label filters all
 /// count); deeper input is refused with an error instead of exhausting the stack.
@@ -26,23 +27,12 @@ const STACK_SEGMENT: usize = 2 * 1024 * 1024;
 
 /// LogQL's binary operators: PromQL's without `atan2` and the histogram trims, longest
 /// texts first.
-const BINARY_OPERATORS: [(&str, BinOp); 15] = [
-    ("==", BinOp::Eql),
-    ("!=", BinOp::Neq),
-    ("<=", BinOp::Lte),
-    (">=", BinOp::Gte),
-    ("<", BinOp::Lss),
-    (">", BinOp::Gtr),
-    ("+", BinOp::Add),
-    ("-", BinOp::Sub),
-    ("*", BinOp::Mul),
-    ("/", BinOp::Div),
-    ("%", BinOp::Mod),
-    ("^", BinOp::Pow),
-    ("and", BinOp::And),
-    ("or", BinOp::Or),
-    ("unless", BinOp::Unless),
-];
+static BINARY_OPERATORS: LazyLock<Vec<(&str, BinOp)>> = LazyLock::new(|| {
+    BinOp::ALL
+        .into_iter()
+        .filter(|(_, op)| !matches!(op, BinOp::Atan2 | BinOp::TrimUpper | BinOp::TrimLower))
+        .collect()
+});
 
 /// Words that cannot name a label in a label filter, since they start or join other
 /// parts of the language.
