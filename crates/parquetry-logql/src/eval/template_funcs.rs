@@ -363,9 +363,16 @@ fn call_known(ctx: &LineContext<'_>, name: &str, args: &[Value]) -> Result<Value
             if args.is_empty() {
                 return Err(format!("wrong number of args for {name}: want 2 got 0"));
             }
-            let mut acc = float(&args[0])?;
-            for a in &args[1..] {
-                let b = float(a)?;
+            let first = float(&args[0])?;
+            let rest = args[1..]
+                .iter()
+                .map(float)
+                .collect::<Result<Vec<f64>, String>>()?;
+            if let Some(v) = decimal_chain(name, first, &rest) {
+                return Ok(Value::Float(v));
+            }
+            let mut acc = first;
+            for b in rest {
                 acc = match name {
                     "addf" => acc + b,
                     "subf" => acc - b,
@@ -429,6 +436,99 @@ fn call_known(ctx: &LineContext<'_>, name: &str, args: &[Value]) -> Result<Value
     }
 }
 
+/// A decimal `mantissa × 10^exponent`.
+#[derive(Clone, Copy)]
+struct Decimal {
+    mantissa: i128,
+    exponent: i32,
+}
+
+impl Decimal {
+    /// The shortest decimal that reads back as `v`, as Sprig's decimal library takes a
+    /// float; `None` for NaN and infinities.
+    fn of(v: f64) -> Option<Decimal> {
+        if !v.is_finite() {
+            return None;
+        }
+        let text = format!("{v:e}");
+        let (digits, exp) = text.split_once('e')?;
+        let negative = digits.starts_with('-');
+        let digits = digits.trim_start_matches('-');
+        let fraction = digits.split_once('.').map_or(0, |(_, f)| f.len() as i32);
+        let mantissa: i128 = digits.replace('.', "").parse().ok()?;
+        Some(Decimal {
+            mantissa: if negative { -mantissa } else { mantissa },
+            exponent: exp.parse::<i32>().ok()? - fraction,
+        })
+    }
+
+    fn scaled(self, exponent: i32) -> Option<i128> {
+        let shift = u32::try_from(self.exponent - exponent).ok()?;
+        self.mantissa.checked_mul(10i128.checked_pow(shift)?)
+    }
+
+    fn add(self, other: Decimal, sign: i128) -> Option<Decimal> {
+        let exponent = self.exponent.min(other.exponent);
+        let mantissa = self
+            .scaled(exponent)?
+            .checked_add(sign * other.scaled(exponent)?)?;
+        Some(Decimal { mantissa, exponent })
+    }
+
+    fn mul(self, other: Decimal) -> Option<Decimal> {
+        Some(Decimal {
+            mantissa: self.mantissa.checked_mul(other.mantissa)?,
+            exponent: self.exponent + other.exponent,
+        })
+    }
+
+    /// The quotient rounded half away from zero to 16 decimal places, as Sprig divides.
+    fn div(self, other: Decimal) -> Option<Decimal> {
+        if other.mantissa == 0 {
+            return None;
+        }
+        let shift = self.exponent - other.exponent + 16;
+        let pow = |n: i32| 10i128.checked_pow(n.unsigned_abs());
+        let (num, den) = if shift >= 0 {
+            (self.mantissa.checked_mul(pow(shift)?)?, other.mantissa)
+        } else {
+            (self.mantissa, other.mantissa.checked_mul(pow(shift)?)?)
+        };
+        let (q, r) = (num / den, num % den);
+        let round = if r.abs().checked_mul(2)? >= den.abs() {
+            num.signum() * den.signum()
+        } else {
+            0
+        };
+        Some(Decimal {
+            mantissa: q + round,
+            exponent: -16,
+        })
+    }
+
+    fn to_f64(self) -> Option<f64> {
+        format!("{}e{}", self.mantissa, self.exponent).parse().ok()
+    }
+}
+
+/// Sprig's `addf`, `subf`, `mulf` and `divf` over a chain of arguments, computed in
+/// decimal as Sprig does; `None` when a value is not finite, a division is by zero, the
+/// digits overflow, or `name` is another function (the caller then uses floats).
+fn decimal_chain(name: &str, first: f64, rest: &[f64]) -> Option<f64> {
+    let mut acc = Decimal::of(first)?;
+    for &b in rest {
+        let b = Decimal::of(b)?;
+        acc = match name {
+            "addf" => acc.add(b, 1)?,
+            "subf" => acc.add(b, -1)?,
+            "mulf" => acc.mul(b)?,
+            "divf" => acc.div(b)?,
+            _ => return None,
+        };
+    }
+    acc.to_f64()
+}
+
 /// Go's `${1}`/`$name` expansion written for the regex crate, which reads `$1a` as a
 /// group named `1a` where Go reads group 1 followed by `a`.
 fn go_expansion(repl: &str) -> String {
@@ -481,6 +581,15 @@ mod tests {
         );
         assert_eq!(run("b64dec", &[run("b64enc", &[st("héllo!")])]), st("héllo!"));
         assert_eq!(run("trunc", &[Value::Int(-3), st("abcdef")]), st("def"));
+        assert_eq!(
+            run("divf", &[st("20.2"), Value::Float(5.25)]),
+            Value::Float(3.8476190476190477)
+        );
+        assert_eq!(run("addf", &[st("0.1"), Value::Float(0.2)]), Value::Float(0.3));
+        assert_eq!(
+            run("subf", &[Value::Int(5), Value::Float(1.5), Value::Float(3.0)]),
+            Value::Float(0.5)
+        );
         assert!(
             call(
                 &LineContext {
