@@ -74,7 +74,9 @@ pub struct LabelsBuilder {
 
 impl LabelsBuilder {
     /// A line of a stream with these labels and this structured metadata. Metadata whose
-    /// name the stream already has goes to `<name>_extracted`.
+    /// name the stream already has goes to `<name>_extracted`. For many lines of one
+    /// stream, build it once without metadata and add each line's with
+    /// [`LabelsBuilder::add_metadata`] on a clone.
     pub fn new<'a>(
         stream: impl IntoIterator<Item = (&'a str, &'a str)>,
         metadata: impl IntoIterator<Item = (&'a str, &'a str)>,
@@ -86,10 +88,15 @@ impl LabelsBuilder {
                 .collect(),
             ..LabelsBuilder::default()
         };
-        for (n, v) in metadata {
-            b.add(Source::Metadata, n, v);
-        }
+        b.add_metadata(metadata);
         b
+    }
+
+    /// Adds an entry's structured metadata.
+    pub fn add_metadata<'a>(&mut self, metadata: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        for (n, v) in metadata {
+            self.add(Source::Metadata, n, v);
+        }
     }
 
     fn position(&self, name: &str) -> Option<usize> {
@@ -135,12 +142,6 @@ impl LabelsBuilder {
                 None => self.labels.push((name.to_string(), value.to_string(), source)),
             },
         }
-    }
-
-    /// True when a parser may add `name` as a new label: no label of a stronger source
-    /// has it. (Parsers that keep the first of repeated keys also check their own.)
-    pub fn has(&self, name: &str) -> bool {
-        self.get(name).is_some()
     }
 
     /// Removes `name`.

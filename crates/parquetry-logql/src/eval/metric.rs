@@ -74,15 +74,6 @@ fn uses_approx_topk(e: &Expr) -> bool {
     }
 }
 
-/// True for an expression of numbers only, which evaluates to a scalar.
-fn is_scalar(e: &Expr) -> bool {
-    match e {
-        Expr::Literal(..) => true,
-        Expr::Binary(b) => is_scalar(&b.lhs) && is_scalar(&b.rhs),
-        _ => false,
-    }
-}
-
 fn call(name: &str, args: Vec<p::Expr>) -> p::Expr {
     p::Expr::Call(p::Call {
         func: lookup(name).expect("a PromQL function"),
@@ -159,7 +150,8 @@ fn translate<'e>(
             lhs: Box::new(translate(&b.lhs, leaves)?),
             rhs: Box::new(translate(&b.rhs, leaves)?),
             // Loki compares two numbers to 0 or 1 without `bool`.
-            return_bool: b.return_bool || (b.op.is_comparison() && is_scalar(&b.lhs) && is_scalar(&b.rhs)),
+            return_bool: b.return_bool
+                || (b.op.is_comparison() && b.lhs.is_number_only() && b.rhs.is_number_only()),
             matching: b.matching.clone(),
             fill: p::Fill::default(),
             span,

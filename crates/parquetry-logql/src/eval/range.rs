@@ -67,14 +67,14 @@ pub fn eval(
         .map_err(EvalError::Storage)?;
     let mut series: HashMap<LabelSet, Samples> = HashMap::new();
     for stream in &streams {
-        let stream_labels: Vec<(&str, &str)> = stream
-            .labels
-            .iter()
-            .map(|l| (l.name.as_str(), l.value.as_str()))
-            .collect();
+        // The stream's labels are built once; each line starts from a copy.
+        let base = LabelsBuilder::new(
+            stream.labels.iter().map(|l| (l.name.as_str(), l.value.as_str())),
+            [],
+        );
         for entry in &stream.entries {
-            let metadata = entry.metadata.iter().map(|(n, v)| (n.as_str(), v.as_str()));
-            let mut labels = LabelsBuilder::new(stream_labels.iter().copied(), metadata);
+            let mut labels = base.clone();
+            labels.add_metadata(entry.metadata.iter().map(|(n, v)| (n.as_str(), v.as_str())));
             let mut line = entry.line.clone();
             if !pipeline.process(entry.timestamp, &mut line, &mut labels) {
                 continue;
@@ -197,13 +197,13 @@ fn window(
 /// labelled with the selector's equality matchers.
 fn absent(agg: &RangeAggregation, series: &HashMap<LabelSet, Samples>, grid: &Grid) -> Vec<LeafSeries> {
     let (range, offset) = (agg.range.range_nanos, agg.range.offset_nanos);
+    let mut all: Vec<i64> = series.values().flat_map(|s| s.ts.iter().copied()).collect();
+    all.sort_unstable();
     let points: Vec<Option<f64>> = grid
         .times()
         .map(|t| {
             let (lo_t, hi_t) = (t - range - offset, t - offset);
-            let present = series
-                .values()
-                .any(|s| s.ts.iter().any(|&x| x > lo_t && x <= hi_t));
+            let present = all.partition_point(|&x| x <= lo_t) < all.partition_point(|&x| x <= hi_t);
             (!present).then_some(1.0)
         })
         .collect();

@@ -43,6 +43,16 @@ impl Expr {
     pub fn is_log(&self) -> bool {
         matches!(self, Expr::Log(_))
     }
+
+    /// True for a number, or operators over numbers only: an expression that evaluates
+    /// to a scalar (Loki folds it into one number).
+    pub fn is_number_only(&self) -> bool {
+        match self {
+            Expr::Literal(..) => true,
+            Expr::Binary(b) => b.lhs.is_number_only() && b.rhs.is_number_only(),
+            _ => false,
+        }
+    }
 }
 
 /// A stream selector and the stages every selected line passes through.

@@ -86,7 +86,7 @@ pub fn check(expr: &Expr, src: &str) -> Result<(), ParseError> {
                         ),
                     );
                 }
-                if b.op.is_set_operator() && is_literal(leg) {
+                if b.op.is_set_operator() && leg.is_number_only() {
                     return err(
                         leg.span(),
                         format!("unexpected literal for {side} leg of logical/set binary operation ({op})"),
@@ -112,15 +112,6 @@ pub fn check(expr: &Expr, src: &str) -> Result<(), ParseError> {
                 Err(e) => err(lr.span, format!("invalid regex in label_replace: {e}")),
             }
         }
-    }
-}
-
-/// A number, or operators over numbers only (which Loki folds into one number).
-fn is_literal(e: &Expr) -> bool {
-    match e {
-        Expr::Literal(..) => true,
-        Expr::Binary(b) => is_literal(&b.lhs) && is_literal(&b.rhs),
-        _ => false,
     }
 }
 

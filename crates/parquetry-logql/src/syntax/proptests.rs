@@ -227,14 +227,6 @@ fn range_aggregation() -> impl Strategy<Value = Expr> {
         )
 }
 
-fn is_literal(e: &Expr) -> bool {
-    match e {
-        Expr::Literal(..) => true,
-        Expr::Binary(b) => is_literal(&b.lhs) && is_literal(&b.rhs),
-        _ => false,
-    }
-}
-
 fn metric_expr() -> impl Strategy<Value = Expr> {
     let leaf = prop_oneof![
         3 => range_aggregation(),
@@ -283,7 +275,7 @@ fn metric_expr() -> impl Strategy<Value = Expr> {
                 ),
             )
                 .prop_filter("set operators take no literals", |(op, l, r, ..)| {
-                    !(op.is_set_operator() && (is_literal(l) || is_literal(r)))
+                    !(op.is_set_operator() && (l.is_number_only() || r.is_number_only()))
                 })
                 .prop_map(|(op, lhs, rhs, b, (on, labels, group, include))| {
                     let mut matching = VectorMatching {

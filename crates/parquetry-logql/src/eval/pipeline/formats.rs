@@ -129,7 +129,6 @@ impl LabelFormatStage {
             if let Some(src) = src.filter(|src| src != dst) {
                 labels.remove(src);
             }
-            let _ = dst;
         }
         for (dst, value, _) in updates {
             labels.set(dst, &value, Source::Parsed);

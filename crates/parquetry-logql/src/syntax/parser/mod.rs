@@ -34,9 +34,8 @@ static BINARY_OPERATORS: LazyLock<Vec<(&str, BinOp)>> = LazyLock::new(|| {
         .collect()
 });
 
-/// Words that cannot name a label in a label filter, since they start or join other
-/// parts of the language.
-const RESERVED: [&str; 22] = [
+/// The keywords that join expressions and label filters.
+const KEYWORDS: [&str; 11] = [
     "by",
     "without",
     "bool",
@@ -48,6 +47,10 @@ const RESERVED: [&str; 22] = [
     "or",
     "and",
     "unless",
+];
+
+/// The names of the pipeline stages written after `|`.
+const STAGES: [&str; 11] = [
     "json",
     "logfmt",
     "regexp",
@@ -61,9 +64,13 @@ const RESERVED: [&str; 22] = [
     "unwrap",
 ];
 
-/// True when `name` is a reserved word (any case).
+/// True when `name` is a reserved word (any case): a keyword or a stage name, which
+/// cannot name a label in a label filter.
 pub(crate) fn is_reserved(name: &str) -> bool {
-    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name))
+    KEYWORDS
+        .iter()
+        .chain(&STAGES)
+        .any(|r| r.eq_ignore_ascii_case(name))
 }
 
 pub(crate) struct Parser<'s> {

@@ -3,25 +3,10 @@
 
 use super::super::ast::*;
 use super::super::literals::string_literal;
-use super::Parser;
+use super::{Parser, STAGES};
 use parquetry_model::{MatchOp, Matcher};
 use parquetry_promql::syntax::error::{PResult, fail};
 use parquetry_promql::syntax::lex::{keyword, label_identifier, token, unexpected, word, ws};
-
-/// The stage keywords after `|`.
-const STAGES: [&str; 11] = [
-    "json",
-    "logfmt",
-    "regexp",
-    "pattern",
-    "unpack",
-    "line_format",
-    "label_format",
-    "decolorize",
-    "drop",
-    "keep",
-    "unwrap",
-];
 
 impl Parser<'_> {
     /// Stages until something that is not one; with `allow_unwrap`, an `unwrap` and the
