@@ -7,7 +7,7 @@ use crate::entries_file::NANOS_PER_MS;
 use crate::entry::StreamEntries;
 use crate::line_filter::LineFilter;
 use crate::schema::index;
-use arrow::array::{Array, AsArray, BooleanArray, RecordBatch};
+use arrow::array::{Array, AsArray, BooleanArray, RecordBatch, StringArray};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::{TimestampNanosecondType, UInt64Type};
 use parquetry_model::{Matcher, SeriesId};
@@ -329,30 +329,57 @@ fn keep_matching(batch: RecordBatch, query: &LogQuery) -> Result<RecordBatch, ar
         .as_primitive::<TimestampNanosecondType>();
     let lines = batch.column(index::LINE).as_string::<i32>();
     let traces = batch.column(index::TRACE_ID).as_string::<i32>();
-    let finders: Vec<memchr::memmem::Finder> = query
-        .line_contains
-        .iter()
-        .map(|n| memchr::memmem::Finder::new(n.as_bytes()))
-        .collect();
-    let mask: BooleanArray = (0..batch.num_rows())
+    let mut keep: Vec<bool> = (0..batch.num_rows())
         .map(|row| {
             let t = times.value(row);
-            let line = lines.value(row).as_bytes();
-            Some(
-                t >= query.start
-                    && t < query.end
-                    && finders.iter().all(|f| f.find(line).is_some())
-                    && query
-                        .trace_id
-                        .as_ref()
-                        .is_none_or(|id| traces.is_valid(row) && traces.value(row) == id),
-            )
+            t >= query.start && t < query.end
         })
         .collect();
+    for needle in &query.line_contains {
+        let found = rows_containing(lines, needle.as_bytes());
+        keep.iter_mut().zip(found).for_each(|(k, f)| *k &= f);
+    }
+    if let Some(id) = &query.trace_id {
+        for (row, k) in keep.iter_mut().enumerate() {
+            *k &= traces.is_valid(row) && traces.value(row) == id;
+        }
+    }
+    let mask = BooleanArray::from(keep);
     if mask.true_count() == batch.num_rows() {
         return Ok(batch);
     }
     filter_record_batch(&batch, &mask)
+}
+
+/// Which rows of `lines` contain `needle`: one scan of the whole text buffer, each match
+/// mapped to its row through the offsets, the scan then resuming at the next row.
+pub fn rows_containing(lines: &StringArray, needle: &[u8]) -> Vec<bool> {
+    let mut found = vec![needle.is_empty(); lines.len()];
+    if needle.is_empty() || lines.is_empty() {
+        return found;
+    }
+    let offsets = lines.value_offsets();
+    let data = lines.value_data();
+    let finder = memchr::memmem::Finder::new(needle);
+    let (mut pos, end) = (offsets[0] as usize, offsets[lines.len()] as usize);
+    let mut row = 0usize;
+    while let Some(i) = finder.find(&data[pos..end]) {
+        let at = pos + i;
+        // Offsets only grow: the row holding `at` is at or after the last one found.
+        row += offsets[row + 1..].partition_point(|&o| o as usize <= at);
+        let row_end = offsets[row + 1] as usize;
+        if at + needle.len() <= row_end {
+            found[row] = true;
+            pos = row_end;
+        } else {
+            // The match runs into the next line: look again one byte further.
+            pos = at + 1;
+        }
+        if pos >= end {
+            break;
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -456,6 +483,21 @@ mod tests {
             ..LogQuery::default()
         };
         assert!(store.scan(&q).is_err());
+    }
+
+    #[test]
+    fn needles_are_found_in_the_buffer_and_mapped_to_their_rows() {
+        let lines = StringArray::from(vec!["ab", "cab", "", "a", "bxab", "abab"]);
+        assert_eq!(
+            rows_containing(&lines, b"ab"),
+            [true, true, false, false, true, true]
+        );
+        // "a" then "bx" across a row boundary is not a match.
+        assert_eq!(rows_containing(&lines, b"abx"), [false; 6]);
+        assert_eq!(rows_containing(&lines, b"ab").len(), 6);
+        assert_eq!(rows_containing(&lines, b""), [true; 6]);
+        let sliced = lines.slice(3, 3);
+        assert_eq!(rows_containing(&sliced, b"ab"), [false, true, true]);
     }
 
     #[test]
