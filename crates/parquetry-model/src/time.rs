@@ -121,6 +121,13 @@ pub fn format_timestamp(ms: i64) -> String {
     }
 }
 
+/// Formats nanoseconds since the epoch as RFC 3339 in UTC, with as many fraction digits
+/// (3, 6 or 9) as the time needs.
+pub fn format_timestamp_ns(ns: i64) -> String {
+    let t = DateTime::<Utc>::from_timestamp_nanos(ns);
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
 /// Formats milliseconds since the epoch as the UTC date `YYYY-MM-DD`.
 pub fn format_date(ms: i64) -> String {
     match DateTime::<Utc>::from_timestamp_millis(ms) {
@@ -166,5 +173,10 @@ mod tests {
         assert_eq!(format_timestamp(60_000), "1970-01-01T00:01:00Z");
         assert_eq!(format_timestamp(250), "1970-01-01T00:00:00.250Z");
         assert_eq!(format_date(86_400_000 * 365), "1971-01-01");
+        assert_eq!(
+            format_timestamp_ns(60_000_000_001),
+            "1970-01-01T00:01:00.000000001Z"
+        );
+        assert_eq!(format_timestamp_ns(60_000_000_000), "1970-01-01T00:01:00Z");
     }
 }

@@ -34,6 +34,11 @@ impl LabelSet {
             .map(|i| self.0[i].1.as_str())
     }
 
+    /// The set as the model's labels, which leave out names whose value is empty.
+    pub fn to_labels(&self) -> parquetry_model::Labels {
+        parquetry_model::Labels::from_pairs(self.0.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+    }
+
     /// Builds a set from pairs in any order; the last of a repeated name wins.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> LabelSet {
         let mut v: Vec<(String, String)> = pairs.into_iter().collect();
@@ -75,8 +80,8 @@ pub struct LabelsBuilder {
 impl LabelsBuilder {
     /// A line of a stream with these labels and this structured metadata. Metadata whose
     /// name the stream already has goes to `<name>_extracted`. For many lines of one
-    /// stream, build it once without metadata and add each line's with
-    /// [`LabelsBuilder::add_metadata`] on a clone.
+    /// stream, build it once without metadata, and for each line [`LabelsBuilder::reset_to`]
+    /// it and [`LabelsBuilder::add_metadata`].
     pub fn new<'a>(
         stream: impl IntoIterator<Item = (&'a str, &'a str)>,
         metadata: impl IntoIterator<Item = (&'a str, &'a str)>,
@@ -101,6 +106,21 @@ impl LabelsBuilder {
 
     fn position(&self, name: &str) -> Option<usize> {
         self.labels.iter().position(|(n, ..)| n == name)
+    }
+
+    /// Makes this builder equal to `other`, reusing the text it holds: what starting each
+    /// line of a stream from the stream's labels costs.
+    pub fn reset_to(&mut self, other: &LabelsBuilder) {
+        self.labels.truncate(other.labels.len());
+        let kept = self.labels.len();
+        for (mine, theirs) in self.labels.iter_mut().zip(&other.labels) {
+            mine.0.clone_from(&theirs.0);
+            mine.1.clone_from(&theirs.1);
+            mine.2 = theirs.2;
+        }
+        self.labels.extend_from_slice(&other.labels[kept..]);
+        self.error.clone_from(&other.error);
+        self.error_details.clone_from(&other.error_details);
     }
 
     /// The current value of `name`; the error labels included.
@@ -189,6 +209,20 @@ impl LabelsBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reset_builder_equals_its_model() {
+        let base = LabelsBuilder::new([("app", "a"), ("env", "prod")], []);
+        let mut line = base.clone();
+        line.add(Source::Parsed, "level", "error");
+        line.set("app", "b", Source::Parsed);
+        line.set_error("JSONParserErr", "bad");
+        line.reset_to(&base);
+        assert_eq!(line.finish(), base.finish());
+        let mut shorter = LabelsBuilder::default();
+        shorter.reset_to(&base);
+        assert_eq!(shorter.finish(), base.finish());
+    }
 
     #[test]
     fn clashes_go_to_extracted_names() {

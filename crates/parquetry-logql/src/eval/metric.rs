@@ -7,11 +7,12 @@ use super::labels::LabelSet;
 use super::range::{self, LeafSeries};
 use super::source::EntrySource;
 use super::{EvalError, Grid};
-use crate::syntax::ast::{Expr, VectorOp};
+use crate::syntax::ast::{Expr, Grouping, RangeAggregation, RangeOp, VectorAggregation, VectorOp};
 use parquetry_model::{Labels, Matcher};
 use parquetry_promql::eval::{self as promql, EvalOptions, QueryResult, RawSeries, SeriesSource, StepGrid};
 use parquetry_promql::syntax::ast as p;
 use parquetry_promql::syntax::functions::lookup;
+use std::borrow::Cow;
 
 /// The label that tells the PromQL side which range aggregation a leaf stands for.
 const LEAF_LABEL: &str = "__logql_leaf__";
@@ -35,6 +36,33 @@ pub enum MetricResult {
     /// Series: for an instant query one point each, in the order computed (so `sort` and
     /// `topk` show); for a range query sorted by labels.
     Vector(Vec<MetricSeries>),
+}
+
+impl MetricResult {
+    /// The same numbers as PromQL's result type, for the tools built on it (tables, SQL,
+    /// rules): times in milliseconds, labels whose value is empty left out as PromQL's
+    /// label sets leave them. Series are an instant vector, one point per step, as PromQL
+    /// gives them for instant and range queries alike.
+    pub fn into_promql(self) -> QueryResult {
+        let ms = |points: Vec<(i64, f64)>| -> Vec<(i64, f64)> {
+            points
+                .into_iter()
+                .map(|(t, v)| (t.div_euclid(1_000_000), v))
+                .collect()
+        };
+        match self {
+            MetricResult::Scalar(points) => QueryResult::Scalar(ms(points)),
+            MetricResult::Vector(series) => QueryResult::Vector(
+                series
+                    .into_iter()
+                    .map(|s| promql::ResultSeries {
+                        labels: s.labels.to_labels(),
+                        points: ms(s.points),
+                    })
+                    .collect(),
+            ),
+        }
+    }
 }
 
 fn encode(labels: &LabelSet) -> Labels {
@@ -62,6 +90,19 @@ fn decode(labels: &Labels) -> LabelSet {
             })
             .collect(),
     )
+}
+
+/// A PromQL evaluation error in Loki's words where they differ: Loki names no match group
+/// in "found duplicate series on the … hand-side".
+fn loki_wording(message: String) -> String {
+    const PROMETHEUS: &str = "found duplicate series for the match group ";
+    match message
+        .strip_prefix(PROMETHEUS)
+        .and_then(|rest| rest.find(" on the ").map(|i| &rest[i..]))
+    {
+        Some(side) => format!("found duplicate series{side}"),
+        None => message,
+    }
 }
 
 /// True when `approx_topk` appears anywhere in `e`.
@@ -97,12 +138,47 @@ fn string(s: &str) -> p::Expr {
     }
 }
 
+/// The selector of a new leaf.
+fn leaf<'e>(a: Cow<'e, RangeAggregation>, leaves: &mut Vec<Cow<'e, RangeAggregation>>) -> p::Expr {
+    leaves.push(a);
+    p::Expr::VectorSelector(p::VectorSelector {
+        name: None,
+        matchers: vec![Matcher::equal(LEAF_LABEL, (leaves.len() - 1).to_string())],
+        modifiers: p::TimeModifiers::default(),
+        mode: p::RangeMode::Default,
+        span: p::Span::default(),
+    })
+}
+
+/// For `sum by (labels) (f(…))` where `f` adds up its window's samples (`count_over_time`,
+/// `rate`, `bytes_over_time`, `bytes_rate`, `sum_over_time`) and has no grouping of its
+/// own: `f` with the sum's grouping. Summing the per-series results of a group gives what
+/// `f` gives over the group's samples together, so the lines go straight into their
+/// groups instead of one series per distinct label set (which parsed ids make one per
+/// line), as Loki does too.
+fn summed_by_groups(a: &VectorAggregation) -> Option<RangeAggregation> {
+    let (VectorOp::Sum, Some(by @ Grouping::By(_)), Expr::RangeAggregation(inner)) =
+        (a.op, &a.grouping, a.expr.as_ref())
+    else {
+        return None;
+    };
+    let additive = matches!(
+        inner.op,
+        RangeOp::CountOverTime
+            | RangeOp::Rate
+            | RangeOp::BytesOverTime
+            | RangeOp::BytesRate
+            | RangeOp::SumOverTime
+    );
+    (additive && inner.grouping.is_none()).then(|| RangeAggregation {
+        grouping: Some(by.clone()),
+        ..inner.clone()
+    })
+}
+
 /// The PromQL tree of a metric expression; each range aggregation becomes a selector of
 /// its leaf number, pushed to `leaves`.
-fn translate<'e>(
-    e: &'e Expr,
-    leaves: &mut Vec<&'e crate::syntax::ast::RangeAggregation>,
-) -> Result<p::Expr, EvalError> {
+fn translate<'e>(e: &'e Expr, leaves: &mut Vec<Cow<'e, RangeAggregation>>) -> Result<p::Expr, EvalError> {
     let span = p::Span::default();
     Ok(match e {
         Expr::Log(_) => {
@@ -110,20 +186,14 @@ fn translate<'e>(
                 "a log query has no samples to aggregate".into(),
             ));
         }
-        Expr::RangeAggregation(a) => {
-            leaves.push(a);
-            p::Expr::VectorSelector(p::VectorSelector {
-                name: None,
-                matchers: vec![Matcher::equal(LEAF_LABEL, (leaves.len() - 1).to_string())],
-                modifiers: p::TimeModifiers::default(),
-                mode: p::RangeMode::Default,
-                span,
-            })
-        }
+        Expr::RangeAggregation(a) => leaf(Cow::Borrowed(a), leaves),
         Expr::Literal(n, _) => number(n.0),
         Expr::Vector(n, _) => call("vector", vec![number(n.0)]),
         Expr::VectorAggregation(a) => {
-            let inner = translate(&a.expr, leaves)?;
+            let inner = match summed_by_groups(a) {
+                Some(grouped) => leaf(Cow::Owned(grouped), leaves),
+                None => translate(&a.expr, leaves)?,
+            };
             let op = match a.op {
                 VectorOp::Sort => return Ok(call("sort", vec![inner])),
                 VectorOp::SortDesc => return Ok(call("sort_desc", vec![inner])),
@@ -223,7 +293,7 @@ pub fn evaluate(
 ) -> Result<MetricResult, EvalError> {
     if !instant && uses_approx_topk(expr) {
         return Err(EvalError::Execution(
-            "approx_topk is only supported for instant queries".into(),
+            "approx_topk is only supported on instant queries".into(),
         ));
     }
     let mut aggs = Vec::new();
@@ -253,7 +323,7 @@ pub fn evaluate(
     };
     let result = promql::evaluate(&tree, &leaves, step_grid, instant, &options).map_err(|e| match e {
         promql::EvalError::Storage(m) => EvalError::Storage(m),
-        other => EvalError::Execution(other.to_string()),
+        other => EvalError::Execution(loki_wording(other.to_string())),
     })?;
     let ns = |t: i64| t * 1_000_000;
     Ok(match result {

@@ -4,13 +4,18 @@
 //! labels with Loki's clash and error rules; [`range`] turns the lines of a range into
 //! samples per window; [`metric`] evaluates metric queries, handing aggregations across
 //! series, binary operators and `label_replace` to the PromQL evaluator, whose semantics
-//! Loki shares for them.
+//! Loki shares for them; [`log_query`] answers log queries with Loki's limit, direction
+//! and interval. [`query`] runs either kind, and [`api_json`] writes the answer as Loki's
+//! HTTP API does.
 
+pub mod api_json;
 pub mod ip;
 pub mod json_fields;
 pub mod labels;
+pub mod log_query;
 pub mod metric;
 pub mod pipeline;
+pub mod query;
 pub mod range;
 pub mod source;
 pub mod template_funcs;

@@ -3,14 +3,16 @@
 //! `(T − range − offset, T − offset]` at each evaluation time T. An empty window gives no
 //! point, except for `absent_over_time`.
 
-use super::labels::{LabelSet, LabelsBuilder};
-use super::pipeline::{BuildError, CompiledLabelFilters, Pipeline};
+use super::labels::{ERROR_DETAILS_LABEL, LabelSet, LabelsBuilder};
+use super::pipeline::{BuildError, CompiledLabelFilters, Pipeline, required_substrings};
 use super::source::EntrySource;
 use super::values::{parse_value_bytes, parse_value_duration, parse_value_float};
 use super::{EvalError, Grid};
 use crate::syntax::ast::{Conversion, Grouping, RangeAggregation, RangeOp};
+use parquetry_logs::StreamEntries;
 use parquetry_model::MatchOp;
 use parquetry_promql::eval::functions::window_value;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// The `__error__` value of a line whose unwrapped label does not convert.
@@ -25,17 +27,19 @@ pub struct LeafSeries {
     pub points: Vec<Option<f64>>,
 }
 
-/// The labels a range aggregation's `by`/`without` keeps.
-fn group_labels(labels: LabelSet, grouping: &Option<Grouping>) -> LabelSet {
-    match grouping {
-        None => labels,
-        Some(Grouping::By(keep)) => {
-            LabelSet(labels.0.into_iter().filter(|(n, _)| keep.contains(n)).collect())
-        }
-        Some(Grouping::Without(drop)) => {
-            LabelSet(labels.0.into_iter().filter(|(n, _)| !drop.contains(n)).collect())
-        }
-    }
+/// The labels of a line that a range aggregation's `by`/`without` keeps.
+fn group_labels(labels: &LabelsBuilder, grouping: &Option<Grouping>) -> LabelSet {
+    let kept = |n: &str| match grouping {
+        None => true,
+        Some(Grouping::By(keep)) => keep.iter().any(|k| k == n),
+        Some(Grouping::Without(drop)) => !drop.iter().any(|d| d == n),
+    };
+    LabelSet::from_pairs(
+        labels
+            .iter()
+            .filter(|(n, _)| kept(n))
+            .map(|(n, v)| (n.to_string(), v.to_string())),
+    )
 }
 
 /// Samples of one series in time order.
@@ -62,59 +66,26 @@ pub fn eval(
     // Windows are (T − range − offset, T − offset]; read [first low + 1, last high + 1).
     let read_start = grid.start - range - offset + 1;
     let read_end = grid.end - offset + 1;
+    let needles = required_substrings(&agg.range.log.pipeline);
     let streams = source
-        .select(&agg.range.log.matchers, read_start, read_end)
+        .select(&agg.range.log.matchers, read_start, read_end, &needles)
         .map_err(EvalError::Storage)?;
+    let extractor = Extractor {
+        agg,
+        pipeline: &pipeline,
+        post_filters: &post_filters,
+    };
+    let per_stream = streams
+        .par_iter()
+        .map(|stream| extractor.samples(stream))
+        .collect::<Result<Vec<_>, EvalError>>()?;
+    // Merged in stream order, so that lines at the same time keep a stable order.
     let mut series: HashMap<LabelSet, Samples> = HashMap::new();
-    for stream in &streams {
-        // The stream's labels are built once; each line starts from a copy.
-        let base = LabelsBuilder::new(
-            stream.labels.iter().map(|l| (l.name.as_str(), l.value.as_str())),
-            [],
-        );
-        for entry in &stream.entries {
-            let mut labels = base.clone();
-            labels.add_metadata(entry.metadata.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-            let mut line = entry.line.clone();
-            if !pipeline.process(entry.timestamp, &mut line, &mut labels) {
-                continue;
-            }
-            let value = match unwrap {
-                None => match agg.op {
-                    RangeOp::BytesOverTime | RangeOp::BytesRate => line.len() as f64,
-                    _ => 1.0,
-                },
-                Some(u) => {
-                    let Some(text) = labels.get(&u.label).filter(|v| !v.is_empty()).map(str::to_string)
-                    else {
-                        continue;
-                    };
-                    let converted = match u.conversion {
-                        Conversion::Float => parse_value_float(&text),
-                        Conversion::Bytes => parse_value_bytes(&text),
-                        Conversion::Duration | Conversion::DurationSeconds => parse_value_duration(&text),
-                    };
-                    let v = converted.unwrap_or_else(|e| {
-                        labels.set_error(SAMPLE_EXTRACTION_ERR, e);
-                        0.0
-                    });
-                    if !post_filters.keep(&mut labels) {
-                        continue;
-                    }
-                    labels.remove(&u.label);
-                    v
-                }
-            };
-            let final_labels = labels.finish();
-            if let Some(err) = labels.error() {
-                return Err(EvalError::Pipeline(format!(
-                    "pipeline error: '{err}' for series: '{final_labels}'"
-                )));
-            }
-            let key = group_labels(final_labels, &agg.grouping);
-            let s = series.entry(key).or_default();
-            s.ts.push(entry.timestamp);
-            s.vs.push(value);
+    for one in per_stream {
+        for (labels, samples) in one {
+            let s = series.entry(labels).or_default();
+            s.ts.extend(samples.ts);
+            s.vs.extend(samples.vs);
         }
     }
     if agg.op == RangeOp::AbsentOverTime {
@@ -153,6 +124,74 @@ pub fn eval(
         }
     }
     Ok(out)
+}
+
+/// Turns the lines of one stream into samples of the series their final labels name.
+struct Extractor<'a> {
+    agg: &'a RangeAggregation,
+    pipeline: &'a Pipeline,
+    post_filters: &'a CompiledLabelFilters,
+}
+
+impl Extractor<'_> {
+    /// The samples of `stream`'s lines by series, each series' samples in time order.
+    fn samples(&self, stream: &StreamEntries) -> Result<HashMap<LabelSet, Samples>, EvalError> {
+        let (agg, unwrap) = (self.agg, self.agg.range.unwrap.as_ref());
+        let mut series: HashMap<LabelSet, Samples> = HashMap::new();
+        // The stream's labels are built once; each line starts from a copy.
+        let base = LabelsBuilder::new(
+            stream.labels.iter().map(|l| (l.name.as_str(), l.value.as_str())),
+            [],
+        );
+        let (mut labels, mut line) = (LabelsBuilder::default(), String::new());
+        for entry in &stream.entries {
+            labels.reset_to(&base);
+            labels.add_metadata(entry.metadata.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+            line.clone_from(&entry.line);
+            if !self.pipeline.process(entry.timestamp, &mut line, &mut labels) {
+                continue;
+            }
+            let value = match unwrap {
+                None => match agg.op {
+                    RangeOp::BytesOverTime | RangeOp::BytesRate => line.len() as f64,
+                    _ => 1.0,
+                },
+                Some(u) => {
+                    let Some(text) = labels.get(&u.label).filter(|v| !v.is_empty()).map(str::to_string)
+                    else {
+                        continue;
+                    };
+                    let converted = match u.conversion {
+                        Conversion::Float => parse_value_float(&text),
+                        Conversion::Bytes => parse_value_bytes(&text),
+                        Conversion::Duration | Conversion::DurationSeconds => parse_value_duration(&text),
+                    };
+                    let v = converted.unwrap_or_else(|e| {
+                        labels.set_error(SAMPLE_EXTRACTION_ERR, e);
+                        0.0
+                    });
+                    if !self.post_filters.keep(&mut labels) {
+                        continue;
+                    }
+                    labels.remove(&u.label);
+                    v
+                }
+            };
+            if let Some(err) = labels.error() {
+                // The details again, unquoted, for a reader of the message.
+                return Err(EvalError::Pipeline(format!(
+                    "pipeline error: '{err}' for series: '{}': {}",
+                    labels.finish(),
+                    labels.get(ERROR_DETAILS_LABEL).unwrap_or_default()
+                )));
+            }
+            let key = group_labels(&labels, &agg.grouping);
+            let s = series.entry(key).or_default();
+            s.ts.push(entry.timestamp);
+            s.vs.push(value);
+        }
+        Ok(series)
+    }
 }
 
 /// The function's value over one non-empty window.

@@ -87,11 +87,14 @@ pub fn parse_value_duration(s: &str) -> Result<f64, String> {
 /// `kB`/`KB`/`k`, `KiB`/`Ki`, … up to exabytes); no unit means bytes. Commas in the number
 /// are ignored.
 pub fn parse_value_bytes(s: &str) -> Result<f64, String> {
-    let invalid = || format!("humanize: unable to parse bytes {s:?}");
     let split = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
         .unwrap_or(s.len());
     let number: String = s[..split].chars().filter(|c| *c != ',').collect();
+    // The number first, as go-humanize reads it: "oops" fails on its empty number.
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("strconv.ParseFloat: parsing {number:?}: invalid syntax"))?;
     let unit = s[split..].trim().to_ascii_lowercase();
     let scale: f64 = match unit.as_str() {
         "" | "b" => 1.0,
@@ -109,7 +112,6 @@ pub fn parse_value_bytes(s: &str) -> Result<f64, String> {
         "ei" | "eib" => 1024f64.powi(6),
         _ => return Err(format!("humanize: unhandled size name: {unit}")),
     };
-    let value: f64 = number.parse().map_err(|_| invalid())?;
     let bytes = value * scale;
     if bytes >= u64::MAX as f64 {
         return Err(format!("humanize: too large: {s}"));
@@ -147,6 +149,9 @@ mod tests {
         assert_eq!(parse_value_bytes("3 kB"), Ok(3000.0));
         assert_eq!(parse_value_bytes("1KiB"), Ok(1024.0));
         assert_eq!(parse_value_bytes("42"), Ok(42.0));
-        assert!(parse_value_bytes("oops").is_err());
+        assert_eq!(
+            parse_value_bytes("oops"),
+            Err("strconv.ParseFloat: parsing \"\": invalid syntax".to_string())
+        );
     }
 }

@@ -15,7 +15,8 @@ fn timestamp(out: &mut String, ms: i64) {
     }
 }
 
-fn point(out: &mut String, t: i64, v: f64) {
+/// Writes the point `[<seconds>,"<value>"]` at `t` milliseconds, as Prometheus' API does.
+pub fn write_point(out: &mut String, t: i64, v: f64) {
     out.push('[');
     timestamp(out, t);
     let _ = write!(out, ",\"{}\"]", format_api_value(v));
@@ -43,7 +44,7 @@ pub fn to_api_json(result: &QueryResult, instant: bool, time_ms: i64) -> String 
         QueryResult::Scalar(points) if instant => {
             out.push_str("\"scalar\",\"result\":");
             let (t, v) = points.first().copied().unwrap_or((time_ms, f64::NAN));
-            point(&mut out, t, v);
+            write_point(&mut out, t, v);
         }
         QueryResult::String(s) => {
             out.push_str("\"string\",\"result\":[");
@@ -59,7 +60,7 @@ pub fn to_api_json(result: &QueryResult, instant: bool, time_ms: i64) -> String 
                 metric(&mut out, s);
                 out.push_str("\"value\":");
                 let (t, v) = s.points.first().copied().unwrap_or((time_ms, f64::NAN));
-                point(&mut out, t, v);
+                write_point(&mut out, t, v);
                 out.push('}');
             }
             out.push(']');
@@ -89,7 +90,7 @@ fn matrix(out: &mut String, series: &[ResultSeries]) {
             if j > 0 {
                 out.push(',');
             }
-            point(out, *t, *v);
+            write_point(out, *t, *v);
         }
         out.push_str("]}");
     }

@@ -8,7 +8,7 @@ mod line_filter;
 mod parsers;
 
 use super::labels::{LabelsBuilder, Source};
-use crate::syntax::ast::{LabelFilter, LabelSelection, Stage};
+use crate::syntax::ast::{FilterValue, LabelFilter, LabelSelection, LineFilterOp, Stage};
 use formats::{LabelFormatStage, LineFormatStage};
 use label_filter::CompiledLabelFilter;
 use line_filter::LineMatcher;
@@ -134,6 +134,27 @@ impl Pipeline {
     }
 }
 
+/// Substrings every line that `stages` keep contains in the form it was stored: the
+/// values of `|= "text"` filters (without `or`) that come before any stage rewriting the
+/// line. A store may skip whatever cannot contain them; the pipeline still checks.
+pub fn required_substrings(stages: &[Stage]) -> Vec<String> {
+    let mut out = Vec::new();
+    for stage in stages {
+        match stage {
+            Stage::LineFormat(_) | Stage::Decolorize | Stage::Unpack => break,
+            Stage::LineFilter(f) if f.op == LineFilterOp::Contains => {
+                if let [FilterValue::Text(text)] = f.values.as_slice()
+                    && !text.is_empty()
+                {
+                    out.push(text.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The label filters after an `unwrap`, compiled.
 #[derive(Default)]
 pub struct CompiledLabelFilters(Vec<CompiledLabelFilter>);
@@ -166,6 +187,19 @@ mod tests {
         let mut line = line.to_string();
         let kept = p.process(0, &mut line, &mut labels);
         (kept, labels.finish().to_string())
+    }
+
+    #[test]
+    fn only_filters_on_the_stored_line_give_needles() {
+        let needles = |q: &str| required_substrings(&parse_log(q).unwrap().pipeline);
+        assert_eq!(
+            needles(
+                r#"{a="b"} |= "x" | json | y="1" |= "z" != "w" |= "p" or "q" |~ "r" | line_format "{{.y}}" |= "after""#
+            ),
+            ["x", "z"]
+        );
+        assert!(needles(r#"{a="b"} | unpack |= "x""#).is_empty());
+        assert!(needles(r#"{a="b"} |= """#).is_empty());
     }
 
     #[test]
