@@ -72,7 +72,9 @@ fn run() -> Result<bool, String> {
         let single = RuleSet {
             groups: vec![group.clone()],
         };
-        let result = engine.backtest(&single, &BacktestOptions::new(first, end_ms));
+        let result = engine
+            .backtest(&single, &BacktestOptions::new(first, end_ms))
+            .map_err(|e| e.to_string())?;
         for (name, want) in reference_by_rule {
             let mut got: Matrix = result
                 .outputs

@@ -32,7 +32,7 @@ enum Command {
     Generate(commands::generate::Args),
     /// Format a PromQL expression or show its syntax tree.
     Promql(commands::promql::Args),
-    /// Format a LogQL query or show its syntax tree.
+    /// Query the logs with LogQL, or format a LogQL query or show its syntax tree.
     Logql(commands::logql::Args),
     /// Run SQL over the store, with PromQL callable from SQL.
     Sql(commands::sql::Args),

@@ -14,9 +14,10 @@
 
 use crate::alerting::{AlertEpisode, AlertState, FiringAlert, TemplateEnv};
 use crate::expr_walk;
-use crate::file::{Group, Rule, RuleKind, RuleSet};
+use crate::file::{Group, Rule, RuleExpr, RuleKind, RuleSet};
 use crate::source::{Layered, MemoryStore};
 use crate::template::{Context, Sample};
+use parquetry_logql::eval::source::EntrySource;
 use parquetry_model::value::stale_nan;
 use parquetry_model::{Labels, METRIC_NAME};
 use parquetry_promql::eval::{EvalOptions, QueryResult, SeriesSource, StepGrid, evaluate};
@@ -146,24 +147,25 @@ fn uses_template_queries(rule: &Rule) -> bool {
     rule.labels.iter().chain(annotations).any(|(_, t)| t.uses_query())
 }
 
-/// Whether every rule can be evaluated as range queries with the same answers.
+/// Whether every rule can be evaluated as range queries with the same answers. LogQL
+/// rules read only logs, never what rules write, and never look ahead.
 fn range_safe(runs: &[RuleRun<'_>]) -> bool {
     runs.iter().enumerate().all(|(i, r)| {
+        let Some(expr) = r.rule.expr.promql() else {
+            return !uses_template_queries(r.rule);
+        };
         let reads_later = runs[i..].iter().any(|later| {
             output_names(later.rule)
                 .iter()
-                .any(|n| expr_walk::may_read(&r.rule.expr, n))
+                .any(|n| expr_walk::may_read(expr, n))
         });
         let reads_offset_later = runs[..i].iter().any(|earlier| {
             earlier.offset_ms > r.offset_ms
                 && output_names(earlier.rule)
                     .iter()
-                    .any(|n| expr_walk::may_read(&r.rule.expr, n))
+                    .any(|n| expr_walk::may_read(expr, n))
         });
-        !reads_later
-            && !reads_offset_later
-            && !expr_walk::looks_ahead(&r.rule.expr)
-            && !uses_template_queries(r.rule)
+        !reads_later && !reads_offset_later && !expr_walk::looks_ahead(expr) && !uses_template_queries(r.rule)
     })
 }
 
@@ -206,6 +208,7 @@ pub(crate) fn instant_query(
 
 struct Runner<'a> {
     base: &'a dyn SeriesSource,
+    logs: Option<&'a dyn EntrySource>,
     opts: &'a BacktestOptions,
     outputs: MemoryStore,
     errors: Vec<RuleError>,
@@ -226,8 +229,40 @@ impl Runner<'_> {
         }
     }
 
+    /// Evaluates `expr` over `grid`: PromQL over the archive and the rules' outputs so far
+    /// (the archive cut at `until`), LogQL over the logs.
+    fn evaluate(
+        &self,
+        expr: &RuleExpr,
+        grid: StepGrid,
+        instant: bool,
+        until: Option<i64>,
+    ) -> Result<QueryResult, String> {
+        match expr {
+            RuleExpr::Promql(e) => {
+                evaluate(e, &self.source(until), grid, instant, &self.opts.eval).map_err(|e| e.to_string())
+            }
+            RuleExpr::Logql(e) => {
+                let logs = self
+                    .logs
+                    .ok_or("a LogQL rule reads logs, and this backtest has none")?;
+                let ns = |ms: i64| ms.saturating_mul(1_000_000);
+                let grid = parquetry_logql::Grid {
+                    start: ns(grid.start),
+                    end: ns(grid.end),
+                    step: ns(grid.step),
+                };
+                parquetry_logql::eval::metric::evaluate(e, logs, grid, instant)
+                    .map(|r| r.into_promql())
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
     fn instant(&self, rule: &Rule, t: i64, until: Option<i64>) -> Result<Vec<(Labels, f64)>, String> {
-        instant_query(&rule.expr, &self.source(until), t, &self.opts.eval)
+        let grid = StepGrid::instant(t);
+        let result = self.evaluate(&rule.expr, grid, true, until)?;
+        per_step(result, &grid).map(|mut s| s.pop().unwrap_or_default())
     }
 
     /// Applies the result of one evaluation of `run` at `ts`.
@@ -365,15 +400,9 @@ impl Runner<'_> {
                 end: last - run.offset_ms,
                 step: run.interval_ms,
             };
-            let result = evaluate(
-                &run.rule.expr,
-                &self.source(None),
-                query_grid,
-                false,
-                &self.opts.eval,
-            )
-            .map_err(|e| e.to_string())
-            .and_then(|r| per_step(r, &query_grid));
+            let result = self
+                .evaluate(&run.rule.expr, query_grid, false, None)
+                .and_then(|r| per_step(r, &query_grid));
             match result {
                 Ok(steps) => {
                     for (ts, vector) in chunk.iter().zip(steps) {
@@ -412,8 +441,28 @@ impl Runner<'_> {
 }
 
 /// Evaluates every group of `rules` over `[opts.start_ms, opts.end_ms]`, reading the
-/// archive from `base`.
+/// archive from `base`. LogQL rules fail every evaluation: they need
+/// [`backtest_with_logs`].
 pub fn backtest(rules: &RuleSet, base: &dyn SeriesSource, opts: &BacktestOptions) -> Backtest {
+    run_backtest(rules, base, None, opts)
+}
+
+/// [`backtest`] with LogQL rules reading `logs`, as Loki's ruler evaluates them.
+pub fn backtest_with_logs(
+    rules: &RuleSet,
+    base: &dyn SeriesSource,
+    logs: &dyn EntrySource,
+    opts: &BacktestOptions,
+) -> Backtest {
+    run_backtest(rules, base, Some(logs), opts)
+}
+
+fn run_backtest(
+    rules: &RuleSet,
+    base: &dyn SeriesSource,
+    logs: Option<&dyn EntrySource>,
+    opts: &BacktestOptions,
+) -> Backtest {
     let mut runs: Vec<RuleRun<'_>> = rules
         .groups
         .iter()
@@ -435,6 +484,7 @@ pub fn backtest(rules: &RuleSet, base: &dyn SeriesSource, opts: &BacktestOptions
     };
     let mut runner = Runner {
         base,
+        logs,
         opts,
         outputs: MemoryStore::new(),
         errors: Vec::new(),

@@ -177,3 +177,55 @@ fn query_offset_shifts_what_is_read_and_when_it_is_written() {
     // At 0 the query reads -1m, before any data; later samples land a minute early.
     assert_eq!(dump(&bt.outputs), ["y 0:1 1:2"]);
 }
+
+#[test]
+fn loki_rules_read_the_logs() {
+    use parquetry_logql::eval::source::MemorySource;
+    use parquetry_logs::{LogEntry, StreamEntries};
+    // An error line every 10 s during minutes 3 to 6, info lines throughout.
+    let mut stream = StreamEntries::new(Labels::from_pairs([("app", "api")]));
+    stream.entries = (0..60 * 10)
+        .map(|i: i64| {
+            let t = i * 1_000_000_000;
+            let error = (180..360).contains(&i) && i % 10 == 0;
+            LogEntry::new(t, if error { "level=error" } else { "level=info" })
+        })
+        .collect();
+    let logs = MemorySource {
+        streams: vec![stream],
+    };
+    let text = r#"groups:
+  - name: loki
+    rules:
+      - record: app:errors:rate1m
+        expr: sum by (app) (rate({app="api"} | logfmt | level="error" [1m]))
+      - alert: ErrorsLogged
+        expr: sum by (app) (count_over_time({app="api"} |= "error" [1m])) > 3
+        for: 1m
+        annotations:
+          summary: '{{ $labels.app }} logged {{ $value }} errors'
+"#;
+    let options = LoadOptions {
+        language: crate::file::Language::Logql,
+        ..LoadOptions::default()
+    };
+    let set = RuleSet::parse("loki.yml", text, options).unwrap();
+    assert!(RuleSet::parse("loki.yml", text, LoadOptions::default()).is_err());
+    let opts = BacktestOptions::new(0, 9 * M);
+    let result = backtest_with_logs(&set, &MemoryStore::new(), &logs, &opts);
+    assert!(result.errors.is_empty(), "{:?}", result.errors);
+    assert_eq!(result.strategy, Strategy::Range);
+    assert_eq!(timeline(&result), [(4, Some(5), Some(7))]);
+    let (name, summary) = &result.episodes[0].annotations[0];
+    assert!(
+        name == "summary" && summary.starts_with("api logged "),
+        "{summary}"
+    );
+    let recorded = dump(&result.outputs);
+    assert!(
+        recorded.iter().any(|l| l.contains("app:errors:rate1m")),
+        "{recorded:?}"
+    );
+    let without_logs = backtest(&set, &MemoryStore::new(), &opts);
+    assert!(without_logs.errors[0].message.contains("reads logs"));
+}

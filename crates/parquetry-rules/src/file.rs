@@ -1,4 +1,5 @@
-//! Rule files in Prometheus' YAML format: reading, validating, and the checked model.
+//! Rule files in Prometheus' YAML format (with PromQL expressions, or LogQL ones as Loki's
+//! ruler reads them): reading, validating, and the checked model.
 
 use crate::locate::Locations;
 use crate::template::Template;
@@ -110,6 +111,48 @@ pub enum RuleKind {
     },
 }
 
+/// The query language of a rule file's expressions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Language {
+    /// PromQL, as Prometheus' rule files have.
+    #[default]
+    Promql,
+    /// LogQL metric queries, as Loki's ruler reads them.
+    Logql,
+}
+
+impl std::str::FromStr for Language {
+    type Err = String;
+
+    /// `promql` or `logql`.
+    fn from_str(s: &str) -> Result<Language, String> {
+        match s {
+            "promql" => Ok(Language::Promql),
+            "logql" => Ok(Language::Logql),
+            _ => Err(format!("unknown rule language {s:?}: expected promql or logql")),
+        }
+    }
+}
+
+/// A rule's parsed expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RuleExpr {
+    /// A PromQL expression over the metrics.
+    Promql(Expr),
+    /// A LogQL metric query over the logs.
+    Logql(parquetry_logql::Expr),
+}
+
+impl RuleExpr {
+    /// The PromQL expression, for a PromQL rule.
+    pub fn promql(&self) -> Option<&Expr> {
+        match self {
+            RuleExpr::Promql(e) => Some(e),
+            RuleExpr::Logql(_) => None,
+        }
+    }
+}
+
 /// A checked rule.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rule {
@@ -118,7 +161,7 @@ pub struct Rule {
     /// The expression as written.
     pub expr_text: String,
     /// The parsed expression.
-    pub expr: Expr,
+    pub expr: RuleExpr,
     /// Labels added to every result (group labels first, the rule's own override them);
     /// templates for alerting rules, literal text for recording rules.
     pub labels: Vec<(String, Template)>,
@@ -159,6 +202,8 @@ pub struct LoadOptions {
     pub ignore_unknown_fields: bool,
     /// PromQL options for the expressions.
     pub parse: ParseOptions,
+    /// The language of the expressions.
+    pub language: Language,
 }
 
 /// Checked rule groups from one or more files.
@@ -337,7 +382,11 @@ fn check_rule(
         c.error(line, 0, format!("{at}: field 'expr' must be set in rule"));
         None
     } else {
-        match parse_with(&expr_text, options.parse) {
+        let parsed = match options.language {
+            Language::Promql => parse_with(&expr_text, options.parse).map(RuleExpr::Promql),
+            Language::Logql => parquetry_logql::syntax::parse_metric(&expr_text).map(RuleExpr::Logql),
+        };
+        match parsed {
             Ok(e) => Some(e),
             Err(e) => {
                 let message = format!("{}:{}: {}", e.line, e.column, e.message);

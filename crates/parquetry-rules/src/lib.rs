@@ -38,6 +38,8 @@ pub mod timeline;
 pub mod unittest;
 
 pub use alerting::{AlertEpisode, FiringAlert};
-pub use backtest::{Backtest, BacktestOptions, RuleError, Strategy, backtest};
-pub use file::{Group, LoadOptions, Rule, RuleFileError, RuleFileErrors, RuleKind, RuleSet};
+pub use backtest::{Backtest, BacktestOptions, RuleError, Strategy, backtest, backtest_with_logs};
+pub use file::{
+    Group, Language, LoadOptions, Rule, RuleExpr, RuleFileError, RuleFileErrors, RuleKind, RuleSet,
+};
 pub use source::{Layered, MemoryStore};

@@ -10,9 +10,16 @@ const WRITE_BATCH: usize = 4096;
 
 impl Engine {
     /// Evaluates `rules` over the store's history as [`parquetry_rules::backtest`]
-    /// describes: recording-rule series, `ALERTS`, and every alert episode.
-    pub fn backtest(&self, rules: &RuleSet, options: &BacktestOptions) -> Backtest {
-        parquetry_rules::backtest(rules, &StoreSource(self.store()), options)
+    /// describes: recording-rule series, `ALERTS`, and every alert episode. PromQL rules
+    /// read the metrics, LogQL rules (Loki's ruler files) the logs.
+    pub fn backtest(&self, rules: &RuleSet, options: &BacktestOptions) -> Result<Backtest, Error> {
+        let logs = self.logs()?;
+        Ok(parquetry_rules::backtest_with_logs(
+            rules,
+            &StoreSource(self.store()),
+            logs.as_ref(),
+            options,
+        ))
     }
 
     /// Writes series (a backtest's outputs) into the store as one commit, then refreshes

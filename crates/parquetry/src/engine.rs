@@ -2,6 +2,7 @@
 
 use crate::Error;
 use crate::source::StoreSource;
+use parquetry_logql::{Answer, QueryParams as LogqlParams, run_query};
 use parquetry_logs::LogStore;
 use parquetry_logs::export::{LogExportFormat, export_logs};
 use parquetry_logs::ingest::{LogIngestOptions, LogIngestReport, ingest_log_files};
@@ -186,6 +187,14 @@ impl Engine {
             instant,
             &options.eval,
         )?)
+    }
+
+    /// Evaluates a LogQL query over the logs table: a log query gives streams, a metric
+    /// query a scalar, a vector (instant) or a matrix (range); `params` says when, and
+    /// how many lines in which direction.
+    pub fn logql(&self, query: &str, params: &LogqlParams) -> Result<Answer, Error> {
+        let expr = parquetry_logql::parse(query)?;
+        Ok(run_query(&expr, self.logs()?.as_ref(), params)?)
     }
 
     /// Writes the samples of the series `selector` matches (all series when `None`) in

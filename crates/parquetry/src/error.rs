@@ -3,7 +3,7 @@
 /// Anything the engine can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A query or selector does not parse.
+    /// A query or selector (PromQL or LogQL) does not parse.
     #[error("parse error at {0}")]
     Parse(#[from] parquetry_promql::ParseError),
     /// The store could not be opened, read or written.
@@ -12,6 +12,9 @@ pub enum Error {
     /// A query could not be evaluated.
     #[error(transparent)]
     Eval(#[from] parquetry_promql::eval::EvalError),
+    /// A LogQL query could not be evaluated.
+    #[error(transparent)]
+    Logql(#[from] parquetry_logql::EvalError),
     /// An input file could not be ingested.
     #[error(transparent)]
     Ingest(#[from] parquetry_store::IngestError),

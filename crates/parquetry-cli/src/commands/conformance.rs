@@ -4,6 +4,7 @@ use anyhow::{Result, anyhow};
 use parquetry_conformance::logql::run_parse_cases;
 use parquetry_conformance::logql_engine::run_engine_cases;
 use parquetry_conformance::logql_pipeline::run_pipeline_cases;
+use parquetry_conformance::logql_runtime::run_runtime_rejects;
 use parquetry_conformance::promqltest::report::run_dir;
 use parquetry_conformance::promtool_rules;
 use std::path::PathBuf;
@@ -27,10 +28,11 @@ enum Command {
         failures: bool,
     },
     /// Run Loki's LogQL corpora in DIR (the `logql` folder): the accept and reject lists,
-    /// the pipeline cases and the engine scenarios, and print their counts.
+    /// the pipeline cases, the engine scenarios and the runtime rejections, and print their
+    /// counts.
     Logql {
-        /// The folder with accepts.jsonl, rejects.jsonl, pipeline_cases.jsonl and
-        /// engine_cases.jsonl.
+        /// The folder with accepts.jsonl, rejects.jsonl, pipeline_cases.jsonl,
+        /// engine_cases.jsonl and rejects_runtime.jsonl.
         dir: PathBuf,
         /// Also list every failure with its reason.
         #[arg(long)]
@@ -63,6 +65,12 @@ pub fn run(args: Args) -> Result<()> {
             print!(
                 "{}",
                 run_engine_cases(&dir).map_err(|e| anyhow!(e))?.render(failures)
+            );
+            print!(
+                "{}",
+                run_runtime_rejects(&dir)
+                    .map_err(|e| anyhow!(e))?
+                    .render(failures)
             );
         }
         Command::PromtoolRules { dir } => {

@@ -87,7 +87,8 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-fn table(result: &QueryResult, instant: bool) -> String {
+/// A result as a text table: a row per point, and the number of series.
+pub(crate) fn table(result: &QueryResult, instant: bool) -> String {
     let mut rows = Vec::new();
     let count = match result {
         QueryResult::String(s) => return format!("{s}\n"),

@@ -205,12 +205,13 @@ fn load_rules(path: &Path, file: &TestFile, options: &TestOptions) -> Result<Rul
     }
     let load = LoadOptions {
         ignore_unknown_fields: options.ignore_unknown_fields,
-        parse: ParseOptions::default(),
+        ..LoadOptions::default()
     };
     let mut rules = RuleSet::load(&paths, load).map_err(|e| e.to_string())?;
     for g in &rules.groups {
         for r in &g.rules {
-            disabled_features(&r.expr, options)
+            let expr = r.expr.promql().ok_or("unit tests run PromQL rules")?;
+            disabled_features(expr, options)
                 .map_err(|e| format!("group {:?}, rule {:?}: {e}", g.name, r.name()))?;
         }
     }

@@ -55,20 +55,22 @@ fn range_and_stepwise_backtests_agree_and_outputs_write_back() {
     let mut engine = demo_engine(dir.path());
     let rules = slo_rules();
     let options = BacktestOptions::new(START, START + 3 * HOUR);
-    let range = engine.backtest(&rules, &options);
+    let range = engine.backtest(&rules, &options).unwrap();
     assert_eq!(range.strategy, Strategy::Range);
     assert!(range.errors.is_empty(), "{:?}", range.errors);
     assert!(
         !range.episodes.is_empty(),
         "the demo data has error bursts that page"
     );
-    let stepwise = engine.backtest(
-        &rules,
-        &BacktestOptions {
-            force_stepwise: true,
-            ..options.clone()
-        },
-    );
+    let stepwise = engine
+        .backtest(
+            &rules,
+            &BacktestOptions {
+                force_stepwise: true,
+                ..options.clone()
+            },
+        )
+        .unwrap();
     assert_eq!(stepwise.strategy, Strategy::Stepwise);
     assert_eq!(range.episodes, stepwise.episodes);
     assert_eq!(outputs(&range), outputs(&stepwise));
@@ -98,7 +100,7 @@ fn range_and_stepwise_backtests_agree_and_outputs_write_back() {
     assert_eq!(got[0].points[0].1, recorded.values[at]);
 
     // A second run over the store that now holds the outputs gives the same answers.
-    let again = engine.backtest(&rules, &options);
+    let again = engine.backtest(&rules, &options).unwrap();
     assert_eq!(range.episodes, again.episodes);
     assert_eq!(outputs(&range), outputs(&again));
 }

@@ -4,7 +4,6 @@ use crate::table::render;
 use crate::time_args;
 use anyhow::{Context, Result};
 use parquetry::Engine;
-use parquetry::promql::ParseOptions;
 use parquetry::rules::timeline::{AlertSummary, summarize};
 use parquetry::rules::{AlertEpisode, BacktestOptions, LoadOptions, RuleSet, Strategy};
 use parquetry_model::Labels;
@@ -20,6 +19,10 @@ pub struct Args {
     /// Rule files (Prometheus format).
     #[arg(long = "rules", required = true)]
     rules: Vec<PathBuf>,
+    /// The expressions' language: promql (over the metrics) or logql (over the logs, as
+    /// Loki's ruler evaluates them).
+    #[arg(long, default_value = "promql")]
+    lang: String,
     /// First evaluation time (RFC 3339 or Unix seconds).
     #[arg(long)]
     start: String,
@@ -128,8 +131,8 @@ pub fn run(args: Args) -> Result<()> {
     let rules = RuleSet::load(
         &args.rules,
         LoadOptions {
-            ignore_unknown_fields: false,
-            parse: ParseOptions::default(),
+            language: args.lang.parse().map_err(anyhow::Error::msg)?,
+            ..LoadOptions::default()
         },
     )?;
     let mut engine = Engine::open(&args.store)?;
@@ -155,7 +158,7 @@ pub fn run(args: Args) -> Result<()> {
     options.external_labels = Labels::from_pairs(pairs);
     options.alert_series = args.write;
     let started = std::time::Instant::now();
-    let result = engine.backtest(&rules, &options);
+    let result = engine.backtest(&rules, &options)?;
     let took = started.elapsed();
     match args.format.as_str() {
         "csv" => {

@@ -1,14 +1,14 @@
-//! `parquetry rules`: check rule files, run their unit tests, and backtest them.
+//! `parquetry rules`: check rule files (Prometheus', or Loki's with LogQL), run their unit
+//! tests, and backtest them.
 
 mod backtest;
 
 use anyhow::{Result, bail};
-use parquetry::promql::ParseOptions;
 use parquetry::rules::unittest::{TestOptions, run_file};
 use parquetry::rules::{LoadOptions, RuleSet};
 use std::path::PathBuf;
 
-/// Prometheus rule files: check, test, backtest.
+/// Prometheus rule files, and Loki's with `--lang logql`: check, test, backtest.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -30,6 +30,9 @@ struct CheckArgs {
     /// Accept fields the rule format does not define.
     #[arg(long)]
     ignore_unknown_fields: bool,
+    /// The expressions' language: promql (Prometheus) or logql (Loki's ruler).
+    #[arg(long, default_value = "promql")]
+    lang: String,
     /// The rule files.
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -60,7 +63,8 @@ pub fn run(args: Args) -> Result<()> {
 fn check(args: CheckArgs) -> Result<()> {
     let options = LoadOptions {
         ignore_unknown_fields: args.ignore_unknown_fields,
-        parse: ParseOptions::default(),
+        language: args.lang.parse().map_err(anyhow::Error::msg)?,
+        ..LoadOptions::default()
     };
     let mut failed = 0;
     for file in &args.files {
