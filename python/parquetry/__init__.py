@@ -1,4 +1,4 @@
-"""Parquetry: PromQL and SQL over telemetry archived in Parquet, from Python.
+"""Parquetry: PromQL, LogQL and SQL over telemetry archived in Parquet, from Python.
 
 >>> import parquetry
 >>> db = parquetry.open("metrics-store")                      # doctest: +SKIP
@@ -14,7 +14,7 @@ from ._native import __version__
 from .database import Database, IngestReport, LogIngestReport, open
 from .demo import generate_demo
 from .errors import IngestError, ParquetryError, QueryError, StoreError
-from .result import QueryResult
+from .result import LogLines, QueryResult
 from .table import Table
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "IngestError",
     "IngestReport",
     "LogIngestReport",
+    "LogLines",
     "ParquetryError",
     "QueryError",
     "QueryResult",

@@ -4,7 +4,7 @@ Times are integer milliseconds since the Unix epoch and durations integer millis
 the pure-Python layer converts what users type.
 """
 
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence, Union
 
 __version__: str
 
@@ -66,6 +66,19 @@ class Database:
         self, expr: str, start_ms: int, end_ms: int, step_ms: int, lookback_ms: Optional[int] = None
     ) -> PromqlResult: ...
     def promql_instant(self, expr: str, time_ms: int, lookback_ms: Optional[int] = None) -> PromqlResult: ...
+    def logql_range(
+        self,
+        query: str,
+        start_ns: int,
+        end_ns: int,
+        step_ns: int,
+        limit: int,
+        direction: str,
+        interval_ns: int,
+    ) -> Union[PromqlResult, ArrowTable]: ...
+    def logql_instant(
+        self, query: str, time_ns: int, limit: int, direction: str
+    ) -> Union[PromqlResult, ArrowTable]: ...
     def sql(self, query: str, tables: Optional[Mapping[str, str]] = None) -> ArrowTable: ...
     def series(self, selector: str) -> ArrowTable: ...
     def stats(self) -> dict[str, Any]: ...

@@ -10,7 +10,7 @@ from typing import Any, Iterable, Mapping, Optional, Union
 
 from . import _html, _native
 from ._time import duration_ms, now_ms, time_ms
-from .result import QueryResult
+from .result import LogLines, QueryResult
 from .table import Table
 
 __all__ = ["Database", "IngestReport", "LogIngestReport", "open"]
@@ -21,6 +21,9 @@ PathLike = Union[str, "os.PathLike[str]"]
 DEFAULT_POINTS = 250
 #: The range of a query without a start: one hour before its end.
 DEFAULT_RANGE_MS = 3_600_000
+#: Lines a LogQL log query returns unless told otherwise, as in Loki's API.
+DEFAULT_LOG_LIMIT = 100
+_NS_PER_MS = 1_000_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,7 +93,7 @@ def _default_step_ms(start: int, end: int) -> int:
 
 
 class Database:
-    """A Parquetry store: ingest telemetry, query it with PromQL and SQL.
+    """A Parquetry store: ingest telemetry, query it with PromQL, LogQL and SQL.
 
     Open one with :func:`parquetry.open`. Queries read the snapshot taken when the store was
     opened or last ingested into; :meth:`refresh` sees commits made by other processes.
@@ -248,10 +251,69 @@ class Database:
         native = self._native.promql_instant(expr, at, lookback_ms)
         return QueryResult(native, expr, "PromQL instant query")
 
+    def _after_last_log_ms(self) -> int:
+        last = self._native.stats()["log_max_time_ms"]
+        return now_ms() if last is None else last + 1
+
+    def _logql_result(self, native: Any, query: str, caption: str) -> Union[QueryResult, LogLines]:
+        if isinstance(native, _native.PromqlResult):
+            return QueryResult(native, query, f"LogQL {caption}")
+        return LogLines(native, query, f"LogQL log {caption}")
+
+    def logql(
+        self,
+        query: str,
+        start: Any = None,
+        end: Any = None,
+        step: Any = None,
+        *,
+        limit: int = DEFAULT_LOG_LIMIT,
+        direction: str = "backward",
+        interval: Any = None,
+    ) -> Union[QueryResult, LogLines]:
+        """Evaluates the LogQL ``query`` over the store's logs, as a range query.
+
+        A metric query (``sum by (app) (rate({app=~".+"} |= "error" [5m]))``) gives a
+        :class:`QueryResult`, as :meth:`promql` does. A log query (``{app="api"} | json |
+        level="error"``) gives :class:`LogLines`: the ``limit`` newest lines in
+        ``[start, end)`` (the oldest with ``direction="forward"``), over all streams,
+        at least ``interval`` apart when given.
+
+        ``end`` defaults to just after the store's newest log entry, ``start`` to one hour
+        before ``end``, ``step`` to about 250 points. Times and durations take what
+        :meth:`promql` takes.
+        """
+        now = now_ms()
+        end_ms = self._after_last_log_ms() if end is None else time_ms(end, now=now)
+        start_ms = end_ms - DEFAULT_RANGE_MS if start is None else time_ms(start, now=now)
+        step_ms = _default_step_ms(start_ms, end_ms) if step is None else duration_ms(step)
+        interval_ms = 0 if interval is None else duration_ms(interval)
+        native = self._native.logql_range(
+            query,
+            start_ms * _NS_PER_MS,
+            end_ms * _NS_PER_MS,
+            step_ms * _NS_PER_MS,
+            limit,
+            direction,
+            interval_ms * _NS_PER_MS,
+        )
+        return self._logql_result(native, query, "range query")
+
+    def logql_instant(
+        self, query: str, time: Any = None, *, limit: int = DEFAULT_LOG_LIMIT, direction: str = "backward"
+    ) -> Union[QueryResult, LogLines]:
+        """Evaluates the LogQL ``query`` at one time (default: just after the store's newest
+        log entry): a metric query's vector, or a log query's lines of the 30 seconds before
+        ``time``."""
+        at = self._after_last_log_ms() if time is None else time_ms(time)
+        native = self._native.logql_instant(query, at * _NS_PER_MS, limit, direction)
+        return self._logql_result(native, query, "instant query")
+
     def sql(self, query: str, *, tables: Optional[Mapping[str, PathLike]] = None) -> Table:
-        """Runs one SQL statement over ``samples``, ``series``, ``promql_range(...)`` and
-        ``promql_instant(...)``, plus ``tables``: name → Parquet file or folder, or CSV file
-        with a header line, registered for this statement."""
+        """Runs one SQL statement over ``samples``, ``series``, ``logs``,
+        ``promql_range(...)``, ``promql_instant(...)``, ``logql_range(...)``,
+        ``logql_instant(...)`` and ``logql_logs(...)``, plus ``tables``: name → Parquet file
+        or folder, or CSV file with a header line, registered for this statement."""
         files = None if tables is None else {name: os.fspath(path) for name, path in tables.items()}
         return Table(self._native.sql(query, files), "SQL result")
 

@@ -1,4 +1,5 @@
-"""PromQL results: long and wide tables, pandas and polars frames, plots."""
+"""Query results: PromQL and LogQL metric results as long and wide tables, pandas and
+polars frames and plots; LogQL log lines as a table."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ if TYPE_CHECKING:  # pragma: no cover - only for type checkers
     import polars
     import pyarrow
 
-__all__ = ["QueryResult"]
+__all__ = ["LogLines", "QueryResult"]
 
 
 class QueryResult(Table):
-    """The answer to a PromQL query.
+    """The answer to a PromQL query, or to a LogQL metric query.
 
     As a table (``pyarrow.table(result)``, ``to_arrow()``, ``to_pandas()``, ``to_polars()``)
     it is in **long form**: one row per point with ``timestamp`` (UTC), ``value``, ``metric``
@@ -102,3 +103,38 @@ class QueryResult(Table):
             f"<parquetry.QueryResult {self.expr!r}: {self.kind}, {self.num_series:,} series, "
             f"{self.num_points:,} points>"
         )
+
+
+class LogLines(Table):
+    """The lines a LogQL log query returned.
+
+    A row per line, in the query's direction across streams (newest first by default):
+    ``timestamp`` (UTC, nanoseconds), ``line``, ``labels`` (the line's final labels as a
+    map: stream labels, structured metadata, parsed labels and ``__error__``) and one
+    column per label name.
+    """
+
+    def __init__(self, native: _native.ArrowTable, query: str, caption: str) -> None:
+        super().__init__(native, caption)
+        self.query = query
+
+    def lines(self) -> list[str]:
+        """The lines, in table order."""
+        import pyarrow
+
+        return pyarrow.table(self._native).column("line").to_pylist()
+
+    def _repr_html_(self) -> str:
+        from . import _html
+
+        columns, rows = self._preview()
+        shown = [i for i, c in enumerate(columns) if c != "labels"]
+        return _html.table(
+            f"{self._caption}: {self.num_rows:,} lines",
+            [columns[i] for i in shown],
+            [tuple(row[i] for i in shown) for row in rows],
+            self.num_rows,
+        )
+
+    def __repr__(self) -> str:
+        return f"<parquetry.LogLines {self.query!r}: {self.num_rows:,} lines>"

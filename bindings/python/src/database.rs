@@ -8,11 +8,13 @@ use crate::arrow_table::ArrowTable;
 use crate::errors::to_py;
 use crate::interrupt;
 use crate::promql_result::PromqlResult;
+use parquetry::logql::{Direction, Grid, QueryOutput, QueryParams as LogqlParams};
 use parquetry::logs::ingest::plain::TimeSource;
 use parquetry::logs::ingest::{LogFormat, LogIngestOptions};
 use parquetry::maintenance::MaintenanceReport;
 use parquetry::promql::eval::{EvalOptions, StepGrid};
 use parquetry::result_arrow::series_table;
+use parquetry::sql::logql_functions::streams_batch;
 use parquetry::store::{Format, IngestOptions, IngestReport};
 use parquetry::{Engine, Error, QueryOptions, Signal};
 use pyo3::exceptions::PyValueError;
@@ -33,6 +35,35 @@ impl Database {
     /// The current snapshot.
     fn engine(&self) -> Arc<Engine> {
         self.db.snapshot()
+    }
+
+    /// Evaluates `query` with `params`, `limit` and `direction`, and wraps the answer.
+    fn logql(
+        &self,
+        py: Python<'_>,
+        query: &str,
+        mut params: LogqlParams,
+        limit: usize,
+        direction: &str,
+    ) -> PyResult<Py<PyAny>> {
+        if limit == 0 {
+            return Err(PyValueError::new_err("limit must be positive"));
+        }
+        params.limit = limit;
+        params.direction = direction.parse::<Direction>().map_err(PyValueError::new_err)?;
+        let engine = self.engine();
+        let answer = interrupt::run(py, |_| engine.logql(query, &params).map_err(to_py))??;
+        match answer.output {
+            QueryOutput::Streams(streams) => {
+                let batch = streams_batch(&streams, params.direction)
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                Ok(Py::new(py, ArrowTable::from_batch(batch))?.into_any())
+            }
+            QueryOutput::Metric(m) => {
+                let result = PromqlResult::new(m.into_promql(), !params.instant);
+                Ok(Py::new(py, result)?.into_any())
+            }
+        }
     }
 }
 
@@ -251,6 +282,51 @@ impl Database {
             engine.query_instant(expr, time_ms, &options).map_err(to_py)
         })??;
         Ok(PromqlResult::new(result, false))
+    }
+
+    /// Evaluates the LogQL `query` over `[start_ns, end_ns]`: a metric query at every
+    /// `step_ns` (a `PromqlResult`), a log query's lines in `[start_ns, end_ns)` (an
+    /// `ArrowTable` of lines).
+    #[pyo3(signature = (query, start_ns, end_ns, step_ns, limit, direction, interval_ns))]
+    #[allow(clippy::too_many_arguments)]
+    fn logql_range(
+        &self,
+        py: Python<'_>,
+        query: &str,
+        start_ns: i64,
+        end_ns: i64,
+        step_ns: i64,
+        limit: usize,
+        direction: &str,
+        interval_ns: i64,
+    ) -> PyResult<Py<PyAny>> {
+        if step_ns <= 0 {
+            return Err(PyValueError::new_err("step must be positive"));
+        }
+        if end_ns < start_ns {
+            return Err(PyValueError::new_err("end is before start"));
+        }
+        let mut params = LogqlParams::range(Grid {
+            start: start_ns,
+            end: end_ns,
+            step: step_ns,
+        });
+        params.interval = interval_ns.max(0);
+        self.logql(py, query, params, limit, direction)
+    }
+
+    /// Evaluates the LogQL `query` at `time_ns`: a metric query's vector or scalar (a
+    /// `PromqlResult`), or a log query's lines in `[time − 30 s, time)`.
+    #[pyo3(signature = (query, time_ns, limit, direction))]
+    fn logql_instant(
+        &self,
+        py: Python<'_>,
+        query: &str,
+        time_ns: i64,
+        limit: usize,
+        direction: &str,
+    ) -> PyResult<Py<PyAny>> {
+        self.logql(py, query, LogqlParams::instant(time_ns), limit, direction)
     }
 
     /// Runs one SQL statement over the store's tables and `tables` (name → Parquet or CSV

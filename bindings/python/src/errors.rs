@@ -41,6 +41,7 @@ pub fn to_py(error: Error) -> PyErr {
         }),
         Error::Eval(EvalError::Cancelled) => PyKeyboardInterrupt::new_err("query cancelled"),
         Error::Eval(e) => raise("QueryError", e.to_string(), none),
+        Error::Logql(e) => raise("QueryError", e.to_string(), none),
         Error::Sql(parquetry::sql::SqlError::Cancelled) => PyKeyboardInterrupt::new_err("query cancelled"),
         Error::Sql(e) => raise("QueryError", e.to_string(), none),
         Error::Ingest(IngestError::Cancelled { file }) => {

@@ -15,6 +15,9 @@
 //!   filters rule them out.
 //! * `promql_range(expr, start, end, step)` and `promql_instant(expr, time)` — PromQL results
 //!   as tables: `timestamp`, `value`, `metric`, `labels`, and one column per label name.
+//! * with `logs`, `logql_range(query, start, end, step)`, `logql_instant(query, time)` and
+//!   `logql_logs(query, start, end [, limit [, direction]])` — LogQL results as tables
+//!   (see [`logql_functions`]).
 //!
 //! Users add their own Parquet and CSV files beside them ([`SqlContext::register_parquet`],
 //! [`SqlContext::register_csv`], or `CREATE EXTERNAL TABLE`). This is the only crate of the
@@ -22,6 +25,7 @@
 //! way, each its own provider, without changing these.
 
 pub mod format;
+pub mod logql_functions;
 mod logs_table;
 mod partitioned_scan;
 mod promql_functions;
@@ -30,6 +34,8 @@ mod runs;
 mod samples_table;
 pub mod schema;
 mod series_table;
+#[cfg(test)]
+mod test_support;
 mod utc_date_trunc;
 
 pub use datafusion::arrow::array::RecordBatch;
@@ -41,6 +47,7 @@ use datafusion::error::DataFusionError;
 use datafusion::execution::context::SessionContext;
 use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig};
 use futures::future::{Either, select};
+use logql_functions::LogqlFunction;
 use parquetry_model::Cancel;
 use parquetry_store::{Store, StoreError};
 use promql_functions::PromqlFunction;
@@ -188,9 +195,17 @@ impl SqlContext {
         })
     }
 
-    /// Registers the `logs` table over `logs` (the same snapshot's logs table).
+    /// Registers the `logs` table over `logs` (the same snapshot's logs table), and the
+    /// LogQL table functions `logql_range`, `logql_instant` and `logql_logs` over it.
     pub fn register_logs(&self, logs: Arc<parquetry_logs::LogStore>) -> Result<(), SqlError> {
-        self.ctx.register_table("logs", Arc::new(LogsTable::new(logs)))?;
+        self.ctx
+            .register_table("logs", Arc::new(LogsTable::new(logs.clone())))?;
+        self.ctx
+            .register_udtf("logql_range", Arc::new(LogqlFunction::range(logs.clone())));
+        self.ctx
+            .register_udtf("logql_instant", Arc::new(LogqlFunction::instant(logs.clone())));
+        self.ctx
+            .register_udtf("logql_logs", Arc::new(LogqlFunction::logs(logs)));
         Ok(())
     }
 

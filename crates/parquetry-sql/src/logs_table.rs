@@ -4,10 +4,10 @@
 
 use crate::partitioned_scan::partitioned_scan;
 use crate::pushdown::{Narrowing, filter_support};
-use crate::schema::{LabelsBuilder, labels_type};
+use crate::schema::{LabelsBuilder, labels_type, nanosecond_timestamp_type};
 use async_trait::async_trait;
 use datafusion::arrow::array::{ArrayRef, AsArray, RecordBatch, RecordBatchOptions};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit, UInt64Type};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt64Type};
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::{DataFusionError, Result};
 use datafusion::datasource::TableType;
@@ -48,11 +48,7 @@ pub mod logs_columns {
 pub fn logs_schema() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         Arc::new(Schema::new(vec![
-            Field::new(
-                "timestamp",
-                DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
-                false,
-            ),
+            Field::new("timestamp", nanosecond_timestamp_type(), false),
             Field::new("line", DataType::Utf8, false),
             Field::new("labels", labels_type(), false),
             Field::new("stream_id", DataType::UInt64, false),
@@ -228,18 +224,15 @@ impl TableProvider for LogsTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{PromqlEval, SqlContext};
+    use crate::SqlContext;
+    use crate::test_support::logs_context;
     use datafusion::arrow::datatypes::Int64Type;
-    use parquetry_logs::{LogEntry, LogsWriter, StreamEntries};
+    use parquetry_logs::{LogEntry, StreamEntries};
     use parquetry_model::Labels;
-    use parquetry_store::Store;
-    use parquetry_table::Storage;
 
     const T0: i64 = 1_767_323_045_000_000_000; // 2026-01-02T03:04:05Z
 
     fn context(dir: &std::path::Path) -> SqlContext {
-        let storage = Storage::local(dir);
-        let mut w = LogsWriter::begin(&storage).unwrap();
         let stream = |app: &str, n: i64| {
             let mut s = StreamEntries::new(Labels::from_pairs([("app", app), ("env", "prod")]));
             s.entries = (0..n)
@@ -257,14 +250,7 @@ mod tests {
         };
         let mut rare = stream("api", 50_000);
         rare.entries[40_000].line = "payment failed: card declined".into();
-        w.write(vec![rare, stream("worker", 10)]).unwrap();
-        w.commit().unwrap();
-        let store = Arc::new(Store::open(dir).unwrap());
-        let promql: PromqlEval = Arc::new(|_, _, _| Err("no PromQL here".into()));
-        let ctx = SqlContext::new(store.clone(), promql).unwrap();
-        ctx.register_logs(Arc::new(LogStore::open(&storage).unwrap()))
-            .unwrap();
-        ctx
+        logs_context(dir, vec![rare, stream("worker", 10)])
     }
 
     fn count(ctx: &SqlContext, sql: &str) -> i64 {

@@ -65,7 +65,8 @@ impl PromqlFunction {
     }
 }
 
-fn literal(e: &Expr) -> Option<&ScalarValue> {
+/// The constant an argument is, through casts.
+pub(crate) fn literal(e: &Expr) -> Option<&ScalarValue> {
     match e {
         Expr::Literal(v, _) => Some(v),
         Expr::Cast(c) => literal(&c.expr),
@@ -73,7 +74,8 @@ fn literal(e: &Expr) -> Option<&ScalarValue> {
     }
 }
 
-fn text(v: &ScalarValue) -> Option<&str> {
+/// The text of a string constant.
+pub(crate) fn text(v: &ScalarValue) -> Option<&str> {
     match v {
         ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
             Some(s)
@@ -83,7 +85,7 @@ fn text(v: &ScalarValue) -> Option<&str> {
 }
 
 /// A time argument: a timestamp, an RFC 3339 string, or Unix seconds.
-fn time_arg(function: &str, what: &str, e: &Expr) -> Result<i64> {
+pub(crate) fn time_arg(function: &str, what: &str, e: &Expr) -> Result<i64> {
     let bad = || {
         DataFusionError::Plan(format!(
             "{function}: {what} must be a timestamp, an RFC 3339 string or Unix seconds, got {e}"
@@ -104,7 +106,7 @@ fn time_arg(function: &str, what: &str, e: &Expr) -> Result<i64> {
 }
 
 /// A step argument: a duration string (`'1m'`), an interval, or seconds.
-fn step_arg(function: &str, e: &Expr) -> Result<i64> {
+pub(crate) fn step_arg(function: &str, e: &Expr) -> Result<i64> {
     let bad = || {
         DataFusionError::Plan(format!(
             "{function}: step must be a duration like '1m', an interval or seconds, got {e}"

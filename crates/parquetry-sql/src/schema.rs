@@ -13,6 +13,11 @@ pub fn timestamp_type() -> DataType {
     DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))
 }
 
+/// `timestamp` columns of log lines: nanoseconds, UTC.
+pub fn nanosecond_timestamp_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()))
+}
+
 /// The key and value fields of a `labels` entry.
 fn label_entry_fields() -> Fields {
     Fields::from(vec![
