@@ -10,6 +10,7 @@ pub mod location;
 pub mod logql;
 pub mod logql_engine;
 pub mod logql_pipeline;
+pub mod logql_runtime;
 pub mod promqltest;
 pub mod promqltest_queries;
 pub mod promtool_rules;

@@ -18,15 +18,17 @@ use std::path::Path;
 /// The scenarios' time zero: times in the cases are seconds after it, as in Loki's tests.
 const EPOCH_NS: i64 = 1_767_225_600 * 1_000_000_000;
 
+/// One scenario: streams and the evaluations over them.
 #[derive(Deserialize)]
-struct Scenario {
+pub(crate) struct Scenario {
     id: String,
-    streams: Vec<StreamSpec>,
-    evals: Vec<EvalCase>,
+    pub(crate) streams: Vec<StreamSpec>,
+    pub(crate) evals: Vec<EvalCase>,
 }
 
+/// Lines of one stream: the same line at regular times.
 #[derive(Deserialize)]
-struct StreamSpec {
+pub(crate) struct StreamSpec {
     labels: BTreeMap<String, String>,
     line: String,
     first_ts_s: f64,
@@ -38,10 +40,12 @@ struct StreamSpec {
     structured_metadata: BTreeMap<String, String>,
 }
 
+/// One evaluation of a scenario.
 #[derive(Deserialize)]
-struct EvalCase {
+pub(crate) struct EvalCase {
+    /// Its line in Loki's test file.
     #[serde(default)]
-    source_line: usize,
+    pub(crate) source_line: usize,
     query: String,
     #[serde(default)]
     instant_at_s: Option<f64>,
@@ -62,7 +66,7 @@ fn seconds(s: f64) -> i64 {
 }
 
 /// The scenario's streams, merged by labels and sorted by time.
-fn load(specs: &[StreamSpec]) -> MemorySource {
+pub(crate) fn load(specs: &[StreamSpec]) -> MemorySource {
     let mut streams: HashMap<Labels, StreamEntries> = HashMap::new();
     for spec in specs {
         let labels = Labels::from_pairs(spec.labels.iter().map(|(n, v)| (n.as_str(), v.as_str())));
@@ -218,7 +222,13 @@ fn compare(result: Result<MetricResult, String>, expect: &Value, times: &[i64]) 
     Ok(())
 }
 
-fn run_eval(source: &MemorySource, case: &EvalCase) -> Result<(), String> {
+/// Evaluates `query` at the times of `case` over `source`: the result, or the error's
+/// text (parse or evaluation), and the evaluation times.
+pub(crate) fn evaluate_case(
+    source: &MemorySource,
+    case: &EvalCase,
+    query: &str,
+) -> Result<(Result<MetricResult, String>, Vec<i64>), String> {
     let (grid, instant) = match (&case.instant_at_s, &case.range) {
         (Some(t), _) => (Grid::instant(seconds(*t)), true),
         (None, Some(r)) => (
@@ -232,10 +242,31 @@ fn run_eval(source: &MemorySource, case: &EvalCase) -> Result<(), String> {
         (None, None) => return Err("neither instant nor range".into()),
     };
     let times: Vec<i64> = grid.times().collect();
-    let result = parse_metric(&case.query)
+    let result = parse_metric(query)
         .map_err(|e| e.to_string())
         .and_then(|expr| evaluate(&expr, source, grid, instant).map_err(|e| e.to_string()));
+    Ok((result, times))
+}
+
+fn run_eval(source: &MemorySource, case: &EvalCase) -> Result<(), String> {
+    let (result, times) = evaluate_case(source, case, &case.query)?;
     compare(result, &case.expect, &times)
+}
+
+/// Every scenario of `dir/engine_cases.jsonl` with the name of its test file.
+pub(crate) fn read_scenarios(dir: &Path) -> Result<Vec<(String, Scenario)>, String> {
+    let path = dir.join("engine_cases.jsonl");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, line)| {
+            let at = |e: serde_json::Error| format!("{}:{}: {e}", path.display(), n + 1);
+            let v: Value = serde_json::from_str(line).map_err(at)?;
+            let file = v["file"].as_str().unwrap_or("?").to_string();
+            Ok((file, serde_json::from_value(v).map_err(at)?))
+        })
+        .collect()
 }
 
 /// The outcome of the engine scenarios.
@@ -249,15 +280,8 @@ pub struct EngineReport {
 
 /// Runs every evaluation of `dir/engine_cases.jsonl`.
 pub fn run_engine_cases(dir: &Path) -> Result<EngineReport, String> {
-    let path = dir.join("engine_cases.jsonl");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut report = EngineReport::default();
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let v: Value =
-            serde_json::from_str(line).map_err(|e| format!("{}:{}: {e}", path.display(), n + 1))?;
-        let file = v["file"].as_str().unwrap_or("?").to_string();
-        let scenario: Scenario =
-            serde_json::from_value(v).map_err(|e| format!("{}:{}: {e}", path.display(), n + 1))?;
+    for (file, scenario) in read_scenarios(dir)? {
         let source = load(&scenario.streams);
         for case in &scenario.evals {
             let counts = report.per_file.entry(file.clone()).or_default();
