@@ -112,9 +112,7 @@ def main() -> None:
         rows = r.to_arrow().to_pylist()
         return {(row["timestamp"].timestamp(), row["service"], int(row["value"])) for row in rows}
 
-    bucket_filter = (
-        f"timestamp > make_timestamp_ns({hour_start}) AND timestamp <= make_timestamp_ns({hour_end})"
-    )
+    bucket_filter = f"epoch_ns(timestamp) > {hour_start} AND epoch_ns(timestamp) <= {hour_end}"
 
     def duck_filter() -> int:
         return duck.execute(f"SELECT count(*) FROM read_parquet('{duck_file}') WHERE contains(line, {quote(needle)})").fetchone()[0]

@@ -10,6 +10,8 @@ use crate::schema::index;
 use arrow::array::{Array, AsArray, BooleanArray, RecordBatch, StringArray};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::{TimestampNanosecondType, UInt64Type};
+use parquet::file::metadata::RowGroupMetaData;
+use parquet::file::statistics::Statistics;
 use parquetry_model::{Matcher, SeriesId};
 use parquetry_table::catalog::IndexedFile;
 use parquetry_table::error::{Result, arrow_err};
@@ -50,7 +52,8 @@ impl Default for LogQuery {
 /// What a read touched, for judging how much the filters skipped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ScanCounts {
-    /// Row groups the selected streams' rows fall in.
+    /// Row groups the selected streams' rows fall in, within the time range (by the row
+    /// groups' timestamp statistics).
     pub row_groups: u64,
     /// Of those, row groups their line filters ruled out.
     pub row_groups_skipped: u64,
@@ -248,7 +251,7 @@ impl LogStore {
         let mut row = 0u64;
         for (g, rg) in metadata.metadata().row_groups().iter().enumerate() {
             let n = rg.num_rows() as u64;
-            if ranges.iter().any(|r| r.start < row + n && r.end > row) {
+            if ranges.iter().any(|r| r.start < row + n && r.end > row) && may_hold_times(rg, query) {
                 groups.push((row..row + n, g));
             }
             row += n;
@@ -285,6 +288,18 @@ impl LogStore {
             .map(|(_, g)| metadata.metadata().row_group(*g).compressed_size() as u64)
             .sum::<u64>();
         Ok(intersect(&ranges, groups.iter().map(|(r, _)| r.clone())))
+    }
+}
+
+/// False when the row group's timestamp statistics put all its rows outside the query's
+/// time range (a stream's day spans many row groups, each a slice of its time).
+fn may_hold_times(rg: &RowGroupMetaData, query: &LogQuery) -> bool {
+    match rg.column(index::TIMESTAMP).statistics() {
+        Some(Statistics::Int64(stats)) => match (stats.min_opt(), stats.max_opt()) {
+            (Some(min), Some(max)) => *max >= query.start && *min < query.end,
+            _ => true,
+        },
+        _ => true,
     }
 }
 
@@ -458,6 +473,21 @@ mod tests {
         assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), 1);
         assert!(counts.row_groups >= 3, "{counts:?}");
         assert_eq!(counts.row_groups_skipped, counts.row_groups - 1, "{counts:?}");
+
+        // The first second of the api stream leaves out the row groups of its later times.
+        let api = LogQuery {
+            matchers: vec![Matcher::equal("service", "api")],
+            ..LogQuery::default()
+        };
+        let first_second = LogQuery {
+            start: 0,
+            end: 1_000_000_000,
+            ..api.clone()
+        };
+        let (_, all) = store.scan(&api).unwrap();
+        let (batches, counts) = store.scan(&first_second).unwrap();
+        assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), 1000);
+        assert!(counts.row_groups < all.row_groups, "{counts:?} of {all:?}");
 
         let trace = LogQuery {
             trace_id: Some(format!("{:032x}", 1234)),

@@ -4,10 +4,34 @@
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::fmt;
 
-/// An object's members in the order written, values unparsed.
-pub struct RawObject<'a>(pub Vec<(String, &'a RawValue)>);
+/// An object's members in the order written, values unparsed; keys borrow from the text
+/// unless they hold escapes.
+pub struct RawObject<'a>(pub Vec<(Cow<'a, str>, &'a RawValue)>);
+
+/// An object key, borrowed when it can be.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
 
 impl<'de> Deserialize<'de> for RawObject<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -19,8 +43,8 @@ impl<'de> Deserialize<'de> for RawObject<'de> {
             }
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
                 let mut members = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, &'de RawValue>()? {
-                    members.push((k, v));
+                while let Some((k, v)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+                    members.push((k.0, v));
                 }
                 Ok(RawObject(members))
             }
@@ -63,6 +87,16 @@ pub fn scalar(v: &RawValue) -> Scalar {
 /// A label name from a JSON or logfmt key: characters other than letters, digits and `_`
 /// become `_`; a leading digit gets a `_` before it.
 pub fn sanitize_key(key: &str) -> String {
+    sanitized(key).into_owned()
+}
+
+/// [`sanitize_key`], borrowing the key when it is a label name already.
+fn sanitized(key: &str) -> Cow<'_, str> {
+    let clean = !key.starts_with(|c: char| c.is_ascii_digit())
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if clean {
+        return Cow::Borrowed(key);
+    }
     let mut out = String::with_capacity(key.len() + 1);
     if key.starts_with(|c: char| c.is_ascii_digit()) {
         out.push('_');
@@ -74,31 +108,40 @@ pub fn sanitize_key(key: &str) -> String {
             '_'
         }
     }));
-    out
+    Cow::Owned(out)
 }
 
 /// Every scalar member of a JSON object, nested objects flattened with `_` between the
 /// sanitized keys, arrays and nulls skipped; of a key written twice, the first. `each`
-/// gets the label name and the value.
-pub fn flatten(obj: &RawObject<'_>, prefix: &str, each: &mut dyn FnMut(&str, String)) {
-    let mut seen = std::collections::HashSet::new();
-    for (key, value) in &obj.0 {
-        if !seen.insert(key.as_str()) {
+/// gets the label name and the value of every member whose name `wanted` accepts (the
+/// others are not unescaped or copied).
+pub fn flatten(
+    obj: &RawObject<'_>,
+    prefix: &str,
+    wanted: &dyn Fn(&str) -> bool,
+    each: &mut dyn FnMut(&str, String),
+) {
+    for (i, (key, value)) in obj.0.iter().enumerate() {
+        // Objects are small: a scan finds repeated keys faster than hashing them.
+        if obj.0[..i].iter().any(|(k, _)| k == key) {
             continue;
         }
         let name = if prefix.is_empty() {
-            sanitize_key(key)
+            sanitized(key)
         } else {
-            format!("{prefix}_{}", sanitize_key(key))
+            Cow::Owned(format!("{prefix}_{}", sanitized(key)))
         };
-        match scalar(value) {
-            Scalar::Text(s) | Scalar::Literal(s) => each(&name, s),
-            Scalar::Object => {
+        match value.get().as_bytes().first() {
+            Some(b'{') => {
                 if let Ok(inner) = object(value.get()) {
-                    flatten(&inner, &name, each);
+                    flatten(&inner, &name, wanted, each);
                 }
             }
-            Scalar::Null | Scalar::Array => {}
+            _ if !wanted(&name) => {}
+            _ => match scalar(value) {
+                Scalar::Text(s) | Scalar::Literal(s) => each(&name, s),
+                Scalar::Object | Scalar::Null | Scalar::Array => {}
+            },
         }
     }
 }
@@ -195,7 +238,7 @@ mod tests {
     fn flattening_keeps_raw_numbers_and_skips_arrays() {
         let o = object(r#"{"a":1.50,"b":{"c-d":"x","e":[1]},"9f":true,"g":null}"#).unwrap();
         let mut got = Vec::new();
-        flatten(&o, "", &mut |n, v| got.push((n.to_string(), v)));
+        flatten(&o, "", &|_| true, &mut |n, v| got.push((n.to_string(), v)));
         assert_eq!(
             got,
             [

@@ -4,16 +4,16 @@
 //! point, except for `absent_over_time`.
 
 use super::labels::{ERROR_DETAILS_LABEL, LabelSet, LabelsBuilder};
-use super::pipeline::{BuildError, CompiledLabelFilters, Pipeline, required_substrings};
+use super::pipeline::{BuildError, CompiledLabelFilters, Pipeline, WantedLabels, required_substrings};
 use super::source::EntrySource;
 use super::values::{parse_value_bytes, parse_value_duration, parse_value_float};
 use super::{EvalError, Grid};
 use crate::syntax::ast::{Conversion, Grouping, RangeAggregation, RangeOp};
-use parquetry_logs::StreamEntries;
+use parquetry_logs::{LogEntry, StreamEntries};
 use parquetry_model::MatchOp;
 use parquetry_promql::eval::functions::window_value;
 use rayon::prelude::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// The `__error__` value of a line whose unwrapped label does not convert.
 pub const SAMPLE_EXTRACTION_ERR: &str = "SampleExtractionErr";
@@ -42,6 +42,9 @@ fn group_labels(labels: &LabelsBuilder, grouping: &Option<Grouping>) -> LabelSet
     )
 }
 
+/// Lines of a stream one parallel task runs through its pipeline.
+const LINES_PER_TASK: usize = 16 * 1024;
+
 /// Samples of one series in time order.
 #[derive(Default)]
 struct Samples {
@@ -57,8 +60,13 @@ pub fn eval(
 ) -> Result<Vec<LeafSeries>, EvalError> {
     let range = agg.range.range_nanos;
     let offset = agg.range.offset_nanos;
-    let pipeline = Pipeline::build(&agg.range.log.pipeline).map_err(|BuildError(e)| EvalError::Build(e))?;
     let unwrap = agg.range.unwrap.as_ref();
+    let wanted = match &agg.grouping {
+        Some(Grouping::By(by)) => WantedLabels::for_grouping(&agg.range.log.pipeline, by, unwrap),
+        _ => None,
+    };
+    let pipeline = Pipeline::build_for(&agg.range.log.pipeline, wanted.as_ref())
+        .map_err(|BuildError(e)| EvalError::Build(e))?;
     let post_filters = match unwrap {
         Some(u) => CompiledLabelFilters::build(&u.filters).map_err(|BuildError(e)| EvalError::Build(e))?,
         None => CompiledLabelFilters::default(),
@@ -75,13 +83,18 @@ pub fn eval(
         pipeline: &pipeline,
         post_filters: &post_filters,
     };
-    let per_stream = streams
+    // Long streams are cut in pieces so that one stream's lines use every core too.
+    let pieces: Vec<(&StreamEntries, &[LogEntry])> = streams
+        .iter()
+        .flat_map(|s| s.entries.chunks(LINES_PER_TASK).map(move |lines| (s, lines)))
+        .collect();
+    let per_piece = pieces
         .par_iter()
-        .map(|stream| extractor.samples(stream))
+        .map(|(stream, lines)| extractor.samples(stream, lines))
         .collect::<Result<Vec<_>, EvalError>>()?;
-    // Merged in stream order, so that lines at the same time keep a stable order.
-    let mut series: HashMap<LabelSet, Samples> = HashMap::new();
-    for one in per_stream {
+    // Merged in stream and piece order, so that lines at the same time keep their order.
+    let mut series: HashMap<LabelSet, Samples> = HashMap::default();
+    for one in per_piece {
         for (labels, samples) in one {
             let s = series.entry(labels).or_default();
             s.ts.extend(samples.ts);
@@ -134,17 +147,21 @@ struct Extractor<'a> {
 }
 
 impl Extractor<'_> {
-    /// The samples of `stream`'s lines by series, each series' samples in time order.
-    fn samples(&self, stream: &StreamEntries) -> Result<HashMap<LabelSet, Samples>, EvalError> {
+    /// The samples of `lines` of `stream` by series, each series' samples in time order.
+    fn samples(
+        &self,
+        stream: &StreamEntries,
+        lines: &[LogEntry],
+    ) -> Result<HashMap<LabelSet, Samples>, EvalError> {
         let (agg, unwrap) = (self.agg, self.agg.range.unwrap.as_ref());
-        let mut series: HashMap<LabelSet, Samples> = HashMap::new();
+        let mut series: HashMap<LabelSet, Samples> = HashMap::default();
         // The stream's labels are built once; each line starts from a copy.
         let base = LabelsBuilder::new(
             stream.labels.iter().map(|l| (l.name.as_str(), l.value.as_str())),
             [],
         );
         let (mut labels, mut line) = (LabelsBuilder::default(), String::new());
-        for entry in &stream.entries {
+        for entry in lines {
             labels.reset_to(&base);
             labels.add_metadata(entry.metadata.iter().map(|(n, v)| (n.as_str(), v.as_str())));
             line.clone_from(&entry.line);

@@ -6,6 +6,7 @@ mod formats;
 mod label_filter;
 mod line_filter;
 mod parsers;
+mod wanted;
 
 use super::labels::{LabelsBuilder, Source};
 use crate::syntax::ast::{FilterValue, LabelFilter, LabelSelection, LineFilterOp, Stage};
@@ -16,6 +17,7 @@ pub use line_filter::PatternMatcher;
 use parsers::{JsonStage, LogfmtStage, RegexpStage};
 use regex::Regex;
 use std::sync::LazyLock;
+pub use wanted::WantedLabels;
 
 /// A pipeline that cannot run: a regular expression, pattern, address or path is invalid,
 /// or the stage is not supported.
@@ -50,12 +52,18 @@ static ANSI: LazyLock<Regex> =
 impl Pipeline {
     /// Compiles `stages`.
     pub fn build(stages: &[Stage]) -> Result<Pipeline, BuildError> {
+        Pipeline::build_for(stages, None)
+    }
+
+    /// Compiles `stages` for a reader of only the labels in `wanted`, when given: a bare
+    /// `json` then extracts only those fields.
+    pub fn build_for(stages: &[Stage], wanted: Option<&WantedLabels>) -> Result<Pipeline, BuildError> {
         let steps = stages
             .iter()
             .map(|stage| {
                 Ok(match stage {
                     Stage::LineFilter(lf) => Step::Line(LineMatcher::build(lf)?),
-                    Stage::Json(fields) => Step::Json(JsonStage::build(fields)?),
+                    Stage::Json(fields) => Step::Json(JsonStage::build(fields, wanted)?),
                     Stage::Logfmt(l) => Step::Logfmt(LogfmtStage::build(l)),
                     Stage::Regexp(re) => Step::Regexp(RegexpStage::build(re)?),
                     Stage::Pattern(p) => Step::Pattern(PatternMatcher::build(p, true)?),

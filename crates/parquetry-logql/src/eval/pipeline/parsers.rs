@@ -1,7 +1,7 @@
 //! The parser stages: `json`, `logfmt`, `regexp` and `unpack` (`pattern` shares the line
 //! filter's matcher).
 
-use super::BuildError;
+use super::{BuildError, WantedLabels};
 use crate::eval::json_fields::{self, PathStep, Scalar, flatten, sanitize_key};
 use crate::eval::labels::{LabelsBuilder, Source};
 use crate::syntax::ast::{Extraction, Logfmt};
@@ -17,11 +17,13 @@ pub const LOGFMT_PARSER_ERR: &str = "LogfmtParserErr";
 /// `| json` or `| json a="path", …`.
 pub struct JsonStage {
     fields: Vec<(String, Vec<PathStep>)>,
+    wanted: Option<WantedLabels>,
 }
 
 impl JsonStage {
-    /// Compiles the paths.
-    pub fn build(fields: &[Extraction]) -> Result<JsonStage, BuildError> {
+    /// Compiles the paths. A bare `json` adds only the labels in `wanted`, when given
+    /// (the line is still read whole, so a line that is not JSON is still an error).
+    pub fn build(fields: &[Extraction], wanted: Option<&WantedLabels>) -> Result<JsonStage, BuildError> {
         let fields = fields
             .iter()
             .map(|e| {
@@ -30,16 +32,22 @@ impl JsonStage {
                 Ok((e.label.clone(), steps))
             })
             .collect::<Result<_, BuildError>>()?;
-        Ok(JsonStage { fields })
+        Ok(JsonStage {
+            fields,
+            wanted: wanted.cloned(),
+        })
     }
 
     /// Adds the line's fields (all, flattened, or the listed paths) as labels.
     pub fn apply(&self, line: &str, labels: &mut LabelsBuilder) {
         if self.fields.is_empty() {
             match json_fields::object(line) {
-                Ok(obj) => flatten(&obj, "", &mut |name, value| {
-                    labels.add(Source::Parsed, name, &value)
-                }),
+                Ok(obj) => {
+                    let wanted = |name: &str| self.wanted.as_ref().is_none_or(|w| w.wants(name));
+                    flatten(&obj, "", &wanted, &mut |name, value| {
+                        labels.add(Source::Parsed, name, &value)
+                    })
+                }
                 Err(e) => labels.set_error(JSON_PARSER_ERR, e),
             }
             return;
