@@ -7,6 +7,7 @@
 
 pub mod cancel;
 pub mod go_string;
+pub mod go_time;
 pub mod labels;
 pub mod matcher;
 pub mod series_id;

@@ -3,9 +3,11 @@
 //! includes (`default`, `replace`, `addf`, `trunc`, …). Go's builtins (`printf`, `eq`,
 //! `len`, …) come with the template engine.
 
+use super::json_fields::{self, Scalar};
 use super::values::{parse_value_bytes, parse_value_duration, parse_value_float};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use parquetry_model::go_time::{format_layout, parse_layout};
 use parquetry_template::Value;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use regex::Regex;
@@ -431,7 +433,33 @@ fn call_known(ctx: &LineContext<'_>, name: &str, args: &[Value]) -> Result<Value
             };
             Ok(time_value(nanos))
         }
-        "toDate" | "date" | "fromJson" => Err(format!("{name} is not supported in this version")),
+        "toDate" => {
+            want(args, 2, name)?;
+            parse_layout(&text(&args[1]), &text(&args[0])).map(time_value)
+        }
+        "date" => {
+            want(args, 2, name)?;
+            Ok(Value::Str(format_layout(int(&args[1])?, &text(&args[0]))))
+        }
+        "fromJson" => {
+            want(args, 1, name)?;
+            // Sprig gives an empty map for text that is not a JSON object.
+            let members = json_fields::object(&text(&args[0]))
+                .map(|obj| {
+                    obj.0
+                        .iter()
+                        .map(|(k, v)| {
+                            let value = match json_fields::scalar(v) {
+                                Scalar::Text(s) => s,
+                                _ => v.get().to_string(),
+                            };
+                            (k.to_string(), value)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(Value::Map(members))
+        }
         _ => Err(format!("function {name:?} not defined")),
     }
 }
@@ -580,6 +608,20 @@ mod tests {
             st("xbazy")
         );
         assert_eq!(run("b64dec", &[run("b64enc", &[st("héllo!")])]), st("héllo!"));
+        let stamp = run("__timestamp__", &[]);
+        assert_eq!(
+            run("date", &[st("2006-01-02T15:04:05.00Z-07:00"), stamp]),
+            st("2022-06-27T18:05:24.00Z+00:00")
+        );
+        let day = run("toDate", &[st("2006-01-02"), st("2022-06-27")]);
+        assert_eq!(run("date", &[st("Jan 2, 2006"), day]), st("Jun 27, 2022"));
+        let Value::Map(fields) = run("fromJson", &[st(r#"{"a":"x","n":1.50,"o":{"b":2}}"#)]) else {
+            panic!("a map")
+        };
+        assert_eq!(fields["a"], "x");
+        assert_eq!(fields["n"], "1.50");
+        assert_eq!(fields["o"], r#"{"b":2}"#);
+        assert_eq!(run("fromJson", &[st("not json")]), Value::Map(Default::default()));
         assert_eq!(run("trunc", &[Value::Int(-3), st("abcdef")]), st("def"));
         assert_eq!(
             run("divf", &[st("20.2"), Value::Float(5.25)]),
