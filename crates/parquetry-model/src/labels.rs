@@ -56,6 +56,14 @@ impl Labels {
         Labels(Vec::new())
     }
 
+    /// True when every matcher accepts this set's value of its label (an absent label reads
+    /// as the empty string, as in Prometheus).
+    pub fn matches_all(&self, matchers: &[crate::Matcher]) -> bool {
+        matchers
+            .iter()
+            .all(|m| m.matches(self.get(&m.name).unwrap_or("")))
+    }
+
     /// The value of label `name`, if the set has it.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0

@@ -203,7 +203,12 @@ pub(crate) fn instant_query(
 ) -> Result<Vec<(Labels, f64)>, String> {
     let grid = StepGrid::instant(t);
     let result = evaluate(expr, source, grid, true, eval).map_err(|e| e.to_string())?;
-    per_step(result, &grid).map(|mut s| s.pop().unwrap_or_default())
+    the_vector(result, &grid)
+}
+
+/// The vector of an instant query's result.
+fn the_vector(result: QueryResult, grid: &StepGrid) -> Result<Vec<(Labels, f64)>, String> {
+    per_step(result, grid).map(|mut s| s.pop().unwrap_or_default())
 }
 
 struct Runner<'a> {
@@ -261,8 +266,7 @@ impl Runner<'_> {
 
     fn instant(&self, rule: &Rule, t: i64, until: Option<i64>) -> Result<Vec<(Labels, f64)>, String> {
         let grid = StepGrid::instant(t);
-        let result = self.evaluate(&rule.expr, grid, true, until)?;
-        per_step(result, &grid).map(|mut s| s.pop().unwrap_or_default())
+        the_vector(self.evaluate(&rule.expr, grid, true, until)?, &grid)
     }
 
     /// Applies the result of one evaluation of `run` at `ts`.

@@ -62,11 +62,7 @@ impl MemoryStore {
     fn matching(&self, matchers: &[Matcher], min_time: i64, max_time: i64) -> Vec<RawSeries> {
         self.series
             .iter()
-            .filter(|s| {
-                matchers
-                    .iter()
-                    .all(|m| m.matches(s.labels.get(&m.name).unwrap_or("")))
-            })
+            .filter(|s| s.labels.matches_all(matchers))
             .filter_map(|s| {
                 let from = s.timestamps.partition_point(|t| *t < min_time);
                 let to = s.timestamps.partition_point(|t| *t <= max_time);

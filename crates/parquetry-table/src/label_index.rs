@@ -170,7 +170,7 @@ mod tests {
                 Matcher::new(ops[*op as usize], format!("l{n}"), value).unwrap()
             }).collect();
             let expected: Vec<u32> = labels.iter().enumerate()
-                .filter(|(_, l)| ms.iter().all(|m| m.matches(l.get(&m.name).unwrap_or(""))))
+                .filter(|(_, l)| l.matches_all(&ms))
                 .map(|(i, _)| i as u32).collect();
             let got: Vec<u32> = idx.select(&ms).iter().collect();
             proptest::prop_assert_eq!(got, expected);

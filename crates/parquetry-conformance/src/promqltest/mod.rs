@@ -218,10 +218,7 @@ impl Run {
         };
         let mut found = false;
         visit_selectors(&expr, &mut |matchers| {
-            found |= self
-                .histogram_series
-                .iter()
-                .any(|l| matchers.iter().all(|m| m.matches(l.get(&m.name).unwrap_or(""))));
+            found |= self.histogram_series.iter().any(|l| l.matches_all(matchers));
         });
         found
     }

@@ -7,7 +7,7 @@ use super::labels::LabelSet;
 use super::log_query::LogStream;
 use super::metric::{MetricResult, MetricSeries};
 use super::query::{Answer, QueryOutput, QueryStats};
-use parquetry_promql::eval::api_json::write_point;
+use parquetry_promql::eval::api_json::{write_label_object, write_point};
 use std::fmt::Write;
 
 fn string(out: &mut String, s: &str) {
@@ -15,16 +15,7 @@ fn string(out: &mut String, s: &str) {
 }
 
 fn labels_object(out: &mut String, labels: &LabelSet) {
-    out.push('{');
-    for (i, (n, v)) in labels.0.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        string(out, n);
-        out.push(':');
-        string(out, v);
-    }
-    out.push('}');
+    write_label_object(out, labels.0.iter().map(|(n, v)| (n.as_str(), v.as_str())));
 }
 
 /// Nanoseconds to the milliseconds metric points carry.

@@ -92,19 +92,6 @@ fn decode(labels: &Labels) -> LabelSet {
     )
 }
 
-/// A PromQL evaluation error in Loki's words where they differ: Loki names no match group
-/// in "found duplicate series on the … hand-side".
-fn loki_wording(message: String) -> String {
-    const PROMETHEUS: &str = "found duplicate series for the match group ";
-    match message
-        .strip_prefix(PROMETHEUS)
-        .and_then(|rest| rest.find(" on the ").map(|i| &rest[i..]))
-    {
-        Some(side) => format!("found duplicate series{side}"),
-        None => message,
-    }
-}
-
 /// True when `approx_topk` appears anywhere in `e`.
 fn uses_approx_topk(e: &Expr) -> bool {
     match e {
@@ -323,7 +310,12 @@ pub fn evaluate(
     };
     let result = promql::evaluate(&tree, &leaves, step_grid, instant, &options).map_err(|e| match e {
         promql::EvalError::Storage(m) => EvalError::Storage(m),
-        other => EvalError::Execution(loki_wording(other.to_string())),
+        // Loki names no match group.
+        promql::EvalError::DuplicateSeries { side, series, .. } => EvalError::Execution(format!(
+            "found duplicate series on the {side} hand-side of the operation: [{}, {}];many-to-many matching not allowed: matching labels must be unique on one side",
+            series[0], series[1]
+        )),
+        other => EvalError::Execution(other.to_string()),
     })?;
     let ns = |t: i64| t * 1_000_000;
     Ok(match result {

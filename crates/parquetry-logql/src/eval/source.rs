@@ -60,11 +60,7 @@ impl EntrySource for MemorySource {
         Ok(self
             .streams
             .iter()
-            .filter(|s| {
-                matchers
-                    .iter()
-                    .all(|m| m.matches(s.labels.get(&m.name).unwrap_or("")))
-            })
+            .filter(|s| s.labels.matches_all(matchers))
             .map(|s| {
                 let lo = s.entries.partition_point(|e| e.timestamp < start);
                 let hi = s.entries.partition_point(|e| e.timestamp < end);

@@ -22,17 +22,24 @@ pub fn write_point(out: &mut String, t: i64, v: f64) {
     let _ = write!(out, ",\"{}\"]", format_api_value(v));
 }
 
-fn metric(out: &mut String, s: &ResultSeries) {
-    out.push_str("{\"metric\":{");
-    for (i, l) in s.labels.iter().enumerate() {
+/// Writes label pairs as a JSON object, `{"name":"value",…}`, in the order given.
+pub fn write_label_object<'a>(out: &mut String, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) {
+    out.push('{');
+    for (i, (name, value)) in pairs.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&serde_json::to_string(&l.name).expect("strings serialize"));
+        out.push_str(&serde_json::to_string(name).expect("strings serialize"));
         out.push(':');
-        out.push_str(&serde_json::to_string(&l.value).expect("strings serialize"));
+        out.push_str(&serde_json::to_string(value).expect("strings serialize"));
     }
-    out.push_str("},");
+    out.push('}');
+}
+
+fn metric(out: &mut String, s: &ResultSeries) {
+    out.push_str("{\"metric\":");
+    write_label_object(out, s.labels.iter().map(|l| (l.name.as_str(), l.value.as_str())));
+    out.push(',');
 }
 
 /// `{"status":"success","data":{"resultType":…,"result":…}}` for `result`. An instant

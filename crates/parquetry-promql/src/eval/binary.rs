@@ -290,12 +290,11 @@ fn vector_vector(
                     let side = if swapped { "left" } else { "right" };
                     let mut pair = [braced(&one[*a].labels), braced(&one[*c].labels)];
                     pair.sort();
-                    return Err(EvalError::Execution(format!(
-                        "found duplicate series for the match group {} on the {side} hand-side of the operation: [{}, {}];many-to-many matching not allowed: matching labels must be unique on one side",
-                        braced(&one_sig[*a]),
-                        pair[0],
-                        pair[1]
-                    )));
+                    return Err(EvalError::DuplicateSeries {
+                        group: braced(&one_sig[*a]),
+                        side,
+                        series: pair,
+                    });
                 }
             };
             one_used[j] = true;

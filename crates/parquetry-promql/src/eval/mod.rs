@@ -127,6 +127,20 @@ pub enum EvalError {
     /// sets, many-to-many matching, invalid arguments, …).
     #[error("{0}")]
     Execution(String),
+    /// One side of a one-to-one or one-to-many match holds two series of one match group.
+    #[error(
+        "found duplicate series for the match group {group} on the {side} hand-side of the operation: [{}, {}];many-to-many matching not allowed: matching labels must be unique on one side",
+        series[0],
+        series[1]
+    )]
+    DuplicateSeries {
+        /// The match group's labels, `{a="b"}`.
+        group: String,
+        /// `left` or `right`.
+        side: &'static str,
+        /// Two series of the group, `{…}`, in order.
+        series: [String; 2],
+    },
 }
 
 #[cfg(test)]

@@ -19,11 +19,7 @@ impl SeriesSource for MemorySource {
         each(
             self.0
                 .iter()
-                .filter(|s| {
-                    matchers
-                        .iter()
-                        .all(|m| m.matches(s.labels.get(&m.name).unwrap_or("")))
-                })
+                .filter(|s| s.labels.matches_all(matchers))
                 .map(|s| {
                     let (timestamps, values) = s
                         .timestamps

@@ -427,6 +427,16 @@ impl BinOp {
         self == BinOp::Pow
     }
 
+    /// The least precedence an operator in this one's right operand must have to bind
+    /// inside it: its own for a right-associative operator, one more otherwise.
+    pub fn right_operand_precedence(self) -> u8 {
+        if self.right_associative() {
+            self.precedence()
+        } else {
+            self.precedence() + 1
+        }
+    }
+
     /// True for the comparison operators.
     pub fn is_comparison(self) -> bool {
         matches!(

@@ -141,11 +141,7 @@ impl<'s> Parser<'s> {
                     break;
                 }
                 let (after_mods, (return_bool, matching)) = vector_matching(after_op, op)?;
-                let next_min = if op.right_associative() {
-                    op.precedence()
-                } else {
-                    op.precedence() + 1
-                };
+                let next_min = op.right_operand_precedence();
                 let (rest, rhs) = self
                     .expr(after_mods, next_min)
                     .map_err(|e| expect_operand(e, after_mods))?;

@@ -60,11 +60,9 @@ pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
         Value::Vector(v) => v,
         _ => Vec::new(),
     };
-    let matches =
-        |labels: &Labels, ms: &[Matcher]| ms.iter().all(|m| m.matches(labels.get(&m.name).unwrap_or("")));
     let infos: Vec<&StepSeries> = infos
         .iter()
-        .filter(|i| matches(&i.labels, &data_matchers))
+        .filter(|i| i.labels.matches_all(&data_matchers))
         .collect();
     let empty_ok = data_matchers.iter().all(Matcher::matches_empty);
     let wanted: Vec<&str> = data_matchers.iter().map(|m| m.name.as_str()).collect();
@@ -77,7 +75,7 @@ pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
     let mut out: Vec<StepSeries> = Vec::new();
     let mut index: HashMap<Labels, usize> = HashMap::new();
     for b in &base {
-        let is_info = matches(&b.labels, &selector.matchers);
+        let is_info = b.labels.matches_all(&selector.matchers);
         let id = identity(&b.labels);
         for (k, p) in b.points.iter().enumerate() {
             let Some(v) = p else { continue };

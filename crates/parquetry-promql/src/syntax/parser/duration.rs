@@ -53,11 +53,7 @@ impl Parser<'_> {
                 if op.precedence() < min_prec {
                     break;
                 }
-                let next = if op.right_associative() {
-                    op.precedence()
-                } else {
-                    op.precedence() + 1
-                };
+                let next = op.right_operand_precedence();
                 let (rest, rhs) = self.duration_expr(after, next)?;
                 lhs = DurationExpr::Binary {
                     op,

@@ -120,11 +120,7 @@ impl<'s> Parser<'s> {
                     );
                 }
                 let (after_mods, (return_bool, matching, fill)) = self.bin_modifiers(after_op, op)?;
-                let next_min = if op.right_associative() {
-                    op.precedence()
-                } else {
-                    op.precedence() + 1
-                };
+                let next_min = op.right_operand_precedence();
                 let (rest, rhs) = self
                     .expr(after_mods, next_min)
                     .map_err(|e| expect_operand(e, after_mods))?;
