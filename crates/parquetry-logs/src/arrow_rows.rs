@@ -6,8 +6,10 @@ use crate::entry::LogEntry;
 use crate::schema::{columns, entry_batch_schema, index, metadata_type};
 use arrow::array::{Array, ArrayRef, AsArray, Int64Array, MapArray, RecordBatch, StringArray, StringBuilder};
 use arrow::buffer::OffsetBuffer;
-use arrow::datatypes::{DataType, Int32Type, Int64Type, TimestampNanosecondType};
+use arrow::datatypes::{DataType, Int32Type, Int64Type, TimestampNanosecondType, UInt64Type};
 use arrow::error::ArrowError;
+use parquetry_model::SeriesId;
+use std::ops::Range;
 use std::sync::Arc;
 
 /// The entry batch ([`entry_batch_schema`]) of a batch of the stored entry columns
@@ -69,9 +71,8 @@ fn restore_ids_in_metadata(batch: &RecordBatch) -> Result<RecordBatch, ArrowErro
         columns::SPAN_ID => Some(spans),
         _ => None,
     };
-    let referenced =
-        |i: usize| values.is_valid(i) && values.value(i).is_empty() && column_of(keys.value(i)).is_some();
-    if !(offsets[0] as usize..offsets[offsets.len() - 1] as usize).any(referenced) {
+    let referenced = |i: usize| is_reference(keys, values, i);
+    if !refers_to_stored_ids(batch) {
         return Ok(batch.clone());
     }
     let mut restored = StringBuilder::with_capacity(values.len(), values.value_data().len());
@@ -105,6 +106,53 @@ fn restore_ids_in_metadata(batch: &RecordBatch) -> Result<RecordBatch, ArrowErro
     let mut columns = batch.columns().to_vec();
     columns[index::STRUCTURED_METADATA] = Arc::new(map);
     RecordBatch::try_new(batch.schema(), columns)
+}
+
+/// True when member `i` of the structured metadata is a trace or span id stored in its
+/// column: the name is the column's and the stored value is empty.
+fn is_reference(keys: &StringArray, values: &StringArray, i: usize) -> bool {
+    values.is_valid(i)
+        && values.value(i).is_empty()
+        && matches!(keys.value(i), columns::TRACE_ID | columns::SPAN_ID)
+}
+
+/// True when the structured metadata of `batch` (stored or entry columns) holds a trace
+/// or span id that the files store in its column, to restore from there.
+pub fn refers_to_stored_ids(batch: &RecordBatch) -> bool {
+    let metadata = batch.column(index::STRUCTURED_METADATA).as_map();
+    let keys = metadata.keys().as_string::<i32>();
+    let values = metadata.values().as_string::<i32>();
+    let offsets = metadata.value_offsets();
+    (offsets[0] as usize..offsets[offsets.len() - 1] as usize).any(|i| is_reference(keys, values, i))
+}
+
+/// The entry batch of a batch of [`index::LINE_COLUMNS`] whose metadata refers to no
+/// stored id ([`refers_to_stored_ids`]): the trace, span and severity columns null.
+pub fn without_ids(lines: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let schema = entry_batch_schema();
+    let mut columns = lines.columns()[..index::LINE_COLUMNS.len()].to_vec();
+    for field in &schema.fields()[index::LINE_COLUMNS.len()..] {
+        columns.push(arrow::array::new_null_array(field.data_type(), lines.num_rows()));
+    }
+    RecordBatch::try_new(schema, columns)
+}
+
+/// The runs of rows of one stream in `batch` (rows by stream, then time; stored or
+/// entry columns), in row order.
+pub fn stream_runs(batch: &RecordBatch) -> Vec<(SeriesId, Range<usize>)> {
+    let ids = batch
+        .column(index::STREAM_ID)
+        .as_primitive::<UInt64Type>()
+        .values();
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while start < ids.len() {
+        let id = ids[start];
+        let end = start + ids[start..].iter().take_while(|&&x| x == id).count();
+        runs.push((SeriesId(id), start..end));
+        start = end;
+    }
+    runs
 }
 
 /// The entries of an entry batch ([`restore_ids`]), in row order.

@@ -10,7 +10,9 @@
 //! * [`segment`] and [`writer`]: staging entries and committing them atomically; stream
 //!   labels go to the shared catalog with its label index.
 //! * [`read`]: selecting streams with Prometheus' matcher semantics and reading their
-//!   entries, skipping row groups the filters rule out.
+//!   entries, skipping row groups the filters rule out; [`read_pieces`] cuts a read in
+//!   pieces of about a row group for parallel readers, which get [`stream_batch`]es:
+//!   a stream's rows as Arrow columns.
 //! * [`compact`] and [`day_pieces`]: rewriting a day into one file, for compaction and
 //!   retention, in pieces of bounded size.
 //! * [`ingest`]: Loki push bodies, OTLP/JSON logs and plain log files (JSON, logfmt,
@@ -26,10 +28,14 @@ pub mod ingest;
 pub mod line_filter;
 pub mod logfmt;
 pub mod read;
+pub mod read_pieces;
 pub mod schema;
 pub mod segment;
+pub mod stream_batch;
 pub mod writer;
 
 pub use entry::{LogEntry, StreamEntries};
 pub use read::{LogQuery, LogStore, ScanCounts};
+pub use read_pieces::ReadPiece;
+pub use stream_batch::{EntryColumns, StreamBatch};
 pub use writer::LogsWriter;

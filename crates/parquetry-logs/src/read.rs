@@ -2,7 +2,7 @@
 //! row ranges from the directory, row groups skipped by their line filters (line
 //! substrings, trace id), and the rest read as Arrow record batches and filtered exactly.
 
-use crate::arrow_rows::restore_ids;
+use crate::arrow_rows::{refers_to_stored_ids, restore_ids, without_ids};
 use crate::entries_file::NANOS_PER_MS;
 use crate::entry::StreamEntries;
 use crate::line_filter::LineFilter;
@@ -13,7 +13,7 @@ use arrow::datatypes::{TimestampNanosecondType, UInt64Type};
 use parquet::file::metadata::RowGroupMetaData;
 use parquet::file::statistics::Statistics;
 use parquetry_model::{Matcher, SeriesId};
-use parquetry_table::catalog::IndexedFile;
+use parquetry_table::catalog::{FileEntry, IndexedFile};
 use parquetry_table::error::{Result, arrow_err};
 use parquetry_table::scan::read_row_ranges;
 use parquetry_table::{Catalog, CatalogEntry, LogState, Storage, TableKind, log};
@@ -35,6 +35,9 @@ pub struct LogQuery {
     pub line_contains: Vec<String>,
     /// The trace id the entry must carry.
     pub trace_id: Option<String>,
+    /// Only the time, line and structured metadata are wanted: the trace, span and
+    /// severity columns may come back empty (null), which spares reading them.
+    pub lines_only: bool,
 }
 
 impl Default for LogQuery {
@@ -45,6 +48,7 @@ impl Default for LogQuery {
             end: i64::MAX,
             line_contains: Vec::new(),
             trace_id: None,
+            lines_only: false,
         }
     }
 }
@@ -121,6 +125,23 @@ impl LogStore {
     /// the selected streams in each (from the catalog and directory only; no data file
     /// is opened). Read each with [`LogStore::read_file`].
     pub fn plan(&self, query: &LogQuery) -> Result<Vec<FileScan>> {
+        let mut out = Vec::new();
+        for (file, entries) in self.planned_entries(query)? {
+            let ranges: Vec<Range<u64>> = entries
+                .iter()
+                .map(|e| e.row_start..e.row_start + e.row_count)
+                .collect();
+            out.push(FileScan {
+                file: file.clone(),
+                ranges: merge(ranges),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The data files that may hold entries `query` asks for, each with the directory
+    /// entries of the selected streams whose times meet the query's (none left empty).
+    pub(crate) fn planned_entries(&self, query: &LogQuery) -> Result<Vec<(&IndexedFile, Vec<&FileEntry>)>> {
         let (min_ms, max_ms) = ms_bounds(query);
         let selected: Vec<u32> = if query.matchers.is_empty() {
             (0..self.catalog.entries().len() as u32).collect()
@@ -136,17 +157,13 @@ impl LogStore {
             if file.max_time < min_ms || file.min_time > max_ms {
                 continue;
             }
-            let ranges: Vec<Range<u64>> = file
+            let entries: Vec<&FileEntry> = file
                 .entries
                 .iter()
                 .filter(|e| wanted[e.ordinal as usize] && e.max_time >= min_ms && e.min_time <= max_ms)
-                .map(|e| e.row_start..e.row_start + e.row_count)
                 .collect();
-            if !ranges.is_empty() {
-                out.push(FileScan {
-                    file: file.clone(),
-                    ranges: merge(ranges),
-                });
+            if !entries.is_empty() {
+                out.push((file, entries));
             }
         }
         Ok(out)
@@ -168,15 +185,39 @@ impl LogStore {
         }
         counts.rows_read += ranges.iter().map(|r| r.end - r.start).sum::<u64>();
         let mut out = Vec::new();
-        for batch in read_row_ranges(&self.storage, &file.rel, &ranges, &index::STORED_ENTRY_COLUMNS)? {
-            let batch = restore_ids(&batch)
-                .and_then(|b| keep_matching(b, query))
-                .map_err(arrow_err(&file.path))?;
+        for batch in self.entry_batches(file, &ranges, query)? {
+            let batch = keep_matching(batch, query).map_err(arrow_err(&file.path))?;
             if batch.num_rows() > 0 {
                 out.push(batch);
             }
         }
         Ok(out)
+    }
+
+    /// The entry batches of `ranges` of `file`. For a query of lines only, the trace,
+    /// span and severity columns are read only when the structured metadata refers to an
+    /// id stored in its column.
+    fn entry_batches(
+        &self,
+        file: &IndexedFile,
+        ranges: &[Range<u64>],
+        query: &LogQuery,
+    ) -> Result<Vec<RecordBatch>> {
+        if query.lines_only {
+            let batches = read_row_ranges(&self.storage, &file.rel, ranges, &index::LINE_COLUMNS)?;
+            if !batches.iter().any(refers_to_stored_ids) {
+                return batches
+                    .iter()
+                    .map(without_ids)
+                    .collect::<Result<_, _>>()
+                    .map_err(arrow_err(&file.path));
+            }
+        }
+        read_row_ranges(&self.storage, &file.rel, ranges, &index::STORED_ENTRY_COLUMNS)?
+            .iter()
+            .map(restore_ids)
+            .collect::<Result<_, _>>()
+            .map_err(arrow_err(&file.path))
     }
 
     /// Every entry `query` asks for: [`LogStore::plan`], then [`LogStore::read_file`] on
@@ -317,7 +358,7 @@ pub(crate) fn merge(mut ranges: Vec<Range<u64>>) -> Vec<Range<u64>> {
 }
 
 /// The parts of `ranges` (sorted, disjoint) inside `groups` (sorted, disjoint).
-fn intersect(ranges: &[Range<u64>], groups: impl Iterator<Item = Range<u64>>) -> Vec<Range<u64>> {
+pub(crate) fn intersect(ranges: &[Range<u64>], groups: impl Iterator<Item = Range<u64>>) -> Vec<Range<u64>> {
     let mut out = Vec::new();
     let mut i = 0;
     for g in groups {
@@ -502,6 +543,42 @@ mod tests {
                 .all(|e| e.trace_id.as_deref() == Some(&format!("{:032x}", 1234)[..]))
         );
         assert!(counts.row_groups_skipped >= 2, "{counts:?}");
+    }
+
+    #[test]
+    fn a_read_of_lines_only_still_restores_ids_the_metadata_refers_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::local(dir.path());
+        let mut plain = LogEntry::new(1, "no ids here");
+        plain.trace_id = Some("ab".repeat(16));
+        plain.severity = Some("info".into());
+        let mut otlp = LogEntry::new(2, "with ids");
+        otlp.trace_id = Some("cd".repeat(16));
+        otlp.metadata = vec![("trace_id".into(), "cd".repeat(16)), ("user".into(), "u1".into())];
+        let mut w = LogsWriter::begin(&storage).unwrap();
+        w.write(vec![
+            stream(&[("app", "plain")], vec![plain]),
+            stream(&[("app", "otlp")], vec![otlp]),
+        ])
+        .unwrap();
+        w.commit().unwrap();
+        let store = LogStore::open(&storage).unwrap();
+        let read = |app: &str| {
+            let q = LogQuery {
+                matchers: vec![Matcher::equal("app", app)],
+                lines_only: true,
+                ..LogQuery::default()
+            };
+            store.read(&q).unwrap().remove(0).entries.remove(0)
+        };
+        let plain = read("plain");
+        assert_eq!(
+            (plain.line.as_str(), plain.trace_id, plain.severity),
+            ("no ids here", None, None)
+        );
+        let otlp = read("otlp");
+        assert_eq!(otlp.metadata[0], ("trace_id".to_string(), "cd".repeat(16)));
+        assert_eq!(otlp.metadata[1], ("user".to_string(), "u1".to_string()));
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub mod index {
     pub const SPAN_ID_IN_LINE: usize = 9;
     /// [`super::columns::LINE_FILTER`].
     pub const LINE_FILTER: usize = 10;
+    /// The stored columns a reader of only times, lines and structured metadata reads.
+    pub const LINE_COLUMNS: [usize; 4] = [0, 1, 2, 3];
     /// The stored columns that entries are read from (all but the filter).
     pub const STORED_ENTRY_COLUMNS: [usize; 10] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
     /// How many columns an entry batch has ([`super::entry_batch_schema`]): the first

@@ -6,8 +6,8 @@ use crate::partitioned_scan::partitioned_scan;
 use crate::pushdown::{Narrowing, filter_support};
 use crate::schema::{LabelsBuilder, labels_type, nanosecond_timestamp_type};
 use async_trait::async_trait;
-use datafusion::arrow::array::{ArrayRef, AsArray, RecordBatch, RecordBatchOptions};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt64Type};
+use datafusion::arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::{DataFusionError, Result};
 use datafusion::datasource::TableType;
@@ -16,10 +16,10 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
+use parquetry_logs::arrow_rows::stream_runs;
 use parquetry_logs::entries_file::NANOS_PER_MS;
 use parquetry_logs::read::{FileScan, LogQuery, LogStore, ScanCounts};
 use parquetry_logs::schema::{index, metadata_type};
-use parquetry_model::SeriesId;
 use std::sync::{Arc, LazyLock};
 
 /// Column indexes of the `logs` table.
@@ -89,6 +89,7 @@ fn query_of(n: &Narrowing) -> LogQuery {
             .map_or(i64::MAX, |ms| ms.saturating_add(1).saturating_mul(NANOS_PER_MS)),
         line_contains: n.line_contains.clone(),
         trace_id: n.trace_id.clone(),
+        lines_only: false,
     }
 }
 
@@ -147,18 +148,10 @@ impl Partition {
 
     /// The stream labels of every row, from runs of equal stream ids.
     fn labels_of(&self, batch: &RecordBatch) -> Result<ArrayRef> {
-        let ids = batch
-            .column(index::STREAM_ID)
-            .as_primitive::<UInt64Type>()
-            .values();
         let mut b = LabelsBuilder::new();
-        let mut start = 0;
-        while start < ids.len() {
-            let id = ids[start];
-            let end = start + ids[start..].iter().take_while(|&&x| x == id).count();
-            let labels = self.logs.stream_labels(SeriesId(id)).cloned().unwrap_or_default();
-            b.append(&labels, end - start);
-            start = end;
+        for (id, rows) in stream_runs(batch) {
+            let labels = self.logs.stream_labels(id).cloned().unwrap_or_default();
+            b.append(&labels, rows.len());
         }
         Ok(b.finish()?)
     }
@@ -226,6 +219,7 @@ mod tests {
     use super::*;
     use crate::SqlContext;
     use crate::test_support::logs_context;
+    use datafusion::arrow::array::AsArray;
     use datafusion::arrow::datatypes::Int64Type;
     use parquetry_logs::{LogEntry, StreamEntries};
     use parquetry_model::Labels;
