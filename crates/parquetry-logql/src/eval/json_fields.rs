@@ -2,7 +2,8 @@
 //! every value's raw text at hand (numbers keep the digits the line has), and the paths
 //! of `| json name="a.b[0]"`.
 
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use super::pipeline::WantedLabels;
+use serde::de::{Deserialize, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::fmt;
@@ -111,38 +112,121 @@ fn sanitized(key: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Every scalar member of a JSON object, nested objects flattened with `_` between the
-/// sanitized keys, arrays and nulls skipped; of a key written twice, the first. `each`
-/// gets the label name and the value of every member whose name `wanted` accepts (the
-/// others are not unescaped or copied).
-pub fn flatten(
-    obj: &RawObject<'_>,
-    prefix: &str,
-    wanted: &dyn Fn(&str) -> bool,
-    each: &mut dyn FnMut(&str, String),
-) {
-    for (i, (key, value)) in obj.0.iter().enumerate() {
-        // Objects are small: a scan finds repeated keys faster than hashing them.
-        if obj.0[..i].iter().any(|(k, _)| k == key) {
-            continue;
-        }
-        let name = if prefix.is_empty() {
-            sanitized(key)
-        } else {
-            Cow::Owned(format!("{prefix}_{}", sanitized(key)))
-        };
-        match value.get().as_bytes().first() {
-            Some(b'{') => {
-                if let Ok(inner) = object(value.get()) {
-                    flatten(&inner, &name, wanted, each);
-                }
+/// Every scalar member of the JSON object `text`, nested objects flattened with `_`
+/// between the sanitized keys, arrays and nulls skipped; of a key written twice, the
+/// first. Read in one pass; only the members whose name `wanted` holds (all when `None`)
+/// are unescaped, and nested objects no wanted name reaches into are not read again.
+/// `Err` when `text` is not one JSON object.
+pub fn flatten<'a>(text: &'a str, wanted: Option<&WantedLabels>) -> Result<Vec<Member<'a>>, String> {
+    let mut found = Vec::new();
+    let mut de = serde_json::Deserializer::from_str(text);
+    Members {
+        prefix: "",
+        wanted,
+        found: &mut found,
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end())
+    .map_err(|e| e.to_string())?;
+    Ok(found)
+}
+
+/// A flattened member of a JSON object: its label name and its value's text.
+pub type Member<'a> = (Cow<'a, str>, Cow<'a, str>);
+
+/// Reads one object's members into `found`, flattened under `prefix`.
+struct Members<'p, 'w, 'f, 'a> {
+    prefix: &'p str,
+    wanted: Option<&'w WantedLabels>,
+    found: &'f mut Vec<Member<'a>>,
+}
+
+impl<'a> DeserializeSeed<'a> for Members<'_, '_, '_, 'a> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'a>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'a> Visitor<'a> for Members<'_, '_, '_, 'a> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<M: MapAccess<'a>>(mut self, mut map: M) -> Result<(), M::Error> {
+        let mut keys: Vec<Cow<'a, str>> = Vec::new();
+        while let Some(Key(key)) = map.next_key::<Key<'a>>()? {
+            let value: &'a RawValue = map.next_value()?;
+            if !keys.contains(&key) {
+                self.member(key.clone(), value);
             }
-            _ if !wanted(&name) => {}
-            _ => match scalar(value) {
-                Scalar::Text(s) | Scalar::Literal(s) => each(&name, s),
-                Scalar::Object | Scalar::Null | Scalar::Array => {}
-            },
+            keys.push(key);
         }
+        Ok(())
+    }
+}
+
+impl<'a> Members<'_, '_, '_, 'a> {
+    /// Handles one member met for the first time.
+    fn member(&mut self, key: Cow<'a, str>, value: &'a RawValue) {
+        let nested = value.get().starts_with('{');
+        if !nested && !self.may_want(&key) {
+            return;
+        }
+        let name: Cow<'a, str> = match (self.prefix, key) {
+            ("", Cow::Borrowed(k)) => sanitized(k),
+            ("", Cow::Owned(k)) => Cow::Owned(sanitize_key(&k)),
+            (prefix, k) => Cow::Owned(format!("{prefix}_{}", sanitized(&k))),
+        };
+        if nested {
+            if self.wanted.is_none_or(|w| w.wants_under(&name)) {
+                let mut de = serde_json::Deserializer::from_str(value.get());
+                let inner = Members {
+                    prefix: &name,
+                    wanted: self.wanted,
+                    found: &mut *self.found,
+                };
+                // The text was read whole once already: it is an object.
+                let _ = inner.deserialize(&mut de);
+            }
+            return;
+        }
+        if self.wanted.is_none_or(|w| w.wants(&name))
+            && let Some(text) = scalar_text(value)
+        {
+            self.found.push((name, text));
+        }
+    }
+
+    /// False when no wanted name can be as long as this key's flattened name.
+    fn may_want(&self, key: &str) -> bool {
+        let Some(w) = self.wanted else {
+            return true;
+        };
+        let digit = usize::from(key.starts_with(|c: char| c.is_ascii_digit()));
+        let prefix = if self.prefix.is_empty() {
+            0
+        } else {
+            self.prefix.len() + 1
+        };
+        // Sanitizing keeps the length of an ASCII key; other characters shrink to `_`.
+        let len = prefix + digit + key.len();
+        !key.is_ascii() || w.may_want_length(len)
+    }
+}
+
+/// A scalar's text: a string unescaped (borrowed when it holds no escape), a number or
+/// boolean as written; `None` for `null`, objects and arrays.
+fn scalar_text(v: &RawValue) -> Option<Cow<'_, str>> {
+    let raw = v.get();
+    match raw.as_bytes().first() {
+        Some(b'"') if !raw.contains('\\') => Some(Cow::Borrowed(&raw[1..raw.len() - 1])),
+        Some(b'"') => serde_json::from_str::<String>(raw).ok().map(Cow::Owned),
+        Some(b'{' | b'[' | b'n') | None => None,
+        _ => Some(Cow::Borrowed(raw)),
     }
 }
 
@@ -236,17 +320,22 @@ mod tests {
 
     #[test]
     fn flattening_keeps_raw_numbers_and_skips_arrays() {
-        let o = object(r#"{"a":1.50,"b":{"c-d":"x","e":[1]},"9f":true,"g":null}"#).unwrap();
-        let mut got = Vec::new();
-        flatten(&o, "", &|_| true, &mut |n, v| got.push((n.to_string(), v)));
+        let line = r#"{"a":1.50,"b":{"c-d":"x\u0021","e":[1]},"9f":true,"g":null,"a":2}"#;
+        let got = flatten(line, None).unwrap();
         assert_eq!(
             got,
             [
-                ("a".into(), "1.50".into()),
-                ("b_c_d".into(), "x".into()),
+                (Cow::from("a"), Cow::from("1.50")),
+                ("b_c_d".into(), "x!".into()),
                 ("_9f".into(), "true".into())
             ]
         );
+        let mut wanted = WantedLabels::default();
+        wanted.insert("b_c_d");
+        wanted.insert("_9f");
+        assert_eq!(flatten(line, Some(&wanted)).unwrap(), got[1..]);
+        assert!(flatten(r#"{"a":1} x"#, None).is_err());
+        assert!(flatten("[1]", None).unwrap_err().contains("a JSON object"));
     }
 
     #[test]

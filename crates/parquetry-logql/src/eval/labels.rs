@@ -75,6 +75,8 @@ pub struct LabelsBuilder {
     labels: Vec<(String, String, Source)>,
     error: Option<String>,
     error_details: Option<String>,
+    /// Text of labels dropped by [`LabelsBuilder::reset_to`], reused by the next ones.
+    spare: Vec<(String, String)>,
 }
 
 impl LabelsBuilder {
@@ -111,7 +113,10 @@ impl LabelsBuilder {
     /// Makes this builder equal to `other`, reusing the text it holds: what starting each
     /// line of a stream from the stream's labels costs.
     pub fn reset_to(&mut self, other: &LabelsBuilder) {
-        self.labels.truncate(other.labels.len());
+        if self.labels.len() > other.labels.len() {
+            let dropped = self.labels.drain(other.labels.len()..);
+            self.spare.extend(dropped.map(|(n, v, _)| (n, v)));
+        }
         let kept = self.labels.len();
         for (mine, theirs) in self.labels.iter_mut().zip(&other.labels) {
             mine.0.clone_from(&theirs.0);
@@ -159,7 +164,14 @@ impl LabelsBuilder {
                     self.labels[i].1.push_str(value);
                     self.labels[i].2 = source;
                 }
-                None => self.labels.push((name.to_string(), value.to_string(), source)),
+                None => {
+                    let (mut n, mut v) = self.spare.pop().unwrap_or_default();
+                    n.clear();
+                    n.push_str(name);
+                    v.clear();
+                    v.push_str(value);
+                    self.labels.push((n, v, source));
+                }
             },
         }
     }

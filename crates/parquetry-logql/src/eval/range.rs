@@ -3,13 +3,12 @@
 //! `(T − range − offset, T − offset]` at each evaluation time T. An empty window gives no
 //! point, except for `absent_over_time`.
 
-use super::labels::{ERROR_DETAILS_LABEL, LabelSet, LabelsBuilder};
+use super::labels::{ERROR_DETAILS_LABEL, LabelSet, LabelsBuilder, Source};
 use super::pipeline::{BuildError, CompiledLabelFilters, Pipeline, WantedLabels, required_substrings};
-use super::source::EntrySource;
+use super::source::{EntrySource, StreamRows};
 use super::values::{parse_value_bytes, parse_value_duration, parse_value_float};
 use super::{EvalError, Grid};
 use crate::syntax::ast::{Conversion, Grouping, RangeAggregation, RangeOp};
-use parquetry_logs::{LogEntry, StreamEntries};
 use parquetry_model::MatchOp;
 use parquetry_promql::eval::functions::window_value;
 use rayon::prelude::*;
@@ -27,23 +26,86 @@ pub struct LeafSeries {
     pub points: Vec<Option<f64>>,
 }
 
-/// The labels of a line that a range aggregation's `by`/`without` keeps.
-fn group_labels(labels: &LabelsBuilder, grouping: &Option<Grouping>) -> LabelSet {
-    let kept = |n: &str| match grouping {
-        None => true,
-        Some(Grouping::By(keep)) => keep.iter().any(|k| k == n),
-        Some(Grouping::Without(drop)) => !drop.iter().any(|d| d == n),
-    };
-    LabelSet::from_pairs(
-        labels
-            .iter()
-            .filter(|(n, _)| kept(n))
-            .map(|(n, v)| (n.to_string(), v.to_string())),
-    )
+/// The series of one piece's lines, found by the labels the grouping keeps without
+/// building a label set per line.
+#[derive(Default)]
+struct PieceSeries {
+    /// Each series' key ([`PieceSeries::key`]) to its place in `series`.
+    index: HashMap<Vec<u8>, usize>,
+    /// The series in the order their first line came.
+    series: Vec<(LabelSet, Samples)>,
+    /// The key being looked up.
+    key: Vec<u8>,
 }
 
-/// Lines of a stream one parallel task runs through its pipeline.
-const LINES_PER_TASK: usize = 16 * 1024;
+impl PieceSeries {
+    /// The samples of the series of the line whose labels `kept` gives (sorted by name,
+    /// names distinct).
+    fn samples_of(&mut self, kept: &[(&str, &str)]) -> &mut Samples {
+        self.key.clear();
+        for (n, v) in kept {
+            self.key.extend_from_slice(n.as_bytes());
+            self.key.push(0);
+            self.key.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            self.key.extend_from_slice(v.as_bytes());
+        }
+        let at = match self.index.get(self.key.as_slice()) {
+            Some(&at) => at,
+            None => {
+                let at = self.series.len();
+                let labels = kept.iter().map(|(n, v)| (n.to_string(), v.to_string()));
+                self.series.push((LabelSet(labels.collect()), Samples::default()));
+                self.index.insert(self.key.clone(), at);
+                at
+            }
+        };
+        &mut self.series[at].1
+    }
+}
+
+/// Which labels of a line a range aggregation's `by`/`without` keeps.
+enum Kept {
+    /// `by`: these names, sorted, without repeats.
+    By(Vec<String>),
+    /// `without`: all but these names.
+    Without(Vec<String>),
+    /// No grouping: all.
+    All,
+}
+
+impl Kept {
+    fn new(grouping: &Option<Grouping>) -> Kept {
+        match grouping {
+            Some(Grouping::By(names)) => {
+                let mut names = names.clone();
+                names.sort();
+                names.dedup();
+                Kept::By(names)
+            }
+            Some(Grouping::Without(names)) => Kept::Without(names.clone()),
+            None => Kept::All,
+        }
+    }
+
+    /// The kept labels of `labels`, sorted by name.
+    fn of<'a>(&'a self, labels: &'a LabelsBuilder) -> Vec<(&'a str, &'a str)> {
+        let mut kept: Vec<(&str, &str)> = match self {
+            Kept::By(names) => {
+                return names
+                    .iter()
+                    .filter_map(|n| labels.get(n).map(|v| (n.as_str(), v)))
+                    .collect();
+            }
+            Kept::Without(drop) => labels
+                .iter()
+                .filter(|(n, _)| !drop.iter().any(|d| d == n))
+                .collect(),
+            Kept::All => labels.iter().collect(),
+        };
+        kept.sort_unstable_by_key(|p| p.0);
+        kept
+    }
+}
 
 /// Samples of one series in time order.
 #[derive(Default)]
@@ -75,27 +137,24 @@ pub fn eval(
     let read_start = grid.start - range - offset + 1;
     let read_end = grid.end - offset + 1;
     let needles = required_substrings(&agg.range.log.pipeline);
-    let streams = source
-        .select(&agg.range.log.matchers, read_start, read_end, &needles)
+    let pieces = source
+        .pieces(&agg.range.log.matchers, read_start, read_end, &needles)
         .map_err(EvalError::Storage)?;
     let extractor = Extractor {
         agg,
         pipeline: &pipeline,
         post_filters: &post_filters,
+        kept: Kept::new(&agg.grouping),
     };
-    // Long streams are cut in pieces so that one stream's lines use every core too.
-    let pieces: Vec<(&StreamEntries, &[LogEntry])> = streams
-        .iter()
-        .flat_map(|s| s.entries.chunks(LINES_PER_TASK).map(move |lines| (s, lines)))
-        .collect();
+    // Each piece is read and run through the pipeline on its own, on every core.
     let per_piece = pieces
-        .par_iter()
-        .map(|(stream, lines)| extractor.samples(stream, lines))
+        .into_par_iter()
+        .map(|piece| extractor.samples(&piece().map_err(EvalError::Storage)?))
         .collect::<Result<Vec<_>, EvalError>>()?;
-    // Merged in stream and piece order, so that lines at the same time keep their order.
+    // Merged in piece order, so that lines at the same time keep their order.
     let mut series: HashMap<LabelSet, Samples> = HashMap::default();
     for one in per_piece {
-        for (labels, samples) in one {
+        for (labels, samples) in one.series {
             let s = series.entry(labels).or_default();
             s.ts.extend(samples.ts);
             s.vs.extend(samples.vs);
@@ -144,28 +203,43 @@ struct Extractor<'a> {
     agg: &'a RangeAggregation,
     pipeline: &'a Pipeline,
     post_filters: &'a CompiledLabelFilters,
+    kept: Kept,
 }
 
 impl Extractor<'_> {
-    /// The samples of `lines` of `stream` by series, each series' samples in time order.
-    fn samples(
+    /// The samples of the lines of `streams` by series, each series' samples in time
+    /// order within each stream.
+    fn samples(&self, streams: &[StreamRows]) -> Result<PieceSeries, EvalError> {
+        let mut series = PieceSeries::default();
+        let mut line = String::new();
+        for stream in streams {
+            self.stream_samples(stream, &mut series, &mut line)?;
+        }
+        Ok(series)
+    }
+
+    /// Adds the samples of the lines of `stream` to `series`; `line` is scratch space.
+    fn stream_samples(
         &self,
-        stream: &StreamEntries,
-        lines: &[LogEntry],
-    ) -> Result<HashMap<LabelSet, Samples>, EvalError> {
+        stream: &StreamRows,
+        series: &mut PieceSeries,
+        line: &mut String,
+    ) -> Result<(), EvalError> {
         let (agg, unwrap) = (self.agg, self.agg.range.unwrap.as_ref());
-        let mut series: HashMap<LabelSet, Samples> = HashMap::default();
         // The stream's labels are built once; each line starts from a copy.
         let base = LabelsBuilder::new(
             stream.labels.iter().map(|l| (l.name.as_str(), l.value.as_str())),
             [],
         );
-        let (mut labels, mut line) = (LabelsBuilder::default(), String::new());
-        for entry in lines {
+        let mut labels = LabelsBuilder::default();
+        let rows = stream.view();
+        for row in 0..rows.len() {
+            let timestamp = rows.time(row);
             labels.reset_to(&base);
-            labels.add_metadata(entry.metadata.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-            line.clone_from(&entry.line);
-            if !self.pipeline.process(entry.timestamp, &mut line, &mut labels) {
+            rows.each_metadata(row, |n, v| labels.add(Source::Metadata, n, v));
+            line.clear();
+            line.push_str(rows.line(row));
+            if !self.pipeline.process(timestamp, line, &mut labels) {
                 continue;
             }
             let value = match unwrap {
@@ -202,12 +276,11 @@ impl Extractor<'_> {
                     labels.get(ERROR_DETAILS_LABEL).unwrap_or_default()
                 )));
             }
-            let key = group_labels(&labels, &agg.grouping);
-            let s = series.entry(key).or_default();
-            s.ts.push(entry.timestamp);
+            let s = series.samples_of(&self.kept.of(&labels));
+            s.ts.push(timestamp);
             s.vs.push(value);
         }
-        Ok(series)
+        Ok(())
     }
 }
 

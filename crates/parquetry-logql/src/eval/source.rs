@@ -1,9 +1,93 @@
 //! Where the evaluator reads log entries from: the logs store, streams held in memory,
 //! and a wrapper that counts what a query read.
+//!
+//! A source answers in two forms: whole streams of entries ([`EntrySource::select`], for
+//! log queries, which return lines), and pieces to read in parallel that hand on rows as
+//! they are stored ([`EntrySource::pieces`], for range aggregations, which read every
+//! line once and keep none).
 
-use parquetry_logs::{LogQuery, LogStore, StreamEntries};
-use parquetry_model::Matcher;
+use parquetry_logs::{EntryColumns, LogEntry, LogQuery, LogStore, ScanCounts, StreamBatch, StreamEntries};
+use parquetry_model::{Labels, Matcher};
+use rayon::prelude::*;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Some rows of one stream, sorted by time.
+pub struct StreamRows {
+    /// The stream's labels.
+    pub labels: Arc<Labels>,
+    /// The rows.
+    pub rows: Rows,
+}
+
+/// Rows as entries or as the store's columns.
+pub enum Rows {
+    /// Entries held in memory.
+    Entries(Vec<LogEntry>),
+    /// Rows of the store's entry columns.
+    Columns(StreamBatch),
+}
+
+impl StreamRows {
+    /// A view of the rows for reading them one by one.
+    pub fn view(&self) -> RowsView<'_> {
+        match &self.rows {
+            Rows::Entries(e) => RowsView::Entries(e),
+            Rows::Columns(b) => RowsView::Columns(b.columns()),
+        }
+    }
+}
+
+/// Rows to read one by one, whatever holds them.
+#[derive(Clone, Copy)]
+pub enum RowsView<'a> {
+    /// Entries held in memory.
+    Entries(&'a [LogEntry]),
+    /// The store's entry columns.
+    Columns(EntryColumns<'a>),
+}
+
+impl<'a> RowsView<'a> {
+    /// How many rows there are.
+    pub fn len(&self) -> usize {
+        match self {
+            RowsView::Entries(e) => e.len(),
+            RowsView::Columns(c) => c.len(),
+        }
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The time of `row`, in nanoseconds.
+    pub fn time(&self, row: usize) -> i64 {
+        match self {
+            RowsView::Entries(e) => e[row].timestamp,
+            RowsView::Columns(c) => c.times()[row],
+        }
+    }
+
+    /// The line of `row`.
+    pub fn line(&self, row: usize) -> &'a str {
+        match self {
+            RowsView::Entries(e) => &e[row].line,
+            RowsView::Columns(c) => c.line(row),
+        }
+    }
+
+    /// Calls `each` with every structured metadata pair of `row`, in order.
+    pub fn each_metadata(&self, row: usize, mut each: impl FnMut(&'a str, &'a str)) {
+        match self {
+            RowsView::Entries(e) => e[row].metadata.iter().for_each(|(n, v)| each(n, v)),
+            RowsView::Columns(c) => c.metadata(row).for_each(|(n, v)| each(n, v)),
+        }
+    }
+}
+
+/// One piece of a read: called once, on any thread, it reads its rows.
+pub type Piece<'a> = Box<dyn FnOnce() -> Result<Vec<StreamRows>, String> + Send + 'a>;
 
 /// A store of log streams.
 pub trait EntrySource: Sync {
@@ -18,6 +102,52 @@ pub trait EntrySource: Sync {
         end: i64,
         needles: &[String],
     ) -> Result<Vec<StreamEntries>, String>;
+
+    /// The entries [`EntrySource::select`] gives, as pieces that may be read in parallel.
+    /// Reading them all yields every stream's rows in time order, piece after piece: a
+    /// stream's rows within a piece are in time order, and its rows in a later piece do
+    /// not come before them, unless they are of another file (then a reader that needs
+    /// order sorts).
+    fn pieces(
+        &self,
+        matchers: &[Matcher],
+        start: i64,
+        end: i64,
+        needles: &[String],
+    ) -> Result<Vec<Piece<'_>>, String>;
+}
+
+/// Lines of one stream in one piece read from memory.
+const LINES_PER_PIECE: usize = 16 * 1024;
+
+/// Streams read already, as pieces of at most [`LINES_PER_PIECE`] entries.
+fn pieces_of(streams: Vec<StreamEntries>) -> Vec<Piece<'static>> {
+    let mut out: Vec<Piece<'static>> = Vec::new();
+    for s in streams {
+        let mut entries = s.entries;
+        while !entries.is_empty() {
+            let rest = entries.split_off(entries.len().min(LINES_PER_PIECE));
+            let rows = StreamRows {
+                labels: s.labels.clone(),
+                rows: Rows::Entries(std::mem::replace(&mut entries, rest)),
+            };
+            out.push(Box::new(move || Ok(vec![rows])));
+        }
+    }
+    out
+}
+
+/// The store's read of `[start, end)`, with the needles it may skip rows by; LogQL reads
+/// only lines and their structured metadata.
+fn store_query(matchers: &[Matcher], start: i64, end: i64, needles: &[String]) -> LogQuery {
+    LogQuery {
+        matchers: matchers.to_vec(),
+        start,
+        end,
+        line_contains: needles.to_vec(),
+        trace_id: None,
+        lines_only: true,
+    }
 }
 
 impl EntrySource for LogStore {
@@ -31,14 +161,46 @@ impl EntrySource for LogStore {
         if start >= end {
             return Ok(Vec::new());
         }
-        let query = LogQuery {
-            matchers: matchers.to_vec(),
-            start,
-            end,
-            line_contains: needles.to_vec(),
-            trace_id: None,
-        };
-        self.read(&query).map_err(|e| e.to_string())
+        let query = store_query(matchers, start, end, needles);
+        let pieces = self.read_pieces(&query).map_err(|e| e.to_string())?;
+        let batches = pieces
+            .par_iter()
+            .map(|p| self.read_batches(p, &query, &mut ScanCounts::default()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        Ok(self.stream_entries(batches.into_iter().flatten()))
+    }
+
+    fn pieces(
+        &self,
+        matchers: &[Matcher],
+        start: i64,
+        end: i64,
+        needles: &[String],
+    ) -> Result<Vec<Piece<'_>>, String> {
+        if start >= end {
+            return Ok(Vec::new());
+        }
+        let query = Arc::new(store_query(matchers, start, end, needles));
+        let pieces = self.read_pieces(&query).map_err(|e| e.to_string())?;
+        Ok(pieces
+            .into_iter()
+            .map(|piece| {
+                let query = query.clone();
+                Box::new(move || {
+                    let batches = self
+                        .read_batches(&piece, &query, &mut ScanCounts::default())
+                        .map_err(|e| e.to_string())?;
+                    Ok(batches
+                        .into_iter()
+                        .map(|b| StreamRows {
+                            labels: b.labels.clone(),
+                            rows: Rows::Columns(b),
+                        })
+                        .collect())
+                }) as Piece<'_>
+            })
+            .collect())
     }
 }
 
@@ -73,6 +235,16 @@ impl EntrySource for MemorySource {
             .filter(|s| !s.entries.is_empty())
             .collect())
     }
+
+    fn pieces(
+        &self,
+        matchers: &[Matcher],
+        start: i64,
+        end: i64,
+        needles: &[String],
+    ) -> Result<Vec<Piece<'_>>, String> {
+        Ok(pieces_of(self.select(matchers, start, end, needles)?))
+    }
 }
 
 /// A source that counts the entries and line bytes read through it, for a query's
@@ -102,6 +274,12 @@ impl<'a> CountingSource<'a> {
     pub fn bytes(&self) -> u64 {
         self.bytes.load(Ordering::Relaxed)
     }
+
+    /// Counts `lines` lines of `bytes` bytes.
+    fn count(&self, lines: usize, bytes: usize) {
+        self.lines.fetch_add(lines as u64, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
 }
 
 impl EntrySource for CountingSource<'_> {
@@ -119,8 +297,31 @@ impl EntrySource for CountingSource<'_> {
             .flat_map(|s| &s.entries)
             .map(|e| e.line.len())
             .sum();
-        self.lines.fetch_add(lines as u64, Ordering::Relaxed);
-        self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+        self.count(lines, bytes);
         Ok(streams)
+    }
+
+    fn pieces(
+        &self,
+        matchers: &[Matcher],
+        start: i64,
+        end: i64,
+        needles: &[String],
+    ) -> Result<Vec<Piece<'_>>, String> {
+        let inner = self.inner.pieces(matchers, start, end, needles)?;
+        Ok(inner
+            .into_iter()
+            .map(|piece| {
+                Box::new(move || {
+                    let rows = piece()?;
+                    for r in &rows {
+                        let view = r.view();
+                        let bytes: usize = (0..view.len()).map(|i| view.line(i).len()).sum();
+                        self.count(view.len(), bytes);
+                    }
+                    Ok(rows)
+                }) as Piece<'_>
+            })
+            .collect())
     }
 }

@@ -3,6 +3,7 @@
 //! line with `__error__` and keeps it; only filters drop lines).
 
 mod formats;
+mod json_prefilter;
 mod label_filter;
 mod line_filter;
 mod parsers;
@@ -11,6 +12,7 @@ mod wanted;
 use super::labels::{LabelsBuilder, Source};
 use crate::syntax::ast::{FilterValue, LabelFilter, LabelSelection, LineFilterOp, Stage};
 use formats::{LabelFormatStage, LineFormatStage};
+use json_prefilter::JsonEquality;
 use label_filter::CompiledLabelFilter;
 use line_filter::LineMatcher;
 pub use line_filter::PatternMatcher;
@@ -27,7 +29,7 @@ pub struct BuildError(pub String);
 
 enum Step {
     Line(LineMatcher),
-    Json(JsonStage),
+    Json(Box<JsonStage>),
     Logfmt(LogfmtStage),
     Regexp(RegexpStage),
     Pattern(PatternMatcher),
@@ -60,10 +62,17 @@ impl Pipeline {
     pub fn build_for(stages: &[Stage], wanted: Option<&WantedLabels>) -> Result<Pipeline, BuildError> {
         let steps = stages
             .iter()
-            .map(|stage| {
+            .enumerate()
+            .map(|(i, stage)| {
                 Ok(match stage {
                     Stage::LineFilter(lf) => Step::Line(LineMatcher::build(lf)?),
-                    Stage::Json(fields) => Step::Json(JsonStage::build(fields, wanted)?),
+                    Stage::Json(fields) => {
+                        let then = match stages.get(i + 1) {
+                            Some(Stage::LabelFilter(f)) => JsonEquality::required_by(f),
+                            _ => None,
+                        };
+                        Step::Json(Box::new(JsonStage::build(fields, wanted, then)?))
+                    }
                     Stage::Logfmt(l) => Step::Logfmt(LogfmtStage::build(l)),
                     Stage::Regexp(re) => Step::Regexp(RegexpStage::build(re)?),
                     Stage::Pattern(p) => Step::Pattern(PatternMatcher::build(p, true)?),
@@ -91,7 +100,11 @@ impl Pipeline {
                         return false;
                     }
                 }
-                Step::Json(j) => j.apply(line, labels),
+                Step::Json(j) => {
+                    if !j.apply(line, labels) {
+                        return false;
+                    }
+                }
                 Step::Logfmt(l) => l.apply(line, labels),
                 Step::Regexp(r) => r.apply(line, labels),
                 Step::Pattern(p) => {

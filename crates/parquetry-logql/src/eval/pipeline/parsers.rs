@@ -1,7 +1,7 @@
 //! The parser stages: `json`, `logfmt`, `regexp` and `unpack` (`pattern` shares the line
 //! filter's matcher).
 
-use super::{BuildError, WantedLabels};
+use super::{BuildError, JsonEquality, WantedLabels};
 use crate::eval::json_fields::{self, PathStep, Scalar, flatten, sanitize_key};
 use crate::eval::labels::{LabelsBuilder, Source};
 use crate::syntax::ast::{Extraction, Logfmt};
@@ -18,12 +18,19 @@ pub const LOGFMT_PARSER_ERR: &str = "LogfmtParserErr";
 pub struct JsonStage {
     fields: Vec<(String, Vec<PathStep>)>,
     wanted: Option<WantedLabels>,
+    then: Option<JsonEquality>,
 }
 
 impl JsonStage {
     /// Compiles the paths. A bare `json` adds only the labels in `wanted`, when given
     /// (the line is still read whole, so a line that is not JSON is still an error).
-    pub fn build(fields: &[Extraction], wanted: Option<&WantedLabels>) -> Result<JsonStage, BuildError> {
+    /// `then` is the equality the next stage, a label filter, requires: a bare `json`
+    /// drops the lines whose text cannot meet it.
+    pub fn build(
+        fields: &[Extraction],
+        wanted: Option<&WantedLabels>,
+        then: Option<JsonEquality>,
+    ) -> Result<JsonStage, BuildError> {
         let fields = fields
             .iter()
             .map(|e| {
@@ -35,32 +42,42 @@ impl JsonStage {
         Ok(JsonStage {
             fields,
             wanted: wanted.cloned(),
+            then,
         })
     }
 
-    /// Adds the line's fields (all, flattened, or the listed paths) as labels.
-    pub fn apply(&self, line: &str, labels: &mut LabelsBuilder) {
+    /// Adds the line's fields (all, flattened, or the listed paths) as labels; `false`
+    /// when the line is dropped instead, as one the next stage's filter would drop
+    /// whatever the fields are (the label it reads is not set before this stage, and the
+    /// line's text cannot give it the value).
+    pub fn apply(&self, line: &str, labels: &mut LabelsBuilder) -> bool {
         if self.fields.is_empty() {
-            match json_fields::object(line) {
-                Ok(obj) => {
-                    let wanted = |name: &str| self.wanted.as_ref().is_none_or(|w| w.wants(name));
-                    flatten(&obj, "", &wanted, &mut |name, value| {
-                        labels.add(Source::Parsed, name, &value)
-                    })
+            if let Some(eq) = &self.then
+                && labels.get(eq.name()).is_none()
+                && !eq.may_hold(line)
+            {
+                return false;
+            }
+            match flatten(line, self.wanted.as_ref()) {
+                Ok(found) => {
+                    for (name, value) in found {
+                        labels.add(Source::Parsed, &name, &value);
+                    }
                 }
                 Err(e) => labels.set_error(JSON_PARSER_ERR, e),
             }
-            return;
+            return true;
         }
         for (label, path) in &self.fields {
             match json_fields::lookup(line, path) {
                 Ok(value) => labels.add(Source::Parsed, label, value.as_deref().unwrap_or("")),
                 Err(e) => {
                     labels.set_error(JSON_PARSER_ERR, e);
-                    return;
+                    break;
                 }
             }
         }
+        true
     }
 }
 

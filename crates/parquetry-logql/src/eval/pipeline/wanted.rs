@@ -7,21 +7,49 @@ use rustc_hash::FxHashSet as HashSet;
 
 /// A set of label names a pipeline's reader looks at.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct WantedLabels(HashSet<String>);
+pub struct WantedLabels {
+    names: HashSet<String>,
+    /// Bit `n` is set when a name of `n` bytes is wanted (bit 63: 63 bytes or more), so
+    /// that most names are ruled out without hashing them.
+    lengths: u64,
+}
 
 impl WantedLabels {
     /// Adds `name`; for `x_extracted` also `x`, where a parsed `x` lands when the stream
     /// or metadata already has an `x`.
     pub fn insert(&mut self, name: &str) {
         if let Some(base) = name.strip_suffix("_extracted") {
-            self.0.insert(base.to_string());
+            self.insert_one(base);
         }
-        self.0.insert(name.to_string());
+        self.insert_one(name);
+    }
+
+    fn insert_one(&mut self, name: &str) {
+        self.lengths |= Self::length_bit(name.len());
+        self.names.insert(name.to_string());
+    }
+
+    fn length_bit(len: usize) -> u64 {
+        1 << len.min(63)
+    }
+
+    /// True when the reader may look at a name of `len` bytes: false rules every such
+    /// name out.
+    pub fn may_want_length(&self, len: usize) -> bool {
+        self.lengths & Self::length_bit(len) != 0
     }
 
     /// True when the reader looks at `name`.
     pub fn wants(&self, name: &str) -> bool {
-        self.0.contains(name)
+        self.may_want_length(name.len()) && self.names.contains(name)
+    }
+
+    /// True when the reader looks at a name that starts with `prefix` and `_`: a nested
+    /// JSON object whose flattened names start so is worth reading.
+    pub fn wants_under(&self, prefix: &str) -> bool {
+        self.names
+            .iter()
+            .any(|n| n.len() > prefix.len() && n.starts_with(prefix) && n.as_bytes()[prefix.len()] == b'_')
     }
 
     /// What decides the samples of `stages` (and `unwrap`) summed by the labels `by`: those
@@ -78,7 +106,7 @@ mod tests {
         let log = parse_log(&format!("{{app=\"a\"}} {pipeline}")).unwrap();
         let by: Vec<String> = by.iter().map(|s| s.to_string()).collect();
         WantedLabels::for_grouping(&log.pipeline, &by, None).map(|w| {
-            let mut names: Vec<String> = w.0.into_iter().collect();
+            let mut names: Vec<String> = w.names.into_iter().collect();
             names.sort();
             names
         })
@@ -98,5 +126,16 @@ mod tests {
             )
         );
         assert_eq!(wanted(r#"| json | line_format "{{.x}}""#, &["service"]), None);
+    }
+
+    #[test]
+    fn names_are_ruled_out_by_length_and_prefix() {
+        let mut w = WantedLabels::default();
+        w.insert("req_id");
+        w.insert(&"x".repeat(70));
+        assert!(w.wants("req_id") && !w.wants("req_ix") && !w.wants("level"));
+        assert!(!w.may_want_length(5) && w.may_want_length(6) && w.may_want_length(64));
+        assert!(w.wants(&"x".repeat(70)) && !w.wants(&"x".repeat(65)));
+        assert!(w.wants_under("req") && !w.wants_under("req_id") && !w.wants_under("re"));
     }
 }
