@@ -309,14 +309,37 @@ impl Runner<'_> {
         self.snapshot(run, ts, until);
     }
 
-    fn template_query(&self, ts: i64, until: Option<i64>, q: &str) -> Result<Vec<Sample>, String> {
-        let expr = parquetry_promql::parse(q).map_err(|e| e.to_string())?;
-        let vector = instant_query(&expr, &self.source(until.or(Some(ts))), ts, &self.opts.eval)?;
+    /// A template's `query` at `ts`, in the rule's language: PromQL for a Prometheus rule,
+    /// LogQL over the logs for a Loki rule (as Loki's ruler runs it).
+    fn template_query(
+        &self,
+        rule: &Rule,
+        ts: i64,
+        until: Option<i64>,
+        q: &str,
+    ) -> Result<Vec<Sample>, String> {
+        let vector = match &rule.expr {
+            RuleExpr::Promql(_) => {
+                let expr = parquetry_promql::parse(q).map_err(|e| e.to_string())?;
+                instant_query(&expr, &self.source(until.or(Some(ts))), ts, &self.opts.eval)?
+            }
+            RuleExpr::Logql(_) => {
+                let expr = parquetry_logql::syntax::parse_metric(q).map_err(|e| e.to_string())?;
+                let grid = StepGrid::instant(ts);
+                the_vector(self.evaluate(&RuleExpr::Logql(expr), grid, true, until)?, &grid)?
+            }
+        };
         Ok(vector.iter().map(|(l, v)| Sample::new(l, *v)).collect())
     }
 
-    fn with_env<T>(&self, ts: i64, until: Option<i64>, f: impl FnOnce(&TemplateEnv<'_>) -> T) -> T {
-        let query = |q: &str| self.template_query(ts, until, q);
+    fn with_env<T>(
+        &self,
+        rule: &Rule,
+        ts: i64,
+        until: Option<i64>,
+        f: impl FnOnce(&TemplateEnv<'_>) -> T,
+    ) -> T {
+        let query = |q: &str| self.template_query(rule, ts, until, q);
         let context = Context {
             time_ms: ts,
             external_url: &self.opts.external_url,
@@ -362,7 +385,9 @@ impl Runner<'_> {
             }
             RuleKind::Alert { .. } => {
                 let (rule, limit) = (run.rule, run.group.limit);
-                self.with_env(ts, until, |env| run.alerts.step(rule, ts, vector, limit, env))
+                self.with_env(rule, ts, until, |env| {
+                    run.alerts.step(rule, ts, vector, limit, env)
+                })
             }
         }
     }
@@ -383,7 +408,7 @@ impl Runner<'_> {
         if due.is_empty() {
             return;
         }
-        let firing = self.with_env(ts, until, |env| run.alerts.firing(run.rule, env));
+        let firing = self.with_env(run.rule, ts, until, |env| run.alerts.firing(run.rule, env));
         for e in due {
             let entry = self.snapshots.entry(e).or_default();
             entry.extend(firing.iter().map(|f| (name.clone(), f.clone())));

@@ -178,11 +178,10 @@ fn query_offset_shifts_what_is_read_and_when_it_is_written() {
     assert_eq!(dump(&bt.outputs), ["y 0:1 1:2"]);
 }
 
-#[test]
-fn loki_rules_read_the_logs() {
-    use parquetry_logql::eval::source::MemorySource;
+/// An `app=api` stream of ten minutes: an error line every 10 s during minutes 3 to 6,
+/// info lines at every other second.
+fn api_logs() -> parquetry_logql::eval::source::MemorySource {
     use parquetry_logs::{LogEntry, StreamEntries};
-    // An error line every 10 s during minutes 3 to 6, info lines throughout.
     let mut stream = StreamEntries::new(Labels::from_pairs([("app", "api")]));
     stream.entries = (0..60 * 10)
         .map(|i: i64| {
@@ -191,9 +190,43 @@ fn loki_rules_read_the_logs() {
             LogEntry::new(t, if error { "level=error" } else { "level=info" })
         })
         .collect();
-    let logs = MemorySource {
+    parquetry_logql::eval::source::MemorySource {
         streams: vec![stream],
+    }
+}
+
+#[test]
+fn loki_rule_templates_query_the_logs() {
+    let text = r#"groups:
+  - name: loki
+    rules:
+      - alert: ErrorsLogged
+        expr: sum by (app) (count_over_time({app="api"} |= "error" [1m])) > 3
+        for: 1m
+        annotations:
+          info: '{{ with query `sum(count_over_time({app="api"} |= "info" [1m]))` }}{{ . | first | value }}{{ end }} info lines'
+"#;
+    let options = LoadOptions {
+        language: crate::file::Language::Logql,
+        ..LoadOptions::default()
     };
+    let set = RuleSet::parse("loki.yml", text, options).unwrap();
+    let result = backtest_with_logs(
+        &set,
+        &MemoryStore::new(),
+        &api_logs(),
+        &BacktestOptions::new(0, 9 * M),
+    );
+    assert!(result.errors.is_empty(), "{:?}", result.errors);
+    // Firing from minute 5: its last minute holds 6 error lines and 54 info lines.
+    assert_eq!(timeline(&result), [(4, Some(5), Some(7))]);
+    let info = &result.episodes[0].annotations[0];
+    assert_eq!((info.0.as_str(), info.1.as_str()), ("info", "54 info lines"));
+}
+
+#[test]
+fn loki_rules_read_the_logs() {
+    let logs = api_logs();
     let text = r#"groups:
   - name: loki
     rules:
