@@ -216,7 +216,6 @@ impl TableProvider for LogsTable {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::SqlContext;
     use crate::test_support::logs_context;
     use datafusion::arrow::array::AsArray;

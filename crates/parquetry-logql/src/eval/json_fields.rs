@@ -157,31 +157,40 @@ impl<'a> Visitor<'a> for Members<'_, '_, '_, 'a> {
     }
 
     fn visit_map<M: MapAccess<'a>>(mut self, mut map: M) -> Result<(), M::Error> {
-        let mut keys: Vec<Cow<'a, str>> = Vec::new();
+        // The keys met that name a wanted label or a prefix of one: of a key written
+        // twice, only the first counts, and only those keys can count at all.
+        let mut met: Vec<Cow<'a, str>> = Vec::new();
         while let Some(Key(key)) = map.next_key::<Key<'a>>()? {
             let value: &'a RawValue = map.next_value()?;
-            if !keys.contains(&key) {
-                self.member(key.clone(), value);
+            if !self.may_matter(&key) {
+                continue;
             }
-            keys.push(key);
+            let name = self.name_of(&key);
+            let matters = self.wanted.is_none_or(|w| w.wants(&name) || w.wants_under(&name));
+            if !matters || met.contains(&key) {
+                continue;
+            }
+            met.push(key);
+            self.member(name, value);
         }
         Ok(())
     }
 }
 
 impl<'a> Members<'_, '_, '_, 'a> {
-    /// Handles one member met for the first time.
-    fn member(&mut self, key: Cow<'a, str>, value: &'a RawValue) {
-        let nested = value.get().starts_with('{');
-        if !nested && !self.may_want(&key) {
-            return;
-        }
-        let name: Cow<'a, str> = match (self.prefix, key) {
+    /// The flattened label name of `key`.
+    fn name_of(&self, key: &Cow<'a, str>) -> Cow<'a, str> {
+        match (self.prefix, key) {
             ("", Cow::Borrowed(k)) => sanitized(k),
-            ("", Cow::Owned(k)) => Cow::Owned(sanitize_key(&k)),
-            (prefix, k) => Cow::Owned(format!("{prefix}_{}", sanitized(&k))),
-        };
-        if nested {
+            ("", Cow::Owned(k)) => Cow::Owned(sanitize_key(k)),
+            (prefix, k) => Cow::Owned(format!("{prefix}_{}", sanitized(k))),
+        }
+    }
+
+    /// Handles the first member of a wanted name or prefix: a scalar becomes a label, an
+    /// object is read for the members under it.
+    fn member(&mut self, name: Cow<'a, str>, value: &'a RawValue) {
+        if value.get().starts_with('{') {
             if self.wanted.is_none_or(|w| w.wants_under(&name)) {
                 let mut de = serde_json::Deserializer::from_str(value.get());
                 let inner = Members {
@@ -192,21 +201,20 @@ impl<'a> Members<'_, '_, '_, 'a> {
                 // The text was read whole once already: it is an object.
                 let _ = inner.deserialize(&mut de);
             }
-            return;
-        }
-        if self.wanted.is_none_or(|w| w.wants(&name))
+        } else if self.wanted.is_none_or(|w| w.wants(&name))
             && let Some(text) = scalar_text(value)
         {
             self.found.push((name, text));
         }
     }
 
-    /// False when no wanted name can be as long as this key's flattened name.
-    fn may_want(&self, key: &str) -> bool {
+    /// False when no wanted name, nor a prefix of one, can be as long as this key's
+    /// flattened name: the key is passed over without building its name.
+    fn may_matter(&self, key: &str) -> bool {
         let Some(w) = self.wanted else {
             return true;
         };
-        let digit = usize::from(key.starts_with(|c: char| c.is_ascii_digit()));
+        let digit = usize::from(key.as_bytes().first().is_some_and(u8::is_ascii_digit));
         let prefix = if self.prefix.is_empty() {
             0
         } else {
@@ -214,7 +222,7 @@ impl<'a> Members<'_, '_, '_, 'a> {
         };
         // Sanitizing keeps the length of an ASCII key; other characters shrink to `_`.
         let len = prefix + digit + key.len();
-        !key.is_ascii() || w.may_want_length(len)
+        !key.is_ascii() || w.may_want_length(len) || w.may_want_prefix_length(len)
     }
 }
 
@@ -334,6 +342,15 @@ mod tests {
         wanted.insert("b_c_d");
         wanted.insert("_9f");
         assert_eq!(flatten(line, Some(&wanted)).unwrap(), got[1..]);
+        // The first of a repeated key counts, even when only its second form is wanted.
+        let mut nested = WantedLabels::default();
+        nested.insert("a_b");
+        assert!(
+            flatten(r#"{"a":1,"a":{"b":2}}"#, Some(&nested))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(flatten(r#"{"a":{"b":2},"a":1}"#, Some(&nested)).unwrap().len(), 1);
         assert!(flatten(r#"{"a":1} x"#, None).is_err());
         assert!(flatten("[1]", None).unwrap_err().contains("a JSON object"));
     }

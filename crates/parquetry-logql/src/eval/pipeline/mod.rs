@@ -3,20 +3,20 @@
 //! line with `__error__` and keeps it; only filters drop lines).
 
 mod formats;
-mod json_prefilter;
 mod label_filter;
 mod line_filter;
 mod parsers;
+mod prefilter;
 mod wanted;
 
 use super::labels::{LabelsBuilder, Source};
 use crate::syntax::ast::{FilterValue, LabelFilter, LabelSelection, LineFilterOp, Stage};
 use formats::{LabelFormatStage, LineFormatStage};
-use json_prefilter::JsonEquality;
 use label_filter::CompiledLabelFilter;
 use line_filter::LineMatcher;
 pub use line_filter::PatternMatcher;
 use parsers::{JsonStage, LogfmtStage, RegexpStage};
+use prefilter::RequiredEquality;
 use regex::Regex;
 use std::sync::LazyLock;
 pub use wanted::WantedLabels;
@@ -30,7 +30,7 @@ pub struct BuildError(pub String);
 enum Step {
     Line(LineMatcher),
     Json(Box<JsonStage>),
-    Logfmt(LogfmtStage),
+    Logfmt(Box<LogfmtStage>),
     Regexp(RegexpStage),
     Pattern(PatternMatcher),
     Unpack,
@@ -60,20 +60,19 @@ impl Pipeline {
     /// Compiles `stages` for a reader of only the labels in `wanted`, when given: a bare
     /// `json` then extracts only those fields.
     pub fn build_for(stages: &[Stage], wanted: Option<&WantedLabels>) -> Result<Pipeline, BuildError> {
+        // The equality the stage after stage `i` requires, when that stage is a label filter.
+        let then = |i: usize| match stages.get(i + 1) {
+            Some(Stage::LabelFilter(f)) => RequiredEquality::required_by(f),
+            _ => None,
+        };
         let steps = stages
             .iter()
             .enumerate()
             .map(|(i, stage)| {
                 Ok(match stage {
                     Stage::LineFilter(lf) => Step::Line(LineMatcher::build(lf)?),
-                    Stage::Json(fields) => {
-                        let then = match stages.get(i + 1) {
-                            Some(Stage::LabelFilter(f)) => JsonEquality::required_by(f),
-                            _ => None,
-                        };
-                        Step::Json(Box::new(JsonStage::build(fields, wanted, then)?))
-                    }
-                    Stage::Logfmt(l) => Step::Logfmt(LogfmtStage::build(l)),
+                    Stage::Json(fields) => Step::Json(Box::new(JsonStage::build(fields, wanted, then(i))?)),
+                    Stage::Logfmt(l) => Step::Logfmt(Box::new(LogfmtStage::build(l, then(i)))),
                     Stage::Regexp(re) => Step::Regexp(RegexpStage::build(re)?),
                     Stage::Pattern(p) => Step::Pattern(PatternMatcher::build(p, true)?),
                     Stage::Unpack => Step::Unpack,
@@ -105,7 +104,11 @@ impl Pipeline {
                         return false;
                     }
                 }
-                Step::Logfmt(l) => l.apply(line, labels),
+                Step::Logfmt(l) => {
+                    if !l.apply(line, labels) {
+                        return false;
+                    }
+                }
                 Step::Regexp(r) => r.apply(line, labels),
                 Step::Pattern(p) => {
                     if let Some(captures) = p.captures(line) {

@@ -1,7 +1,7 @@
 //! The parser stages: `json`, `logfmt`, `regexp` and `unpack` (`pattern` shares the line
 //! filter's matcher).
 
-use super::{BuildError, JsonEquality, WantedLabels};
+use super::{BuildError, RequiredEquality, WantedLabels};
 use crate::eval::json_fields::{self, PathStep, Scalar, flatten, sanitize_key};
 use crate::eval::labels::{LabelsBuilder, Source};
 use crate::syntax::ast::{Extraction, Logfmt};
@@ -18,7 +18,7 @@ pub const LOGFMT_PARSER_ERR: &str = "LogfmtParserErr";
 pub struct JsonStage {
     fields: Vec<(String, Vec<PathStep>)>,
     wanted: Option<WantedLabels>,
-    then: Option<JsonEquality>,
+    then: Option<RequiredEquality>,
 }
 
 impl JsonStage {
@@ -29,7 +29,7 @@ impl JsonStage {
     pub fn build(
         fields: &[Extraction],
         wanted: Option<&WantedLabels>,
-        then: Option<JsonEquality>,
+        then: Option<RequiredEquality>,
     ) -> Result<JsonStage, BuildError> {
         let fields = fields
             .iter()
@@ -54,7 +54,7 @@ impl JsonStage {
         if self.fields.is_empty() {
             if let Some(eq) = &self.then
                 && labels.get(eq.name()).is_none()
-                && !eq.may_hold(line)
+                && !eq.may_hold_json(line)
             {
                 return false;
             }
@@ -84,24 +84,36 @@ impl JsonStage {
 /// `| logfmt [--strict] [--keep-empty] [fields]`.
 pub struct LogfmtStage {
     options: Logfmt,
+    then: Option<RequiredEquality>,
 }
 
 impl LogfmtStage {
-    /// The stage as written.
-    pub fn build(options: &Logfmt) -> LogfmtStage {
+    /// The stage as written. `then` is the equality the next stage, a label filter,
+    /// requires: a bare `logfmt` drops the lines whose text cannot meet it.
+    pub fn build(options: &Logfmt, then: Option<RequiredEquality>) -> LogfmtStage {
         LogfmtStage {
             options: options.clone(),
+            then,
         }
     }
 
     /// Adds the line's pairs as labels: the first of a repeated key wins, empty values only
-    /// with `--keep-empty`; with `--strict`, a malformed line is an error.
-    pub fn apply(&self, line: &str, labels: &mut LabelsBuilder) {
+    /// with `--keep-empty`; with `--strict`, a malformed line is an error. `false` when the
+    /// line is dropped instead, as one the next stage's filter would drop whatever the
+    /// pairs are (see [`JsonStage::apply`]).
+    pub fn apply(&self, line: &str, labels: &mut LabelsBuilder) -> bool {
+        if self.options.fields.is_empty()
+            && let Some(eq) = &self.then
+            && labels.get(eq.name()).is_none()
+            && !eq.may_hold_logfmt(line)
+        {
+            return false;
+        }
         // Reading stops at the first malformed pair; with --strict that is an error.
         let readable = match first_malformed(line) {
             Some((_, e)) if self.options.strict => {
                 labels.set_error(LOGFMT_PARSER_ERR, e);
-                return;
+                return true;
             }
             Some((pair_start, _)) => &line[..pair_start],
             None => line,
@@ -129,6 +141,7 @@ impl LogfmtStage {
             }
             labels.add(Source::Parsed, &name, &value);
         }
+        true
     }
 }
 

@@ -12,6 +12,9 @@ pub struct WantedLabels {
     /// Bit `n` is set when a name of `n` bytes is wanted (bit 63: 63 bytes or more), so
     /// that most names are ruled out without hashing them.
     lengths: u64,
+    /// Bit `n` is set when a wanted name has `_` at byte `n` (bit 63: at 63 or later):
+    /// the lengths a nested JSON object's name can have to be worth reading.
+    prefix_lengths: u64,
 }
 
 impl WantedLabels {
@@ -26,6 +29,9 @@ impl WantedLabels {
 
     fn insert_one(&mut self, name: &str) {
         self.lengths |= Self::length_bit(name.len());
+        for (i, _) in name.match_indices('_') {
+            self.prefix_lengths |= Self::length_bit(i);
+        }
         self.names.insert(name.to_string());
     }
 
@@ -37,6 +43,12 @@ impl WantedLabels {
     /// name out.
     pub fn may_want_length(&self, len: usize) -> bool {
         self.lengths & Self::length_bit(len) != 0
+    }
+
+    /// True when a wanted name may start with a prefix of `len` bytes and `_`: false
+    /// rules every such prefix out.
+    pub fn may_want_prefix_length(&self, len: usize) -> bool {
+        self.prefix_lengths & Self::length_bit(len) != 0
     }
 
     /// True when the reader looks at `name`.
@@ -137,5 +149,6 @@ mod tests {
         assert!(!w.may_want_length(5) && w.may_want_length(6) && w.may_want_length(64));
         assert!(w.wants(&"x".repeat(70)) && !w.wants(&"x".repeat(65)));
         assert!(w.wants_under("req") && !w.wants_under("req_id") && !w.wants_under("re"));
+        assert!(w.may_want_prefix_length(3) && !w.may_want_prefix_length(2));
     }
 }
