@@ -85,14 +85,17 @@ pub fn scalar(v: &RawValue) -> Scalar {
     }
 }
 
-/// A label name from a JSON or logfmt key: characters other than letters, digits and `_`
-/// become `_`; a leading digit gets a `_` before it.
-pub fn sanitize_key(key: &str) -> String {
-    sanitized(key).into_owned()
+/// How long [`sanitized`] makes an ASCII key (a `_` goes before a leading digit, and
+/// every other character stays one byte); `None` for a key with other characters.
+pub fn sanitized_len(key: &str) -> Option<usize> {
+    let digit = usize::from(key.as_bytes().first().is_some_and(u8::is_ascii_digit));
+    key.is_ascii().then_some(key.len() + digit)
 }
 
-/// [`sanitize_key`], borrowing the key when it is a label name already.
-fn sanitized(key: &str) -> Cow<'_, str> {
+/// A label name from a JSON or logfmt key: characters other than letters, digits and `_`
+/// become `_`; a leading digit gets a `_` before it. The key is borrowed when it is a
+/// label name already.
+pub fn sanitized(key: &str) -> Cow<'_, str> {
     let clean = !key.starts_with(|c: char| c.is_ascii_digit())
         && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     if clean {
@@ -182,7 +185,7 @@ impl<'a> Members<'_, '_, '_, 'a> {
     fn name_of(&self, key: &Cow<'a, str>) -> Cow<'a, str> {
         match (self.prefix, key) {
             ("", Cow::Borrowed(k)) => sanitized(k),
-            ("", Cow::Owned(k)) => Cow::Owned(sanitize_key(k)),
+            ("", Cow::Owned(k)) => Cow::Owned(sanitized(k).into_owned()),
             (prefix, k) => Cow::Owned(format!("{prefix}_{}", sanitized(k))),
         }
     }
@@ -214,15 +217,15 @@ impl<'a> Members<'_, '_, '_, 'a> {
         let Some(w) = self.wanted else {
             return true;
         };
-        let digit = usize::from(key.as_bytes().first().is_some_and(u8::is_ascii_digit));
-        let prefix = if self.prefix.is_empty() {
-            0
-        } else {
-            self.prefix.len() + 1
+        let Some(len) = sanitized_len(key) else {
+            return true;
         };
-        // Sanitizing keeps the length of an ASCII key; other characters shrink to `_`.
-        let len = prefix + digit + key.len();
-        !key.is_ascii() || w.may_want_length(len) || w.may_want_prefix_length(len)
+        let len = if self.prefix.is_empty() {
+            len
+        } else {
+            self.prefix.len() + 1 + len
+        };
+        w.may_want_length(len) || w.may_want_prefix_length(len)
     }
 }
 

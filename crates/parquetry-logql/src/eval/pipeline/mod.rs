@@ -72,7 +72,7 @@ impl Pipeline {
                 Ok(match stage {
                     Stage::LineFilter(lf) => Step::Line(LineMatcher::build(lf)?),
                     Stage::Json(fields) => Step::Json(Box::new(JsonStage::build(fields, wanted, then(i))?)),
-                    Stage::Logfmt(l) => Step::Logfmt(Box::new(LogfmtStage::build(l, then(i)))),
+                    Stage::Logfmt(l) => Step::Logfmt(Box::new(LogfmtStage::build(l, wanted, then(i)))),
                     Stage::Regexp(re) => Step::Regexp(RegexpStage::build(re)?),
                     Stage::Pattern(p) => Step::Pattern(PatternMatcher::build(p, true)?),
                     Stage::Unpack => Step::Unpack,

@@ -2,12 +2,12 @@
 //! filter's matcher).
 
 use super::{BuildError, RequiredEquality, WantedLabels};
-use crate::eval::json_fields::{self, PathStep, Scalar, flatten, sanitize_key};
+use crate::eval::json_fields::{self, PathStep, Scalar, flatten, sanitized, sanitized_len};
 use crate::eval::labels::{LabelsBuilder, Source};
 use crate::syntax::ast::{Extraction, Logfmt};
 use parquetry_logs::logfmt;
 use regex::Regex;
-use std::collections::HashSet;
+use std::borrow::Cow;
 
 /// The `__error__` value of a line `json` or `unpack` cannot read.
 pub const JSON_PARSER_ERR: &str = "JSONParserErr";
@@ -84,17 +84,35 @@ impl JsonStage {
 /// `| logfmt [--strict] [--keep-empty] [fields]`.
 pub struct LogfmtStage {
     options: Logfmt,
+    wanted: Option<WantedLabels>,
     then: Option<RequiredEquality>,
 }
 
 impl LogfmtStage {
-    /// The stage as written. `then` is the equality the next stage, a label filter,
-    /// requires: a bare `logfmt` drops the lines whose text cannot meet it.
-    pub fn build(options: &Logfmt, then: Option<RequiredEquality>) -> LogfmtStage {
+    /// The stage as written. A bare `logfmt` adds only the labels in `wanted`, when given;
+    /// `then` is the equality the next stage, a label filter, requires: a bare `logfmt`
+    /// drops the lines whose text cannot meet it.
+    pub fn build(
+        options: &Logfmt,
+        wanted: Option<&WantedLabels>,
+        then: Option<RequiredEquality>,
+    ) -> LogfmtStage {
         LogfmtStage {
             options: options.clone(),
+            wanted: wanted.cloned(),
             then,
         }
+    }
+
+    /// The label name a bare `logfmt` gives `key`, or `None` when no reader wants it.
+    fn name_of<'k>(&self, key: &'k str) -> Option<Cow<'k, str>> {
+        let Some(w) = &self.wanted else {
+            return Some(sanitized(key));
+        };
+        if sanitized_len(key).is_some_and(|len| !w.may_want_length(len)) {
+            return None;
+        }
+        Some(sanitized(key)).filter(|name| w.wants(name))
     }
 
     /// Adds the line's pairs as labels: the first of a repeated key wins, empty values only
@@ -118,13 +136,14 @@ impl LogfmtStage {
             Some((pair_start, _)) => &line[..pair_start],
             None => line,
         };
-        let mut seen = HashSet::new();
+        // Of a repeated key the first counts; only keys that give a label are kept here.
+        let mut seen: Vec<&str> = Vec::new();
         for (key, value) in logfmt::pairs(readable) {
-            if !seen.insert(key) {
-                continue;
-            }
             let name = if self.options.fields.is_empty() {
-                sanitize_key(key)
+                match self.name_of(key) {
+                    Some(name) => name,
+                    None => continue,
+                }
             } else {
                 let wanted = self
                     .options
@@ -132,10 +151,14 @@ impl LogfmtStage {
                     .iter()
                     .find(|f| f.source.as_deref().unwrap_or(&f.label) == key);
                 match wanted {
-                    Some(f) => f.label.clone(),
+                    Some(f) => Cow::Borrowed(f.label.as_str()),
                     None => continue,
                 }
             };
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
             if value.is_empty() && !self.options.keep_empty {
                 continue;
             }
@@ -269,5 +292,16 @@ mod tests {
         assert_eq!(first_malformed("=1").map(|e| e.0), Some(0));
         assert_eq!(first_malformed(r#"x=1 a="open"#).map(|e| e.0), Some(4));
         assert_eq!(first_malformed("a=b=c").map(|e| e.0), Some(0));
+    }
+
+    #[test]
+    fn a_grouped_logfmt_extracts_only_wanted_pairs_and_the_first_of_each() {
+        let mut wanted = WantedLabels::default();
+        wanted.insert("status");
+        wanted.insert("_9x");
+        let stage = LogfmtStage::build(&Logfmt::default(), Some(&wanted), None);
+        let mut labels = LabelsBuilder::new([("app", "a")], []);
+        assert!(stage.apply("status=500 path=/x 9x=y status=200 upstream=api", &mut labels));
+        assert_eq!(labels.finish().to_string(), r#"{_9x="y", app="a", status="500"}"#);
     }
 }
