@@ -6,14 +6,12 @@
 //! without its duplicates, as [`LogStore::read`] gives it.
 
 use crate::arrow_rows::stream_runs;
-use crate::entry::StreamEntries;
 use crate::read::{FileScan, LogQuery, LogStore, ScanCounts, intersect, merge};
 use crate::schema::index;
 use crate::stream_batch::StreamBatch;
 use arrow::array::{AsArray, RecordBatch, UInt32Array};
 use arrow::compute::{concat_batches, take_record_batch};
 use arrow::datatypes::TimestampNanosecondType;
-use parquetry_model::SeriesId;
 use parquetry_table::catalog::IndexedFile;
 use parquetry_table::error::{Result, arrow_err};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -99,28 +97,6 @@ impl LogStore {
         }
     }
 
-    /// The entries of the streams of `batches` (pieces' reads, in piece order), grouped
-    /// by stream in label order; each stream's entries sorted by time.
-    pub fn stream_entries(&self, batches: impl IntoIterator<Item = StreamBatch>) -> Vec<StreamEntries> {
-        let mut streams: FxHashMap<SeriesId, StreamEntries> = FxHashMap::default();
-        for b in batches {
-            let stream = streams.entry(b.id).or_insert_with(|| StreamEntries {
-                id: b.id,
-                labels: b.labels.clone(),
-                entries: Vec::new(),
-            });
-            stream.entries.extend(b.entries());
-        }
-        let mut streams: Vec<StreamEntries> = streams.into_values().collect();
-        for s in &mut streams {
-            if !s.entries.is_sorted_by_key(|e| e.timestamp) {
-                s.entries.sort_by_key(|e| e.timestamp);
-            }
-        }
-        streams.sort_by(|a, b| (&a.labels, a.id).cmp(&(&b.labels, b.id)));
-        streams
-    }
-
     /// `ranges` of `file` (sorted, disjoint) cut at its row groups: a scan per row group
     /// that holds any of them.
     fn cut_at_row_groups(&self, file: &IndexedFile, ranges: &[Range<u64>]) -> Result<Vec<FileScan>> {
@@ -174,8 +150,9 @@ fn sorted_without_duplicates(batch: &RecordBatch) -> Result<RecordBatch, arrow::
 mod tests {
     use super::*;
     use crate::entry::LogEntry;
+    use crate::entry::StreamEntries;
     use crate::writer::LogsWriter;
-    use parquetry_model::{Labels, Matcher};
+    use parquetry_model::{Labels, Matcher, SeriesId};
     use parquetry_table::Storage;
 
     fn stream(name: &str, entries: Vec<LogEntry>) -> StreamEntries {
@@ -190,14 +167,27 @@ mod tests {
         w.commit().unwrap();
     }
 
+    /// Every piece's read, merged by stream as [`LogStore::read`] gives them: streams
+    /// in label order, each sorted by time.
     fn read_all(store: &LogStore, query: &LogQuery) -> Vec<StreamEntries> {
         let mut counts = ScanCounts::default();
-        let pieces = store.read_pieces(query).unwrap();
-        let batches: Vec<StreamBatch> = pieces
-            .iter()
-            .flat_map(|p| store.read_batches(p, query, &mut counts).unwrap())
-            .collect();
-        store.stream_entries(batches)
+        let mut streams: FxHashMap<SeriesId, StreamEntries> = FxHashMap::default();
+        for piece in store.read_pieces(query).unwrap() {
+            for b in store.read_batches(&piece, query, &mut counts).unwrap() {
+                let stream = streams.entry(b.id).or_insert_with(|| StreamEntries {
+                    id: b.id,
+                    labels: b.labels.clone(),
+                    entries: Vec::new(),
+                });
+                stream.entries.extend(b.entries());
+            }
+        }
+        let mut streams: Vec<StreamEntries> = streams.into_values().collect();
+        for s in &mut streams {
+            s.entries.sort_by_key(|e| e.timestamp);
+        }
+        streams.sort_by(|a, b| (&a.labels, a.id).cmp(&(&b.labels, b.id)));
+        streams
     }
 
     #[test]

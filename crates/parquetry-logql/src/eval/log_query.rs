@@ -3,11 +3,10 @@
 //! streams, thinned by `interval`, and grouped into streams by their final labels.
 
 use super::EvalError;
-use super::labels::{LabelSet, LabelsBuilder};
+use super::labels::{LabelSet, LabelsBuilder, Source};
 use super::pipeline::{BuildError, Pipeline, required_substrings};
-use super::source::EntrySource;
+use super::source::{EntrySource, StreamRows};
 use crate::syntax::ast::LogExpr;
-use parquetry_logs::StreamEntries;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -210,8 +209,8 @@ pub fn evaluate_logs(
         last: None,
     };
     for (from, to) in days(params.start, params.end, params.direction) {
-        let streams = source
-            .select(&expr.matchers, from, to, &needles)
+        let pieces = source
+            .pieces(&expr.matchers, from, to, &needles)
             .map_err(EvalError::Storage)?;
         // Without an interval no stream can give more lines than are still wanted.
         let cap = if params.interval > 0 {
@@ -219,11 +218,19 @@ pub fn evaluate_logs(
         } else {
             params.limit - collected.returned
         };
-        let per_stream: Vec<Vec<Kept>> = streams
-            .par_iter()
-            .map(|s| kept_lines(s, &pipeline, params.direction, cap))
-            .collect();
-        collected.take(per_stream.into_iter().flatten().collect());
+        // Each piece is read and run through the pipeline on its own; only the lines kept
+        // are copied out of the store's columns.
+        let per_piece: Vec<Vec<Kept>> = pieces
+            .into_par_iter()
+            .map(|piece| {
+                let streams = piece().map_err(EvalError::Storage)?;
+                Ok(streams
+                    .iter()
+                    .flat_map(|s| kept_lines(s, &pipeline, params.direction, cap))
+                    .collect())
+            })
+            .collect::<Result<_, EvalError>>()?;
+        collected.take(per_piece.into_iter().flatten().collect());
         if collected.full() {
             break;
         }
@@ -240,40 +247,33 @@ fn step_from(prev: i64, params: &LogParams) -> i64 {
 }
 
 /// The first `cap` lines of `stream` in `direction` that the pipeline keeps.
-fn kept_lines(stream: &StreamEntries, pipeline: &Pipeline, direction: Direction, cap: usize) -> Vec<Kept> {
+fn kept_lines(stream: &StreamRows, pipeline: &Pipeline, direction: Direction, cap: usize) -> Vec<Kept> {
     let base = LabelsBuilder::new(
         stream.labels.iter().map(|l| (l.name.as_str(), l.value.as_str())),
         [],
     );
+    let rows = stream.view();
+    let order: Box<dyn Iterator<Item = usize>> = match direction {
+        Direction::Forward => Box::new(0..rows.len()),
+        Direction::Backward => Box::new((0..rows.len()).rev()),
+    };
     let mut out = Vec::new();
     let (mut labels, mut line) = (LabelsBuilder::default(), String::new());
-    let mut run = |entry: &parquetry_logs::LogEntry| {
+    for row in order {
+        if out.len() >= cap {
+            break;
+        }
+        let timestamp = rows.time(row);
         labels.reset_to(&base);
-        labels.add_metadata(entry.metadata.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-        line.clone_from(&entry.line);
-        if pipeline.process(entry.timestamp, &mut line, &mut labels) {
+        rows.each_metadata(row, |n, v| labels.add(Source::Metadata, n, v));
+        line.clear();
+        line.push_str(rows.line(row));
+        if pipeline.process(timestamp, &mut line, &mut labels) {
             out.push(Kept {
-                timestamp: entry.timestamp,
+                timestamp,
                 line: line.clone(),
                 labels: labels.finish(),
             });
-        }
-        out.len() < cap
-    };
-    match direction {
-        Direction::Forward => {
-            for e in &stream.entries {
-                if !run(e) {
-                    break;
-                }
-            }
-        }
-        Direction::Backward => {
-            for e in stream.entries.iter().rev() {
-                if !run(e) {
-                    break;
-                }
-            }
         }
     }
     out
@@ -285,6 +285,7 @@ mod tests {
     use crate::eval::source::MemorySource;
     use crate::syntax::parse_log;
     use parquetry_logs::LogEntry;
+    use parquetry_logs::StreamEntries;
     use parquetry_model::Labels;
 
     fn source() -> MemorySource {

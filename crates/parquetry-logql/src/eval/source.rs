@@ -1,14 +1,13 @@
 //! Where the evaluator reads log entries from: the logs store, streams held in memory,
 //! and a wrapper that counts what a query read.
 //!
-//! A source answers in two forms: whole streams of entries ([`EntrySource::select`], for
-//! log queries, which return lines), and pieces to read in parallel that hand on rows as
-//! they are stored ([`EntrySource::pieces`], for range aggregations, which read every
-//! line once and keep none).
+//! A source answers with pieces to read in parallel that hand on rows as they are stored
+//! (the store's Arrow columns, or entries held in memory): log queries and range
+//! aggregations run each piece through the pipeline on its own, and copy out only what
+//! they keep.
 
 use parquetry_logs::{EntryColumns, LogEntry, LogQuery, LogStore, ScanCounts, StreamBatch, StreamEntries};
 use parquetry_model::{Labels, Matcher};
-use rayon::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -91,23 +90,12 @@ pub type Piece<'a> = Box<dyn FnOnce() -> Result<Vec<StreamRows>, String> + Send 
 
 /// A store of log streams.
 pub trait EntrySource: Sync {
-    /// The entries in `[start, end)` (nanoseconds) of every stream the matchers select,
-    /// each stream's entries sorted by time. `needles` are substrings every line the
-    /// query keeps contains: a source may leave out entries without them, but need not,
-    /// since the pipeline checks every line again.
-    fn select(
-        &self,
-        matchers: &[Matcher],
-        start: i64,
-        end: i64,
-        needles: &[String],
-    ) -> Result<Vec<StreamEntries>, String>;
-
-    /// The entries [`EntrySource::select`] gives, as pieces that may be read in parallel.
-    /// Reading them all yields every stream's rows in time order, piece after piece: a
-    /// stream's rows within a piece are in time order, and its rows in a later piece do
-    /// not come before them, unless they are of another file (then a reader that needs
-    /// order sorts).
+    /// The entries in `[start, end)` (nanoseconds) of every stream the matchers select, as
+    /// pieces that may be read in parallel. A stream's rows within a piece are in time
+    /// order, and its rows in a later piece do not come before them unless they are of
+    /// another file (a reader that needs order sorts). `needles` are substrings every line
+    /// the query keeps contains: a source may leave out entries without them, but need
+    /// not, since the pipeline checks every line again.
     fn pieces(
         &self,
         matchers: &[Matcher],
@@ -121,7 +109,7 @@ pub trait EntrySource: Sync {
 const LINES_PER_PIECE: usize = 16 * 1024;
 
 /// Streams read already, as pieces of at most [`LINES_PER_PIECE`] entries.
-fn pieces_of(streams: Vec<StreamEntries>) -> Vec<Piece<'static>> {
+fn pieces_of(streams: impl IntoIterator<Item = StreamEntries>) -> Vec<Piece<'static>> {
     let mut out: Vec<Piece<'static>> = Vec::new();
     for s in streams {
         let mut entries = s.entries;
@@ -151,26 +139,6 @@ fn store_query(matchers: &[Matcher], start: i64, end: i64, needles: &[String]) -
 }
 
 impl EntrySource for LogStore {
-    fn select(
-        &self,
-        matchers: &[Matcher],
-        start: i64,
-        end: i64,
-        needles: &[String],
-    ) -> Result<Vec<StreamEntries>, String> {
-        if start >= end {
-            return Ok(Vec::new());
-        }
-        let query = store_query(matchers, start, end, needles);
-        let pieces = self.read_pieces(&query).map_err(|e| e.to_string())?;
-        let batches = pieces
-            .par_iter()
-            .map(|p| self.read_batches(p, &query, &mut ScanCounts::default()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string())?;
-        Ok(self.stream_entries(batches.into_iter().flatten()))
-    }
-
     fn pieces(
         &self,
         matchers: &[Matcher],
@@ -212,14 +180,14 @@ pub struct MemorySource {
 }
 
 impl EntrySource for MemorySource {
-    fn select(
+    fn pieces(
         &self,
         matchers: &[Matcher],
         start: i64,
         end: i64,
         _needles: &[String],
-    ) -> Result<Vec<StreamEntries>, String> {
-        Ok(self
+    ) -> Result<Vec<Piece<'_>>, String> {
+        let selected = self
             .streams
             .iter()
             .filter(|s| s.labels.matches_all(matchers))
@@ -231,19 +199,8 @@ impl EntrySource for MemorySource {
                     labels: s.labels.clone(),
                     entries: s.entries[lo..hi].to_vec(),
                 }
-            })
-            .filter(|s| !s.entries.is_empty())
-            .collect())
-    }
-
-    fn pieces(
-        &self,
-        matchers: &[Matcher],
-        start: i64,
-        end: i64,
-        needles: &[String],
-    ) -> Result<Vec<Piece<'_>>, String> {
-        Ok(pieces_of(self.select(matchers, start, end, needles)?))
+            });
+        Ok(pieces_of(selected))
     }
 }
 
@@ -283,24 +240,6 @@ impl<'a> CountingSource<'a> {
 }
 
 impl EntrySource for CountingSource<'_> {
-    fn select(
-        &self,
-        matchers: &[Matcher],
-        start: i64,
-        end: i64,
-        needles: &[String],
-    ) -> Result<Vec<StreamEntries>, String> {
-        let streams = self.inner.select(matchers, start, end, needles)?;
-        let lines: usize = streams.iter().map(|s| s.entries.len()).sum();
-        let bytes: usize = streams
-            .iter()
-            .flat_map(|s| &s.entries)
-            .map(|e| e.line.len())
-            .sum();
-        self.count(lines, bytes);
-        Ok(streams)
-    }
-
     fn pieces(
         &self,
         matchers: &[Matcher],
