@@ -60,6 +60,9 @@ fn ids_from_lines(lines: &StringArray, ids: &ArrayRef, at: &Int64Array) -> Resul
 /// is empty replaced by the value of the column of that name (the writer stores such an
 /// id once, in its column). The batch comes back unchanged when nothing is to restore.
 fn restore_ids_in_metadata(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
+    if !refers_to_stored_ids(batch) {
+        return Ok(batch.clone());
+    }
     let metadata = batch.column(index::STRUCTURED_METADATA).as_map();
     let keys = metadata.keys().as_string::<i32>();
     let values = metadata.values().as_string::<i32>();
@@ -72,9 +75,6 @@ fn restore_ids_in_metadata(batch: &RecordBatch) -> Result<RecordBatch, ArrowErro
         _ => None,
     };
     let referenced = |i: usize| is_reference(keys, values, i);
-    if !refers_to_stored_ids(batch) {
-        return Ok(batch.clone());
-    }
     let mut restored = StringBuilder::with_capacity(values.len(), values.value_data().len());
     for row in 0..metadata.len() {
         for i in offsets[row] as usize..offsets[row + 1] as usize {

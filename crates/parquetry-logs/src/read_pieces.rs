@@ -179,7 +179,7 @@ mod tests {
                     labels: b.labels.clone(),
                     entries: Vec::new(),
                 });
-                stream.entries.extend(b.entries());
+                stream.entries.extend(crate::arrow_rows::entries_of(&b.batch));
             }
         }
         let mut streams: Vec<StreamEntries> = streams.into_values().collect();

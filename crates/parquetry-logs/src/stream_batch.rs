@@ -1,9 +1,7 @@
 //! Rows of one stream as the entry columns hold them: what a parallel read hands on, so
-//! that a reader of every line (LogQL's range aggregations) never turns a row into a
-//! [`LogEntry`].
+//! that a reader of every line (LogQL's queries) never turns a row into a
+//! [`crate::LogEntry`].
 
-use crate::arrow_rows::entries_of;
-use crate::entry::LogEntry;
 use crate::schema::index;
 use arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use arrow::datatypes::TimestampNanosecondType;
@@ -22,11 +20,6 @@ pub struct StreamBatch {
 }
 
 impl StreamBatch {
-    /// The rows as entries (each line and metadata copied).
-    pub fn entries(&self) -> Vec<LogEntry> {
-        entries_of(&self.batch)
-    }
-
     /// Typed views of the columns a reader of lines needs.
     pub fn columns(&self) -> EntryColumns<'_> {
         let metadata = self.batch.column(index::STRUCTURED_METADATA).as_map();
@@ -68,6 +61,12 @@ impl<'a> EntryColumns<'a> {
     /// Every row's time, in nanoseconds.
     pub fn times(&self) -> &'a [i64] {
         self.times
+    }
+
+    /// Bytes of all the lines (from the offsets, without reading them).
+    pub fn line_bytes(&self) -> usize {
+        let offsets = self.lines.value_offsets();
+        (offsets[offsets.len() - 1] - offsets[0]) as usize
     }
 
     /// The line of `row`.

@@ -195,6 +195,15 @@ fn api_logs() -> parquetry_logql::eval::source::MemorySource {
     }
 }
 
+/// A Loki ruler file's rules, read with LogQL expressions.
+fn loki_rule_set(text: &str) -> RuleSet {
+    let options = LoadOptions {
+        language: crate::file::Language::Logql,
+        ..LoadOptions::default()
+    };
+    RuleSet::parse("loki.yml", text, options).unwrap()
+}
+
 #[test]
 fn loki_rule_templates_query_the_logs() {
     let text = r#"groups:
@@ -206,11 +215,7 @@ fn loki_rule_templates_query_the_logs() {
         annotations:
           info: '{{ with query `sum(count_over_time({app="api"} |= "info" [1m]))` }}{{ . | first | value }}{{ end }} info lines'
 "#;
-    let options = LoadOptions {
-        language: crate::file::Language::Logql,
-        ..LoadOptions::default()
-    };
-    let set = RuleSet::parse("loki.yml", text, options).unwrap();
+    let set = loki_rule_set(text);
     let result = backtest_with_logs(
         &set,
         &MemoryStore::new(),
@@ -238,11 +243,7 @@ fn loki_rules_read_the_logs() {
         annotations:
           summary: '{{ $labels.app }} logged {{ $value }} errors'
 "#;
-    let options = LoadOptions {
-        language: crate::file::Language::Logql,
-        ..LoadOptions::default()
-    };
-    let set = RuleSet::parse("loki.yml", text, options).unwrap();
+    let set = loki_rule_set(text);
     assert!(RuleSet::parse("loki.yml", text, LoadOptions::default()).is_err());
     let opts = BacktestOptions::new(0, 9 * M);
     let result = backtest_with_logs(&set, &MemoryStore::new(), &logs, &opts);

@@ -3,8 +3,8 @@
 //! streams, thinned by `interval`, and grouped into streams by their final labels.
 
 use super::EvalError;
-use super::labels::{LabelSet, LabelsBuilder, Source};
-use super::pipeline::{BuildError, Pipeline, required_substrings};
+use super::labels::LabelSet;
+use super::pipeline::{BuildError, Pipeline, StreamRun, required_substrings};
 use super::source::{EntrySource, StreamRows};
 use crate::syntax::ast::LogExpr;
 use rayon::prelude::*;
@@ -248,31 +248,22 @@ fn step_from(prev: i64, params: &LogParams) -> i64 {
 
 /// The first `cap` lines of `stream` in `direction` that the pipeline keeps.
 fn kept_lines(stream: &StreamRows, pipeline: &Pipeline, direction: Direction, cap: usize) -> Vec<Kept> {
-    let base = LabelsBuilder::new(
-        stream.labels.iter().map(|l| (l.name.as_str(), l.value.as_str())),
-        [],
-    );
+    let mut run = StreamRun::new(pipeline, &stream.labels);
     let rows = stream.view();
     let order: Box<dyn Iterator<Item = usize>> = match direction {
         Direction::Forward => Box::new(0..rows.len()),
         Direction::Backward => Box::new((0..rows.len()).rev()),
     };
     let mut out = Vec::new();
-    let (mut labels, mut line) = (LabelsBuilder::default(), String::new());
     for row in order {
         if out.len() >= cap {
             break;
         }
-        let timestamp = rows.time(row);
-        labels.reset_to(&base);
-        rows.each_metadata(row, |n, v| labels.add(Source::Metadata, n, v));
-        line.clear();
-        line.push_str(rows.line(row));
-        if pipeline.process(timestamp, &mut line, &mut labels) {
+        if run.run(&rows, row) {
             out.push(Kept {
-                timestamp,
-                line: line.clone(),
-                labels: labels.finish(),
+                timestamp: rows.time(row),
+                line: run.line.clone(),
+                labels: run.labels.finish(),
             });
         }
     }

@@ -3,8 +3,10 @@
 //! `(T − range − offset, T − offset]` at each evaluation time T. An empty window gives no
 //! point, except for `absent_over_time`.
 
-use super::labels::{ERROR_DETAILS_LABEL, LabelSet, LabelsBuilder, Source};
-use super::pipeline::{BuildError, CompiledLabelFilters, Pipeline, WantedLabels, required_substrings};
+use super::labels::{ERROR_DETAILS_LABEL, LabelSet, LabelsBuilder};
+use super::pipeline::{
+    BuildError, CompiledLabelFilters, Pipeline, StreamRun, WantedLabels, required_substrings,
+};
 use super::source::{EntrySource, StreamRows};
 use super::values::{parse_value_bytes, parse_value_duration, parse_value_float};
 use super::{EvalError, Grid};
@@ -211,37 +213,22 @@ impl Extractor<'_> {
     /// order within each stream.
     fn samples(&self, streams: &[StreamRows]) -> Result<PieceSeries, EvalError> {
         let mut series = PieceSeries::default();
-        let mut line = String::new();
         for stream in streams {
-            self.stream_samples(stream, &mut series, &mut line)?;
+            self.stream_samples(stream, &mut series)?;
         }
         Ok(series)
     }
 
-    /// Adds the samples of the lines of `stream` to `series`; `line` is scratch space.
-    fn stream_samples(
-        &self,
-        stream: &StreamRows,
-        series: &mut PieceSeries,
-        line: &mut String,
-    ) -> Result<(), EvalError> {
+    /// Adds the samples of the lines of `stream` to `series`.
+    fn stream_samples(&self, stream: &StreamRows, series: &mut PieceSeries) -> Result<(), EvalError> {
         let (agg, unwrap) = (self.agg, self.agg.range.unwrap.as_ref());
-        // The stream's labels are built once; each line starts from a copy.
-        let base = LabelsBuilder::new(
-            stream.labels.iter().map(|l| (l.name.as_str(), l.value.as_str())),
-            [],
-        );
-        let mut labels = LabelsBuilder::default();
+        let mut run = StreamRun::new(self.pipeline, &stream.labels);
         let rows = stream.view();
         for row in 0..rows.len() {
-            let timestamp = rows.time(row);
-            labels.reset_to(&base);
-            rows.each_metadata(row, |n, v| labels.add(Source::Metadata, n, v));
-            line.clear();
-            line.push_str(rows.line(row));
-            if !self.pipeline.process(timestamp, line, &mut labels) {
+            if !run.run(&rows, row) {
                 continue;
             }
+            let StreamRun { labels, line, .. } = &mut run;
             let value = match unwrap {
                 None => match agg.op {
                     RangeOp::BytesOverTime | RangeOp::BytesRate => line.len() as f64,
@@ -261,7 +248,7 @@ impl Extractor<'_> {
                         labels.set_error(SAMPLE_EXTRACTION_ERR, e);
                         0.0
                     });
-                    if !self.post_filters.keep(&mut labels) {
+                    if !self.post_filters.keep(labels) {
                         continue;
                     }
                     labels.remove(&u.label);
@@ -276,8 +263,8 @@ impl Extractor<'_> {
                     labels.get(ERROR_DETAILS_LABEL).unwrap_or_default()
                 )));
             }
-            let s = series.samples_of(&self.kept.of(&labels));
-            s.ts.push(timestamp);
+            let s = series.samples_of(&self.kept.of(labels));
+            s.ts.push(rows.time(row));
             s.vs.push(value);
         }
         Ok(())

@@ -60,6 +60,14 @@ impl<'a> RowsView<'a> {
         self.len() == 0
     }
 
+    /// Bytes of all the lines.
+    pub fn line_bytes(&self) -> usize {
+        match self {
+            RowsView::Entries(e) => e.iter().map(|e| e.line.len()).sum(),
+            RowsView::Columns(c) => c.line_bytes(),
+        }
+    }
+
     /// The time of `row`, in nanoseconds.
     pub fn time(&self, row: usize) -> i64 {
         match self {
@@ -255,8 +263,7 @@ impl EntrySource for CountingSource<'_> {
                     let rows = piece()?;
                     for r in &rows {
                         let view = r.view();
-                        let bytes: usize = (0..view.len()).map(|i| view.line(i).len()).sum();
-                        self.count(view.len(), bytes);
+                        self.count(view.len(), view.line_bytes());
                     }
                     Ok(rows)
                 }) as Piece<'_>

@@ -7,6 +7,7 @@ mod label_filter;
 mod line_filter;
 mod parsers;
 mod prefilter;
+mod stream_run;
 mod wanted;
 
 use super::labels::{LabelsBuilder, Source};
@@ -19,6 +20,7 @@ use parsers::{JsonStage, LogfmtStage, RegexpStage};
 use prefilter::RequiredEquality;
 use regex::Regex;
 use std::sync::LazyLock;
+pub use stream_run::StreamRun;
 pub use wanted::WantedLabels;
 
 /// A pipeline that cannot run: a regular expression, pattern, address or path is invalid,
