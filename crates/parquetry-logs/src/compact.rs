@@ -6,7 +6,7 @@ use crate::read::LogStore;
 use crate::segment::LogsSegment;
 use parquetry_table::error::Result;
 use parquetry_table::maintenance::DayRewriter;
-use parquetry_table::{LogState, Segment, Storage, TableKind};
+use parquetry_table::{LogState, Segment, StagedSegment, Storage, TableKind};
 use std::sync::Arc;
 
 /// Entries read and written at a time while a day is rewritten: a stream with more that

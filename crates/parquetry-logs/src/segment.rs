@@ -6,7 +6,7 @@ use crate::entries_file::{EntriesFileWriter, NANOS_PER_MS, write_entries_file};
 use crate::entry::StreamEntries;
 use parquetry_table::error::Result;
 use parquetry_table::segment::PARTITION_MS;
-use parquetry_table::{SegmentBuilder, Storage, TableKind};
+use parquetry_table::{SegmentBuilder, StagedSegment, Storage, TableKind};
 use std::collections::BTreeMap;
 
 /// Nanoseconds in a partition (one UTC day).
@@ -20,14 +20,6 @@ pub struct LogsSegment {
 }
 
 impl LogsSegment {
-    /// A new, empty segment with a fresh id.
-    pub fn new(storage: &Storage) -> LogsSegment {
-        LogsSegment {
-            inner: SegmentBuilder::new(storage, TableKind::Logs),
-            duplicates: 0,
-        }
-    }
-
     /// Entries staged so far.
     pub fn entries(&self) -> u64 {
         self.inner.rows()
@@ -46,11 +38,6 @@ impl LogsSegment {
     /// Exact duplicates (same stream, time and line) dropped so far.
     pub fn duplicates(&self) -> u64 {
         self.duplicates
-    }
-
-    /// The staged segment, for the commit.
-    pub fn into_builder(self) -> SegmentBuilder {
-        self.inner
     }
 
     /// Stages one entries file for the UTC day starting at `day_ms` from `pieces`, each
@@ -78,11 +65,23 @@ impl LogsSegment {
         }
         Ok(())
     }
+}
+
+impl StagedSegment for LogsSegment {
+    type Rows = Vec<StreamEntries>;
+
+    /// A new, empty segment with a fresh id.
+    fn new(storage: &Storage) -> LogsSegment {
+        LogsSegment {
+            inner: SegmentBuilder::new(storage, TableKind::Logs),
+            duplicates: 0,
+        }
+    }
 
     /// Stages streams as new entries files, one per UTC day they cover. Entries may come
     /// in any order; they are sorted by time and exact duplicates dropped. Streams are
     /// written in label order, so that similar streams sit side by side.
-    pub fn write(&mut self, mut streams: Vec<StreamEntries>) -> Result<()> {
+    fn write(&mut self, mut streams: Vec<StreamEntries>) -> Result<()> {
         streams.retain(|s| !s.entries.is_empty());
         for s in &mut streams {
             self.duplicates += s.sort_and_dedup();
@@ -111,5 +110,9 @@ impl LogsSegment {
             self.inner.add_file(rel, partition_start, bytes, written);
         }
         Ok(())
+    }
+
+    fn into_builder(self) -> SegmentBuilder {
+        self.inner
     }
 }

@@ -3,13 +3,15 @@
 //! Every other crate speaks in these types: [`Labels`] identify a series, [`SeriesId`] is
 //! their stable hash, [`Matcher`] selects series with Prometheus semantics, the functions in
 //! [`value`] keep NaN and stale markers bit-exact, and [`time`] parses the durations and
-//! timestamps users type, and [`Cancel`] stops long operations at their caller's request.
+//! timestamps users type, [`otlp`] reads what OTLP/JSON inputs of every signal share, and
+//! [`Cancel`] stops long operations at their caller's request.
 
 pub mod cancel;
 pub mod go_string;
 pub mod go_time;
 pub mod labels;
 pub mod matcher;
+pub mod otlp;
 pub mod series_id;
 pub mod time;
 pub mod value;

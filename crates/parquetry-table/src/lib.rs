@@ -3,7 +3,7 @@
 //! * [`storage`]: the one seam through which the store's files are read and written.
 //! * [`manifest`]: a store version as typed tables of immutable segments.
 //! * [`segment`]: staging one segment of a table (data files written by the signal
-//!   crate, catalog and directory kept here).
+//!   crate, catalog and directory kept here); [`table_writer`] commits one.
 //! * [`log`] and [`commit`]: versions as a log of small commit records, published with
 //!   create-if-absent so that concurrent writers never lose a commit, and read back from
 //!   the newest [`checkpoint`].
@@ -31,6 +31,7 @@ pub mod scan;
 pub mod segment;
 pub mod staged_parquet;
 pub mod storage;
+pub mod table_writer;
 
 pub use catalog::{Catalog, CatalogEntry};
 pub use error::{Result, StoreError};
@@ -39,6 +40,7 @@ pub use log::{LogState, MergedCatalog};
 pub use manifest::{Change, DataFile, Manifest, Segment, TableFolders, TableKind};
 pub use segment::{CommitStep, RowsWritten, SegmentBuilder};
 pub use storage::Storage;
+pub use table_writer::{StagedSegment, TableWriter};
 
 /// A new id that no other writer, here or on another machine, will draw: the time in
 /// milliseconds (so ids sort roughly by age) and 64 random bits, in hex.

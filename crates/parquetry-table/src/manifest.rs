@@ -1,7 +1,7 @@
 //! The manifest: which data files make up one version of a store, table by table.
 //!
 //! A store version is a list of *segments*. A segment is what one write added to one
-//! typed table (the metrics table today; logs and spans next): its data files, split by
+//! typed table (metrics, logs or spans): its data files, split by
 //! UTC day, plus the two small files that say what is in them — a catalog (the series or
 //! streams the segment holds) and a directory (where each one's rows are in each data
 //! file). Segments are never changed: a commit adds segments and may remove others
@@ -24,17 +24,20 @@ pub enum TableKind {
     Metrics,
     /// Log entries; the catalog is the streams table.
     Logs,
+    /// Spans; the catalog is the table of the resources' label sets.
+    Spans,
 }
 
 impl TableKind {
     /// Every table kind, in a fixed order.
-    pub const ALL: [TableKind; 2] = [TableKind::Metrics, TableKind::Logs];
+    pub const ALL: [TableKind; 3] = [TableKind::Metrics, TableKind::Logs, TableKind::Spans];
 
     /// The name used in paths and messages.
     pub fn name(self) -> &'static str {
         match self {
             TableKind::Metrics => "metrics",
             TableKind::Logs => "logs",
+            TableKind::Spans => "spans",
         }
     }
 
@@ -50,6 +53,11 @@ impl TableKind {
                 data: "log_entries",
                 catalog: "log_streams",
                 directory: "log_directory",
+            },
+            TableKind::Spans => TableFolders {
+                data: "spans",
+                catalog: "span_resources",
+                directory: "span_directory",
             },
         }
     }

@@ -119,8 +119,22 @@ impl SegmentBuilder {
     /// [`SegmentBuilder::next_data_file`] gave), with its size and the rows of each label
     /// set in it, in row order. `min_time` and `max_time` go to the manifest as they are.
     pub fn add_file(&mut self, rel: String, partition_start: i64, bytes: u64, written: Vec<RowsWritten>) {
-        let file = self.files.len() as u32;
         let rows: u64 = written.iter().map(|r| r.row_count).sum();
+        self.add_file_of_rows(rel, partition_start, bytes, rows, written);
+    }
+
+    /// [`SegmentBuilder::add_file`] for a file of `rows` rows whose label sets' rows
+    /// interleave: each of `written` gives the range of rows enclosing its label set's
+    /// rows (as the spans table, kept in trace order, records its resources).
+    pub fn add_file_of_rows(
+        &mut self,
+        rel: String,
+        partition_start: i64,
+        bytes: u64,
+        rows: u64,
+        written: Vec<RowsWritten>,
+    ) {
+        let file = self.files.len() as u32;
         let min_time = written.iter().map(|r| r.min_time).min().unwrap_or(0);
         let max_time = written.iter().map(|r| r.max_time).max().unwrap_or(0);
         for r in written {

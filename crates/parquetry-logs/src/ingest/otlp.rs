@@ -7,30 +7,11 @@
 
 use crate::entry::LogEntry;
 use parquetry_model::Labels;
+use parquetry_model::otlp::{
+    KeyValue, Resource, Scope, any_value_text, key_value_labels, label_name, u64_of,
+};
 use serde::Deserialize;
 use serde_json::Value;
-
-/// Resource attributes that become stream labels, as in Loki's default configuration.
-pub const LABEL_ATTRIBUTES: [&str; 18] = [
-    "cloud.availability_zone",
-    "cloud.region",
-    "container.name",
-    "deployment.environment",
-    "deployment.environment.name",
-    "k8s.cluster.name",
-    "k8s.container.name",
-    "k8s.cronjob.name",
-    "k8s.daemonset.name",
-    "k8s.deployment.name",
-    "k8s.job.name",
-    "k8s.namespace.name",
-    "k8s.pod.name",
-    "k8s.replicaset.name",
-    "k8s.statefulset.name",
-    "service.instance.id",
-    "service.name",
-    "service.namespace",
-];
 
 /// One `LogsData` message.
 #[derive(Debug, Default, Deserialize)]
@@ -53,14 +34,6 @@ pub struct ResourceLogs {
     pub scope_logs: Vec<ScopeLogs>,
 }
 
-/// A resource: its attributes.
-#[derive(Debug, Default, Deserialize)]
-pub struct Resource {
-    /// The attributes.
-    #[serde(default)]
-    pub attributes: Vec<KeyValue>,
-}
-
 /// Records of one instrumentation scope.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -71,20 +44,6 @@ pub struct ScopeLogs {
     /// The records.
     #[serde(default)]
     pub log_records: Vec<LogRecord>,
-}
-
-/// An instrumentation scope.
-#[derive(Debug, Default, Deserialize)]
-pub struct Scope {
-    /// Its name.
-    #[serde(default)]
-    pub name: String,
-    /// Its version.
-    #[serde(default)]
-    pub version: String,
-    /// Its attributes.
-    #[serde(default)]
-    pub attributes: Vec<KeyValue>,
 }
 
 /// One log record.
@@ -118,106 +77,6 @@ pub struct LogRecord {
     /// Trace flags.
     #[serde(default)]
     pub flags: Option<Value>,
-}
-
-/// An attribute.
-#[derive(Debug, Default, Deserialize)]
-pub struct KeyValue {
-    /// Its name.
-    pub key: String,
-    /// Its AnyValue.
-    #[serde(default)]
-    pub value: Option<Value>,
-}
-
-/// An attribute name as a label name: every character outside `[A-Za-z0-9_]` becomes
-/// `_`, and a leading digit gets a `_` before it.
-pub fn label_name(key: &str) -> String {
-    let mut out: String = key
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, '_');
-    }
-    out
-}
-
-/// An AnyValue as text: strings as they are, numbers and booleans printed, bytes as
-/// their base64, arrays and key-value lists as JSON.
-pub fn any_value_text(v: &Value) -> String {
-    let Value::Object(map) = v else {
-        return match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-    };
-    match map.iter().next() {
-        Some((kind, inner)) => match (kind.as_str(), inner) {
-            ("stringValue" | "bytesValue", Value::String(s)) => s.clone(),
-            ("intValue", Value::String(s)) => s.clone(),
-            ("intValue" | "doubleValue" | "boolValue", other) => other.to_string(),
-            ("arrayValue" | "kvlistValue", _) => any_value_json(v).to_string(),
-            (_, other) => other.to_string(),
-        },
-        None => String::new(),
-    }
-}
-
-/// An AnyValue as plain JSON (arrays as arrays, key-value lists as objects).
-fn any_value_json(v: &Value) -> Value {
-    let Value::Object(map) = v else { return v.clone() };
-    match map.iter().next().map(|(k, inner)| (k.as_str(), inner)) {
-        Some(("arrayValue", inner)) => Value::Array(
-            inner
-                .get("values")
-                .and_then(Value::as_array)
-                .map(|vs| vs.iter().map(any_value_json).collect())
-                .unwrap_or_default(),
-        ),
-        Some(("kvlistValue", inner)) => Value::Object(
-            inner
-                .get("values")
-                .and_then(Value::as_array)
-                .map(|kvs| {
-                    kvs.iter()
-                        .filter_map(|kv| {
-                            let key = kv.get("key")?.as_str()?.to_string();
-                            Some((key, kv.get("value").map(any_value_json).unwrap_or(Value::Null)))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-        ),
-        Some(("stringValue", s)) => s.clone(),
-        Some(("intValue", Value::String(s))) => s
-            .parse::<i64>()
-            .map(Value::from)
-            .unwrap_or(Value::String(s.clone())),
-        Some((_, other)) => other.clone(),
-        None => Value::Null,
-    }
-}
-
-/// A 64-bit OTLP number given as a string or a number; 0 when absent or unreadable.
-fn u64_of(v: Option<&Value>) -> Result<u64, String> {
-    match v {
-        None | Some(Value::Null) => Ok(0),
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .ok_or_else(|| format!("{n} is not an unsigned 64-bit integer")),
-        Some(Value::String(s)) if s.is_empty() => Ok(0),
-        Some(Value::String(s)) => s
-            .parse()
-            .map_err(|_| format!("{s:?} is not an unsigned 64-bit integer")),
-        Some(other) => Err(format!("{other} is not an unsigned 64-bit integer")),
-    }
 }
 
 /// OpenTelemetry's severity number from an integer or an enum name.
@@ -269,20 +128,7 @@ fn severity_number(v: Option<&Value>) -> Result<i32, String> {
 pub fn entries_of(data: LogsData) -> Result<Vec<(Labels, LogEntry)>, String> {
     let mut out = Vec::new();
     for resource in data.resource_logs {
-        let mut labels = Vec::new();
-        let mut resource_metadata = Vec::new();
-        for kv in &resource.resource.attributes {
-            let value = kv.value.as_ref().map(any_value_text).unwrap_or_default();
-            if LABEL_ATTRIBUTES.contains(&kv.key.as_str()) {
-                labels.push((label_name(&kv.key), value));
-            } else {
-                resource_metadata.push((label_name(&kv.key), value));
-            }
-        }
-        if !labels.iter().any(|(n, v)| n == "service_name" && !v.is_empty()) {
-            labels.push(("service_name".to_string(), "unknown_service".to_string()));
-        }
-        let labels = Labels::from_pairs(labels);
+        let (labels, resource_metadata) = key_value_labels(&resource.resource.attributes);
         for scope in resource.scope_logs {
             let mut scope_metadata = resource_metadata.clone();
             for kv in &scope.scope.attributes {
