@@ -1,0 +1,38 @@
+//! Parquetry's spans store, on the shared table core.
+//!
+//! * [`span`] and [`any_value`]: the model — OTLP's span with its resource, scope,
+//!   events and links, attribute values typed as OTLP types them.
+//! * [`schema`], [`promoted`], [`span_rows`] and [`spans_file`]: the spans files — one
+//!   row per span, whole traces together in trace id order (so a trace is found by the
+//!   row groups' trace id statistics), each trace's tree as parent indexes and
+//!   nested-set numbers ([`structure`]), hot semantic-convention attributes in columns
+//!   of their own.
+//! * [`segment`] and [`writer`]: staging spans and committing them atomically; each
+//!   resource's labels (as the logs store gives them) go to the shared catalog.
+//! * [`read`] and [`decode`]: a trace by id, and every span of a time range.
+//! * [`compact`]: rewriting a day into one file, every trace whole in it.
+//! * [`otlp_json`], [`ingest`] and [`export`]: OTLP/JSON in and out.
+
+pub mod any_value;
+pub mod compact;
+pub mod decode;
+pub mod export;
+pub mod ingest;
+pub mod otlp_json;
+pub mod promoted;
+pub mod read;
+pub mod schema;
+pub mod segment;
+pub mod span;
+pub mod span_rows;
+pub mod spans_file;
+pub mod structure;
+#[cfg(test)]
+mod test_support;
+pub mod writer;
+
+pub use any_value::{AnyValue, Attribute};
+pub use read::SpanStore;
+pub use span::{Span, SpanId, SpanKind, StatusCode, TraceId};
+pub use structure::TraceTree;
+pub use writer::SpansWriter;
