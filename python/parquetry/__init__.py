@@ -11,7 +11,7 @@ Results implement the Arrow PyCapsule interface, so ``pyarrow.table(r)`` and
 """
 
 from ._native import __version__
-from .database import Database, IngestReport, LogIngestReport, open
+from .database import Database, IngestReport, LogIngestReport, SpanIngestReport, open
 from .demo import generate_demo
 from .errors import IngestError, ParquetryError, QueryError, StoreError
 from .result import LogLines, QueryResult
@@ -22,6 +22,7 @@ __all__ = [
     "IngestError",
     "IngestReport",
     "LogIngestReport",
+    "SpanIngestReport",
     "LogLines",
     "ParquetryError",
     "QueryError",

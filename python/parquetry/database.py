@@ -13,7 +13,7 @@ from ._time import duration_ms, now_ms, time_ms
 from .result import LogLines, QueryResult
 from .table import Table
 
-__all__ = ["Database", "IngestReport", "LogIngestReport", "open"]
+__all__ = ["Database", "IngestReport", "LogIngestReport", "SpanIngestReport", "open"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -72,6 +72,29 @@ class LogIngestReport:
         return text
 
 
+@dataclasses.dataclass(frozen=True)
+class SpanIngestReport:
+    """What :meth:`Database.ingest` did with span files."""
+
+    files: int
+    spans: int
+    traces: int
+    duplicates: int
+    skipped_lines: int
+    first_skipped: list[str]
+    bytes_read: int
+    bytes_written: int
+    seconds: float
+
+    def __str__(self) -> str:
+        text = f"ingested {self.spans:,} spans of {self.traces:,} trace(s) from {self.files} file(s) in {self.seconds:.2f} s"
+        if self.duplicates:
+            text += f"; dropped {self.duplicates:,} repeated span(s)"
+        if self.skipped_lines:
+            text += f"; skipped {self.skipped_lines:,} malformed line(s)"
+        return text
+
+
 def _input_files(source: Union[PathLike, Iterable[PathLike]]) -> list[str]:
     """The files to ingest: one path, several, or every visible file of a folder."""
     items = [source] if isinstance(source, (str, os.PathLike)) else list(source)
@@ -117,7 +140,8 @@ class Database:
         """Metrics: ``series``, ``files``, ``bytes``, and ``start``/``end`` (the first and
         last sample times as UTC datetimes, ``None`` without samples). Logs:
         ``log_streams``, ``log_entries``, ``log_files``, ``log_bytes`` and
-        ``log_start``/``log_end``."""
+        ``log_start``/``log_end``. Spans: ``spans``, ``span_files``, ``span_bytes`` and
+        ``span_start``/``span_end`` (earliest and latest span start)."""
         import datetime as dt
 
         raw = self._native.stats()
@@ -137,6 +161,11 @@ class Database:
             "log_bytes": raw["log_bytes"],
             "log_start": when(raw["log_min_time_ms"]),
             "log_end": when(raw["log_max_time_ms"]),
+            "spans": raw["spans"],
+            "span_files": raw["span_files"],
+            "span_bytes": raw["span_bytes"],
+            "span_start": when(raw["span_min_time_ms"]),
+            "span_end": when(raw["span_max_time_ms"]),
         }
 
     def ingest(
@@ -152,12 +181,13 @@ class Database:
         service_name: bool = False,
         detect_level: bool = False,
         multiline: bool = False,
-    ) -> Union[IngestReport, LogIngestReport]:
+    ) -> Union[IngestReport, LogIngestReport, SpanIngestReport]:
         """Ingests a file, a list of files, or every file of a folder, one commit per file.
 
-        ``signal`` is ``"metrics"`` or ``"logs"``; when ``None`` it is ``"logs"`` if
-        ``labels`` are given, else told from the first file's content (Loki push bodies
-        and OTLP logs are logs; OpenMetrics, Prometheus text and sample rows metrics).
+        ``signal`` is ``"metrics"``, ``"logs"`` or ``"spans"``; when ``None`` it is
+        ``"logs"`` if ``labels`` are given, else told from the first file's content (Loki
+        push bodies and OTLP logs are logs; OTLP traces spans; OpenMetrics, Prometheus
+        text and sample rows metrics). Spans are OTLP/JSON, one ``TracesData`` per line.
 
         Metrics: ``format`` is ``"openmetrics"``, ``"prometheus"``, ``"jsonl"`` or
         ``"csv"``. Logs: ``"loki-push"``, ``"otlp-json"``, ``"json"``, ``"logfmt"``,
@@ -189,12 +219,16 @@ class Database:
                 multiline,
             )
             return LogIngestReport(**report)
-        if signal != "metrics":
-            raise ValueError(f"unknown signal {signal!r}: expected 'metrics' or 'logs'")
+        if signal not in ("metrics", "spans"):
+            raise ValueError(f"unknown signal {signal!r}: expected 'metrics', 'logs' or 'spans'")
         if labels or timestamp_regex or timestamp_format or service_name or detect_level or multiline:
             raise ValueError(
                 "labels, timestamp_regex, timestamp_format, service_name, detect_level and multiline apply to logs"
             )
+        if signal == "spans":
+            if format not in (None, "otlp-json"):
+                raise ValueError(f"unknown spans format {format!r}: expected 'otlp-json'")
+            return SpanIngestReport(**self._native.ingest_spans(files, skip_invalid))
         report = self._native.ingest(files, format, skip_invalid)
         return IngestReport(**report)
 

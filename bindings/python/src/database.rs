@@ -14,6 +14,7 @@ use parquetry::logs::ingest::{LogFormat, LogIngestOptions};
 use parquetry::maintenance::MaintenanceReport;
 use parquetry::promql::eval::{EvalOptions, StepGrid};
 use parquetry::result_arrow::series_table;
+use parquetry::spans::ingest::SpanIngestOptions;
 use parquetry::sql::logql_functions::streams_batch;
 use parquetry::store::{Format, IngestOptions, IngestReport};
 use parquetry::{Engine, Error, QueryOptions, Signal};
@@ -228,12 +229,46 @@ impl Database {
         Ok(d)
     }
 
-    /// `"metrics"` or `"logs"`: the signal the file at `path` holds, from its content.
+    /// Ingests span `paths` (OTLP/JSON traces, one `TracesData` per line), one commit
+    /// per file, and returns the report as a dict.
+    #[pyo3(signature = (paths, skip_invalid = false))]
+    fn ingest_spans<'py>(
+        &self,
+        py: Python<'py>,
+        paths: Vec<PathBuf>,
+        skip_invalid: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let report = interrupt::run(py, |cancel| {
+            let options = SpanIngestOptions {
+                skip_invalid,
+                cancel: cancel.clone(),
+                ..SpanIngestOptions::default()
+            };
+            self.db.ingest_spans(&paths, &options, &mut |_| {})
+        })?
+        .map_err(to_py)?;
+        let d = PyDict::new(py);
+        d.set_item("files", report.files)?;
+        d.set_item("spans", report.spans)?;
+        d.set_item("traces", report.traces)?;
+        d.set_item("duplicates", report.duplicates)?;
+        d.set_item("skipped_lines", report.skipped_lines)?;
+        let skipped: Vec<String> = report.first_skipped.iter().map(ToString::to_string).collect();
+        d.set_item("first_skipped", skipped)?;
+        d.set_item("bytes_read", report.bytes_read)?;
+        d.set_item("bytes_written", report.bytes_written)?;
+        d.set_item("seconds", report.elapsed.as_secs_f64())?;
+        Ok(d)
+    }
+
+    /// `"metrics"`, `"logs"` or `"spans"`: the signal the file at `path` holds, from its
+    /// content.
     #[staticmethod]
     fn detect_signal(path: PathBuf) -> PyResult<&'static str> {
         Ok(match Signal::detect(&path).map_err(to_py)? {
             Signal::Metrics => "metrics",
             Signal::Logs => "logs",
+            Signal::Spans => "spans",
         })
     }
 
@@ -367,7 +402,8 @@ impl Database {
     }
 
     /// What the snapshot holds: `series`, `files`, `bytes`, `min_time_ms`, `max_time_ms`
-    /// (the last two `None` for an empty store).
+    /// (the last two `None` for an empty store), and the same of the logs (`log_*`) and
+    /// spans (`spans`, `span_*`) tables.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let stats = self.db.stats().map_err(to_py)?;
         let d = PyDict::new(py);
@@ -383,6 +419,12 @@ impl Database {
         d.set_item("log_bytes", logs.bytes)?;
         d.set_item("log_min_time_ms", logs.time_range.map(|r| r.0))?;
         d.set_item("log_max_time_ms", logs.time_range.map(|r| r.1))?;
+        let spans = &stats.spans;
+        d.set_item("spans", spans.spans)?;
+        d.set_item("span_files", spans.files)?;
+        d.set_item("span_bytes", spans.bytes)?;
+        d.set_item("span_min_time_ms", spans.time_range.map(|r| r.0))?;
+        d.set_item("span_max_time_ms", spans.time_range.map(|r| r.1))?;
         Ok(d)
     }
 }

@@ -18,11 +18,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Ingest OpenMetrics, Prometheus text, JSONL or CSV files into a store.
+    /// Ingest metrics (OpenMetrics, Prometheus text, JSONL, CSV), logs (Loki push,
+    /// OTLP, JSON, logfmt, text) or spans (OTLP/JSON) into a store.
     Ingest(commands::ingest::Args),
     /// List the series a selector matches.
     Series(commands::series::Args),
-    /// Write raw samples as JSONL or CSV (the ingest row format).
+    /// Write raw samples, log entries or spans back out in a format ingest reads.
     Export(commands::export::Args),
     /// Show the samples a selector matches at a time or over a range.
     Query(commands::query::Args),
@@ -34,6 +35,8 @@ enum Command {
     Promql(commands::promql::Args),
     /// Query the logs with LogQL, or format a LogQL query or show its syntax tree.
     Logql(commands::logql::Args),
+    /// Show one trace: a waterfall in the terminal, or OTLP/JSON.
+    Trace(commands::trace::Args),
     /// Run SQL over the store, with PromQL callable from SQL.
     Sql(commands::sql::Args),
     /// Check, unit-test and backtest Prometheus rule files.
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Promql(a) => commands::promql::run(a),
         Command::Logql(a) => commands::logql::run(a),
         Command::Sql(a) => commands::sql::run(a),
+        Command::Trace(a) => commands::trace::run(a),
         Command::Rules(a) => commands::rules::run(a),
         Command::Conformance(a) => commands::conformance::run(a),
         Command::Compact(a) => commands::maintain::run_compact(a),

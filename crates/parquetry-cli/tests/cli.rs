@@ -565,3 +565,102 @@ fn logql_answers_as_lokis_api_does() {
     let o = parquetry(&["logql", "fmt", r#"{app="api"}|="x""#]);
     assert_eq!(stdout(&o), "{app=\"api\"} |= \"x\"\n", "{}", stderr(&o));
 }
+
+/// One trace over two services: a server span, a client call under it and the database
+/// call under that, which failed.
+const TRACE: &str = r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"frontend"}}]},"scopeSpans":[{"scope":{"name":"http"},"spans":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7","name":"GET /cart","kind":2,"startTimeUnixNano":"1767571200000000000","endTimeUnixNano":"1767571200250000000","status":{"code":2,"message":"upstream failed"}},{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"1111111111111111","parentSpanId":"00f067aa0ba902b7","name":"call cart","kind":"SPAN_KIND_CLIENT","startTimeUnixNano":"1767571200010000000","endTimeUnixNano":"1767571200240000000"}]}]}]}
+{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"cart"}}]},"scopeSpans":[{"spans":[{"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"2222222222222222","parentSpanId":"1111111111111111","name":"SELECT cart","kind":3,"startTimeUnixNano":"1767571200020000000","endTimeUnixNano":"1767571200230000000","attributes":[{"key":"db.system","value":{"stringValue":"postgresql"}}],"status":{"code":"STATUS_CODE_ERROR","message":"timeout"}}]}]}]}
+"#;
+
+#[test]
+fn spans_ingest_trace_and_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store").display().to_string();
+    let spans = dir.path().join("spans.jsonl");
+    std::fs::write(&spans, TRACE).unwrap();
+    let o = parquetry(&["ingest", "--store", &store, spans.to_str().unwrap()]);
+    assert!(
+        stdout(&o).contains("3 spans in 1 trace(s)"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let logs = dir.path().join("logs.jsonl");
+    std::fs::write(
+        &logs,
+        r#"{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"cart"}}]},"scopeLogs":[{"logRecords":[{"timeUnixNano":"1767571200229000000","body":{"stringValue":"query timed out"},"traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"2222222222222222"}]}]}]}"#,
+    )
+    .unwrap();
+    let o = parquetry(&["ingest", "--store", &store, logs.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let id = "4BF92F3577B34DA6A3CE929D0E0E4736";
+    let o = parquetry(&["trace", "--store", &store, "--logs", id]);
+    let tree = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        tree.starts_with(
+            "trace 4bf92f3577b34da6a3ce929d0e0e4736: 3 span(s), 2 service(s), 250.00ms, 2 error(s)"
+        ),
+        "{tree}"
+    );
+    let rows: Vec<&str> = tree.lines().skip(2).collect();
+    assert!(
+        rows[0].ends_with("GET /cart [frontend] server  ✗ error: upstream failed"),
+        "{tree}"
+    );
+    assert!(rows[1].contains("  call cart [frontend] client"), "{tree}");
+    assert!(
+        rows[2].contains("    SELECT cart [cart] client  ✗ error: timeout"),
+        "{tree}"
+    );
+    assert!(
+        rows[3].contains("      ▸ query timed out") && rows[3].contains("+229.00ms"),
+        "{tree}"
+    );
+
+    let o = parquetry(&["trace", "--store", &store, "--format", "json", id]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["batches"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        json["batches"][1]["scopeSpans"][0]["spans"][0]["attributes"][0]["key"],
+        "db.system"
+    );
+
+    let o = parquetry(&[
+        "export",
+        "--store",
+        &store,
+        "--signal",
+        "spans",
+        "--format",
+        "otlp-json",
+    ]);
+    let exported = stdout(&o);
+    assert_eq!(exported.lines().count(), 1, "one trace, one line");
+    let again = dir.path().join("again.jsonl");
+    std::fs::write(&again, &exported).unwrap();
+    let other = dir.path().join("other").display().to_string();
+    let o = parquetry(&["ingest", "--store", &other, again.to_str().unwrap()]);
+    assert!(stdout(&o).contains("3 spans"), "{}", stderr(&o));
+    let o = parquetry(&["trace", "--store", &other, "--format", "json", id]);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap(),
+        json
+    );
+
+    let o = parquetry(&["trace", "--store", &store, "4bf92f"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("trace id \"4bf92f\" is not 32 hex digits"),
+        "{}",
+        stderr(&o)
+    );
+    let o = parquetry(&["trace", "--store", &store, "00000000000000000000000000000001"]);
+    assert!(stderr(&o).contains("is not in the store"), "{}", stderr(&o));
+    let truncated = dir.path().join("truncated.jsonl");
+    std::fs::write(&truncated, &TRACE[..TRACE.len() - 30]).unwrap();
+    let o = parquetry(&["ingest", "--store", &store, truncated.to_str().unwrap()]);
+    assert!(stderr(&o).contains("truncated.jsonl:2:"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("truncated OTLP/JSON line"), "{}", stderr(&o));
+}

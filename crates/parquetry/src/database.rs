@@ -4,6 +4,7 @@
 use crate::maintenance::{MaintenanceReport, compact, compactable_segments, retain};
 use crate::{Engine, Error};
 use parquetry_logs::ingest::{LogIngestOptions, LogIngestReport};
+use parquetry_spans::ingest::{SpanIngestOptions, SpanIngestReport};
 use parquetry_store::{IngestOptions, IngestReport, Store, StoreError, Writer};
 use parquetry_table::checkpoint::DEFAULT_GRACE;
 use parquetry_table::{Storage, TableKind};
@@ -51,6 +52,22 @@ pub struct Stats {
     pub time_range: Option<(i64, i64)>,
     /// The logs table.
     pub logs: LogStats,
+    /// The spans table.
+    pub spans: SpanStats,
+}
+
+/// What the spans table of a snapshot holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpanStats {
+    /// Spans stored (a span stored again by a later write counts again until a
+    /// compaction).
+    pub spans: u64,
+    /// Spans files.
+    pub files: usize,
+    /// Bytes of spans files.
+    pub bytes: u64,
+    /// Earliest and latest span start, milliseconds; `None` without spans.
+    pub time_range: Option<(i64, i64)>,
 }
 
 /// What the logs table of a snapshot holds.
@@ -144,6 +161,19 @@ impl Database {
         report
     }
 
+    /// Ingests span `files` (OTLP/JSON), one commit per file, then refreshes the
+    /// snapshot as [`Database::ingest`] does.
+    pub fn ingest_spans(
+        &self,
+        files: &[PathBuf],
+        options: &SpanIngestOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<SpanIngestReport, Error> {
+        let report = Engine::ingest_spans(&self.location, files, options, progress);
+        self.after_ingest()?;
+        report
+    }
+
     /// Refreshes the snapshot and compacts when automatic compaction is due.
     fn after_ingest(&self) -> Result<(), Error> {
         let fresh = self.refresh()?;
@@ -195,6 +225,19 @@ impl Database {
                 .map(|s| (s.min_time, s.max_time))
                 .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1))),
         };
+        let span_files: Vec<_> = manifest
+            .segments_of(TableKind::Spans)
+            .flat_map(|s| &s.data_files)
+            .collect();
+        let spans = SpanStats {
+            spans: manifest.rows(TableKind::Spans),
+            files: span_files.len(),
+            bytes: manifest.data_bytes(TableKind::Spans),
+            time_range: span_files
+                .iter()
+                .map(|f| (f.min_time, f.max_time))
+                .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1))),
+        };
         Ok(Stats {
             version: manifest.version,
             series: store.all_series().len(),
@@ -203,6 +246,7 @@ impl Database {
             bytes: manifest.data_bytes(TableKind::Metrics),
             time_range: store.time_range(),
             logs,
+            spans,
         })
     }
 }

@@ -10,6 +10,10 @@ use parquetry_logs::read::LogQuery;
 use parquetry_promql::eval::{EvalOptions, QueryResult, StepGrid, evaluate};
 use parquetry_promql::parse_selector;
 use parquetry_promql::{ParseOptions, parse_with};
+use parquetry_spans::SpanStore;
+use parquetry_spans::export::export_spans;
+use parquetry_spans::ingest::{SpanIngestOptions, SpanIngestReport, ingest_span_files};
+use parquetry_spans::{Span, TraceId};
 use parquetry_store::export::export;
 use parquetry_store::ingest::rows::RowFormat;
 use parquetry_store::{IngestOptions, IngestReport, SeriesBatch, SeriesInfo, Store, ingest_files};
@@ -33,6 +37,7 @@ pub struct QueryOptions {
 pub struct Engine {
     store: std::sync::Arc<Store>,
     logs: std::sync::OnceLock<std::sync::Arc<LogStore>>,
+    spans: std::sync::OnceLock<std::sync::Arc<SpanStore>>,
 }
 
 impl Engine {
@@ -47,6 +52,7 @@ impl Engine {
         Engine {
             store: std::sync::Arc::new(store),
             logs: std::sync::OnceLock::new(),
+            spans: std::sync::OnceLock::new(),
         }
     }
 
@@ -79,6 +85,52 @@ impl Engine {
     ) -> Result<LogIngestReport, Error> {
         let storage = parquetry_table::Storage::open(path.as_ref())?;
         Ok(ingest_log_files(&storage, files, options, progress)?)
+    }
+
+    /// Ingests span `files` (OTLP/JSON) into the store in `path` (creating it if
+    /// needed), one commit per file. `progress` receives the bytes read so far.
+    pub fn ingest_spans(
+        path: impl AsRef<Path>,
+        files: &[PathBuf],
+        options: &SpanIngestOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<SpanIngestReport, Error> {
+        let storage = parquetry_table::Storage::open(path.as_ref())?;
+        Ok(ingest_span_files(&storage, files, options, progress)?)
+    }
+
+    /// Writes every span starting in `[start_ns, end_ns)` to `out` (named `name` in
+    /// errors) as OTLP/JSON lines; returns how many.
+    pub fn export_spans(
+        &self,
+        start_ns: i64,
+        end_ns: i64,
+        mut out: impl Write,
+        name: &Path,
+    ) -> Result<u64, Error> {
+        Ok(export_spans(
+            self.spans().as_ref(),
+            start_ns,
+            end_ns,
+            &mut out,
+            name,
+        )?)
+    }
+
+    /// The spans table at the snapshot's version.
+    pub fn spans(&self) -> std::sync::Arc<SpanStore> {
+        self.spans
+            .get_or_init(|| {
+                std::sync::Arc::new(SpanStore::at(self.store.storage(), &self.store.shared_state()))
+            })
+            .clone()
+    }
+
+    /// Every span of the trace whose id is `trace_id` (32 hex digits, or 16 for a
+    /// 64-bit id), sorted by start time; empty when the trace is not stored.
+    pub fn trace(&self, trace_id: &str) -> Result<Vec<Span>, Error> {
+        let id = TraceId::parse(trace_id).map_err(Error::InvalidArgument)?;
+        Ok(self.spans().trace(id)?)
     }
 
     /// Writes the log entries of the streams `selector` matches (every stream when

@@ -15,6 +15,9 @@ pub enum Error {
     /// A LogQL query could not be evaluated.
     #[error(transparent)]
     Logql(#[from] parquetry_logql::EvalError),
+    /// An argument is malformed (a trace id that is not hex, …); the message says how.
+    #[error("{0}")]
+    InvalidArgument(String),
     /// An input file could not be ingested.
     #[error(transparent)]
     Ingest(#[from] parquetry_store::IngestError),

@@ -1,7 +1,7 @@
 //! Parquetry: PromQL, LogQL and SQL over telemetry archived in Parquet.
 //!
 //! [`Engine`] is one snapshot of a store (a folder or an object-store URL): ingest files
-//! into it, list and export series, query it with PromQL and SQL. [`Database`] holds a
+//! into it, list and export series, query it with PromQL, LogQL and SQL, look traces up. [`Database`] holds a
 //! store open for a long-lived user and keeps its snapshot current. The crates below
 //! them are re-exported for finer control.
 //!
@@ -26,7 +26,7 @@ mod source;
 mod sql_session;
 
 pub use arrow;
-pub use database::{DEFAULT_AUTO_COMPACT_SEGMENTS, Database, LogStats, Stats};
+pub use database::{DEFAULT_AUTO_COMPACT_SEGMENTS, Database, LogStats, SpanStats, Stats};
 pub use engine::{Engine, QueryOptions};
 pub use error::Error;
 pub use parquetry_logql as logql;
@@ -34,6 +34,7 @@ pub use parquetry_logs as logs;
 pub use parquetry_model as model;
 pub use parquetry_promql as promql;
 pub use parquetry_rules as rules;
+pub use parquetry_spans as spans;
 #[cfg(feature = "sql")]
 pub use parquetry_sql as sql;
 pub use parquetry_store as store;

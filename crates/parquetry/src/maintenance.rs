@@ -1,7 +1,8 @@
-//! Compaction and retention of the whole store: every table (metrics and logs), in one
+//! Compaction and retention of the whole store: every table (metrics, logs, spans), in one
 //! commit (see [`parquetry_table::maintenance`]).
 
 use parquetry_logs::compact::LogDays;
+use parquetry_spans::compact::SpanDays;
 use parquetry_store::MetricsDays;
 use parquetry_table::error::Result;
 use parquetry_table::maintenance::{self, DayRewriter};
@@ -33,6 +34,6 @@ pub fn compactable_segments(manifest: &Manifest) -> usize {
 }
 
 fn run(storage: &Storage, drop_before: Option<i64>, grace: Duration) -> Result<MaintenanceReport> {
-    let tables: [&dyn DayRewriter; 2] = [&MetricsDays, &LogDays];
+    let tables: [&dyn DayRewriter; 3] = [&MetricsDays, &LogDays, &SpanDays];
     maintenance::run(storage, &tables, drop_before, grace)
 }

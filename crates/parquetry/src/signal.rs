@@ -13,23 +13,29 @@ pub enum Signal {
     Metrics,
     /// Log entries.
     Logs,
+    /// Spans.
+    Spans,
 }
 
 impl Signal {
-    /// `metrics` or `logs`, or a message naming both.
+    /// `metrics`, `logs` or `spans`, or a message naming them.
     pub fn from_name(name: &str) -> Result<Signal, String> {
         match name {
             "metrics" => Ok(Signal::Metrics),
             "logs" => Ok(Signal::Logs),
-            other => Err(format!("unknown signal {other:?}: expected metrics or logs")),
+            "spans" | "traces" => Ok(Signal::Spans),
+            other => Err(format!(
+                "unknown signal {other:?}: expected metrics, logs or spans"
+            )),
         }
     }
 
     /// The signal of the file at `path` from its first non-empty line: Loki push bodies,
-    /// OTLP logs and exported log entries are logs; everything else (OpenMetrics,
-    /// Prometheus text, sample rows) is metrics. Plain log files (JSON, logfmt, text)
-    /// cannot be told from metrics by content: name the signal for them. OTLP spans and
-    /// metrics are refused with a clear error, as the store does not take them yet.
+    /// OTLP logs and exported log entries are logs; OTLP traces are spans; everything
+    /// else (OpenMetrics, Prometheus text, sample rows) is metrics. Plain log files
+    /// (JSON, logfmt, text) cannot be told from metrics by content: name the signal for
+    /// them. OTLP metrics are refused with a clear error, as the store does not take
+    /// them yet.
     pub fn detect(path: &Path) -> Result<Signal, Error> {
         let file = std::fs::File::open(path).map_err(|source| IngestError::Io {
             file: path.to_path_buf(),
@@ -46,19 +52,17 @@ impl Signal {
             first = String::from_utf8_lossy(&raw).into_owned();
         }
         let head = &first[..first.floor_char_boundary(256)];
-        for (key, what) in [
-            ("\"resourceSpans\"", "OTLP spans"),
-            ("\"resourceMetrics\"", "OTLP metrics"),
-        ] {
-            if head.contains(key) {
-                return Err(IngestError::Syntax {
-                    file: path.to_path_buf(),
-                    line: 1,
-                    column: 1,
-                    message: format!("{what} cannot be ingested yet; this version stores metrics (text formats, rows) and logs"),
-                }
-                .into());
+        if head.contains("\"resourceSpans\"") {
+            return Ok(Signal::Spans);
+        }
+        if head.contains("\"resourceMetrics\"") {
+            return Err(IngestError::Syntax {
+                file: path.to_path_buf(),
+                line: 1,
+                column: 1,
+                message: "OTLP metrics cannot be ingested yet; this version stores metrics (text formats, rows), logs and spans".to_string(),
             }
+            .into());
         }
         Ok(match LogFormat::detect(&first) {
             LogFormat::LokiPush | LogFormat::OtlpJson | LogFormat::Entries => Signal::Logs,
@@ -87,7 +91,8 @@ mod tests {
             detect("{\"metric\":\"up\",\"labels\":{},\"timestamp_ms\":1,\"value\":1}").unwrap(),
             Signal::Metrics
         );
-        let err = detect("{\"resourceSpans\":[]}").unwrap_err().to_string();
-        assert!(err.contains("OTLP spans cannot be ingested yet"), "{err}");
+        assert_eq!(detect("{\"resourceSpans\":[]}").unwrap(), Signal::Spans);
+        let err = detect("{\"resourceMetrics\":[]}").unwrap_err().to_string();
+        assert!(err.contains("OTLP metrics cannot be ingested yet"), "{err}");
     }
 }

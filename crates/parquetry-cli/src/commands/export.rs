@@ -9,17 +9,19 @@ use parquetry::{Engine, Signal};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Write raw samples in the ingest row format (JSONL or CSV), or log entries as entry
-/// JSON lines or Loki push bodies; `ingest` reads the output back to the same data.
+/// Write raw samples in the ingest row format (JSONL or CSV), log entries as entry JSON
+/// lines or Loki push bodies, or spans as OTLP/JSON lines; `ingest` reads the output
+/// back to the same data.
 #[derive(clap::Args)]
 pub struct Args {
     /// The store folder.
     #[arg(long)]
     store: PathBuf,
-    /// metrics or logs.
+    /// metrics, logs or spans.
     #[arg(long, default_value = "metrics")]
     signal: String,
-    /// Metrics: jsonl or csv. Logs: jsonl (every field) or loki-push.
+    /// Metrics: jsonl or csv. Logs: jsonl (every field) or loki-push. Spans: otlp-json
+    /// (also accepted as jsonl): one `TracesData` per trace and line.
     #[arg(long, default_value = "jsonl")]
     format: String,
     /// Write to this file instead of standard output.
@@ -62,6 +64,20 @@ pub fn run(args: Args) -> Result<()> {
             let end_ns = end.saturating_mul(NANOS_PER_MS).saturating_add(1);
             let n = engine.export_logs(args.selector.as_deref(), start_ns, end_ns, format, out, name)?;
             (n, "log entries")
+        }
+        Signal::Spans => {
+            if !matches!(args.format.as_str(), "otlp-json" | "jsonl") {
+                bail!(
+                    "unknown spans export format {:?}: expected otlp-json",
+                    args.format
+                );
+            }
+            if args.selector.is_some() {
+                bail!("spans are exported whole: a selector applies to metrics and logs");
+            }
+            let start_ns = start.saturating_mul(NANOS_PER_MS);
+            let end_ns = end.saturating_mul(NANOS_PER_MS).saturating_add(1);
+            (engine.export_spans(start_ns, end_ns, out, name)?, "spans")
         }
     };
     if args.output.is_some() {

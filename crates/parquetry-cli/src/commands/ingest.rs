@@ -5,6 +5,7 @@ use anyhow::Context;
 use anyhow::Result;
 use parquetry::logs::ingest::plain::TimeSource;
 use parquetry::logs::ingest::{LogFormat, LogIngestOptions, LogIngestReport};
+use parquetry::spans::ingest::{SpanIngestOptions, SpanIngestReport};
 use parquetry::store::{Format, IngestOptions, IngestReport};
 use parquetry::{Engine, Signal};
 use std::path::PathBuf;
@@ -15,13 +16,13 @@ pub struct Args {
     /// The store folder.
     #[arg(long)]
     store: PathBuf,
-    /// metrics or logs. Detected from the first file's content when omitted (Loki push
-    /// bodies and OTLP logs are logs); `--label` implies logs.
+    /// metrics, logs or spans. Detected from the first file's content when omitted (Loki
+    /// push bodies and OTLP logs are logs, OTLP traces spans); `--label` implies logs.
     #[arg(long)]
     signal: Option<String>,
     /// Input format. Metrics: openmetrics, prometheus, jsonl or csv. Logs: loki-push,
     /// otlp-json, json, logfmt, text or jsonl (entries as `export --signal logs` writes
-    /// them). Detected from the content when omitted.
+    /// them). Spans: otlp-json. Detected from the content when omitted.
     #[arg(long)]
     format: Option<String>,
     /// A stream label of plain log files, `name=value`; repeat for more.
@@ -91,6 +92,16 @@ pub fn run(args: Args) -> Result<()> {
                 eprintln!("skipped: {e}");
             }
         }
+        Signal::Spans => {
+            let options = spans_options(&args)?;
+            let report = Engine::ingest_spans(&args.store, &args.files, &options, &mut progress);
+            bar.finish_and_clear();
+            let report = report?;
+            println!("{}", spans_summary(&report));
+            for e in &report.first_skipped {
+                eprintln!("skipped: {e}");
+            }
+        }
     }
     Ok(())
 }
@@ -114,6 +125,52 @@ fn metrics_options(args: &Args) -> Result<IngestOptions> {
         batch_samples: args.batch_samples.max(1),
         ..IngestOptions::default()
     })
+}
+
+fn spans_options(args: &Args) -> Result<SpanIngestOptions> {
+    anyhow::ensure!(
+        args.labels.is_empty()
+            && args.timestamp_regex.is_none()
+            && args.timestamp_format.is_none()
+            && !args.service_name
+            && !args.detect_level
+            && !args.multiline,
+        "--label, --timestamp-regex, --timestamp-format, --service-name, --detect-level and --multiline apply to logs (--signal logs)"
+    );
+    if let Some(format) = args.format.as_deref() {
+        anyhow::ensure!(
+            format == "otlp-json",
+            "unknown spans format {format:?}: expected otlp-json"
+        );
+    }
+    Ok(SpanIngestOptions {
+        skip_invalid: args.skip_invalid,
+        ..SpanIngestOptions::default()
+    })
+}
+
+/// The one-line summary of an ingest of spans.
+pub fn spans_summary(r: &SpanIngestReport) -> String {
+    let mut s = format!(
+        "ingested {} file(s): {} spans in {} trace(s), {} bytes written ({:.1} bytes/span) in {:.2} s ({:.0} spans/s)",
+        r.files,
+        r.spans,
+        r.traces,
+        r.bytes_written,
+        r.bytes_written as f64 / r.spans.max(1) as f64,
+        r.elapsed.as_secs_f64(),
+        r.spans as f64 / r.elapsed.as_secs_f64().max(1e-9)
+    );
+    if r.duplicates > 0 {
+        s.push_str(&format!(
+            "; dropped {} repeated span(s) (the last copy kept)",
+            r.duplicates
+        ));
+    }
+    if r.skipped_lines > 0 {
+        s.push_str(&format!("; skipped {} malformed line(s)", r.skipped_lines));
+    }
+    s
 }
 
 fn logs_options(args: &Args) -> Result<LogIngestOptions> {

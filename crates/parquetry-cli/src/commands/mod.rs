@@ -12,3 +12,4 @@ pub mod query;
 pub mod rules;
 pub mod series;
 pub mod sql;
+pub mod trace;
