@@ -662,5 +662,9 @@ fn spans_ingest_trace_and_export() {
     std::fs::write(&truncated, &TRACE[..TRACE.len() - 30]).unwrap();
     let o = parquetry(&["ingest", "--store", &store, truncated.to_str().unwrap()]);
     assert!(stderr(&o).contains("truncated.jsonl:2:"), "{}", stderr(&o));
-    assert!(stderr(&o).contains("truncated OTLP/JSON line"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("truncated OTLP/JSON document"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -107,9 +107,15 @@ impl<'a, R: BufRead> InputLines<'a, R> {
                 });
             }
         }
+        Ok(Some(
+            std::str::from_utf8(self.last_line()).map_err(|e| e.valid_up_to() + 1),
+        ))
+    }
+
+    /// The line returned last, without its line break, as bytes.
+    pub fn last_line(&self) -> &[u8] {
         let line = self.raw.strip_suffix(b"\n").unwrap_or(&self.raw);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        Ok(Some(std::str::from_utf8(line).map_err(|e| e.valid_up_to() + 1)))
+        line.strip_suffix(b"\r").unwrap_or(line)
     }
 
     /// The 1-based number of the line returned last.

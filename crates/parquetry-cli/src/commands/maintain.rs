@@ -57,7 +57,7 @@ fn print(report: &MaintenanceReport) {
         report.version, report.segments.0, report.files.0, report.segments.1, report.files.1
     );
     println!(
-        "{} days rewritten ({} samples and log entries), {} days dropped; vacuum deleted {} files ({} bytes)",
+        "{} days rewritten ({} rows: samples, log entries, spans), {} days dropped; vacuum deleted {} files ({} bytes)",
         report.days_rewritten,
         report.rows_rewritten,
         report.days_dropped,

@@ -1,5 +1,6 @@
 //! Ingest of span files: OTLP/JSON `TracesData`, one message per line (as the
-//! OpenTelemetry Collector's file exporter writes them). Each input is one atomic
+//! OpenTelemetry Collector's file exporter writes them) or one pretty-printed message
+//! for the whole file. Each input is one atomic
 //! commit; nothing of an input that fails is committed (unless malformed lines are
 //! skipped on request). Memory is bounded by the batch size: every `batch_spans` spans
 //! the buffer is staged as Parquet files. Spans of one trace that arrive in several
@@ -132,17 +133,26 @@ fn read_input<R: BufRead>(
     report: &mut SpanIngestReport,
 ) -> Result<(), IngestError> {
     let mut batch: Vec<Span> = Vec::new();
+    let mut first = true;
     while let Some(line) = lines.next_line()? {
-        let parsed = match line {
-            Err(column) => Err((column, "invalid UTF-8".to_string())),
+        let mut parsed = match line {
+            Err(column) => Err(Fault::at(1, column, "invalid UTF-8".to_string())),
             Ok(text) if text.trim().is_empty() => continue,
-            Ok(text) => read_line(text),
+            Ok(text) => read_document(text),
         };
-        let line_no = lines.line_no();
+        let mut line_no = lines.line_no();
+        if first && parsed.as_ref().is_err_and(|f| f.unfinished) {
+            // A first line that opens a document without closing it: a pretty-printed
+            // TracesData, read whole from the rest of the input.
+            let (whole, start) = rest_of_input(lines)?;
+            parsed = read_document(&whole);
+            line_no = start;
+        }
+        first = false;
         match parsed {
             Ok(spans) => batch.extend(spans),
-            Err((column, message)) => {
-                let err = lines.error_at(line_no, column, message);
+            Err(f) => {
+                let err = lines.error_at(line_no + f.line - 1, f.column, f.message);
                 if !options.skip_invalid {
                     return Err(err);
                 }
@@ -160,18 +170,58 @@ fn read_input<R: BufRead>(
     Ok(())
 }
 
-/// The spans of one line, or the 1-based column and message of what is wrong with it
-/// (column 1 when the fault is not in the JSON syntax).
-fn read_line(text: &str) -> Result<Vec<Span>, (usize, String)> {
+/// The line just read and every line after it, joined, with the line number of the
+/// first.
+fn rest_of_input<R: BufRead>(lines: &mut InputLines<'_, R>) -> Result<(String, u64), IngestError> {
+    let start = lines.line_no();
+    let mut whole = String::from_utf8_lossy(lines.last_line()).into_owned();
+    while let Some(next) = lines.next_line()? {
+        match next {
+            Ok(text) => {
+                whole.push('\n');
+                whole.push_str(text);
+            }
+            Err(column) => return Err(lines.error_at(lines.line_no(), column, "invalid UTF-8")),
+        }
+    }
+    Ok((whole, start))
+}
+
+/// What is wrong with a document: where (1-based, relative to its first line) and what.
+struct Fault {
+    line: u64,
+    column: usize,
+    message: String,
+    /// The JSON ended before the document did.
+    unfinished: bool,
+}
+
+impl Fault {
+    fn at(line: u64, column: usize, message: String) -> Fault {
+        Fault {
+            line,
+            column,
+            message,
+            unfinished: false,
+        }
+    }
+}
+
+/// The spans of one document (a line, or a whole pretty-printed input). A fault outside
+/// the JSON syntax is placed at the document's first column.
+fn read_document(text: &str) -> Result<Vec<Span>, Fault> {
     let data: TracesData = serde_json::from_str(text).map_err(|e| {
         let what = if e.is_eof() {
-            "truncated OTLP/JSON line"
+            "truncated OTLP/JSON document"
         } else {
-            "not an OTLP/JSON TracesData line"
+            "not an OTLP/JSON TracesData document"
         };
-        (e.column().max(1), format!("{what}: {e}"))
+        Fault {
+            unfinished: e.is_eof(),
+            ..Fault::at(e.line().max(1) as u64, e.column().max(1), format!("{what}: {e}"))
+        }
     })?;
-    spans_of(data).map_err(|message| (1, message))
+    spans_of(data).map_err(|message| Fault::at(1, 1, message))
 }
 
 #[cfg(test)]

@@ -100,6 +100,22 @@ fn bad_lines_name_file_and_line_and_commit_nothing() {
 }
 
 #[test]
+fn a_pretty_printed_document_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = Storage::local(dir.path());
+    let spans = [span(1, 1, None, T0, "front"), span(1, 2, Some(1), T0 + 1, "cart")];
+    let pretty = serde_json::to_string_pretty(&traces_data_json(&spans)).unwrap();
+    let r = ingest_text(&storage, &format!("\n{pretty}\n"), &SpanIngestOptions::default()).unwrap();
+    assert_eq!(r.spans, 2);
+    let broken = pretty.replacen("\"spanId\"", "\"spanId\" 7", 1);
+    let err = ingest_text(&storage, &broken, &SpanIngestOptions::default())
+        .unwrap_err()
+        .to_string();
+    let at = pretty.lines().position(|l| l.contains("\"spanId\"")).unwrap() + 1;
+    assert!(err.contains(&format!("spans.jsonl:{at}:")), "{err}");
+}
+
+#[test]
 fn batches_of_one_commit_read_back_as_one_store() {
     let dir = tempfile::tempdir().unwrap();
     let storage = Storage::local(dir.path());
