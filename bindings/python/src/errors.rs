@@ -44,6 +44,7 @@ pub fn to_py(error: Error) -> PyErr {
         Error::Logql(e) => raise("QueryError", e.to_string(), none),
         Error::Sql(parquetry::sql::SqlError::Cancelled) => PyKeyboardInterrupt::new_err("query cancelled"),
         Error::Sql(e) => raise("QueryError", e.to_string(), none),
+        Error::InvalidArgument(message) => pyo3::exceptions::PyValueError::new_err(message),
         Error::Ingest(IngestError::Cancelled { file }) => {
             PyKeyboardInterrupt::new_err(format!("{}: ingest cancelled", file.display()))
         }
