@@ -453,7 +453,7 @@ fn logs_ingest_export_and_sql() {
     );
     let o = parquetry(&["sql", "--store", &store, "--format", "csv", everything]);
     assert_eq!(stdout(&o), "n\n0\n", "{}", stderr(&o));
-    let o = parquetry(&["export", "--store", &store, "--signal", "traces"]);
+    let o = parquetry(&["export", "--store", &store, "--signal", "profiles"]);
     assert!(stderr(&o).contains("unknown signal"), "{}", stderr(&o));
 }
 
