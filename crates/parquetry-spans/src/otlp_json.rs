@@ -200,35 +200,9 @@ fn span_of(s: SpanJson, resource: &Arc<Resource>, scope: &Arc<Scope>) -> Result<
     let events = s
         .events
         .into_iter()
-        .map(|e| {
-            Ok(Event {
-                time_unix_nano: time_of(e.time_unix_nano.as_ref(), "event timeUnixNano")?,
-                name: e.name,
-                attributes: attributes_of(&e.attributes)?,
-                dropped_attributes_count: u32_of(
-                    e.dropped_attributes_count.as_ref(),
-                    "event droppedAttributesCount",
-                )?,
-            })
-        })
+        .map(event_of)
         .collect::<Result<_, String>>()?;
-    let links = s
-        .links
-        .into_iter()
-        .map(|l| {
-            Ok(Link {
-                trace_id: TraceId::parse(&l.trace_id).map_err(|e| format!("link: {e}"))?,
-                span_id: SpanId::parse(&l.span_id).map_err(|e| format!("link: {e}"))?,
-                trace_state: l.trace_state,
-                attributes: attributes_of(&l.attributes)?,
-                dropped_attributes_count: u32_of(
-                    l.dropped_attributes_count.as_ref(),
-                    "link droppedAttributesCount",
-                )?,
-                flags: u32_of(l.flags.as_ref(), "link flags")?,
-            })
-        })
-        .collect::<Result<_, String>>()?;
+    let links = s.links.into_iter().map(link_of).collect::<Result<_, String>>()?;
     Ok(Span {
         trace_id,
         span_id,
@@ -330,44 +304,39 @@ pub fn links_json(links: &[Link]) -> Value {
     )
 }
 
+fn event_of(e: EventJson) -> Result<Event, String> {
+    Ok(Event {
+        time_unix_nano: time_of(e.time_unix_nano.as_ref(), "event timeUnixNano")?,
+        name: e.name,
+        attributes: attributes_of(&e.attributes)?,
+        dropped_attributes_count: u32_of(
+            e.dropped_attributes_count.as_ref(),
+            "event droppedAttributesCount",
+        )?,
+    })
+}
+
+fn link_of(l: LinkJson) -> Result<Link, String> {
+    Ok(Link {
+        trace_id: TraceId::parse(&l.trace_id).map_err(|e| format!("link: {e}"))?,
+        span_id: SpanId::parse(&l.span_id).map_err(|e| format!("link: {e}"))?,
+        trace_state: l.trace_state,
+        attributes: attributes_of(&l.attributes)?,
+        dropped_attributes_count: u32_of(l.dropped_attributes_count.as_ref(), "link droppedAttributesCount")?,
+        flags: u32_of(l.flags.as_ref(), "link flags")?,
+    })
+}
+
 /// Reads back an array [`events_json`] wrote.
 pub fn events_from_json(text: &str) -> Result<Vec<Event>, String> {
     let events: Vec<EventJson> = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    events
-        .into_iter()
-        .map(|e| {
-            Ok(Event {
-                time_unix_nano: time_of(e.time_unix_nano.as_ref(), "event timeUnixNano")?,
-                name: e.name,
-                attributes: attributes_of(&e.attributes)?,
-                dropped_attributes_count: u32_of(
-                    e.dropped_attributes_count.as_ref(),
-                    "event droppedAttributesCount",
-                )?,
-            })
-        })
-        .collect()
+    events.into_iter().map(event_of).collect()
 }
 
 /// Reads back an array [`links_json`] wrote.
 pub fn links_from_json(text: &str) -> Result<Vec<Link>, String> {
     let links: Vec<LinkJson> = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    links
-        .into_iter()
-        .map(|l| {
-            Ok(Link {
-                trace_id: TraceId::parse(&l.trace_id)?,
-                span_id: SpanId::parse(&l.span_id)?,
-                trace_state: l.trace_state,
-                attributes: attributes_of(&l.attributes)?,
-                dropped_attributes_count: u32_of(
-                    l.dropped_attributes_count.as_ref(),
-                    "link droppedAttributesCount",
-                )?,
-                flags: u32_of(l.flags.as_ref(), "link flags")?,
-            })
-        })
-        .collect()
+    links.into_iter().map(link_of).collect()
 }
 
 /// One span as OTLP/JSON.
