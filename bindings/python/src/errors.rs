@@ -42,6 +42,7 @@ pub fn to_py(error: Error) -> PyErr {
         Error::Eval(EvalError::Cancelled) => PyKeyboardInterrupt::new_err("query cancelled"),
         Error::Eval(e) => raise("QueryError", e.to_string(), none),
         Error::Logql(e) => raise("QueryError", e.to_string(), none),
+        Error::Traceql(message) => raise("QueryError", message, none),
         Error::Sql(parquetry::sql::SqlError::Cancelled) => PyKeyboardInterrupt::new_err("query cancelled"),
         Error::Sql(e) => raise("QueryError", e.to_string(), none),
         Error::InvalidArgument(message) => pyo3::exceptions::PyValueError::new_err(message),

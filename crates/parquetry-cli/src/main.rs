@@ -37,6 +37,8 @@ enum Command {
     Logql(commands::logql::Args),
     /// Show one trace: a waterfall in the terminal, or OTLP/JSON.
     Trace(commands::trace::Args),
+    /// Search the spans with TraceQL or draw metrics from them, or format a TraceQL query.
+    Traceql(commands::traceql::Args),
     /// Run SQL over the store, with PromQL callable from SQL.
     Sql(commands::sql::Args),
     /// Check, unit-test and backtest Prometheus rule files.
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         Command::Logql(a) => commands::logql::run(a),
         Command::Sql(a) => commands::sql::run(a),
         Command::Trace(a) => commands::trace::run(a),
+        Command::Traceql(a) => commands::traceql::run(a),
         Command::Rules(a) => commands::rules::run(a),
         Command::Conformance(a) => commands::conformance::run(a),
         Command::Compact(a) => commands::maintain::run_compact(a),

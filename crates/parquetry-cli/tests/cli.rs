@@ -649,6 +649,67 @@ fn spans_ingest_trace_and_export() {
         json
     );
 
+    let o = parquetry(&[
+        "traceql",
+        "--store",
+        &store,
+        "{ resource.service.name = \"cart\" && status = error } | select(span.db.system)",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(table.contains("4bf92f3577b34da6a3ce929d0e0e4736"), "{table}");
+    assert!(table.contains("GET /cart"), "{table}");
+    assert!(
+        table.contains("1 traces (1 traces, 3 spans inspected)"),
+        "{table}"
+    );
+    let o = parquetry(&[
+        "traceql",
+        "--store",
+        &store,
+        "--format",
+        "json",
+        "{ kind = client } >> { span.db.system = \"postgresql\" }",
+    ]);
+    let found: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let set = &found["traces"][0]["spanSets"][0];
+    assert_eq!(set["spans"][0]["spanID"], "2222222222222222", "{found}");
+    assert_eq!(set["spans"][0]["attributes"][1]["key"], "db.system", "{found}");
+    let o = parquetry(&[
+        "traceql",
+        "--store",
+        &store,
+        "--start",
+        "2026-01-05T00:00:00Z",
+        "--end",
+        "2026-01-05T00:01:00Z",
+        "--step",
+        "1m",
+        "--format",
+        "json",
+        "{} | count_over_time() by (resource.service.name)",
+    ]);
+    let series: serde_json::Value =
+        serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    assert_eq!(series["series"].as_array().unwrap().len(), 2, "{series}");
+    assert_eq!(
+        series["series"][1]["promLabels"],
+        "{resource.service.name=\"frontend\"}"
+    );
+    assert_eq!(series["series"][1]["samples"][0]["value"], 2.0);
+    let o = parquetry(&[
+        "traceql",
+        "fmt",
+        "{span:duration>1s&&trace:rootService=\"a\"}|count()>2",
+    ]);
+    assert_eq!(
+        stdout(&o).trim(),
+        "{ duration > 1s && rootServiceName = \"a\" } | count() > 2"
+    );
+    let o = parquetry(&["traceql", "--store", &store, "{ status = }"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("1:12: expected a value"), "{}", stderr(&o));
+
     let o = parquetry(&["trace", "--store", &store, "4bf92f"]);
     assert!(!o.status.success());
     assert!(

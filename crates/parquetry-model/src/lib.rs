@@ -7,6 +7,7 @@
 //! [`Cancel`] stops long operations at their caller's request.
 
 pub mod cancel;
+pub mod go_duration;
 pub mod go_string;
 pub mod go_time;
 pub mod labels;

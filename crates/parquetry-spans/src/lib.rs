@@ -9,7 +9,8 @@
 //!   of their own.
 //! * [`segment`] and [`writer`]: staging spans and committing them atomically; each
 //!   resource's labels (as the logs store gives them) go to the shared catalog.
-//! * [`read`] and [`decode`]: a trace by id, and every span of a time range.
+//! * [`read`] and [`decode`]: a trace by id, and every span of a time range;
+//!   [`traces`]: whole traces, slice by slice of the trace id space.
 //! * [`compact`]: rewriting a day into one file, every trace whole in it.
 //! * [`otlp_json`], [`ingest`] and [`export`]: OTLP/JSON in and out.
 
@@ -29,6 +30,7 @@ pub mod spans_file;
 pub mod structure;
 #[cfg(test)]
 mod test_support;
+pub mod traces;
 pub mod writer;
 
 pub use any_value::{AnyValue, Attribute};

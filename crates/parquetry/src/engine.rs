@@ -17,6 +17,9 @@ use parquetry_spans::{Span, TraceId};
 use parquetry_store::export::export;
 use parquetry_store::ingest::rows::RowFormat;
 use parquetry_store::{IngestOptions, IngestReport, SeriesBatch, SeriesInfo, Store, ingest_files};
+use parquetry_traceql::eval::{
+    MetricsParams, MetricsResult, SearchParams, SearchResult, run_metrics, search,
+};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -131,6 +134,20 @@ impl Engine {
     pub fn trace(&self, trace_id: &str) -> Result<Vec<Span>, Error> {
         let id = TraceId::parse(trace_id).map_err(Error::InvalidArgument)?;
         Ok(self.spans().trace(id)?)
+    }
+
+    /// Runs the TraceQL search `query` over the spans table: the newest traces with a
+    /// span starting in the params' range whose spansets the query finds.
+    pub fn traceql_search(&self, query: &str, params: &SearchParams) -> Result<SearchResult, Error> {
+        let q = parquetry_traceql::parse(query)?;
+        Ok(search(&self.spans(), &q, params)?)
+    }
+
+    /// Runs the TraceQL metrics query `query` (one ending in `rate()`,
+    /// `count_over_time()` or another `…_over_time()` function) over the spans table.
+    pub fn traceql_metrics(&self, query: &str, params: &MetricsParams) -> Result<MetricsResult, Error> {
+        let q = parquetry_traceql::parse(query)?;
+        Ok(run_metrics(&self.spans(), &q, params)?)
     }
 
     /// Writes the log entries of the streams `selector` matches (every stream when

@@ -15,6 +15,10 @@ pub enum Error {
     /// A LogQL query could not be evaluated.
     #[error(transparent)]
     Logql(#[from] parquetry_logql::EvalError),
+    /// A TraceQL query could not be evaluated (an invalid regular expression, a search
+    /// where a metrics query is needed, …).
+    #[error("{0}")]
+    Traceql(String),
     /// An argument is malformed (a trace id that is not hex, …); the message says how.
     #[error("{0}")]
     InvalidArgument(String),
@@ -26,6 +30,15 @@ pub enum Error {
     #[cfg(feature = "sql")]
     #[error(transparent)]
     Sql(parquetry_sql::SqlError),
+}
+
+impl From<parquetry_traceql::eval::EvalError> for Error {
+    fn from(e: parquetry_traceql::eval::EvalError) -> Error {
+        match e {
+            parquetry_traceql::eval::EvalError::Store(e) => Error::Store(e),
+            parquetry_traceql::eval::EvalError::Invalid(message) => Error::Traceql(message),
+        }
+    }
 }
 
 #[cfg(feature = "sql")]

@@ -39,5 +39,6 @@ pub use parquetry_spans as spans;
 pub use parquetry_sql as sql;
 pub use parquetry_store as store;
 pub use parquetry_table as table;
+pub use parquetry_traceql as traceql;
 pub use signal::Signal;
 pub use source::StoreSource;

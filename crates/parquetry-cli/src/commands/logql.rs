@@ -160,7 +160,7 @@ fn params(args: &QueryArgs, expr: &Expr, engine: &Engine) -> Result<QueryParams>
 }
 
 /// Loki's default step: (end − start) / 250 in whole seconds, at least one second.
-fn default_step(start: i64, end: i64) -> i64 {
+pub(crate) fn default_step(start: i64, end: i64) -> i64 {
     ((end - start) / 250 / NANOS_PER_SECOND).max(1) * NANOS_PER_SECOND
 }
 

@@ -13,3 +13,4 @@ pub mod rules;
 pub mod series;
 pub mod sql;
 pub mod trace;
+pub mod traceql;

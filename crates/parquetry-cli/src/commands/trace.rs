@@ -71,7 +71,7 @@ pub fn run(args: Args) -> Result<()> {
 const BAR: usize = 24;
 
 /// A duration in ns, in the unit that reads best.
-fn duration_text(ns: i64) -> String {
+pub(crate) fn duration_text(ns: i64) -> String {
     match ns {
         n if n >= 1_000_000_000 => format!("{:.2}s", n as f64 / 1e9),
         n if n >= 1_000_000 => format!("{:.2}ms", n as f64 / 1e6),

@@ -8,6 +8,7 @@ pub mod functions;
 pub mod json;
 pub mod lex;
 pub mod literals;
+pub mod nesting;
 pub mod operators;
 mod parser;
 pub mod printer;

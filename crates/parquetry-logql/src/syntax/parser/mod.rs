@@ -11,19 +11,12 @@ use super::literals::number;
 use parquetry_model::{MatchOp, Matcher};
 use parquetry_promql::syntax::error::{PError, PResult, backtrack, fail};
 use parquetry_promql::syntax::lex::{token, unexpected, word, ws};
+use parquetry_promql::syntax::nesting::Nesting;
 use parquetry_promql::syntax::operators::{binop_among, vector_matching};
 use parquetry_promql::syntax::selector::series_matchers;
-use std::cell::Cell;
 use std::sync::LazyLock;
 
-/// Deepest tree accepted (parentheses, calls, chains of operators and label filters all
-/// count); deeper input is refused with an error instead of exhausting the stack.
-pub const MAX_DEPTH: usize = 1000;
-
-/// Stack that must remain before descending one more level; below it, recursion continues
-/// on a fresh heap-allocated stack segment.
-const STACK_RED_ZONE: usize = 128 * 1024;
-const STACK_SEGMENT: usize = 2 * 1024 * 1024;
+pub use parquetry_promql::syntax::nesting::MAX_DEPTH;
 
 /// LogQL's binary operators: PromQL's without `atan2` and the histogram trims, longest
 /// texts first.
@@ -75,14 +68,14 @@ pub(crate) fn is_reserved(name: &str) -> bool {
 
 pub(crate) struct Parser<'s> {
     src: &'s str,
-    depth: Cell<usize>,
+    nesting: Nesting,
 }
 
 impl<'s> Parser<'s> {
     pub(crate) fn new(src: &'s str) -> Self {
         Parser {
             src,
-            depth: Cell::new(0),
+            nesting: Nesting::default(),
         }
     }
 
@@ -96,14 +89,7 @@ impl<'s> Parser<'s> {
 
     /// Runs `f` one nesting level deeper, refusing input nested beyond [`MAX_DEPTH`].
     fn nested<'a, T>(&self, at: &'a str, f: impl FnOnce() -> PResult<'a, T>) -> PResult<'a, T> {
-        let d = self.depth.get() + 1;
-        if d > MAX_DEPTH {
-            return fail(at, format!("expression nested more than {MAX_DEPTH} levels deep"));
-        }
-        self.depth.set(d);
-        let r = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, f);
-        self.depth.set(d - 1);
-        r
+        self.nesting.nested(at, f)
     }
 
     /// A whole query: one expression and nothing after it.

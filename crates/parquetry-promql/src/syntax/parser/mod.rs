@@ -11,6 +11,7 @@ use super::ast::*;
 use super::error::{PError, PResult, backtrack, fail};
 use super::lex::{keyword, string_literal, token, unexpected, word, ws};
 use super::literals::{Literal, number_or_duration};
+use super::nesting::Nesting;
 use super::operators::binop;
 use super::selector::{check_not_empty_matching, series_matchers};
 use std::cell::Cell;
@@ -30,15 +31,7 @@ impl ParseOptions {
     }
 }
 
-/// Deepest tree accepted (parentheses, calls and chains of binary operators all count);
-/// deeper input is refused with an error, so that checking, printing and dropping a tree
-/// stay well within any thread's stack.
-pub const MAX_DEPTH: usize = 1000;
-
-/// Stack that must remain before descending one more level; below it, recursion continues
-/// on a fresh heap-allocated stack segment, so nesting never overflows the thread's stack.
-const STACK_RED_ZONE: usize = 128 * 1024;
-const STACK_SEGMENT: usize = 2 * 1024 * 1024;
+pub use super::nesting::MAX_DEPTH;
 
 /// Precedence of unary minus and plus: that of `*`, so `-a * b` is `(-a) * b` while
 /// `-a ^ b` is `-(a ^ b)`, as in Prometheus.
@@ -47,7 +40,7 @@ const UNARY_PRECEDENCE: u8 = 6;
 pub(crate) struct Parser<'s> {
     src: &'s str,
     opts: ParseOptions,
-    depth: Cell<usize>,
+    nesting: Nesting,
     /// Set while parsing the second argument of `info`, whose selector may consist of
     /// empty-matching matchers only.
     allow_empty_selector: Cell<bool>,
@@ -58,7 +51,7 @@ impl<'s> Parser<'s> {
         Parser {
             src,
             opts,
-            depth: Cell::new(0),
+            nesting: Nesting::default(),
             allow_empty_selector: Cell::new(false),
         }
     }
@@ -81,14 +74,7 @@ impl<'s> Parser<'s> {
 
     /// Runs `f` one nesting level deeper, refusing input nested beyond [`MAX_DEPTH`].
     fn nested<'a, T>(&self, at: &'a str, f: impl FnOnce() -> PResult<'a, T>) -> PResult<'a, T> {
-        let d = self.depth.get() + 1;
-        if d > MAX_DEPTH {
-            return fail(at, format!("expression nested more than {MAX_DEPTH} levels deep"));
-        }
-        self.depth.set(d);
-        let r = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, f);
-        self.depth.set(d - 1);
-        r
+        self.nesting.nested(at, f)
     }
 
     /// A whole query: one expression and nothing after it.
@@ -113,7 +99,7 @@ impl<'s> Parser<'s> {
                     break;
                 }
                 links += 1;
-                if self.depth.get() + links > MAX_DEPTH {
+                if self.nesting.depth() + links > MAX_DEPTH {
                     return fail(
                         ws(i),
                         format!("expression nested more than {MAX_DEPTH} levels deep"),
