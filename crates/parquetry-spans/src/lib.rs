@@ -12,6 +12,7 @@
 //! * [`read`] and [`decode`]: a trace by id, and every span of a time range;
 //!   [`traces`]: whole traces, slice by slice of the trace id space.
 //! * [`compact`]: rewriting a day into one file, every trace whole in it.
+//! * [`table_view`]: spans as a table for people and SQL (hex ids, words, timestamps).
 //! * [`otlp_json`], [`ingest`] and [`export`]: OTLP/JSON in and out.
 
 pub mod any_value;
@@ -28,6 +29,7 @@ pub mod span;
 pub mod span_rows;
 pub mod spans_file;
 pub mod structure;
+pub mod table_view;
 #[cfg(test)]
 mod test_support;
 pub mod traces;
