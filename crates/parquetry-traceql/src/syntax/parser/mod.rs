@@ -10,16 +10,9 @@ mod stage;
 use super::ast::*;
 use parquetry_promql::syntax::error::{PResult, fail};
 use parquetry_promql::syntax::lex::{token, unexpected, ws};
-use std::cell::Cell;
+use parquetry_promql::syntax::nesting::Nesting;
 
-/// Deepest tree accepted (parentheses, braces and chains of operators all count); deeper
-/// input is refused with an error instead of exhausting the stack.
-pub const MAX_DEPTH: usize = 1000;
-
-/// Stack that must remain before descending one more level; below it, recursion
-/// continues on a fresh heap-allocated stack segment.
-const STACK_RED_ZONE: usize = 128 * 1024;
-const STACK_SEGMENT: usize = 2 * 1024 * 1024;
+pub use parquetry_promql::syntax::nesting::MAX_DEPTH;
 
 /// The operators between spansets as written, longest texts first.
 const SPANSET_OPERATORS: [(&str, SpansetOp); 17] = {
@@ -77,27 +70,20 @@ fn spanset_op(i: &str) -> Option<(&str, SpansetOp)> {
 
 pub(crate) struct Parser<'s> {
     src: &'s str,
-    depth: Cell<usize>,
+    nesting: Nesting,
 }
 
 impl<'s> Parser<'s> {
     pub(crate) fn new(src: &'s str) -> Self {
         Parser {
             src,
-            depth: Cell::new(0),
+            nesting: Nesting::default(),
         }
     }
 
     /// Runs `f` one nesting level deeper, refusing input nested beyond [`MAX_DEPTH`].
     fn nested<'a, T>(&self, at: &'a str, f: impl FnOnce() -> PResult<'a, T>) -> PResult<'a, T> {
-        let d = self.depth.get() + 1;
-        if d > MAX_DEPTH {
-            return fail(at, format!("query nested more than {MAX_DEPTH} levels deep"));
-        }
-        self.depth.set(d);
-        let r = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, f);
-        self.depth.set(d - 1);
-        r
+        self.nesting.nested(at, f)
     }
 
     /// A whole query: spansets, their pipeline, an optional metrics function, and
