@@ -16,6 +16,7 @@ from .demo import generate_demo
 from .errors import IngestError, ParquetryError, QueryError, StoreError
 from .result import LogLines, QueryResult
 from .table import Table
+from .traces import Trace, TraceSearch
 
 __all__ = [
     "Database",
@@ -29,6 +30,8 @@ __all__ = [
     "QueryResult",
     "StoreError",
     "Table",
+    "Trace",
+    "TraceSearch",
     "__version__",
     "generate_demo",
     "open",

@@ -12,6 +12,7 @@ from . import _html, _native
 from ._time import duration_ms, now_ms, time_ms
 from .result import LogLines, QueryResult
 from .table import Table
+from .traces import Trace, TraceSearch
 
 __all__ = ["Database", "IngestReport", "LogIngestReport", "SpanIngestReport", "open"]
 
@@ -342,6 +343,64 @@ class Database:
         at = self._after_last_log_ms() if time is None else time_ms(time)
         native = self._native.logql_instant(query, at * _NS_PER_MS, limit, direction)
         return self._logql_result(native, query, "instant query")
+
+    def trace(self, trace_id: str) -> Trace:
+        """The spans of the trace ``trace_id`` (32 hex digits, or 16 for a 64-bit id) as a
+        :class:`Trace`: a table in start order that draws as a waterfall, with
+        ``.logs()`` for the log lines that carry the same trace id. Raises
+        :class:`KeyError` when the trace is not stored."""
+        native = self._native.trace(trace_id)
+        if native.num_rows == 0:
+            raise KeyError(f"trace {trace_id.lower()} is not in the store")
+        return Trace(native, trace_id.lower(), lambda: LogLines(self._native.trace_logs(trace_id), trace_id, "log lines of the trace"))
+
+    def _span_range_ms(self, start: Any, end: Any) -> tuple[int, int]:
+        raw = self._native.stats()
+        now = now_ms()
+        if start is None:
+            start_ms = raw["span_min_time_ms"] if raw["span_min_time_ms"] is not None else now - DEFAULT_RANGE_MS
+        else:
+            start_ms = time_ms(start, now=now)
+        if end is None:
+            end_ms = raw["span_max_time_ms"] + 1 if raw["span_max_time_ms"] is not None else now
+        else:
+            end_ms = time_ms(end, now=now)
+        if end_ms <= start_ms:
+            raise ValueError("end must be after start")
+        return start_ms, end_ms
+
+    def traceql(
+        self,
+        query: str,
+        start: Any = None,
+        end: Any = None,
+        step: Any = None,
+        *,
+        limit: int = 20,
+        spss: int = 3,
+    ) -> Union[TraceSearch, QueryResult]:
+        """Runs the TraceQL ``query`` over the traces with a span starting in
+        ``[start, end)`` (by default every stored span).
+
+        A search (``{ resource.service.name = "payment" && status = error }``) gives a
+        :class:`TraceSearch`: the ``limit`` newest traces found, ``spss`` spans shown per
+        spanset, as Tempo's search API. A metrics query (``{ status = error } | rate() by
+        (resource.service.name)``) gives a :class:`QueryResult` whose points sit at the
+        start of each ``step`` (by default about 250 points). Times and durations take
+        what :meth:`promql` takes.
+        """
+        start_ms, end_ms = self._span_range_ms(start, end)
+        if _native.Database.traceql_kind(query) == "metrics":
+            step_ms = _default_step_ms(start_ms, end_ms) if step is None else duration_ms(step)
+            if step_ms <= 0:
+                raise ValueError("step must be positive")
+            native = self._native.traceql_metrics(
+                query, start_ms * _NS_PER_MS, end_ms * _NS_PER_MS, step_ms * _NS_PER_MS
+            )
+            return QueryResult(native, query, "TraceQL metrics")
+        return TraceSearch(
+            self._native.traceql_search(query, start_ms * _NS_PER_MS, end_ms * _NS_PER_MS, limit, spss), query
+        )
 
     def sql(self, query: str, *, tables: Optional[Mapping[str, PathLike]] = None) -> Table:
         """Runs one SQL statement over ``samples``, ``series``, ``logs``,

@@ -51,3 +51,79 @@ def test_a_bad_trace_id_names_file_and_line(tmp_path: Path) -> None:
     assert db.stats["spans"] == 0
     report = db.ingest(path, skip_invalid=True)
     assert (report.spans, report.skipped_lines) == (1, 1)
+
+
+def shop(tmp_path: Path) -> parquetry.Database:
+    """A checkout trace (frontend → payment, whose call fails) and a health check, with a
+    log line of the payment span."""
+    db = parquetry.open(tmp_path / "store")
+    spans = [
+        (1, 1, None, "frontend", "GET /checkout", 0, 900, 0),
+        (1, 2, 1, "payment", "Payment/Charge", 100, 700, 2),
+        (2, 3, None, "frontend", "GET /health", 60_000, 1, 0),
+    ]
+    lines = []
+    for trace, span, parent, service, name, start_ms, duration_ms, status in spans:
+        data = traces_data(trace, span, parent, service)
+        record = data["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+        record["name"] = name
+        record["startTimeUnixNano"] = str(T0 + start_ms * 1_000_000)
+        record["endTimeUnixNano"] = str(T0 + (start_ms + duration_ms) * 1_000_000)
+        record["status"] = {"code": status, "message": "card declined" if status else ""}
+        lines.append(json.dumps(data))
+    (tmp_path / "traces.jsonl").write_text("\n".join(lines) + "\n")
+    db.ingest(tmp_path / "traces.jsonl")
+    log = {
+        "resourceLogs": [{
+            "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "payment"}}]},
+            "scopeLogs": [{"logRecords": [{
+                "timeUnixNano": str(T0 + 500_000_000),
+                "body": {"stringValue": "card declined by issuer"},
+                "traceId": f"{1:032x}",
+                "spanId": f"{2:016x}",
+            }]}],
+        }]
+    }
+    (tmp_path / "logs.jsonl").write_text(json.dumps(log) + "\n")
+    db.ingest(tmp_path / "logs.jsonl")
+    return db
+
+
+def test_a_trace_is_a_table_with_a_waterfall_and_its_logs(tmp_path: Path) -> None:
+    db = shop(tmp_path)
+    trace = db.trace(f"{1:032X}")
+    assert isinstance(trace, parquetry.Trace)
+    assert len(trace) == 2
+    frame = trace.to_pandas()
+    assert list(frame["name"]) == ["GET /checkout", "Payment/Charge"]
+    assert list(frame["status_code"]) == ["unset", "error"]
+    assert frame["parent_span_id"][1] == f"{1:016x}"
+    assert [depth for depth, _ in trace.waterfall()] == [0, 1]
+    page = trace._repr_html_()
+    assert "2 spans, 2 services, 900.00ms" in page and "✗ card declined" in page
+    assert trace.logs().lines() == ["card declined by issuer"]
+    with pytest.raises(KeyError, match="is not in the store"):
+        db.trace(f"{9:032x}")
+    with pytest.raises(ValueError, match="not 32 hex digits"):
+        db.trace("xyz")
+
+
+def test_traceql_searches_and_metrics(tmp_path: Path) -> None:
+    db = shop(tmp_path)
+    found = db.traceql('{ resource.service.name = "payment" && status = error }')
+    assert isinstance(found, parquetry.TraceSearch)
+    assert found.trace_ids == [f"{1:032x}"]
+    assert found.traces[0]["rootTraceName"] == "GET /checkout"
+    assert found.traces[0]["spanSets"][0]["spans"][0]["name"] == "Payment/Charge"
+    assert list(db.traceql("{ kind = server }").to_pandas()["root_name"]) == ["GET /health", "GET /checkout"]
+    assert len(db.traceql("{ kind = server }", limit=1)) == 1
+    assert len(db.traceql("{}", start=T0 // 10**9 + 30)) == 1
+    assert len(db.traceql('{ name = "GET /checkout" } > { status = error }')) == 1
+    series = db.traceql("{} | count_over_time() by (resource.service.name)", step="1m")
+    assert isinstance(series, parquetry.QueryResult)
+    assert series.labels() == [{"resource.service.name": "frontend"}, {"resource.service.name": "payment"}]
+    assert series.num_points == 3
+    with pytest.raises(parquetry.QueryError, match="1:12"):
+        db.traceql("{ status = }")
+    with pytest.raises(parquetry.QueryError, match="invalid regular expression"):
+        db.traceql('{ name =~ "(" }')

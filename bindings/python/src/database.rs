@@ -8,6 +8,7 @@ use crate::arrow_table::ArrowTable;
 use crate::errors::to_py;
 use crate::interrupt;
 use crate::promql_result::PromqlResult;
+use crate::traces;
 use parquetry::logql::{Direction, Grid, QueryOutput, QueryParams as LogqlParams};
 use parquetry::logs::ingest::plain::TimeSource;
 use parquetry::logs::ingest::{LogFormat, LogIngestOptions};
@@ -17,6 +18,7 @@ use parquetry::result_arrow::series_table;
 use parquetry::spans::ingest::SpanIngestOptions;
 use parquetry::sql::logql_functions::streams_batch;
 use parquetry::store::{Format, IngestOptions, IngestReport};
+use parquetry::traceql::eval::{MetricsParams, SearchParams};
 use parquetry::{Engine, Error, QueryOptions, Signal};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -362,6 +364,78 @@ impl Database {
         direction: &str,
     ) -> PyResult<Py<PyAny>> {
         self.logql(py, query, LogqlParams::instant(time_ns), limit, direction)
+    }
+
+    /// `"metrics"` when the TraceQL `query` ends in a metrics function, else `"search"`;
+    /// raises `QueryError` when it does not parse.
+    #[staticmethod]
+    fn traceql_kind(query: &str) -> PyResult<&'static str> {
+        let parsed = parquetry::traceql::parse(query).map_err(|e| to_py(Error::Parse(e)))?;
+        Ok(if parsed.metrics.is_some() {
+            "metrics"
+        } else {
+            "search"
+        })
+    }
+
+    /// The spans of trace `trace_id` as a table (empty when it is not stored).
+    fn trace(&self, py: Python<'_>, trace_id: &str) -> PyResult<ArrowTable> {
+        let engine = self.engine();
+        let batch = interrupt::run(py, |_| traces::trace_table(&engine, trace_id))?.map_err(to_py)?;
+        Ok(ArrowTable::from_batch(batch))
+    }
+
+    /// The log lines that carry trace `trace_id`, oldest first.
+    fn trace_logs(&self, py: Python<'_>, trace_id: &str) -> PyResult<ArrowTable> {
+        let engine = self.engine();
+        let batch = interrupt::run(py, |_| traces::trace_logs(&engine, trace_id))?.map_err(to_py)?;
+        Ok(ArrowTable::from_batch(batch))
+    }
+
+    /// Runs the TraceQL search `query` over the traces with a span starting in
+    /// `[start_ns, end_ns)`; returns Tempo's search response as JSON text.
+    #[pyo3(signature = (query, start_ns, end_ns, limit, spans_per_spanset))]
+    fn traceql_search(
+        &self,
+        py: Python<'_>,
+        query: &str,
+        start_ns: i64,
+        end_ns: i64,
+        limit: usize,
+        spans_per_spanset: usize,
+    ) -> PyResult<String> {
+        if limit == 0 || spans_per_spanset == 0 {
+            return Err(PyValueError::new_err("limit and spss must be positive"));
+        }
+        let params = SearchParams {
+            start_ns,
+            end_ns,
+            limit,
+            spans_per_spanset,
+        };
+        let engine = self.engine();
+        interrupt::run(py, |_| traces::traceql_search(&engine, query, &params))?.map_err(to_py)
+    }
+
+    /// Runs the TraceQL metrics `query` over `[start_ns, end_ns)` at every `step_ns`.
+    #[pyo3(signature = (query, start_ns, end_ns, step_ns))]
+    fn traceql_metrics(
+        &self,
+        py: Python<'_>,
+        query: &str,
+        start_ns: i64,
+        end_ns: i64,
+        step_ns: i64,
+    ) -> PyResult<PromqlResult> {
+        let params = MetricsParams {
+            start_ns,
+            end_ns,
+            step_ns,
+        };
+        let engine = self.engine();
+        let result =
+            interrupt::run(py, |_| traces::traceql_metrics(&engine, query, &params))?.map_err(to_py)?;
+        Ok(PromqlResult::new(result, true))
     }
 
     /// Runs one SQL statement over the store's tables and `tables` (name → Parquet or CSV

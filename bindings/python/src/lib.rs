@@ -10,6 +10,7 @@ mod demo_data;
 mod errors;
 mod interrupt;
 mod promql_result;
+mod traces;
 
 use parquetry::model::time;
 use pyo3::exceptions::PyValueError;
