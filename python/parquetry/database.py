@@ -403,9 +403,9 @@ class Database:
         )
 
     def sql(self, query: str, *, tables: Optional[Mapping[str, PathLike]] = None) -> Table:
-        """Runs one SQL statement over ``samples``, ``series``, ``logs``,
+        """Runs one SQL statement over ``samples``, ``series``, ``logs``, ``spans``,
         ``promql_range(...)``, ``promql_instant(...)``, ``logql_range(...)``,
-        ``logql_instant(...)`` and ``logql_logs(...)``, plus ``tables``: name → Parquet file
+        ``logql_instant(...)``, ``logql_logs(...)`` and ``traceql(...)``, plus ``tables``: name → Parquet file
         or folder, or CSV file with a header line, registered for this statement."""
         files = None if tables is None else {name: os.fspath(path) for name, path in tables.items()}
         return Table(self._native.sql(query, files), "SQL result")

@@ -34,14 +34,17 @@ mod runs;
 mod samples_table;
 pub mod schema;
 mod series_table;
+mod spans_table;
 #[cfg(test)]
 mod test_support;
+mod traceql_function;
 mod utc_date_trunc;
 
 pub use datafusion::arrow::array::RecordBatch;
 pub use logs_table::LogsTable;
 pub use promql_functions::PromqlEval;
 pub use samples_table::SamplesTable;
+pub use spans_table::SpansTable;
 
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SessionContext;
@@ -206,6 +209,16 @@ impl SqlContext {
             .register_udtf("logql_instant", Arc::new(LogqlFunction::instant(logs.clone())));
         self.ctx
             .register_udtf("logql_logs", Arc::new(LogqlFunction::logs(logs)));
+        Ok(())
+    }
+
+    /// Registers the `spans` table over `spans` and the `traceql(query, start, end [,
+    /// step])` table function.
+    pub fn register_spans(&self, spans: Arc<parquetry_spans::SpanStore>) -> Result<(), SqlError> {
+        self.ctx
+            .register_table("spans", Arc::new(SpansTable::new(spans.clone())))?;
+        self.ctx
+            .register_udtf("traceql", Arc::new(traceql_function::TraceqlFunction::new(spans)));
         Ok(())
     }
 

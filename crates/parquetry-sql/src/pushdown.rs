@@ -23,7 +23,7 @@ pub struct Narrowing {
     pub trace_id: Option<String>,
 }
 
-fn column_name(e: &Expr) -> Option<&str> {
+pub(crate) fn column_name(e: &Expr) -> Option<&str> {
     match e {
         Expr::Column(c) => Some(c.name.as_str()),
         Expr::Cast(c) => column_name(&c.expr),
@@ -31,7 +31,7 @@ fn column_name(e: &Expr) -> Option<&str> {
     }
 }
 
-fn string_literal(e: &Expr) -> Option<String> {
+pub(crate) fn string_literal(e: &Expr) -> Option<String> {
     match e {
         Expr::Literal(
             ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)),
@@ -45,7 +45,7 @@ fn string_literal(e: &Expr) -> Option<String> {
 }
 
 /// A timestamp literal in milliseconds, and whether it falls exactly on a millisecond.
-fn time_literal(e: &Expr) -> Option<(i64, bool)> {
+pub(crate) fn time_literal(e: &Expr) -> Option<(i64, bool)> {
     let Expr::Literal(v, _) = e else { return None };
     let (value, per_ms) = match v {
         ScalarValue::TimestampSecond(Some(s), _) => return Some((s.checked_mul(1000)?, true)),
@@ -100,7 +100,7 @@ fn label_access(e: &Expr) -> Option<String> {
     }
 }
 
-fn flip(op: Operator) -> Operator {
+pub(crate) fn flip(op: Operator) -> Operator {
     match op {
         Operator::Lt => Operator::Gt,
         Operator::LtEq => Operator::GtEq,

@@ -27,6 +27,7 @@ impl Engine {
         });
         let ctx = SqlContext::new(self.shared_store(), promql)?;
         ctx.register_logs(self.logs()?)?;
+        ctx.register_spans(self.spans())?;
         Ok(ctx)
     }
 
