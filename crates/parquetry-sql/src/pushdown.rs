@@ -110,6 +110,31 @@ pub(crate) fn flip(op: Operator) -> Operator {
     }
 }
 
+/// Narrows the millisecond range `[min_time, max_time]` by `time op bound`, the bound
+/// being a time in ms and whether it falls exactly on a millisecond; false for an
+/// operator that gives no range.
+pub(crate) fn narrow_time(
+    min_time: &mut Option<i64>,
+    max_time: &mut Option<i64>,
+    op: Operator,
+    (ms, exact): (i64, bool),
+) -> bool {
+    let lower = |min: &mut Option<i64>, t: i64| *min = Some(min.map_or(t, |m| m.max(t)));
+    let upper = |max: &mut Option<i64>, t: i64| *max = Some(max.map_or(t, |m| m.min(t)));
+    match op {
+        Operator::Gt => lower(min_time, if exact { ms + 1 } else { ms }),
+        Operator::GtEq => lower(min_time, if exact { ms } else { ms + 1 }),
+        Operator::Lt => upper(max_time, if exact { ms - 1 } else { ms }),
+        Operator::LtEq => upper(max_time, ms),
+        Operator::Eq => {
+            lower(min_time, ms);
+            upper(max_time, ms);
+        }
+        _ => return false,
+    }
+    true
+}
+
 /// Which of `filters` the store can narrow a scan by ([`Narrowing::absorb`]); those are
 /// inexact (DataFusion still checks every row), the rest unsupported.
 pub fn filter_support(filters: &[&Expr]) -> Vec<TableProviderFilterPushDown> {
@@ -135,21 +160,8 @@ impl Narrowing {
         narrowing
     }
 
-    fn time_bound(&mut self, op: Operator, (ms, exact): (i64, bool)) -> bool {
-        let lower = |n: &mut Narrowing, t: i64| n.min_time = Some(n.min_time.map_or(t, |m| m.max(t)));
-        let upper = |n: &mut Narrowing, t: i64| n.max_time = Some(n.max_time.map_or(t, |m| m.min(t)));
-        match op {
-            Operator::Gt => lower(self, if exact { ms + 1 } else { ms }),
-            Operator::GtEq => lower(self, if exact { ms } else { ms + 1 }),
-            Operator::Lt => upper(self, if exact { ms - 1 } else { ms }),
-            Operator::LtEq => upper(self, ms),
-            Operator::Eq => {
-                lower(self, ms);
-                upper(self, ms);
-            }
-            _ => return false,
-        }
-        true
+    fn time_bound(&mut self, op: Operator, bound: (i64, bool)) -> bool {
+        narrow_time(&mut self.min_time, &mut self.max_time, op, bound)
     }
 
     /// Takes what it can from one conjunct of the WHERE clause; true when the store can

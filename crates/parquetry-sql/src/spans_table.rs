@@ -5,7 +5,7 @@
 //! trace, so a join on trace id from the logs does not scan the spans.
 
 use crate::partitioned_scan::partitioned_scan;
-use crate::pushdown::{column_name, flip, string_literal, time_literal};
+use crate::pushdown::{column_name, flip, narrow_time, string_literal, time_literal};
 use async_trait::async_trait;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
@@ -74,27 +74,8 @@ impl SpanNarrowing {
             (right.as_ref(), left.as_ref(), flip(*op))
         };
         match column_name(col) {
-            Some("start_time") => {
-                let Some((ms, exact)) = time_literal(lit) else {
-                    return false;
-                };
-                let lower =
-                    |n: &mut SpanNarrowing, t: i64| n.min_time = Some(n.min_time.map_or(t, |m| m.max(t)));
-                let upper =
-                    |n: &mut SpanNarrowing, t: i64| n.max_time = Some(n.max_time.map_or(t, |m| m.min(t)));
-                match op {
-                    Operator::Gt => lower(self, if exact { ms + 1 } else { ms }),
-                    Operator::GtEq => lower(self, if exact { ms } else { ms + 1 }),
-                    Operator::Lt => upper(self, if exact { ms - 1 } else { ms }),
-                    Operator::LtEq => upper(self, ms),
-                    Operator::Eq => {
-                        lower(self, ms);
-                        upper(self, ms);
-                    }
-                    _ => return false,
-                }
-                true
-            }
+            Some("start_time") => time_literal(lit)
+                .is_some_and(|bound| narrow_time(&mut self.min_time, &mut self.max_time, op, bound)),
             Some("trace_id") if op == Operator::Eq => {
                 match string_literal(lit).and_then(|s| TraceId::parse(&s).ok()) {
                     Some(id) => {
