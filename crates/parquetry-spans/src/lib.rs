@@ -12,6 +12,7 @@
 //! * [`read`] and [`decode`]: a trace by id, and every span of a time range;
 //!   [`traces`]: whole traces, slice by slice of the trace id space.
 //! * [`compact`]: rewriting a day into one file, every trace whole in it.
+//! * [`span_metrics`]: RED metrics from spans under Tempo's metrics-generator names.
 //! * [`table_view`]: spans as a table for people and SQL (hex ids, words, timestamps).
 //! * [`otlp_json`], [`ingest`] and [`export`]: OTLP/JSON in and out.
 
@@ -26,6 +27,7 @@ pub mod read;
 pub mod schema;
 pub mod segment;
 pub mod span;
+pub mod span_metrics;
 pub mod span_rows;
 pub mod spans_file;
 pub mod structure;

@@ -1,6 +1,7 @@
 //! Rules over the store: backtests and writing their outputs back.
 
 use crate::source::StoreSource;
+use crate::span_metrics_source::WithSpanMetrics;
 use crate::{Engine, Error};
 use parquetry_rules::{Backtest, BacktestOptions, MemoryStore, RuleSet};
 use parquetry_store::{SeriesSamples, Writer};
@@ -13,10 +14,14 @@ impl Engine {
     /// describes: recording-rule series, `ALERTS`, and every alert episode. PromQL rules
     /// read the metrics, LogQL rules (Loki's ruler files) the logs.
     pub fn backtest(&self, rules: &RuleSet, options: &BacktestOptions) -> Result<Backtest, Error> {
-        let logs = self.logs()?;
+        let (logs, spans) = (self.logs()?, self.spans());
+        let source = WithSpanMetrics {
+            inner: StoreSource(self.store()),
+            spans: &spans,
+        };
         Ok(parquetry_rules::backtest_with_logs(
             rules,
-            &StoreSource(self.store()),
+            &source,
             logs.as_ref(),
             options,
         ))

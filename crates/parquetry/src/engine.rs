@@ -2,6 +2,7 @@
 
 use crate::Error;
 use crate::source::StoreSource;
+use crate::span_metrics_source::WithSpanMetrics;
 use parquetry_logql::{Answer, QueryParams as LogqlParams, run_query};
 use parquetry_logs::LogStore;
 use parquetry_logs::export::{LogExportFormat, export_logs};
@@ -249,13 +250,12 @@ impl Engine {
         options: &QueryOptions,
     ) -> Result<QueryResult, Error> {
         let parsed = parse_with(expr, options.parse)?;
-        Ok(evaluate(
-            &parsed,
-            &StoreSource(&self.store),
-            grid,
-            instant,
-            &options.eval,
-        )?)
+        let spans = self.spans();
+        let source = WithSpanMetrics {
+            inner: StoreSource(&self.store),
+            spans: &spans,
+        };
+        Ok(evaluate(&parsed, &source, grid, instant, &options.eval)?)
     }
 
     /// Evaluates a LogQL query over the logs table: a log query gives streams, a metric

@@ -22,6 +22,7 @@ pub mod maintenance;
 pub mod result_arrow;
 pub mod signal;
 mod source;
+mod span_metrics_source;
 #[cfg(feature = "sql")]
 mod sql_session;
 
@@ -42,3 +43,4 @@ pub use parquetry_table as table;
 pub use parquetry_traceql as traceql;
 pub use signal::Signal;
 pub use source::StoreSource;
+pub use span_metrics_source::WithSpanMetrics;

@@ -1,6 +1,7 @@
 //! SQL over the store (the `sql` feature, on by default).
 
 use crate::source::StoreSource;
+use crate::span_metrics_source::WithSpanMetrics;
 use crate::{Engine, Error, QueryOptions};
 use parquetry_promql::eval::evaluate;
 use parquetry_promql::parse_with;
@@ -19,11 +20,15 @@ impl Engine {
     /// `options`: experimental syntax, lookback, limits, the deadline and cancellation
     /// of the caller.
     pub fn sql_context_with(&self, options: &QueryOptions) -> Result<SqlContext, Error> {
-        let store = self.shared_store();
+        let (store, spans) = (self.shared_store(), self.spans());
         let options = options.clone();
         let promql: PromqlEval = Arc::new(move |expr, grid, instant| {
             let parsed = parse_with(expr, options.parse).map_err(|e| e.to_string())?;
-            evaluate(&parsed, &StoreSource(&store), grid, instant, &options.eval).map_err(|e| e.to_string())
+            let source = WithSpanMetrics {
+                inner: StoreSource(&store),
+                spans: &spans,
+            };
+            evaluate(&parsed, &source, grid, instant, &options.eval).map_err(|e| e.to_string())
         });
         let ctx = SqlContext::new(self.shared_store(), promql)?;
         ctx.register_logs(self.logs()?)?;
