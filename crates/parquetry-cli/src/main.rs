@@ -19,7 +19,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Ingest metrics (OpenMetrics, Prometheus text, JSONL, CSV), logs (Loki push,
-    /// OTLP, JSON, logfmt, text) or spans (OTLP/JSON) into a store.
+    /// OTLP, JSON, logfmt, text) or spans (OTLP/JSON, OTLP protobuf) into a store.
     Ingest(commands::ingest::Args),
     /// List the series a selector matches.
     Series(commands::series::Args),

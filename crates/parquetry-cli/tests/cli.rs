@@ -710,6 +710,28 @@ fn spans_ingest_trace_and_export() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("1:12: expected a value"), "{}", stderr(&o));
 
+    let proto = dir.path().join("traces.binpb");
+    let o = parquetry(&[
+        "export",
+        "--store",
+        &store,
+        "--signal",
+        "spans",
+        "--format",
+        "otlp-proto",
+        "--output",
+        proto.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let from_proto = dir.path().join("from-proto").display().to_string();
+    let o = parquetry(&["ingest", "--store", &from_proto, proto.to_str().unwrap()]);
+    assert!(stdout(&o).contains("3 spans"), "{}{}", stdout(&o), stderr(&o));
+    let o = parquetry(&["trace", "--store", &from_proto, "--format", "json", id]);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap(),
+        json
+    );
+
     let o = parquetry(&["trace", "--store", &store, "4bf92f"]);
     assert!(!o.status.success());
     assert!(

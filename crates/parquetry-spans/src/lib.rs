@@ -14,7 +14,8 @@
 //! * [`compact`]: rewriting a day into one file, every trace whole in it.
 //! * [`span_metrics`]: RED metrics from spans under Tempo's metrics-generator names.
 //! * [`table_view`]: spans as a table for people and SQL (hex ids, words, timestamps).
-//! * [`otlp_json`], [`ingest`] and [`export`]: OTLP/JSON in and out.
+//! * [`otlp_json`], [`otlp_proto`], [`ingest`] and [`export`]: OTLP/JSON and OTLP
+//!   protobuf in and out.
 
 pub mod any_value;
 pub mod compact;
@@ -22,6 +23,7 @@ pub mod decode;
 pub mod export;
 pub mod ingest;
 pub mod otlp_json;
+pub mod otlp_proto;
 pub mod promoted;
 pub mod read;
 pub mod schema;

@@ -6,7 +6,10 @@
 //! exactly: hex ids, integer enums, 64-bit numbers as strings, defaults left out.
 
 use crate::any_value::{AnyValue, Attribute, attributes_to_json};
-use crate::span::{Event, Link, Resource, Scope, Span, SpanId, SpanKind, StatusCode, TraceId};
+use crate::span::{
+    Event, Link, Resource, Scope, Span, SpanId, SpanKind, StatusCode, TraceId, by_resource_and_scope,
+    check_span,
+};
 use parquetry_model::otlp::{self, KeyValue, u64_of};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -185,25 +188,16 @@ pub fn spans_of(data: TracesData) -> Result<Vec<Span>, String> {
 
 fn span_of(s: SpanJson, resource: &Arc<Resource>, scope: &Arc<Scope>) -> Result<Span, String> {
     let trace_id = TraceId::parse(&s.trace_id)?;
-    if trace_id.is_zero() {
-        return Err("trace id is all zeros".to_string());
-    }
     let span_id = SpanId::parse(&s.span_id)?;
     let start = time_of(s.start_time_unix_nano.as_ref(), "startTimeUnixNano")?;
     let end = time_of(s.end_time_unix_nano.as_ref(), "endTimeUnixNano")?;
-    if start == 0 {
-        return Err(format!("span {span_id} has no startTimeUnixNano"));
-    }
-    if end < start {
-        return Err(format!("span {span_id} ends ({end}) before it starts ({start})"));
-    }
     let events = s
         .events
         .into_iter()
         .map(event_of)
         .collect::<Result<_, String>>()?;
     let links = s.links.into_iter().map(link_of).collect::<Result<_, String>>()?;
-    Ok(Span {
+    let span = Span {
         trace_id,
         span_id,
         parent_span_id: optional_span_id(&s.parent_span_id, "parentSpanId")?,
@@ -235,7 +229,9 @@ fn span_of(s: SpanJson, resource: &Arc<Resource>, scope: &Arc<Scope>) -> Result<
         dropped_links_count: u32_of(s.dropped_links_count.as_ref(), "droppedLinksCount")?,
         resource: resource.clone(),
         scope: scope.clone(),
-    })
+    };
+    check_span(&span)?;
+    Ok(span)
 }
 
 /// Inserts `key: value` unless the value is the protocol's default (0, "", []).
@@ -377,28 +373,16 @@ pub fn span_json(s: &Span) -> Value {
 /// `spans` as OTLP/JSON `resourceSpans`: grouped by resource, then by scope, in the
 /// order each resource and scope first appears.
 pub fn resource_spans_json(spans: &[Span]) -> Vec<Value> {
-    type ScopeGroup<'a> = (&'a Scope, Vec<Value>);
-    let mut groups: Vec<(&Resource, Vec<ScopeGroup>)> = Vec::new();
-    for s in spans {
-        let at = match groups.iter().position(|(r, _)| *r == &*s.resource) {
-            Some(at) => at,
-            None => {
-                groups.push((&s.resource, Vec::new()));
-                groups.len() - 1
-            }
-        };
-        let scopes = &mut groups[at].1;
-        let at = match scopes.iter().position(|(sc, _)| *sc == &*s.scope) {
-            Some(at) => at,
-            None => {
-                scopes.push((&s.scope, Vec::new()));
-                scopes.len() - 1
-            }
-        };
-        scopes[at].1.push(span_json(s));
-    }
-    groups
+    let groups = by_resource_and_scope(spans)
         .into_iter()
+        .map(|(resource, scopes)| {
+            let scopes = scopes
+                .into_iter()
+                .map(|(scope, spans)| (scope, spans.into_iter().map(span_json).collect::<Vec<_>>()))
+                .collect::<Vec<_>>();
+            (resource, scopes)
+        });
+    groups
         .map(|(resource, scopes)| {
             let mut r = Map::new();
             put(

@@ -303,6 +303,55 @@ impl Span {
     }
 }
 
+/// Spans grouped as OTLP nests them: by resource, then by scope within a resource, each
+/// group in the order it first appears, the spans in the order given.
+pub type ResourceGroups<'a> = Vec<(&'a Resource, Vec<(&'a Scope, Vec<&'a Span>)>)>;
+
+/// Groups `spans` by resource and scope, as a `TracesData` message nests them.
+pub fn by_resource_and_scope(spans: &[Span]) -> ResourceGroups<'_> {
+    let mut groups: ResourceGroups<'_> = Vec::new();
+    for s in spans {
+        let at = match groups.iter().position(|(r, _)| *r == &*s.resource) {
+            Some(at) => at,
+            None => {
+                groups.push((&s.resource, Vec::new()));
+                groups.len() - 1
+            }
+        };
+        let scopes = &mut groups[at].1;
+        let at = match scopes.iter().position(|(sc, _)| *sc == &*s.scope) {
+            Some(at) => at,
+            None => {
+                scopes.push((&s.scope, Vec::new()));
+                scopes.len() - 1
+            }
+        };
+        scopes[at].1.push(s);
+    }
+    groups
+}
+
+/// Checks what OTLP requires of a span: a trace id and a span id that are not all
+/// zeros, a start, and an end not before the start.
+pub fn check_span(s: &Span) -> Result<(), String> {
+    if s.trace_id.is_zero() {
+        return Err("trace id is all zeros".to_string());
+    }
+    if s.span_id.0 == [0; 8] {
+        return Err("span id is all zeros".to_string());
+    }
+    if s.start == 0 {
+        return Err(format!("span {} has no startTimeUnixNano", s.span_id));
+    }
+    if s.end < s.start {
+        return Err(format!(
+            "span {} ends ({}) before it starts ({})",
+            s.span_id, s.end, s.start
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

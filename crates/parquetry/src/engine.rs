@@ -12,7 +12,7 @@ use parquetry_promql::eval::{EvalOptions, QueryResult, StepGrid, evaluate};
 use parquetry_promql::parse_selector;
 use parquetry_promql::{ParseOptions, parse_with};
 use parquetry_spans::SpanStore;
-use parquetry_spans::export::export_spans;
+use parquetry_spans::export::{SpanExportFormat, export_spans};
 use parquetry_spans::ingest::{SpanIngestOptions, SpanIngestReport, ingest_span_files};
 use parquetry_spans::{Span, TraceId};
 use parquetry_store::export::export;
@@ -104,11 +104,12 @@ impl Engine {
     }
 
     /// Writes every span starting in `[start_ns, end_ns)` to `out` (named `name` in
-    /// errors) as OTLP/JSON lines; returns how many.
+    /// errors) in `format`, a `TracesData` per trace; returns how many.
     pub fn export_spans(
         &self,
         start_ns: i64,
         end_ns: i64,
+        format: SpanExportFormat,
         mut out: impl Write,
         name: &Path,
     ) -> Result<u64, Error> {
@@ -116,6 +117,7 @@ impl Engine {
             self.spans().as_ref(),
             start_ns,
             end_ns,
+            format,
             &mut out,
             name,
         )?)

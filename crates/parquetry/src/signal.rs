@@ -2,6 +2,7 @@
 
 use crate::Error;
 use parquetry_logs::ingest::LogFormat;
+use parquetry_spans::otlp_proto::looks_binary;
 use parquetry_store::IngestError;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -32,7 +33,8 @@ impl Signal {
 
     /// The signal of the file at `path` from its first non-empty line: Loki push bodies,
     /// OTLP logs and exported log entries are logs; OTLP traces are spans; everything
-    /// else (OpenMetrics, Prometheus text, sample rows) is metrics. Plain log files
+    /// else (OpenMetrics, Prometheus text, sample rows) is metrics. A binary file is
+    /// taken for OTLP protobuf traces (the one protobuf input the store reads). Plain log files
     /// (JSON, logfmt, text) cannot be told from metrics by content: name the signal for
     /// them. OTLP metrics are refused with a clear error, as the store does not take
     /// them yet.
@@ -43,6 +45,9 @@ impl Signal {
         })?;
         let mut first = String::new();
         let mut reader = BufReader::new(file).take(1 << 20);
+        if reader.fill_buf().is_ok_and(looks_binary) {
+            return Ok(Signal::Spans);
+        }
         let mut raw = Vec::new();
         while first.trim().is_empty() {
             raw.clear();
@@ -86,6 +91,11 @@ mod tests {
     fn tells_signals_from_content() {
         assert_eq!(detect("\n{\"streams\":[]}\n").unwrap(), Signal::Logs);
         assert_eq!(detect("{\"resourceLogs\":[]}").unwrap(), Signal::Logs);
+        assert_eq!(
+            detect("\n\u{12}\u{8}binary").unwrap(),
+            Signal::Spans,
+            "OTLP protobuf"
+        );
         assert_eq!(detect("# TYPE up gauge\nup 1\n").unwrap(), Signal::Metrics);
         assert_eq!(
             detect("{\"metric\":\"up\",\"labels\":{},\"timestamp_ms\":1,\"value\":1}").unwrap(),

@@ -4,6 +4,7 @@ use crate::time_args;
 use anyhow::{Result, bail};
 use parquetry::logs::entries_file::NANOS_PER_MS;
 use parquetry::logs::export::LogExportFormat;
+use parquetry::spans::export::SpanExportFormat;
 use parquetry::store::ingest::rows::RowFormat;
 use parquetry::{Engine, Signal};
 use std::io::Write;
@@ -21,7 +22,8 @@ pub struct Args {
     #[arg(long, default_value = "metrics")]
     signal: String,
     /// Metrics: jsonl or csv. Logs: jsonl (every field) or loki-push. Spans: otlp-json
-    /// (also accepted as jsonl): one `TracesData` per trace and line.
+    /// (also accepted as jsonl): one `TracesData` per trace and line; or otlp-proto: one
+    /// `TracesData` per trace, each after its length as 4 big-endian bytes.
     #[arg(long, default_value = "jsonl")]
     format: String,
     /// Write to this file instead of standard output.
@@ -66,18 +68,13 @@ pub fn run(args: Args) -> Result<()> {
             (n, "log entries")
         }
         Signal::Spans => {
-            if !matches!(args.format.as_str(), "otlp-json" | "jsonl") {
-                bail!(
-                    "unknown spans export format {:?}: expected otlp-json",
-                    args.format
-                );
-            }
+            let format = SpanExportFormat::from_name(&args.format).map_err(anyhow::Error::msg)?;
             if args.selector.is_some() {
                 bail!("spans are exported whole: a selector applies to metrics and logs");
             }
             let start_ns = start.saturating_mul(NANOS_PER_MS);
             let end_ns = end.saturating_mul(NANOS_PER_MS).saturating_add(1);
-            (engine.export_spans(start_ns, end_ns, out, name)?, "spans")
+            (engine.export_spans(start_ns, end_ns, format, out, name)?, "spans")
         }
     };
     if args.output.is_some() {

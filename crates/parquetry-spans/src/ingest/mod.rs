@@ -1,12 +1,14 @@
 //! Ingest of span files: OTLP/JSON `TracesData`, one message per line (as the
 //! OpenTelemetry Collector's file exporter writes them) or one pretty-printed message
-//! for the whole file. Each input is one atomic
+//! for the whole file; or OTLP protobuf, one message or length-prefixed messages (told
+//! from JSON by their bytes). Each input is one atomic
 //! commit; nothing of an input that fails is committed (unless malformed lines are
 //! skipped on request). Memory is bounded by the batch size: every `batch_spans` spans
 //! the buffer is staged as Parquet files. Spans of one trace that arrive in several
 //! inputs are one trace to every reader.
 
 use crate::otlp_json::{TracesData, spans_of};
+use crate::otlp_proto::looks_binary;
 use crate::span::Span;
 use crate::writer::SpansWriter;
 use parquetry_model::Cancel;
@@ -104,18 +106,31 @@ pub fn ingest_span_reader(
     progress: &mut dyn FnMut(u64),
 ) -> Result<SpanIngestReport, IngestError> {
     let started = Instant::now();
+    let mut input = input;
+    let binary = input
+        .fill_buf()
+        .map(looks_binary)
+        .map_err(|source| IngestError::Io {
+            file: name.to_path_buf(),
+            source,
+        })?;
     let mut writer = SpansWriter::begin(storage)?.with_operation("ingest");
-    let mut lines = InputLines::new(name, input, &options.cancel, progress);
     let mut report = SpanIngestReport {
         files: 1,
         ..SpanIngestReport::default()
     };
-    let result = read_input(&mut lines, options, &mut writer, &mut report);
-    report.bytes_read = lines.bytes_read();
+    let result = if binary {
+        proto::read_messages(name, input, options, &mut writer, &mut report, progress)
+    } else {
+        let mut lines = InputLines::new(name, input, &options.cancel, progress);
+        let read = read_input(&mut lines, options, &mut writer, &mut report);
+        read.map(|()| lines.bytes_read())
+    };
     if let Err(e) = result {
         writer.abort()?;
         return Err(e);
     }
+    report.bytes_read = result.unwrap_or_default();
     let segment = writer.segment();
     report.spans = segment.spans();
     report.traces = segment.traces();
@@ -224,5 +239,6 @@ fn read_document(text: &str) -> Result<Vec<Span>, Fault> {
     spans_of(data).map_err(|message| Fault::at(1, 1, message))
 }
 
+mod proto;
 #[cfg(test)]
 mod tests;

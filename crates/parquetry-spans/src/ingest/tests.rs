@@ -1,6 +1,6 @@
 use super::*;
 use crate::any_value::{AnyValue, Attribute};
-use crate::export::export_spans;
+use crate::export::{SpanExportFormat, export_spans};
 use crate::otlp_json::traces_data_json;
 use crate::read::SpanStore;
 use crate::span::{Event, Link, Resource, Scope, SpanId, SpanKind, StatusCode, TraceId};
@@ -13,13 +13,15 @@ fn ingest_text(
     text: &str,
     options: &SpanIngestOptions,
 ) -> Result<SpanIngestReport, IngestError> {
-    ingest_span_reader(
-        storage,
-        Path::new("spans.jsonl"),
-        text.as_bytes(),
-        options,
-        &mut |_| {},
-    )
+    ingest_bytes(storage, text.as_bytes(), options)
+}
+
+fn ingest_bytes(
+    storage: &Storage,
+    bytes: &[u8],
+    options: &SpanIngestOptions,
+) -> Result<SpanIngestReport, IngestError> {
+    ingest_span_reader(storage, Path::new("spans.jsonl"), bytes, options, &mut |_| {})
 }
 
 fn lines(spans: &[Span]) -> String {
@@ -97,6 +99,55 @@ fn bad_lines_name_file_and_line_and_commit_nothing() {
         assert_eq!(r.skipped_lines, 1, "{what}");
         assert!(r.first_skipped[0].to_string().contains(what));
     }
+}
+
+#[test]
+fn protobuf_files_read_as_one_message_or_length_prefixed_ones() {
+    use crate::otlp_proto::{encode_frame, traces_data};
+    use prost::Message;
+    let json = lines(&[
+        span(1, 1, None, T0 + 10, "front"),
+        span(1, 2, Some(1), T0 + 20, "cart"),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let source = Storage::local(dir.path().join("json"));
+    ingest_text(&source, &json, &SpanIngestOptions::default()).unwrap();
+    let spans = SpanStore::open(&source).unwrap().trace(TraceId([1; 16])).unwrap();
+
+    let single = traces_data(&spans).encode_to_vec();
+    let framed = [encode_frame(&spans[..1]), encode_frame(&spans[1..])].concat();
+    for (i, bytes) in [single, framed.clone()].iter().enumerate() {
+        let store = Storage::local(dir.path().join(format!("proto{i}")));
+        let report = ingest_bytes(&store, bytes, &SpanIngestOptions::default()).unwrap();
+        assert_eq!((report.spans, report.bytes_read), (2, bytes.len() as u64));
+        assert_eq!(
+            SpanStore::open(&store).unwrap().trace(TraceId([1; 16])).unwrap(),
+            spans
+        );
+    }
+
+    let store = Storage::local(dir.path().join("bad"));
+    let e = ingest_bytes(&store, &framed[..framed.len() - 3], &SpanIngestOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("OTLP protobuf message 2 at byte"), "{e}");
+    assert!(e.to_string().contains("truncated"), "{e}");
+    let mut zero = spans[1].clone();
+    zero.trace_id = TraceId([0; 16]);
+    let bad = [encode_frame(&spans[..1]), encode_frame(&[zero])].concat();
+    let e = ingest_bytes(&store, &bad, &SpanIngestOptions::default()).unwrap_err();
+    assert!(
+        e.to_string().contains("message 2") && e.to_string().contains("trace id is all zeros"),
+        "{e}"
+    );
+    assert!(
+        SpanStore::open(&store).unwrap().files().is_empty(),
+        "nothing committed"
+    );
+    let skipping = SpanIngestOptions {
+        skip_invalid: true,
+        ..SpanIngestOptions::default()
+    };
+    let report = ingest_bytes(&store, &bad, &skipping).unwrap();
+    assert_eq!((report.spans, report.skipped_lines), (1, 1));
 }
 
 #[test]
@@ -236,22 +287,25 @@ fn arb_spans() -> impl Strategy<Value = Vec<Span>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
-    /// Ingest → export → ingest keeps every span exactly.
+    /// Ingest → export → ingest keeps every span exactly, through OTLP/JSON and
+    /// through OTLP protobuf alike.
     #[test]
     fn ingest_export_ingest_is_lossless(spans in arb_spans()) {
         let dir = tempfile::tempdir().unwrap();
         let first = Storage::local(dir.path().join("a"));
         ingest_text(&first, &lines(&spans), &SpanIngestOptions::default()).unwrap();
-        let mut exported = Vec::new();
-        let n = export_spans(&SpanStore::open(&first).unwrap(), i64::MIN, i64::MAX, &mut exported, Path::new("out")).unwrap();
-        prop_assert_eq!(n, spans.len() as u64);
-        let second = Storage::local(dir.path().join("b"));
-        ingest_text(&second, std::str::from_utf8(&exported).unwrap(), &SpanIngestOptions::default()).unwrap();
-        let store = SpanStore::open(&second).unwrap();
-        let mut back = Vec::new();
-        for t in 1u8..4 {
-            back.extend(store.trace(TraceId([t; 16])).unwrap());
+        for (i, format) in [SpanExportFormat::OtlpJson, SpanExportFormat::OtlpProto].into_iter().enumerate() {
+            let mut exported = Vec::new();
+            let n = export_spans(&SpanStore::open(&first).unwrap(), i64::MIN, i64::MAX, format, &mut exported, Path::new("out")).unwrap();
+            prop_assert_eq!(n, spans.len() as u64);
+            let second = Storage::local(dir.path().join(format!("b{i}")));
+            ingest_bytes(&second, &exported, &SpanIngestOptions::default()).unwrap();
+            let store = SpanStore::open(&second).unwrap();
+            let mut back = Vec::new();
+            for t in 1u8..4 {
+                back.extend(store.trace(TraceId([t; 16])).unwrap());
+            }
+            prop_assert_eq!(canonical(back), canonical(spans.clone()));
         }
-        prop_assert_eq!(canonical(back), canonical(spans));
     }
 }
