@@ -53,14 +53,24 @@ pub struct SpanMetricSeries {
     pub values: Vec<f64>,
 }
 
-/// True when some span-metric name satisfies every `__name__` matcher of `matchers`.
+/// The labels span-metric series have besides `__name__`.
+const LABELS: [&str; 5] = ["service", "span_name", "span_kind", "status_code", "le"];
+
+/// True when `matchers` may select a span-metric series: some span-metric name satisfies
+/// every `__name__` matcher, and every matcher on a label the series do not have accepts
+/// the empty value. (`{job="api"}` selects none, so the spans are not read for it.)
 pub fn may_select(matchers: &[Matcher]) -> bool {
-    NAMES.iter().any(|name| {
+    let names = NAMES.iter().any(|name| {
         matchers
             .iter()
             .filter(|m| m.name == METRIC_NAME)
             .all(|m| m.matches(name))
-    })
+    });
+    names
+        && matchers
+            .iter()
+            .filter(|m| m.name != METRIC_NAME && !LABELS.contains(&m.name.as_str()))
+            .all(Matcher::matches_empty)
 }
 
 /// A bucket bound as Prometheus writes `le`.
