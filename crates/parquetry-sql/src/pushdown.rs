@@ -135,13 +135,17 @@ pub(crate) fn narrow_time(
     true
 }
 
-/// Which of `filters` the store can narrow a scan by ([`Narrowing::absorb`]); those are
-/// inexact (DataFusion still checks every row), the rest unsupported.
-pub fn filter_support(filters: &[&Expr]) -> Vec<TableProviderFilterPushDown> {
+/// Which of `filters` a table's store can narrow a scan by, `absorbs` saying whether it
+/// can take one filter; those are inexact (DataFusion still checks every row), the rest
+/// unsupported.
+pub fn filter_support(
+    filters: &[&Expr],
+    absorbs: impl Fn(&Expr) -> bool,
+) -> Vec<TableProviderFilterPushDown> {
     filters
         .iter()
         .map(|f| {
-            if Narrowing::default().absorb(f) {
+            if absorbs(f) {
                 TableProviderFilterPushDown::Inexact
             } else {
                 TableProviderFilterPushDown::Unsupported

@@ -179,7 +179,7 @@ impl TableProvider for SamplesTable {
     }
 
     fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
-        Ok(filter_support(filters))
+        Ok(filter_support(filters, |f| Narrowing::default().absorb(f)))
     }
 
     async fn scan(

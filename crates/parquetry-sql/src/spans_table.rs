@@ -5,7 +5,7 @@
 //! trace, so a join on trace id from the logs does not scan the spans.
 
 use crate::partitioned_scan::partitioned_scan;
-use crate::pushdown::{column_name, flip, narrow_time, string_literal, time_literal};
+use crate::pushdown::{column_name, filter_support, flip, narrow_time, string_literal, time_literal};
 use async_trait::async_trait;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
@@ -173,16 +173,7 @@ impl TableProvider for SpansTable {
     }
 
     fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
-        Ok(filters
-            .iter()
-            .map(|f| {
-                if SpanNarrowing::default().absorb(f) {
-                    TableProviderFilterPushDown::Inexact
-                } else {
-                    TableProviderFilterPushDown::Unsupported
-                }
-            })
-            .collect())
+        Ok(filter_support(filters, |f| SpanNarrowing::default().absorb(f)))
     }
 
     async fn scan(

@@ -120,7 +120,9 @@ fn intrinsic(t: &TraceView, i: usize, x: Intrinsic) -> Value<'_> {
         Intrinsic::SpanId => text(&span.span_id.to_string()),
         Intrinsic::ParentId => span.parent_span_id.map_or(Value::Nil, |p| text(&p.to_string())),
         Intrinsic::RootName => t.root_name().map_or(Value::Nil, |n| Value::Str(Cow::Borrowed(n))),
-        Intrinsic::RootServiceName => t.root_service().map_or(Value::Nil, |s| Value::Str(Cow::Owned(s))),
+        Intrinsic::RootServiceName => t
+            .root_service()
+            .map_or(Value::Nil, |s| Value::Str(Cow::Borrowed(s))),
         Intrinsic::TraceDuration => Value::Duration(t.duration()),
         Intrinsic::TraceId => text(&span.trace_id.to_string()),
         Intrinsic::EventName => many(

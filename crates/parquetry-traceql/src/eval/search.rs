@@ -185,7 +185,7 @@ fn evaluate(
         .collect();
     Some(TraceMatch {
         trace_id: t.spans[0].trace_id,
-        root_service: t.root_service(),
+        root_service: t.root_service().map(str::to_string),
         root_name: t.root_name().map(str::to_string),
         start_ns: t.start,
         duration_ns: t.duration(),

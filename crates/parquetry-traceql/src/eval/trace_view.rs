@@ -16,6 +16,8 @@ pub struct TraceView {
 
     /// The root span: the first span without a parent id, if one was stored.
     pub root: Option<usize>,
+    /// The root span's service, read once (conditions ask for it span after span).
+    root_service: Option<String>,
     /// The earliest start, ns.
     pub start: i64,
     /// The latest end, ns.
@@ -33,6 +35,7 @@ impl TraceView {
         by_left.sort_by_key(|&i| tree.left[i]);
 
         let root = spans.iter().position(|s| s.parent_span_id.is_none());
+        let root_service = root.map(|r| spans[r].service_name());
         let start = spans.iter().map(|s| s.start).min().unwrap_or(0);
         let end = spans.iter().map(|s| s.end).max().unwrap_or(0);
         TraceView {
@@ -41,6 +44,7 @@ impl TraceView {
             child_counts,
             by_left,
             root,
+            root_service,
             start,
             end,
         }
@@ -52,8 +56,8 @@ impl TraceView {
     }
 
     /// The service of the root span.
-    pub fn root_service(&self) -> Option<String> {
-        self.root.map(|r| self.spans[r].service_name())
+    pub fn root_service(&self) -> Option<&str> {
+        self.root_service.as_deref()
     }
 
     /// The latest end minus the earliest start, ns.
