@@ -116,6 +116,7 @@ pub fn decode_spans(batch: &RecordBatch) -> Result<Vec<Span>, DecodeError> {
         .collect::<Result<_, _>>()?;
 
     let mut out: Vec<Span> = Vec::with_capacity(batch.num_rows());
+    let mut parent_rows: Vec<(usize, usize)> = Vec::new();
     let mut run_start = 0;
     let mut last_resource: Option<Arc<Resource>> = None;
     let mut last_scope: Option<Arc<Scope>> = None;
@@ -136,12 +137,10 @@ pub fn decode_spans(batch: &RecordBatch) -> Result<Vec<Span>, DecodeError> {
                 .map_err(|_| DecodeError("span id width".into()))?,
         );
         let parent = if parent_index.is_valid(row) {
-            let at = run_start + parent_index.value(row) as usize;
-            let parent = out
-                .get(at)
-                .filter(|p| p.trace_id == tid)
-                .ok_or_else(|| DecodeError(format!("span {sid}'s parent row {at} is not in its trace")))?;
-            Some(parent.span_id)
+            // The parent's id is filled in once the whole trace is read: a child may
+            // sort before its parent (same start, or a skewed clock).
+            parent_rows.push((row, run_start + parent_index.value(row) as usize));
+            None
         } else if parent_span_id.is_valid(row) {
             Some(SpanId(
                 parent_span_id
@@ -226,6 +225,14 @@ pub fn decode_spans(batch: &RecordBatch) -> Result<Vec<Span>, DecodeError> {
             resource,
             scope,
         });
+    }
+    for (row, at) in parent_rows {
+        let (tid, sid) = (out[row].trace_id, out[row].span_id);
+        let parent = out
+            .get(at)
+            .filter(|p| p.trace_id == tid)
+            .ok_or_else(|| DecodeError(format!("span {sid}'s parent row {at} is not in its trace")))?;
+        out[row].parent_span_id = Some(parent.span_id);
     }
     Ok(out)
 }
