@@ -4,6 +4,7 @@
 //! whole in the one new file, its tree numbered over all its spans. The table core
 //! plans and commits (see [`parquetry_table::maintenance`]).
 
+use crate::prefilter::TraceNeeds;
 use crate::read::SpanStore;
 use crate::segment::SpansSegment;
 use parquetry_table::error::Result;
@@ -29,16 +30,19 @@ impl DayRewriter for SpanDays {
     ) -> Result<(Vec<Segment>, u64)> {
         let store = SpanStore::at(storage, state);
         let (mut added, mut spans) = (Vec::new(), 0);
+        let every_trace = TraceNeeds::default();
         for &day in days {
             let files: Vec<_> = store
                 .files()
                 .iter()
                 .filter(|f| f.partition_start == day)
                 .collect();
-            let traces = store.day_slices(files).flat_map(|slice| match slice {
-                Ok(traces) => traces.into_iter().map(Ok).collect::<Vec<_>>(),
-                Err(e) => vec![Err(e)],
-            });
+            let traces = store
+                .day_slices(files, &every_trace)
+                .flat_map(|slice| match slice {
+                    Ok(traces) => traces.into_iter().map(Ok).collect::<Vec<_>>(),
+                    Err(e) => vec![Err(e)],
+                });
             let mut segment = SpansSegment::new(storage);
             segment.write_day(day, traces)?;
             spans += segment.spans();

@@ -10,7 +10,8 @@
 //! * [`segment`] and [`writer`]: staging spans and committing them atomically; each
 //!   resource's labels (as the logs store gives them) go to the shared catalog.
 //! * [`read`] and [`decode`]: a trace by id, and every span of a time range;
-//!   [`traces`]: whole traces, slice by slice of the trace id space.
+//!   [`traces`]: whole traces, slice by slice of the trace id space, decoding only the
+//!   traces that meet a query's [`prefilter`] needs.
 //! * [`compact`]: rewriting a day into one file, every trace whole in it.
 //! * [`span_metrics`]: RED metrics from spans under Tempo's metrics-generator names.
 //! * [`table_view`]: spans as a table for people and SQL (hex ids, words, timestamps).
@@ -24,6 +25,7 @@ pub mod export;
 pub mod ingest;
 pub mod otlp_json;
 pub mod otlp_proto;
+pub mod prefilter;
 pub mod promoted;
 pub mod read;
 pub mod schema;

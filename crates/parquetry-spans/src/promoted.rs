@@ -99,11 +99,14 @@ pub fn promoted(scope: AttributeScope, key: &str) -> Option<(usize, &'static Pro
 }
 
 /// Splits `attributes` of `scope` into the values of the promoted columns (indexed as
-/// [`PROMOTED`]; `None` where absent) and the attributes that stay in the map.
+/// [`PROMOTED`]; `None` where absent) and the attributes that stay in the map. Where the
+/// first attribute with a promoted key does not have the column's type (so that a reader
+/// looking up the key finds it in the map, not in the column), `unfit` is set for it.
 pub fn split<'a>(
     scope: AttributeScope,
     attributes: &'a [Attribute],
     values: &mut [Option<&'a AnyValue>; PROMOTED.len()],
+    unfit: &mut [bool; PROMOTED.len()],
 ) -> Vec<&'a Attribute> {
     let mut rest = Vec::with_capacity(attributes.len());
     let mut seen = [false; PROMOTED.len()];
@@ -114,6 +117,7 @@ pub fn split<'a>(
                 if fits(p.ty, &a.value) {
                     values[i] = Some(&a.value);
                 } else {
+                    unfit[i] = true;
                     rest.push(a);
                 }
             }
@@ -144,9 +148,16 @@ mod tests {
             Attribute::new("other", AnyValue::Int(1)),
         ];
         let mut values = [None; PROMOTED.len()];
-        let rest = split(AttributeScope::Span, &attrs, &mut values);
+        let mut unfit = [false; PROMOTED.len()];
+        let rest = split(AttributeScope::Span, &attrs, &mut values, &mut unfit);
         let (route, _) = promoted(AttributeScope::Span, "http.route").unwrap();
         assert_eq!(values[route], Some(&AnyValue::String("/a".into())));
+        let (status, _) = promoted(AttributeScope::Span, "http.response.status_code").unwrap();
+        assert_eq!(values[status], None);
+        assert!(
+            unfit[status] && !unfit[route],
+            "only the string status code misfits"
+        );
         let kept: Vec<&str> = rest.iter().map(|a| a.key.as_str()).collect();
         assert_eq!(
             kept,

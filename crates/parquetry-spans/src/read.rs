@@ -3,7 +3,8 @@
 //! range trace by trace.
 
 use crate::decode::{concat, decode_spans};
-use crate::schema::{column_index, columns, spans_schema};
+use crate::promoted::PROMOTED;
+use crate::schema::{UNPROMOTED_METADATA, column_index, columns, spans_schema};
 use crate::span::{Span, TraceId};
 use arrow::array::{Array, FixedSizeBinaryArray};
 use parquet::file::statistics::Statistics;
@@ -64,6 +65,38 @@ impl SpanStore {
             storage: storage.clone(),
             files,
         }
+    }
+
+    /// The storage the table is read from.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// The promoted columns of `file` that do not hold every value of their key (see
+    /// [`UNPROMOTED_METADATA`]); every promoted column for a file written without that
+    /// list.
+    pub fn untrusted_columns(&self, file: &SpansFile) -> Result<Vec<String>> {
+        let handle = self.storage.open_file(&file.path)?;
+        let metadata = self.storage.parquet_metadata(&file.path, &handle)?;
+        let listed = metadata
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .and_then(|kv| kv.iter().find(|e| e.key == UNPROMOTED_METADATA))
+            .map(|e| e.value.clone().unwrap_or_default());
+        Ok(match listed {
+            Some(list) => list
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(str::to_string)
+                .collect(),
+            None => PROMOTED.iter().map(|p| p.column.to_string()).collect(),
+        })
+    }
+
+    /// The error for a file whose contents are not what the spans table writes.
+    pub fn corrupt(&self, file: &SpansFile, reason: &str) -> StoreError {
+        corrupt(&self.storage, file, reason)
     }
 
     /// The table's files, oldest segment first.

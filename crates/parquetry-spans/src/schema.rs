@@ -70,6 +70,12 @@ pub mod columns {
     pub const SCOPE_SCHEMA_URL: &str = "scope_schema_url";
 }
 
+/// The file metadata key listing, comma-separated, the promoted columns that do not hold
+/// every value of their key in that file (see
+/// [`crate::span_rows::SpanRows::unpromoted_columns`]); empty when every column does.
+/// Files written without it are read as if no promoted column could be trusted alone.
+pub const UNPROMOTED_METADATA: &str = "parquetry.spans.unpromoted";
+
 /// Spans per row group at most; a trace is never split between row groups, so a group
 /// may pass this by one trace's spans.
 pub const ROW_GROUP_SPANS: usize = 64 * 1024;

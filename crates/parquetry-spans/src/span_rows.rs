@@ -98,6 +98,9 @@ pub struct SpanRows {
     resource_schema_url: StringBuilder,
     scope_schema_url: StringBuilder,
     rows: usize,
+    /// Per promoted column: whether some span appended so far had the column's key
+    /// first with a value of another type, left in its map.
+    unfit: [bool; PROMOTED.len()],
 }
 
 impl Default for SpanRows {
@@ -135,6 +138,7 @@ impl Default for SpanRows {
             resource_schema_url: StringBuilder::new(),
             scope_schema_url: StringBuilder::new(),
             rows: 0,
+            unfit: [false; PROMOTED.len()],
         }
     }
 }
@@ -143,6 +147,18 @@ impl SpanRows {
     /// Rows appended since the last [`SpanRows::finish`].
     pub fn rows(&self) -> usize {
         self.rows
+    }
+
+    /// The promoted columns that do not hold every value of their key among the spans
+    /// appended since the builder was made (some span had the key first with a value of
+    /// another type, kept in its map): a filter on such a column alone could miss spans.
+    pub fn unpromoted_columns(&self) -> Vec<&'static str> {
+        PROMOTED
+            .iter()
+            .zip(self.unfit)
+            .filter(|(_, unfit)| *unfit)
+            .map(|(p, _)| p.column)
+            .collect()
     }
 
     /// Appends the spans of one trace, sorted by start time (then span id), with their
@@ -186,8 +202,13 @@ impl SpanRows {
         self.trace_state.append_value(&s.trace_state);
         self.flags.append_value(s.flags);
         let mut values = [None; PROMOTED.len()];
-        let rest = split(AttributeScope::Span, &s.attributes, &mut values);
-        let resource_rest = split(AttributeScope::Resource, &s.resource.attributes, &mut values);
+        let rest = split(AttributeScope::Span, &s.attributes, &mut values, &mut self.unfit);
+        let resource_rest = split(
+            AttributeScope::Resource,
+            &s.resource.attributes,
+            &mut values,
+            &mut self.unfit,
+        );
         for (builder, value) in self.promoted.iter_mut().zip(values) {
             match (builder, value) {
                 (PromotedBuilder::String(b), Some(AnyValue::String(v))) => b.append_value(v),

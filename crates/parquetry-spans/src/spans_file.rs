@@ -1,7 +1,7 @@
 //! Writing one spans file: the spans of one UTC day, whole traces in trace id order, a
 //! row group closing only between traces.
 
-use crate::schema::{ROW_GROUP_SPANS, spans_schema, spans_writer_properties};
+use crate::schema::{ROW_GROUP_SPANS, UNPROMOTED_METADATA, spans_schema, spans_writer_properties};
 use crate::span::{Resource, Span};
 use crate::span_rows::SpanRows;
 use parquetry_model::otlp::resource_labels;
@@ -95,6 +95,8 @@ impl SpansFileWriter {
         if self.rows.rows() > 0 {
             self.flush_group()?;
         }
+        let unpromoted = self.rows.unpromoted_columns().join(",");
+        self.file.set_metadata(UNPROMOTED_METADATA, unpromoted);
         let bytes = self.file.publish(storage)?;
         let mut written: Vec<RowsWritten> = self.resources.into_values().collect();
         written.sort_by_key(|w| w.row_start);

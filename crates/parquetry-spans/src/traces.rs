@@ -3,10 +3,16 @@
 //! spans came, is put together whole. Compaction and queries over a time range both read
 //! traces this way.
 
+use crate::prefilter::TraceNeeds;
 use crate::read::{SpanStore, SpansFile};
+use crate::schema::{column_index, columns};
 use crate::segment::into_traces;
 use crate::span::{Span, TraceId};
+use arrow::array::{Array, FixedSizeBinaryArray};
 use parquetry_table::error::Result;
+use parquetry_table::scan::read_row_ranges;
+use rustc_hash::FxHashSet;
+use std::ops::Range;
 
 /// Spans read at a time, about, when a day is read slice by slice.
 pub const SLICE_SPANS: u64 = 256 * 1024;
@@ -24,24 +30,35 @@ pub fn slice_bounds(i: u32, n: u32) -> (TraceId, TraceId) {
 }
 
 impl SpanStore {
-    /// The traces held by `files` (the files of one day), slice by slice of the trace
-    /// id space: each item is one slice's traces, whole and deduplicated (see
-    /// [`into_traces`]), in trace id order.
+    /// The traces held by `files` (the files of one day) that meet `needs`, slice by
+    /// slice of the trace id space: each item is one slice's traces, whole and
+    /// deduplicated (see [`into_traces`]), in trace id order. With needs, each slice
+    /// first reads only the trace ids and the columns the needs test, then decodes the
+    /// rows of the traces that meet them.
     pub fn day_slices<'a>(
         &'a self,
         files: Vec<&'a SpansFile>,
+        needs: &'a TraceNeeds,
     ) -> impl Iterator<Item = Result<Vec<Vec<Span>>>> + 'a {
         let total: u64 = files.iter().map(|f| f.rows).sum();
         let slices = total.div_ceil(SLICE_SPANS).clamp(1, 65_536) as u32;
         (0..slices).map(move |i| {
             let (low, high) = slice_bounds(i, slices);
+            let chosen = if needs.is_empty() {
+                None
+            } else {
+                Some(self.rows_meeting(&files, low, high, needs)?)
+            };
             let mut slice = Vec::new();
-            for file in &files {
-                let groups = self.row_groups_between(file, low, high)?;
-                if groups.is_empty() {
+            for (at, file) in files.iter().enumerate() {
+                let ranges = match &chosen {
+                    Some(chosen) => chosen[at].clone(),
+                    None => self.row_groups_between(file, low, high)?,
+                };
+                if ranges.is_empty() {
                     continue;
                 }
-                let mut read = self.read_rows(file, &groups)?;
+                let mut read = self.read_rows(file, &ranges)?;
                 read.retain(|s| low <= s.trace_id && s.trace_id <= high);
                 slice.extend(read);
             }
@@ -49,14 +66,84 @@ impl SpanStore {
         })
     }
 
+    /// Per file of `files`, the rows of the traces with ids in `[low, high]` that meet
+    /// every need, in any of the files, read from the trace ids and the tested columns
+    /// only.
+    fn rows_meeting(
+        &self,
+        files: &[&SpansFile],
+        low: TraceId,
+        high: TraceId,
+        needs: &TraceNeeds,
+    ) -> Result<Vec<Vec<Range<u64>>>> {
+        let tested = needs.columns();
+        let mut projection: Vec<usize> = tested.iter().map(|c| column_index(c)).collect();
+        projection.push(column_index(columns::TRACE_ID));
+        projection.sort_unstable();
+        projection.dedup();
+        let mut met: Vec<FxHashSet<[u8; 16]>> = vec![FxHashSet::default(); needs.0.len()];
+        let mut rows_of_files = Vec::with_capacity(files.len());
+        for file in files {
+            let groups = self.row_groups_between(file, low, high)?;
+            let untrusted = self.untrusted_columns(file)?;
+            let untrusted: Vec<&str> = untrusted.iter().map(String::as_str).collect();
+            let mut rows: Vec<(u64, [u8; 16])> = Vec::new();
+            let mut numbers = groups.iter().flat_map(|r| r.clone());
+            let batches = if groups.is_empty() {
+                Vec::new()
+            } else {
+                read_row_ranges(self.storage(), &file.path, &groups, &projection)?
+            };
+            for batch in &batches {
+                let ids = batch
+                    .column_by_name(columns::TRACE_ID)
+                    .and_then(|c| c.as_any().downcast_ref::<FixedSizeBinaryArray>())
+                    .ok_or_else(|| self.corrupt(file, "trace_id is not 16-byte binary"))?;
+                let masks: Vec<Vec<bool>> = needs.0.iter().map(|c| c.eval(batch, &untrusted)).collect();
+                for i in 0..ids.len() {
+                    let row = numbers.next().unwrap_or(u64::MAX);
+                    let id: [u8; 16] = ids.value(i).try_into().unwrap_or([0; 16]);
+                    if id < low.0 || high.0 < id {
+                        continue;
+                    }
+                    for (set, mask) in met.iter_mut().zip(&masks) {
+                        if mask[i] {
+                            set.insert(id);
+                        }
+                    }
+                    rows.push((row, id));
+                }
+            }
+            rows_of_files.push(rows);
+        }
+        let chosen = |id: &[u8; 16]| met.iter().all(|set| set.contains(id));
+        Ok(rows_of_files
+            .into_iter()
+            .map(|rows| {
+                let mut ranges: Vec<Range<u64>> = Vec::new();
+                for (row, id) in rows {
+                    if !chosen(&id) {
+                        continue;
+                    }
+                    match ranges.last_mut() {
+                        Some(r) if r.end == row => r.end = row + 1,
+                        _ => ranges.push(row..row + 1),
+                    }
+                }
+                ranges
+            })
+            .collect())
+    }
+
     /// Calls `each` with every trace, whole, that has a span starting in
-    /// `[start_ns, end_ns)`, its spans sorted by start time. Traces come day by day
-    /// (a trace belongs to the day of its earliest span), in trace id order within a
-    /// day.
+    /// `[start_ns, end_ns)` and meets `needs`, its spans sorted by start time. Traces
+    /// come day by day (a trace belongs to the day of its earliest span), in trace id
+    /// order within a day.
     pub fn for_each_trace(
         &self,
         start_ns: i64,
         end_ns: i64,
+        needs: &TraceNeeds,
         each: &mut dyn FnMut(Vec<Span>) -> Result<()>,
     ) -> Result<()> {
         let (from_ms, to_ms) = (start_ns.div_euclid(1_000_000), end_ns.div_euclid(1_000_000));
@@ -70,7 +157,7 @@ impl SpanStore {
         days.dedup();
         for day in days {
             let files: Vec<&SpansFile> = self.files().iter().filter(|f| f.partition_start == day).collect();
-            for slice in self.day_slices(files) {
+            for slice in self.day_slices(files, needs) {
                 for trace in slice? {
                     if trace.iter().any(|s| (start_ns..end_ns).contains(&s.start)) {
                         each(trace)?;
@@ -85,10 +172,14 @@ impl SpanStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::any_value::{AnyValue, Attribute};
+    use crate::prefilter::SpanCondition;
+    use crate::span::Resource;
     use crate::test_support::span;
     use crate::writer::SpansWriter;
     use parquetry_table::Storage;
     use parquetry_table::segment::PARTITION_MS;
+    use std::sync::Arc;
 
     const T0: i64 = 20_000 * PARTITION_MS * 1_000_000;
 
@@ -125,11 +216,86 @@ mod tests {
         let store = SpanStore::open(&storage).unwrap();
         let mut seen = Vec::new();
         store
-            .for_each_trace(T0 + 10, T0 + 30, &mut |t| {
+            .for_each_trace(T0 + 10, T0 + 30, &TraceNeeds::default(), &mut |t| {
                 seen.push(t.iter().map(|s| s.span_id.0[0]).collect::<Vec<_>>());
                 Ok(())
             })
             .unwrap();
         assert_eq!(seen, vec![vec![1, 2]], "trace 1 whole; trace 2 starts later");
+    }
+
+    fn traces_meeting(store: &SpanStore, needs: &TraceNeeds) -> Vec<Vec<u8>> {
+        let mut seen = Vec::new();
+        store
+            .for_each_trace(T0, T0 + 1_000, needs, &mut |t| {
+                seen.push(t.iter().map(|s| s.span_id.0[0]).collect::<Vec<_>>());
+                Ok(())
+            })
+            .unwrap();
+        seen
+    }
+
+    fn service_is(name: &'static str) -> SpanCondition {
+        SpanCondition::Text("service_name", Arc::new(move |s| s == Some(name)))
+    }
+
+    #[test]
+    fn needs_choose_whole_traces_across_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::local(dir.path());
+        let writes = [
+            vec![span(1, 1, None, T0, "front"), span(2, 5, None, T0 + 50, "front")],
+            vec![
+                span(1, 2, Some(1), T0 + 20, "payment"),
+                span(3, 7, None, T0 + 60, "payment"),
+            ],
+        ];
+        for spans in writes {
+            let mut w = SpansWriter::begin(&storage).unwrap();
+            w.write(spans).unwrap();
+            w.commit().unwrap();
+        }
+        let store = SpanStore::open(&storage).unwrap();
+        let payment = TraceNeeds(vec![service_is("payment")]);
+        assert_eq!(traces_meeting(&store, &payment), vec![vec![1, 2], vec![7]]);
+        let both = TraceNeeds(vec![service_is("payment"), service_is("front")]);
+        assert_eq!(
+            traces_meeting(&store, &both),
+            vec![vec![1, 2]],
+            "each need by another span"
+        );
+        let nothing = TraceNeeds(vec![service_is("cart")]);
+        assert!(traces_meeting(&store, &nothing).is_empty());
+        let short = TraceNeeds(vec![SpanCondition::Number(
+            columns::DURATION_NS,
+            Arc::new(|d| d < Some(1_000)),
+        )]);
+        assert!(traces_meeting(&store, &short).is_empty());
+        assert_eq!(traces_meeting(&store, &TraceNeeds::default()).len(), 3);
+    }
+
+    #[test]
+    fn a_column_missing_some_values_of_its_key_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::local(dir.path());
+        let mut odd = span(4, 1, None, T0, "x");
+        // service.name as an array stays in the map: the column alone would miss it.
+        odd.resource = Arc::new(Resource {
+            attributes: vec![Attribute::new(
+                "service.name",
+                AnyValue::Array(vec![AnyValue::String("payment".into())]),
+            )],
+            ..Resource::default()
+        });
+        let mut w = SpansWriter::begin(&storage).unwrap();
+        w.write(vec![odd, span(5, 1, None, T0, "front")]).unwrap();
+        w.commit().unwrap();
+        let store = SpanStore::open(&storage).unwrap();
+        assert_eq!(
+            store.untrusted_columns(&store.files()[0]).unwrap(),
+            ["service_name"]
+        );
+        let payment = TraceNeeds(vec![service_is("payment")]);
+        assert_eq!(traces_meeting(&store, &payment).len(), 2, "both traces are read");
     }
 }

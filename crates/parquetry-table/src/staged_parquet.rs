@@ -6,6 +6,7 @@ use crate::storage::{Staged, Storage};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use std::fs::File;
 use std::path::Path;
@@ -39,6 +40,12 @@ impl StagedParquet {
     /// Writes `batch`; a row group closes when the writer's limits say so.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         self.writer.write(batch).map_err(pq_err(self.staged.path()))
+    }
+
+    /// Adds `key = value` to the file's key-value metadata, written when it closes.
+    pub fn set_metadata(&mut self, key: &str, value: String) {
+        self.writer
+            .append_key_value_metadata(KeyValue::new(key.to_string(), value));
     }
 
     /// Closes the current row group.

@@ -81,33 +81,38 @@ pub fn run_metrics(store: &SpanStore, q: &Query, params: &MetricsParams) -> Resu
     let first_step = params.start_ns - params.start_ns.rem_euclid(params.step_ns);
     let mut cells = Cells::default();
     let mut result = MetricsResult::default();
-    for_each_batch(store, params.start_ns, params.end_ns, &mut |batch| {
-        result.inspected_traces += batch.len() as u64;
-        result.inspected_spans += batch.iter().map(|t| t.len() as u64).sum::<u64>();
-        let parts: Vec<Cells> = batch
-            .into_par_iter()
-            .map(|spans| {
-                let mut cells = Cells::default();
-                gather(
-                    q,
-                    stage,
-                    TraceView::new(spans),
-                    &regexes,
-                    params,
-                    first_step,
-                    &mut cells,
-                );
-                cells
-            })
-            .collect();
-        for part in parts {
-            for (key, cell) in part {
-                let into = cells.entry(key).or_default();
-                into.count += cell.count;
-                into.values.extend(cell.values);
+    let inspected = for_each_batch(
+        store,
+        q,
+        &regexes,
+        (params.start_ns, params.end_ns),
+        &mut |batch| {
+            let parts: Vec<Cells> = batch
+                .into_par_iter()
+                .map(|spans| {
+                    let mut cells = Cells::default();
+                    gather(
+                        q,
+                        stage,
+                        TraceView::new(spans),
+                        &regexes,
+                        params,
+                        first_step,
+                        &mut cells,
+                    );
+                    cells
+                })
+                .collect();
+            for part in parts {
+                for (key, cell) in part {
+                    let into = cells.entry(key).or_default();
+                    into.count += cell.count;
+                    into.values.extend(cell.values);
+                }
             }
-        }
-    })?;
+        },
+    )?;
+    (result.inspected_traces, result.inspected_spans) = inspected;
     result.series = into_series(stage, cells, params.step_ns);
     Ok(result)
 }

@@ -1,11 +1,13 @@
 //! Evaluating TraceQL over a [`SpanStore`]: [`search`] finds the spansets of each trace
 //! and answers as Tempo's search API does; [`metrics`] turns the spans found into time
-//! series, as Tempo's metrics queries do.
+//! series, as Tempo's metrics queries do. Both read whole only the traces that meet the
+//! query's [`needs`].
 //!
 //! [`SpanStore`]: parquetry_spans::SpanStore
 
 pub mod field;
 pub mod metrics;
+pub mod needs;
 pub mod search;
 pub mod spansets;
 #[cfg(test)]
@@ -137,15 +139,22 @@ pub fn compile_regexes(q: &Query) -> Result<Regexes, EvalError> {
 const TRACE_BATCH: usize = 2048;
 
 /// Calls `each` with batches of whole traces that have a span starting in
-/// `[start_ns, end_ns)`, so that a batch can be evaluated in parallel.
+/// `[start_ns, end_ns)`, so that a batch can be evaluated in parallel. Only traces that
+/// meet `q`'s [`needs::trace_needs`] are read whole: the others cannot answer it.
+/// Returns how many traces and spans were read.
 fn for_each_batch(
     store: &parquetry_spans::SpanStore,
-    start_ns: i64,
-    end_ns: i64,
+    q: &Query,
+    regexes: &Regexes,
+    (start_ns, end_ns): (i64, i64),
     each: &mut dyn FnMut(Vec<Vec<parquetry_spans::Span>>),
-) -> Result<(), EvalError> {
+) -> Result<(u64, u64), EvalError> {
+    let needs = needs::trace_needs(q, regexes);
     let mut batch = Vec::with_capacity(TRACE_BATCH);
-    store.for_each_trace(start_ns, end_ns, &mut |trace| {
+    let (mut traces, mut spans) = (0u64, 0u64);
+    store.for_each_trace(start_ns, end_ns, &needs, &mut |trace| {
+        traces += 1;
+        spans += trace.len() as u64;
         batch.push(trace);
         if batch.len() == TRACE_BATCH {
             each(std::mem::take(&mut batch));
@@ -155,5 +164,5 @@ fn for_each_batch(
     if !batch.is_empty() {
         each(batch);
     }
-    Ok(())
+    Ok((traces, spans))
 }

@@ -102,18 +102,23 @@ pub fn search(store: &SpanStore, q: &Query, params: &SearchParams) -> Result<Sea
     let shown = shown_fields(q);
     let mut result = SearchResult::default();
     let mut found: Vec<TraceMatch> = Vec::new();
-    for_each_batch(store, params.start_ns, params.end_ns, &mut |batch| {
-        result.inspected_traces += batch.len() as u64;
-        result.inspected_spans += batch.iter().map(|t| t.len() as u64).sum::<u64>();
-        let matches: Vec<TraceMatch> = batch
-            .into_par_iter()
-            .filter_map(|spans| evaluate(q, TraceView::new(spans), &regexes, &shown, params))
-            .collect();
-        found.extend(matches);
-        if found.len() > params.limit.saturating_mul(4).max(1024) {
-            keep_newest(&mut found, params.limit);
-        }
-    })?;
+    let inspected = for_each_batch(
+        store,
+        q,
+        &regexes,
+        (params.start_ns, params.end_ns),
+        &mut |batch| {
+            let matches: Vec<TraceMatch> = batch
+                .into_par_iter()
+                .filter_map(|spans| evaluate(q, TraceView::new(spans), &regexes, &shown, params))
+                .collect();
+            found.extend(matches);
+            if found.len() > params.limit.saturating_mul(4).max(1024) {
+                keep_newest(&mut found, params.limit);
+            }
+        },
+    )?;
+    (result.inspected_traces, result.inspected_spans) = inspected;
     keep_newest(&mut found, params.limit);
     result.traces = found;
     Ok(result)

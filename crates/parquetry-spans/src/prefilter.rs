@@ -1,0 +1,190 @@
+//! Choosing the traces worth decoding from a few columns. A query states what a trace
+//! must hold to possibly answer it, as [`TraceNeeds`]: conditions on stored columns, each
+//! to be met by some span of the trace. The reader then reads only those columns and
+//! the trace ids, and decodes whole rows only of the traces that meet every need (see
+//! [`crate::SpanStore::for_each_trace`]).
+//!
+//! A condition may keep more traces than the query will answer with, never fewer: a
+//! promoted column that does not hold every value of its key in a file (see
+//! [`crate::schema::UNPROMOTED_METADATA`]) is taken to pass everywhere in that file.
+
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Int64Type};
+use arrow::record_batch::RecordBatch;
+use std::fmt;
+use std::sync::Arc;
+
+/// A test of a text column's value; `None` where the column is null.
+pub type TextTest = Arc<dyn Fn(Option<&str>) -> bool + Send + Sync>;
+
+/// A test of an integer column's value; `None` where the column is null.
+pub type NumberTest = Arc<dyn Fn(Option<i64>) -> bool + Send + Sync>;
+
+/// A condition on one span's stored columns.
+#[derive(Clone)]
+pub enum SpanCondition {
+    /// The text column (`name`, `status_message` or a promoted string column) passes
+    /// the test.
+    Text(&'static str, TextTest),
+    /// The integer column (`kind`, `status_code`, `duration_ns` or a promoted integer
+    /// column) passes the test.
+    Number(&'static str, NumberTest),
+    /// Every condition holds.
+    All(Vec<SpanCondition>),
+    /// Some condition holds.
+    Any(Vec<SpanCondition>),
+}
+
+impl fmt::Debug for SpanCondition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpanCondition::Text(c, _) => write!(f, "Text({c})"),
+            SpanCondition::Number(c, _) => write!(f, "Number({c})"),
+            SpanCondition::All(cs) => f.debug_tuple("All").field(cs).finish(),
+            SpanCondition::Any(cs) => f.debug_tuple("Any").field(cs).finish(),
+        }
+    }
+}
+
+/// What a trace must hold to be decoded: for each condition, some span meeting it (not
+/// necessarily the same span for every condition). With no conditions, every trace is.
+#[derive(Clone, Debug, Default)]
+pub struct TraceNeeds(pub Vec<SpanCondition>);
+
+impl TraceNeeds {
+    /// True when every trace is needed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The columns the conditions read, each once, in no particular order.
+    pub fn columns(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        for c in &self.0 {
+            c.columns(&mut out);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+impl SpanCondition {
+    fn columns(&self, out: &mut Vec<&'static str>) {
+        match self {
+            SpanCondition::Text(c, _) | SpanCondition::Number(c, _) => out.push(c),
+            SpanCondition::All(cs) | SpanCondition::Any(cs) => {
+                for c in cs {
+                    c.columns(out);
+                }
+            }
+        }
+    }
+
+    /// For each row of `batch` (which holds the columns the condition reads), whether the
+    /// condition may hold. A column in `untrusted`, or missing from `batch`, passes.
+    pub fn eval(&self, batch: &RecordBatch, untrusted: &[&str]) -> Vec<bool> {
+        let rows = batch.num_rows();
+        match self {
+            SpanCondition::Text(column, test) => match trusted(batch, column, untrusted, DataType::Utf8) {
+                Some(array) => {
+                    let text = array.as_string::<i32>();
+                    (0..rows)
+                        .map(|i| test(text.is_valid(i).then(|| text.value(i))))
+                        .collect()
+                }
+                None => vec![true; rows],
+            },
+            SpanCondition::Number(column, test) => match trusted(batch, column, untrusted, DataType::Int64) {
+                Some(array) => {
+                    let numbers = array.as_primitive::<Int64Type>();
+                    (0..rows)
+                        .map(|i| test(numbers.is_valid(i).then(|| numbers.value(i))))
+                        .collect()
+                }
+                None => vec![true; rows],
+            },
+            SpanCondition::All(cs) => {
+                let mut out = vec![true; rows];
+                for c in cs {
+                    for (o, m) in out.iter_mut().zip(c.eval(batch, untrusted)) {
+                        *o &= m;
+                    }
+                }
+                out
+            }
+            SpanCondition::Any(cs) => {
+                let mut out = vec![false; rows];
+                for c in cs {
+                    for (o, m) in out.iter_mut().zip(c.eval(batch, untrusted)) {
+                        *o |= m;
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
+/// The column `column` of `batch` as type `ty`; `None` when it is untrusted, missing or
+/// of a type that does not cast.
+fn trusted(batch: &RecordBatch, column: &str, untrusted: &[&str], ty: DataType) -> Option<ArrayRef> {
+    if untrusted.contains(&column) {
+        return None;
+    }
+    cast(batch.column_by_name(column)?, &ty).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int8Array, StringArray};
+    use arrow::datatypes::{Field, Schema};
+
+    fn batch() -> RecordBatch {
+        let schema = Schema::new(vec![
+            Field::new("name", DataType::Utf8, true),
+            Field::new("status_code", DataType::Int8, false),
+        ]);
+        RecordBatch::try_new(
+            Arc::new(schema),
+            vec![
+                Arc::new(StringArray::from(vec![Some("GET"), None, Some("POST")])),
+                Arc::new(Int8Array::from(vec![2, 2, 0])),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn conditions_combine_per_row_and_see_nulls() {
+        let get = SpanCondition::Text("name", Arc::new(|s| s == Some("GET")));
+        let error = SpanCondition::Number("status_code", Arc::new(|n| n == Some(2)));
+        let b = batch();
+        assert_eq!(get.eval(&b, &[]), [true, false, false]);
+        assert_eq!(
+            SpanCondition::All(vec![get.clone(), error.clone()]).eval(&b, &[]),
+            [true, false, false]
+        );
+        assert_eq!(
+            SpanCondition::Any(vec![get.clone(), error]).eval(&b, &[]),
+            [true, true, false]
+        );
+        let needs = TraceNeeds(vec![get.clone(), get]);
+        assert_eq!(needs.columns(), ["name"]);
+        let unnamed = SpanCondition::Text("name", Arc::new(|s| s.is_none()));
+        assert_eq!(unnamed.eval(&b, &[]), [false, true, false]);
+    }
+
+    #[test]
+    fn untrusted_and_missing_columns_pass() {
+        let b = batch();
+        let get = SpanCondition::Text("name", Arc::new(|s| s == Some("GET")));
+        assert_eq!(get.eval(&b, &["name"]), [true; 3]);
+        let error = SpanCondition::Number("status_code", Arc::new(|n| n == Some(2)));
+        assert_eq!(error.eval(&b, &["status_code"]), [true; 3]);
+        let route = SpanCondition::Text("http_route", Arc::new(|_| false));
+        assert_eq!(route.eval(&b, &[]), [true; 3]);
+    }
+}
