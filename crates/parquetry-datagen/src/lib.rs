@@ -6,12 +6,14 @@
 //! sensors that sometimes read NaN, and an SLA gauge that is ±Inf outside its window.
 //! Every value is a pure function of the [`DemoConfig`], so the same config gives the same
 //! bytes in every format. [`log_fleet`] writes the logs of a fleet of services the same
-//! way ([`LogFleetConfig`]).
+//! way ([`LogFleetConfig`]), with the spans of the same requests under the same trace
+//! ids.
 
 pub mod behavior;
 pub mod catalog;
 pub mod compliance;
 pub mod config;
+mod fleet_traces;
 pub mod log_fleet;
 mod noise;
 pub mod output;

@@ -12,13 +12,19 @@
 //!   `method`, `path`, `status`, `duration_ms`, `bytes`, `upstream`, `trace_id`).
 //! * `worker.log`: plain-text lines of a background worker (GC pauses, jobs, failures).
 //!
+//! * `traces.otlp`: the spans of the same requests, as OTLP protobuf (see
+//!   [`crate::fleet_traces`]): each service's server span carries the `spanId` of its
+//!   lines, under the same `traceId`.
+//!
 //! Error bursts come every few minutes: a run of 5xx responses with stack traces. Lines of
 //! concurrent requests interleave, and each file is in time order. The same config gives
 //! the same bytes.
 
 use crate::config::DEFAULT_START_MS;
+use crate::fleet_traces::{ServerSpan, TraceRecorder};
 use crate::noise::mix;
 use chrono::{DateTime, SecondsFormat};
+use parquetry_spans::SpanId;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
@@ -39,14 +45,31 @@ const JOBS: [&str; 4] = ["send-email", "reindex", "thumbnail", "billing-sync"];
 const MAX_DURATION_MS: i64 = 2_000;
 const STACK: &str = "UpstreamError: upstream failed\n    at callUpstream (/app/src/client.js:88:11)\n    at async handler (/app/src/routes.js:42:5)";
 
-/// The files of a log fleet, in the order of [`LogFleetConfig::write`]'s byte counts.
+/// The line files of a log fleet, in the order of [`FleetWritten::line_bytes`].
 pub const LOG_FLEET_FILES: [&str; 3] = ["app.jsonl", "ingress.log", "worker.log"];
+
+/// The spans file of a log fleet.
+pub const TRACES_FILE: &str = "traces.otlp";
+
+/// What [`LogFleetConfig::write`] wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FleetWritten {
+    /// Bytes of each line file, as [`LOG_FLEET_FILES`] orders them.
+    pub line_bytes: [u64; 3],
+    /// Bytes of [`TRACES_FILE`].
+    pub trace_bytes: u64,
+    /// Spans in [`TRACES_FILE`].
+    pub spans: u64,
+}
 
 /// Shape of a log fleet.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogFleetConfig {
     /// About how many bytes of lines to write, over the three files.
     pub bytes: u64,
+    /// When set, about how many spans to write instead: the fleet stops at this many
+    /// spans whatever the bytes of lines.
+    pub spans: Option<u64>,
     /// Time of the first request, milliseconds since the epoch.
     pub start_ms: i64,
     /// Seed of every random draw.
@@ -58,6 +81,7 @@ impl Default for LogFleetConfig {
     fn default() -> Self {
         LogFleetConfig {
             bytes: 100_000_000,
+            spans: None,
             start_ms: DEFAULT_START_MS,
             seed: 7,
         }
@@ -65,10 +89,10 @@ impl Default for LogFleetConfig {
 }
 
 /// A sequential pseudo-random stream.
-struct Draws(u64);
+pub(crate) struct Draws(pub(crate) u64);
 
 impl Draws {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(1);
         mix(self.0)
     }
@@ -110,13 +134,16 @@ struct Part<'a> {
 }
 
 impl LogFleetConfig {
-    /// Writes the three files into `dir` (created if needed); returns the bytes of each.
-    pub fn write(&self, dir: &Path) -> std::io::Result<[u64; 3]> {
+    /// Writes the three line files and the spans file into `dir` (created if needed).
+    pub fn write(&self, dir: &Path) -> std::io::Result<FleetWritten> {
         std::fs::create_dir_all(dir)?;
         let mut files = Vec::new();
         for name in LOG_FLEET_FILES {
             files.push(BufWriter::new(File::create(dir.join(name))?));
         }
+        let mut traces = BufWriter::new(File::create(dir.join(TRACES_FILE))?);
+        let mut recorder = TraceRecorder::new(self.seed);
+        let mut trace_bytes = 0u64;
         let mut written = [0u64; 3];
         let mut pending = Pending::new();
         let mut sequence = 0u64;
@@ -127,7 +154,10 @@ impl LogFleetConfig {
         let mut draws = Draws(mix(self.seed));
         let mut t = self.start_ms;
         let mut request = 0u64;
-        while written.iter().sum::<u64>() < self.bytes {
+        while match self.spans {
+            Some(spans) => recorder.spans_written < spans,
+            None => written.iter().sum::<u64>() < self.bytes,
+        } {
             t += draws.between(1, 40);
             request += 1;
             let burst = in_burst(t);
@@ -145,7 +175,9 @@ impl LogFleetConfig {
             } else {
                 *draws.pick(&[201, 204, 304, 400, 404])
             };
-            let trace = format!("{:016x}{:016x}", draws.next(), draws.next());
+            let (high, low) = (draws.next(), draws.next());
+            let trace = format!("{high:016x}{low:016x}");
+            recorder.begin(high, low);
             let duration =
                 (draws.lognormal(3.0, 0.8) as i64 + if burst { 800 } else { 0 }).min(MAX_DURATION_MS);
             let part = Part {
@@ -157,9 +189,11 @@ impl LogFleetConfig {
                 method,
                 path,
             };
-            for (when, line) in service_lines(&mut draws, t, &part) {
+            let (lines, mut caller) = service_lines(&mut draws, t, &part, &mut recorder, None);
+            for (when, line) in lines {
                 emit(&mut pending, when, 0, line);
             }
+            let mut caller_service = entry;
             let calls = draws.between(0, 2) as usize;
             let mut others: Vec<&str> = SERVICES.iter().copied().filter(|s| *s != entry).collect();
             for depth in 1..=calls {
@@ -173,10 +207,16 @@ impl LogFleetConfig {
                     path: &inner_path,
                     ..part
                 };
-                for (when, line) in service_lines(&mut draws, t + depth as i64, &inner) {
+                let start = t + depth as i64;
+                let host = host_of(caller_service, request);
+                let client = recorder.call((caller_service, &host, caller), callee, start, inner.duration);
+                let (lines, server) = service_lines(&mut draws, start, &inner, &mut recorder, Some(client));
+                for (when, line) in lines {
                     emit(&mut pending, when, 0, line);
                 }
+                (caller_service, caller) = (callee, server);
             }
+            trace_bytes += recorder.finish(&mut traces)?;
             let level = if status >= 500 { "error" } else { "info" };
             let ingress = format!(
                 "ts={} level={level} method={method} path={path} status={status} duration_ms={duration} bytes={} upstream={entry}:8080 trace_id={trace}\n",
@@ -214,7 +254,12 @@ impl LogFleetConfig {
         for mut f in files {
             f.flush()?;
         }
-        Ok(written)
+        traces.flush()?;
+        Ok(FleetWritten {
+            line_bytes: written,
+            trace_bytes,
+            spans: recorder.spans_written,
+        })
     }
 }
 
@@ -253,17 +298,30 @@ fn flush(
     Ok(())
 }
 
-/// The lines one service logs for its part of a request, with their times.
-fn service_lines(draws: &mut Draws, start: i64, part: &Part) -> Vec<(i64, String)> {
-    let span = format!("{:016x}", draws.next());
+/// The host name of a service's instance that serves `request`.
+fn host_of(service: &str, request: u64) -> String {
+    format!("{service}-{}", request % 3)
+}
+
+/// The lines one service logs for its part of a request, with their times; its spans go
+/// to `recorder`, its server span (returned) under `parent`.
+fn service_lines(
+    draws: &mut Draws,
+    start: i64,
+    part: &Part,
+    recorder: &mut TraceRecorder,
+    parent: Option<SpanId>,
+) -> (Vec<(i64, String)>, SpanId) {
+    let span_bits = draws.next();
+    let span = format!("{span_bits:016x}");
+    let host = host_of(part.service, part.request);
+    let server = SpanId(span_bits.to_be_bytes());
     let record = |t: i64, level: u32, msg: &str, extra: &[(&str, Value)]| {
         let mut line = format!(
-            r#"{{"level":{level},"time":{t},"pid":{},"hostname":"{}-{}","service":"{}","msg":"{msg}","requestId":"req-{:09}","traceId":"{}","spanId":"{span}""#,
+            r#"{{"level":{level},"time":{t},"pid":{},"hostname":"{host}","service":"{}","msg":"{msg}","requestId":"req-{:09}","traceId":"{}","spanId":"{span}""#,
             4_000
                 + 10 * SERVICES.iter().position(|s| *s == part.service).unwrap_or(0) as u64
                 + part.request % 3,
-            part.service,
-            part.request % 3,
             part.service,
             part.request,
             part.trace,
@@ -290,6 +348,7 @@ fn service_lines(draws: &mut Draws, start: i64, part: &Part) -> Vec<(i64, String
         if draws.unit() < 0.5 {
             let key = format!("{}:{}:{}", part.service, part.path, draws.between(1, 5_000));
             lines.push(record(t, 20, "cache miss", &[("cacheKey", Value::Text(&key))]));
+            recorder.cache_get((part.service, &host, server), &key, t);
         } else {
             let query = format!("SELECT * FROM {}_items WHERE id = $1", part.service);
             let extra = [
@@ -298,6 +357,8 @@ fn service_lines(draws: &mut Draws, start: i64, part: &Part) -> Vec<(i64, String
                 ("rows", Value::Number(draws.between(0, 40))),
             ];
             lines.push(record(t, 20, "db query", &extra));
+            let room = part.duration - (t - start);
+            recorder.query((part.service, &host, server), &query, t, room);
         }
     }
     let end = start + part.duration;
@@ -312,9 +373,12 @@ fn service_lines(draws: &mut Draws, start: i64, part: &Part) -> Vec<(i64, String
         ("statusCode", Value::Number(part.status)),
         ("duration", Value::Number(part.duration)),
     ];
-    let message;
+    let message = if part.status >= 500 {
+        format!("upstream {} returned {}", draws.pick(&SERVICES), part.status)
+    } else {
+        String::new()
+    };
     if part.status >= 500 {
-        message = format!("upstream {} returned {}", draws.pick(&SERVICES), part.status);
         done.push(("err", Value::Error(&message)));
     }
     let msg = if part.status >= 500 {
@@ -323,7 +387,19 @@ fn service_lines(draws: &mut Draws, start: i64, part: &Part) -> Vec<(i64, String
         "request completed"
     };
     lines.push(record(end, level, msg, &done));
-    lines
+    recorder.server(&ServerSpan {
+        service: part.service,
+        host: &host,
+        span_id: span_bits,
+        parent,
+        method: part.method,
+        path: part.path,
+        status: part.status,
+        start_ms: start,
+        duration_ms: part.duration,
+        error: (part.status >= 500).then_some(message.as_str()),
+    });
+    (lines, server)
 }
 
 /// A field value of an app line.
@@ -364,7 +440,7 @@ mod tests {
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let sizes = config.write(a.path()).unwrap();
         assert_eq!(config.write(b.path()).unwrap(), sizes);
-        let total: u64 = sizes.iter().sum();
+        let total: u64 = sizes.line_bytes.iter().sum();
         // Lines of the last two seconds of requests come after the budget is reached.
         assert!((2_000_000..2_400_000).contains(&total), "{sizes:?}");
         let read = |name: &str| std::fs::read_to_string(a.path().join(name)).unwrap();
@@ -388,6 +464,72 @@ mod tests {
         );
         assert!(read("worker.log").lines().any(|l| l.contains("GC pause")));
         assert!(read("app.jsonl").contains(r#""err":{"type":"UpstreamError""#));
+    }
+
+    /// Every span of a fleet's traces file.
+    fn fleet_spans(dir: &Path) -> Vec<parquetry_spans::Span> {
+        let bytes = std::fs::read(dir.join(TRACES_FILE)).unwrap();
+        let (mut at, mut spans) = (0, Vec::new());
+        while at < bytes.len() {
+            let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+            let message = &bytes[at + 4..at + 4 + len];
+            spans.extend(parquetry_spans::otlp_proto::decode(message).unwrap());
+            at += 4 + len;
+        }
+        spans
+    }
+
+    #[test]
+    fn the_spans_carry_the_ids_of_the_lines() {
+        let config = LogFleetConfig {
+            bytes: 1_000_000,
+            start_ms: next_burst(DEFAULT_START_MS),
+            ..LogFleetConfig::default()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let written = config.write(dir.path()).unwrap();
+        let spans = fleet_spans(dir.path());
+        assert_eq!(spans.len() as u64, written.spans);
+        let ids: std::collections::HashSet<(String, String)> = spans
+            .iter()
+            .map(|s| (s.trace_id.to_string(), s.span_id.to_string()))
+            .collect();
+        let app = std::fs::read_to_string(dir.path().join("app.jsonl")).unwrap();
+        for line in app.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let key = (
+                v["traceId"].as_str().unwrap().to_string(),
+                v["spanId"].as_str().unwrap().to_string(),
+            );
+            assert!(ids.contains(&key), "no span for {line}");
+        }
+        // One root per trace, every parent in the trace.
+        let mut roots = std::collections::HashMap::new();
+        for s in &spans {
+            match s.parent_span_id {
+                None => *roots.entry(s.trace_id).or_insert(0) += 1,
+                Some(p) => assert!(ids.contains(&(s.trace_id.to_string(), p.to_string()))),
+            }
+        }
+        assert!(roots.values().all(|&n| n == 1));
+        let slow_query = spans.iter().any(|s| {
+            s.duration() > 500_000_000
+                && s.attributes
+                    .iter()
+                    .any(|a| a.key == "db.system" && a.value.to_text() == "postgresql")
+        });
+        assert!(slow_query, "the error burst has slow PostgreSQL queries");
+        assert!(
+            spans
+                .iter()
+                .any(|s| s.status_code == parquetry_spans::StatusCode::Error)
+        );
+        let by_spans = LogFleetConfig {
+            spans: Some(1_000),
+            ..config
+        };
+        let written = by_spans.write(dir.path()).unwrap();
+        assert!((1_000..1_020).contains(&written.spans), "{written:?}");
     }
 
     #[test]

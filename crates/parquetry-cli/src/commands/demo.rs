@@ -1,15 +1,19 @@
 //! `parquetry demo`: the built-in walk through Parquetry on generated data.
 
-use super::ingest::{logs_summary, summary};
+use super::ingest::{logs_summary, spans_summary, summary};
+use super::trace::{trace_lines, waterfall};
+use super::traceql::{search_table, stored_range};
 use crate::table::render;
 use crate::time_args;
 use anyhow::Result;
 use parquetry::logs::ingest::LogIngestOptions;
 use parquetry::promql::eval::QueryResult;
+use parquetry::spans::ingest::SpanIngestOptions;
 use parquetry::sql::format;
 use parquetry::store::IngestOptions;
+use parquetry::traceql::eval::SearchParams;
 use parquetry::{Engine, QueryOptions};
-use parquetry_datagen::log_fleet::{LOG_FLEET_FILES, next_burst};
+use parquetry_datagen::log_fleet::{LOG_FLEET_FILES, TRACES_FILE, next_burst};
 use parquetry_datagen::{Dataset, DemoConfig, LogFleetConfig, OutputFormat};
 use parquetry_model::time::format_timestamp;
 use parquetry_model::value::format_api_value;
@@ -17,8 +21,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Generate a realistic fleet's telemetry (HTTP traffic with error bursts and restarts,
-/// latency histograms, CPU, filling disks, and the logs of a shop's services), ingest it
-/// into a store, and ask it questions.
+/// latency histograms, CPU, filling disks, and the logs and traces of a shop's
+/// services), ingest it into a store, and ask it questions.
 #[derive(clap::Args)]
 pub struct Args {
     /// About how many series to generate.
@@ -160,6 +164,34 @@ fn demo_logs(
     for (title, query) in LOG_QUESTIONS {
         println!("\n{title}\n  {query}");
         print!("{}", format::table(&ctx.sql(query)?)?);
+    }
+    demo_traces(store, &folder)
+}
+
+/// Ingests the spans of the same requests, finds failed payments with TraceQL, and shows
+/// the first one's waterfall with the log lines of its spans.
+fn demo_traces(store: &std::path::Path, folder: &std::path::Path) -> Result<()> {
+    let files = [folder.join(TRACES_FILE)];
+    let report = Engine::ingest_spans(store, &files, &SpanIngestOptions::default(), &mut |_| {})?;
+    println!("\nIngested the spans of the same requests, under the same trace ids:");
+    println!("{}", spans_summary(&report));
+    let engine = Engine::open(store)?;
+    let query = r#"{ resource.service.name = "payment" && status = error }"#;
+    let (start_ns, end_ns) = stored_range(&engine)?;
+    let params = SearchParams {
+        limit: 3,
+        ..SearchParams::new(start_ns, end_ns)
+    };
+    let found = engine.traceql_search(query, &params)?;
+    println!("\nFailed payment spans, newest first (TraceQL)\n  {query}");
+    print!("{}", search_table(&found));
+    if let Some(first) = found.traces.first() {
+        let spans = engine.trace(&first.trace_id.to_string())?;
+        println!(
+            "\nThe newest one with its log lines (parquetry trace --logs {}):",
+            first.trace_id
+        );
+        print!("{}", waterfall(&spans, &trace_lines(&engine, &spans)?));
     }
     Ok(())
 }

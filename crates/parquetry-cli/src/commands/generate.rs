@@ -2,7 +2,7 @@
 
 use crate::time_args;
 use anyhow::{Result, bail};
-use parquetry_datagen::log_fleet::LOG_FLEET_FILES;
+use parquetry_datagen::log_fleet::{LOG_FLEET_FILES, TRACES_FILE};
 use parquetry_datagen::{Dataset, DemoConfig, LogFleetConfig, OutputFormat};
 use std::path::PathBuf;
 
@@ -11,9 +11,10 @@ use std::path::PathBuf;
 #[derive(clap::Args)]
 pub struct Args {
     /// demo (the fleet), compliance (the `demo_*` metrics the PromQL compliance queries
-    /// expect: 3 instances at 5 s for 2 h, OpenMetrics only), or logs (the fleet's logs:
+    /// expect: 3 instances at 5 s for 2 h, OpenMetrics only), or logs (the shop's logs:
     /// app.jsonl, ingress.log and worker.log in the folder `--output`, about
-    /// `--megabytes` of lines, from `--start`).
+    /// `--megabytes` of lines, from `--start`, with traces.otlp holding the spans of the
+    /// same requests under the same trace ids, as OTLP protobuf).
     #[arg(long, default_value = "demo")]
     dataset: String,
     /// openmetrics, jsonl or csv.
@@ -37,6 +38,9 @@ pub struct Args {
     /// For logs: about how many megabytes of lines to write.
     #[arg(long, default_value_t = 100.0)]
     megabytes: f64,
+    /// For logs: stop at about this many spans instead of at `--megabytes` of lines.
+    #[arg(long)]
+    spans: Option<u64>,
     /// The file to write (a folder for logs).
     #[arg(long, short)]
     output: PathBuf,
@@ -49,20 +53,27 @@ pub fn run(args: Args) -> Result<()> {
         let defaults = LogFleetConfig::default();
         let config = LogFleetConfig {
             bytes: (args.megabytes * 1e6) as u64,
+            spans: args.spans,
             start_ms: match &args.start {
                 Some(s) => time_args::timestamp(s)?,
                 None => defaults.start_ms,
             },
             seed: args.seed.unwrap_or(defaults.seed),
         };
-        let sizes = config.write(&args.output)?;
-        for (name, bytes) in LOG_FLEET_FILES.iter().zip(sizes) {
+        let written = config.write(&args.output)?;
+        for (name, bytes) in LOG_FLEET_FILES.iter().zip(written.line_bytes) {
             eprintln!(
                 "wrote {:.1} MB to {}",
                 bytes as f64 / 1e6,
                 args.output.join(name).display()
             );
         }
+        eprintln!(
+            "wrote {} spans, {:.1} MB, to {}",
+            written.spans,
+            written.trace_bytes as f64 / 1e6,
+            args.output.join(TRACES_FILE).display()
+        );
         return Ok(());
     }
     if args.dataset == "compliance" {

@@ -44,18 +44,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         "tree" => {
             let lines = if args.logs {
-                let query = LogQuery {
-                    trace_id: Some(spans[0].trace_id.to_string()),
-                    ..LogQuery::default()
-                };
-                let mut lines: Vec<LogEntry> = engine
-                    .logs()?
-                    .read(&query)?
-                    .into_iter()
-                    .flat_map(|s| s.entries)
-                    .collect();
-                lines.sort_by_key(|e| e.timestamp);
-                lines
+                trace_lines(&engine, &spans)?
             } else {
                 Vec::new()
             };
@@ -65,6 +54,22 @@ pub fn run(args: Args) -> Result<()> {
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(())
+}
+
+/// The log lines that carry the trace id of `spans`, in time order.
+pub(crate) fn trace_lines(engine: &Engine, spans: &[Span]) -> Result<Vec<LogEntry>> {
+    let query = LogQuery {
+        trace_id: spans.first().map(|s| s.trace_id.to_string()),
+        ..LogQuery::default()
+    };
+    let mut lines: Vec<LogEntry> = engine
+        .logs()?
+        .read(&query)?
+        .into_iter()
+        .flat_map(|s| s.entries)
+        .collect();
+    lines.sort_by_key(|e| e.timestamp);
+    Ok(lines)
 }
 
 /// Width of the timeline bar.

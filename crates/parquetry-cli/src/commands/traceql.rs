@@ -124,27 +124,32 @@ fn run_query(args: QueryArgs) -> Result<()> {
 /// The range the arguments give, in ns; sides not given cover every stored span.
 fn range(args: &QueryArgs, engine: &Engine) -> Result<(i64, i64)> {
     let ns = |ms: i64| ms.saturating_mul(NANOS_PER_MS);
-    let spans = engine.spans();
-    let stored = || -> Result<(i64, i64)> {
-        let files = spans.files();
-        let first = files.iter().map(|f| f.min_time).min();
-        let last = files.iter().map(|f| f.max_time).max();
-        first.zip(last).context("the store holds no spans")
-    };
     let start = match &args.start {
         Some(s) => ns(time_args::timestamp(s)?),
-        None => ns(stored()?.0),
+        None => stored_range(engine)?.0,
     };
     let end = match &args.end {
         Some(e) => ns(time_args::timestamp(e)?),
-        // The latest span's millisecond, whole.
-        None => ns(stored()?.1 + 1),
+        None => stored_range(engine)?.1,
     };
     anyhow::ensure!(start < end, "--start must be before --end");
     Ok((start, end))
 }
 
-fn search_table(result: &SearchResult) -> String {
+/// From the earliest stored span start to just after the latest (its millisecond,
+/// whole), in ns.
+pub(crate) fn stored_range(engine: &Engine) -> Result<(i64, i64)> {
+    let ns = |ms: i64| ms.saturating_mul(NANOS_PER_MS);
+    let spans = engine.spans();
+    let files = spans.files();
+    let first = files.iter().map(|f| f.min_time).min();
+    let last = files.iter().map(|f| f.max_time).max();
+    let (first, last) = first.zip(last).context("the store holds no spans")?;
+    Ok((ns(first), ns(last + 1)))
+}
+
+/// A search's traces as a table, with what was inspected.
+pub(crate) fn search_table(result: &SearchResult) -> String {
     let rows: Vec<Vec<String>> = result
         .traces
         .iter()
