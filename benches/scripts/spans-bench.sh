@@ -17,7 +17,7 @@ spans=${1:-10000000}
 work=${2:-$(mktemp -d)}
 bin=${3:-${CARGO_TARGET_DIR:-target}/debug/parquetry}
 python=${PARQUETRY_VENV:-$HOME/.cache/parquetry-venv}/bin/python
-"$python" -c 'import duckdb, chdb' 2>/dev/null || "$python" -m pip install --quiet 'duckdb==2.0.0' 'chdb==4.4.0'
+"$python" -c 'import duckdb, chdb, pytz' 2>/dev/null || "$python" -m pip install --quiet 'duckdb==2.0.0' 'chdb==4.4.0' pytz
 timed() { /usr/bin/time -f "  %e s wall, %U s user, %S s system, %M KB peak RSS" "$@"; }
 # The fleet is deterministic: a work folder that holds one of this size keeps it.
 if [ "$(cat "$work/fleet/spans" 2>/dev/null)" != "$spans" ]; then

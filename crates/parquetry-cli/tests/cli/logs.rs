@@ -94,7 +94,7 @@ fn logs_ingest_export_and_sql() {
 }
 
 #[test]
-fn the_demo_asks_metrics_and_logs_questions() {
+fn the_demo_asks_metrics_logs_and_traces_questions() {
     let o = parquetry(&[
         "demo",
         "--series",
@@ -113,6 +113,17 @@ fn the_demo_asks_metrics_and_logs_questions() {
     );
     let request = out.split("Every line of request").nth(1).unwrap_or_default();
     assert!(request.contains(r#""msg":"request completed""#), "{out}");
+    // A failed payment found by TraceQL, drawn with the log lines of its spans.
+    let trace = out.split("Failed payment spans").nth(1).unwrap_or_default();
+    assert!(trace.contains("root service"), "{out}");
+    let waterfall = trace
+        .split("The newest one with its log lines")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        waterfall.contains("[payment] server") && waterfall.contains(r#""msg":"request failed""#),
+        "{out}"
+    );
 }
 
 #[test]
