@@ -32,9 +32,10 @@ pub fn slice_bounds(i: u32, n: u32) -> (TraceId, TraceId) {
 impl SpanStore {
     /// The traces held by `files` (the files of one day) that meet `needs`, slice by
     /// slice of the trace id space: each item is one slice's traces, whole and
-    /// deduplicated (see [`into_traces`]), in trace id order. With needs, each slice
-    /// first reads only the trace ids and the columns the needs test, then decodes the
-    /// rows of the traces that meet them.
+    /// deduplicated (see [`into_traces`]), in trace id order. Each slice first reads only
+    /// the trace ids (and the columns the needs test) of the row groups that may hold
+    /// it, then decodes only the rows of its traces that meet the needs, so that a day
+    /// of many files is not decoded once per slice.
     pub fn day_slices<'a>(
         &'a self,
         files: Vec<&'a SpansFile>,
@@ -44,31 +45,20 @@ impl SpanStore {
         let slices = total.div_ceil(SLICE_SPANS).clamp(1, 65_536) as u32;
         (0..slices).map(move |i| {
             let (low, high) = slice_bounds(i, slices);
-            let chosen = if needs.is_empty() {
-                None
-            } else {
-                Some(self.rows_meeting(&files, low, high, needs)?)
-            };
+            let chosen = self.rows_meeting(&files, low, high, needs)?;
             let mut slice = Vec::new();
-            for (at, file) in files.iter().enumerate() {
-                let ranges = match &chosen {
-                    Some(chosen) => chosen[at].clone(),
-                    None => self.row_groups_between(file, low, high)?,
-                };
-                if ranges.is_empty() {
-                    continue;
+            for (file, ranges) in files.iter().zip(chosen) {
+                if !ranges.is_empty() {
+                    slice.extend(self.read_rows(file, &ranges)?);
                 }
-                let mut read = self.read_rows(file, &ranges)?;
-                read.retain(|s| low <= s.trace_id && s.trace_id <= high);
-                slice.extend(read);
             }
             Ok(into_traces(slice).0)
         })
     }
 
     /// Per file of `files`, the rows of the traces with ids in `[low, high]` that meet
-    /// every need, in any of the files, read from the trace ids and the tested columns
-    /// only.
+    /// every need (all of them when there is none), in any of the files, read from the
+    /// trace ids and the tested columns only.
     fn rows_meeting(
         &self,
         files: &[&SpansFile],
