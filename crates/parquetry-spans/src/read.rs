@@ -3,10 +3,10 @@
 //! range trace by trace.
 
 use crate::decode::{concat, decode_spans};
+use crate::prefilter::TraceNeeds;
 use crate::promoted::PROMOTED;
 use crate::schema::{UNPROMOTED_METADATA, column_index, columns, spans_schema};
 use crate::span::{Span, TraceId};
-use arrow::array::{Array, FixedSizeBinaryArray};
 use parquet::file::statistics::Statistics;
 use parquetry_table::error::{Result, StoreError};
 use parquetry_table::scan::read_row_ranges;
@@ -132,34 +132,14 @@ impl SpanStore {
     /// The rows of trace `id` in `file`: the row groups whose trace id statistics admit
     /// it are searched on the trace id column alone, then only the trace's rows are read.
     fn trace_in_file(&self, file: &SpansFile, id: TraceId) -> Result<Vec<Span>> {
-        let candidates = self.row_groups_between(file, id, id)?;
-        if candidates.is_empty() {
+        let ranges = self
+            .rows_meeting(&[file], id, id, &TraceNeeds::default())?
+            .pop()
+            .unwrap_or_default();
+        if ranges.is_empty() {
             return Ok(Vec::new());
         }
-        let trace_column = column_index(columns::TRACE_ID);
-        let ids = read_row_ranges(&self.storage, &file.path, &candidates, &[trace_column])?;
-        let mut found: Option<Range<u64>> = None;
-        let mut rows = candidates.iter().flat_map(|r| r.clone());
-        for batch in &ids {
-            let column = batch
-                .column(0)
-                .as_any()
-                .downcast_ref::<FixedSizeBinaryArray>()
-                .ok_or_else(|| corrupt(&self.storage, file, "trace_id is not 16-byte binary"))?;
-            for i in 0..column.len() {
-                let row = rows.next().unwrap_or(u64::MAX);
-                if column.value(i) == id.0 {
-                    found = Some(match found {
-                        Some(r) => r.start..row + 1,
-                        None => row..row + 1,
-                    });
-                }
-            }
-        }
-        let Some(range) = found else {
-            return Ok(Vec::new());
-        };
-        self.read_rows(file, &[range])
+        self.read_rows(file, &ranges)
     }
 
     /// The rows of each row group of `file` whose trace id statistics admit an id in

@@ -59,7 +59,7 @@ impl SpanStore {
     /// Per file of `files`, the rows of the traces with ids in `[low, high]` that meet
     /// every need (all of them when there is none), in any of the files, read from the
     /// trace ids and the tested columns only.
-    fn rows_meeting(
+    pub(crate) fn rows_meeting(
         &self,
         files: &[&SpansFile],
         low: TraceId,
@@ -75,7 +75,11 @@ impl SpanStore {
         let mut rows_of_files = Vec::with_capacity(files.len());
         for file in files {
             let groups = self.row_groups_between(file, low, high)?;
-            let untrusted = self.untrusted_columns(file)?;
+            let untrusted = if needs.is_empty() {
+                Vec::new()
+            } else {
+                self.untrusted_columns(file)?
+            };
             let untrusted: Vec<&str> = untrusted.iter().map(String::as_str).collect();
             let mut rows: Vec<(u64, [u8; 16])> = Vec::new();
             let mut numbers = groups.iter().flat_map(|r| r.clone());
