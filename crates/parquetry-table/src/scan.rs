@@ -28,9 +28,7 @@ pub fn read_row_ranges(
     let handle = storage.open_file(rel)?;
     let metadata = storage.parquet_metadata(rel, &handle)?;
     let total_rows = metadata.metadata().file_metadata().num_rows() as u64;
-    let mut selectors = Vec::with_capacity(ranges.len() * 2);
     let mut row = 0u64;
-    let mut needed = 0usize;
     for r in ranges {
         if r.start < row || r.end < r.start || r.end > total_rows {
             return Err(StoreError::Corrupt {
@@ -41,19 +39,23 @@ pub fn read_row_ranges(
                 ),
             });
         }
-        if r.start > row {
-            selectors.push(RowSelector::skip((r.start - row) as usize));
-        }
-        selectors.push(RowSelector::select((r.end - r.start) as usize));
         row = r.end;
-        needed += (r.end - r.start) as usize;
     }
+    let needed: usize = ranges.iter().map(|r| (r.end - r.start) as usize).sum();
+    let group_rows: Vec<u64> = metadata
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| g.num_rows() as u64)
+        .collect();
+    let (groups, selectors) = selection_in_groups(&group_rows, ranges);
     let mask = ProjectionMask::roots(
         metadata.metadata().file_metadata().schema_descr(),
         projection.iter().copied(),
     );
     let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(handle, metadata)
         .with_projection(mask)
+        .with_row_groups(groups)
         .with_row_selection(RowSelection::from(selectors))
         .with_batch_size(SCAN_BATCH_ROWS)
         .build()
@@ -69,6 +71,50 @@ pub fn read_row_ranges(
     Ok(batches)
 }
 
+/// The row groups (of the given row counts) that hold any row of `ranges` (ascending, not
+/// overlapping, inside the file), and the selection of the ranges' rows over those groups'
+/// rows alone, one group after another: the groups holding none are never opened, so none
+/// of their pages is read, decompressed or skipped.
+fn selection_in_groups(group_rows: &[u64], ranges: &[Range<u64>]) -> (Vec<usize>, Vec<RowSelector>) {
+    let mut groups = Vec::new();
+    let mut selectors = Vec::new();
+    let mut pending = ranges.iter().cloned().peekable();
+    let mut group_start = 0u64;
+    for (g, &rows) in group_rows.iter().enumerate() {
+        let group_end = group_start + rows;
+        let mut at = group_start;
+        let mut chosen = false;
+        while let Some(r) = pending.peek_mut() {
+            if r.start >= group_end {
+                break;
+            }
+            let end = r.end.min(group_end);
+            if end > r.start {
+                if r.start > at {
+                    selectors.push(RowSelector::skip((r.start - at) as usize));
+                }
+                selectors.push(RowSelector::select((end - r.start) as usize));
+                at = end;
+                chosen = true;
+            }
+            if r.end <= group_end {
+                pending.next();
+            } else {
+                r.start = group_end;
+                break;
+            }
+        }
+        if chosen {
+            groups.push(g);
+            if group_end > at {
+                selectors.push(RowSelector::skip((group_end - at) as usize));
+            }
+        }
+        group_start = group_end;
+    }
+    (groups, selectors)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +125,11 @@ mod tests {
     use std::sync::Arc;
 
     fn write_file(storage: &Storage, rel: &str, rows: i64) {
+        write_file_in_groups(storage, rel, rows, None);
+    }
+
+    /// `rows` rows of `n` and `name`, in row groups of at most `group_rows`.
+    fn write_file_in_groups(storage: &Storage, rel: &str, rows: i64, group_rows: Option<usize>) {
         let numbers = Arc::new(Int64Array::from_iter_values(0..rows));
         let names = Arc::new(StringArray::from_iter_values((0..rows).map(|i| format!("r{i}"))));
         let batch = RecordBatch::try_from_iter([("n", numbers as _), ("name", names as _)]).unwrap();
@@ -86,6 +137,7 @@ mod tests {
         let props = WriterProperties::builder()
             .set_data_page_row_count_limit(10)
             .set_write_batch_size(10)
+            .set_max_row_group_row_count(group_rows)
             .build();
         let file = std::fs::File::create(staged.path()).unwrap();
         let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
@@ -108,6 +160,37 @@ mod tests {
             })
             .collect();
         assert_eq!(got, [3, 4, 40, 99]);
+    }
+
+    #[test]
+    fn only_the_row_groups_holding_rows_are_selected() {
+        let (groups, selectors) = selection_in_groups(&[10, 10, 10, 10], &[2..4, 12..25, 39..40]);
+        assert_eq!(groups, [0, 1, 2, 3]);
+        let rows: usize = selectors.iter().map(|s| s.row_count).sum();
+        assert_eq!(rows, 40);
+        let (groups, selectors) = selection_in_groups(&[10, 10, 10, 10], &[21..23, 23..23]);
+        assert_eq!(groups, [2]);
+        assert_eq!(
+            selectors,
+            [RowSelector::skip(1), RowSelector::select(2), RowSelector::skip(7)]
+        );
+        let (groups, selectors) = selection_in_groups(&[10, 10], &[]);
+        assert!(groups.is_empty() && selectors.is_empty());
+    }
+
+    #[test]
+    fn ranges_across_row_groups_read_their_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::local(dir.path());
+        write_file_in_groups(&storage, "g.parquet", 100, Some(16));
+        let batches =
+            read_row_ranges(&storage, "g.parquet", &[15..17, 50..51, 64..80, 99..100], &[0]).unwrap();
+        let got: Vec<i64> = batches
+            .iter()
+            .flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec())
+            .collect();
+        let want: Vec<i64> = [15..17, 50..51, 64..80, 99..100].into_iter().flatten().collect();
+        assert_eq!(got, want);
     }
 
     #[test]

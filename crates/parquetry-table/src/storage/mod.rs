@@ -17,7 +17,7 @@ mod remote;
 use crate::error::{Result, StoreError};
 pub use file_reader::FileReader;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
-use parquet::file::metadata::PageIndexPolicy;
+use parquet::file::metadata::{PageIndexPolicy, ParquetStatisticsPolicy};
 use remote::Remote;
 use std::collections::HashMap;
 use std::fmt;
@@ -253,13 +253,21 @@ impl Storage {
         }
     }
 
-    /// The Parquet metadata (footer and page index) of the data file `rel`, from the cache
-    /// or read through `reader` (which must be that file's).
+    /// The Parquet metadata of the data file `rel`, from the cache or read through
+    /// `reader` (which must be that file's): the footer with its column chunk statistics,
+    /// and the offset index (where pages start, for skipping them). The page-level min/max
+    /// (column index), the size statistics and the encoding statistics are not decoded:
+    /// nothing reads them, and in a file of many row groups they cost most of the time a
+    /// cold lookup takes.
     pub fn parquet_metadata(&self, rel: &str, reader: &FileReader) -> Result<ArrowReaderMetadata> {
         if let Some(m) = self.footers().get(rel) {
             return Ok(m.clone());
         }
-        let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional);
+        let options = ArrowReaderOptions::new()
+            .with_column_index_policy(PageIndexPolicy::Skip)
+            .with_offset_index_policy(PageIndexPolicy::Optional)
+            .with_size_stats_policy(ParquetStatisticsPolicy::SkipAll)
+            .with_encoding_stats_policy(ParquetStatisticsPolicy::SkipAll);
         let metadata = ArrowReaderMetadata::load(reader, options).map_err(|source| StoreError::Parquet {
             path: self.path(rel),
             source,
