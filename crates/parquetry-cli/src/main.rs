@@ -54,6 +54,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Output piped into a reader that stops early (`| head`) ends the process quietly,
+    // as it does any Unix filter, instead of failing to print.
+    sigpipe::reset();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Ingest(a) => commands::ingest::run(a),

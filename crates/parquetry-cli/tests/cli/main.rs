@@ -5,8 +5,9 @@ mod logs;
 mod metrics;
 mod spans;
 
+use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 /// Runs the binary with `args`.
 pub fn parquetry(args: &[&str]) -> Output {
@@ -37,4 +38,37 @@ pub fn store_with_good_data(dir: &Path) -> String {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("1 series, 2 samples"), "{}", stdout(&o));
     store
+}
+
+#[test]
+fn output_into_a_pipe_closed_early_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("many.om");
+    let mut text = String::from("# TYPE up gauge\n");
+    for i in 0..20_000 {
+        text += &format!("up{{job=\"api\",instance=\"a\"}} 1 {}\n", 1_767_571_200 + i * 15);
+    }
+    text += "# EOF\n";
+    std::fs::write(&input, text).unwrap();
+    let store = dir.path().join("store").display().to_string();
+    assert!(
+        parquetry(&["ingest", "--store", &store, input.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parquetry"))
+        .args(["export", "--store", &store, "--format", "csv"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(
+        stderr(&o).is_empty(),
+        "a reader that stops is no error: {}",
+        stderr(&o)
+    );
+    assert_ne!(o.status.code(), Some(101), "no panic");
 }
