@@ -12,6 +12,8 @@
 //! * [`read`] and [`decode`]: a trace by id, and every span of a time range;
 //!   [`traces`]: whole traces, slice by slice of the trace id space, decoding only the
 //!   traces that meet a query's [`prefilter`] needs.
+//! * [`newest`]: traces newest first, decoded batch by batch only as far as a search
+//!   needs them.
 //! * [`compact`]: rewriting a day into one file, every trace whole in it.
 //! * [`span_metrics`]: RED metrics from spans under Tempo's metrics-generator names.
 //! * [`table_view`]: spans as a table for people and SQL (hex ids, words, timestamps).
@@ -23,6 +25,7 @@ pub mod compact;
 pub mod decode;
 pub mod export;
 pub mod ingest;
+pub mod newest;
 pub mod otlp_json;
 pub mod otlp_proto;
 pub mod prefilter;

@@ -12,6 +12,7 @@ use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int64Type};
 use arrow::record_batch::RecordBatch;
+use rustc_hash::FxHashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -90,8 +91,21 @@ impl SpanCondition {
             SpanCondition::Text(column, test) => match trusted(batch, column, untrusted, DataType::Utf8) {
                 Some(array) => {
                     let text = array.as_string::<i32>();
+                    let mut seen: FxHashMap<Option<&str>, bool> = FxHashMap::default();
                     (0..rows)
-                        .map(|i| test(text.is_valid(i).then(|| text.value(i))))
+                        .map(|i| {
+                            let v = text.is_valid(i).then(|| text.value(i));
+                            match seen.get(&v) {
+                                Some(&answer) => answer,
+                                None => {
+                                    let answer = test(v);
+                                    if seen.len() < MEMO_VALUES {
+                                        seen.insert(v, answer);
+                                    }
+                                    answer
+                                }
+                            }
+                        })
                         .collect()
                 }
                 None => vec![true; rows],
@@ -99,9 +113,11 @@ impl SpanCondition {
             SpanCondition::Number(column, test) => match trusted(batch, column, untrusted, DataType::Int64) {
                 Some(array) => {
                     let numbers = array.as_primitive::<Int64Type>();
-                    (0..rows)
-                        .map(|i| test(numbers.is_valid(i).then(|| numbers.value(i))))
-                        .collect()
+                    memoized(
+                        rows,
+                        |i| numbers.is_valid(i).then(|| numbers.value(i)),
+                        |v| test(v),
+                    )
                 }
                 None => vec![true; rows],
             },
@@ -125,6 +141,31 @@ impl SpanCondition {
             }
         }
     }
+}
+
+/// Distinct text values whose answers a batch remembers (names and services repeat; a
+/// column of unique values stops being remembered).
+const MEMO_VALUES: usize = 4096;
+
+/// `test` of the value of each of `rows` rows: a row holding the value of the row before
+/// (as numeric columns mostly do: statuses, kinds) reuses its answer.
+fn memoized<T: PartialEq + Copy>(
+    rows: usize,
+    value: impl Fn(usize) -> T,
+    test: impl Fn(T) -> bool,
+) -> Vec<bool> {
+    let mut out = Vec::with_capacity(rows);
+    let mut last: Option<(T, bool)> = None;
+    for i in 0..rows {
+        let v = value(i);
+        let answer = match last {
+            Some((seen, answer)) if seen == v => answer,
+            _ => test(v),
+        };
+        last = Some((v, answer));
+        out.push(answer);
+    }
+    out
 }
 
 /// The column `column` of `batch` as type `ty`; `None` when it is untrusted, missing or

@@ -93,14 +93,11 @@ fn comparison(
     literal: &Static,
     regex: Option<Regex>,
 ) -> Option<SpanCondition> {
-    let literal = literal.clone();
-    let test = move |value: Value<'_>| {
-        let nil = matches!(literal, Static::Nil);
-        let lit = static_value(&literal);
-        match side {
-            Side::Left => compare(&value, op, &lit, (false, nil), regex.as_ref()),
-            Side::Right => compare(&lit, op, &value, (nil, false), regex.as_ref()),
-        }
+    let nil = matches!(literal, Static::Nil);
+    let lit = static_value(literal).into_owned();
+    let test = move |value: Value<'_>| match side {
+        Side::Left => compare(&value, op, &lit, (false, nil), regex.as_ref()),
+        Side::Right => compare(&lit, op, &value, (nil, false), regex.as_ref()),
     };
     let text = |column: &'static str, test: Box<dyn Fn(Value<'_>) -> bool + Send + Sync>| {
         SpanCondition::Text(
@@ -201,8 +198,11 @@ mod tests {
             flags: 0,
             name: ["GET", "POST", "SELECT"][n[0] as usize % 3].into(),
             kind: SpanKind::from_number(i64::from(n[1] % 6)).unwrap_or_default(),
-            start: T0 + i64::from(id) * 1_000,
-            end: T0 + i64::from(id) * 1_000 + [0, 1_000_000, 600_000_000][n[2] as usize % 3],
+            start: T0 + i64::from(id) * 1_000 + i64::from(n[2] / 3) * 1_000_000,
+            end: T0
+                + i64::from(id) * 1_000
+                + i64::from(n[2] / 3) * 1_000_000
+                + [0, 1_000_000, 600_000_000][n[2] as usize % 3],
             status_code: StatusCode::from_number(i64::from(n[3] % 3)).unwrap_or_default(),
             status_message: ["", "boom"][n[3] as usize / 3 % 2].into(),
             attributes,
@@ -290,36 +290,47 @@ mod tests {
         ) {
             let dir = tempfile::tempdir().unwrap();
             let storage = Storage::local(dir.path());
-            let mut all = Vec::new();
+            // Two writes; some spans are written again by the second with another start.
+            let mut writes = [Vec::new(), Vec::new()];
             for (t, spans) in traces.iter().enumerate() {
                 for (i, n) in spans.iter().enumerate() {
                     let parent = (i > 0).then_some(i as u8 / 2 + 1);
-                    all.push(span(t as u8 + 1, i as u8 + 1, parent, *n, odd));
+                    let s = span(t as u8 + 1, i as u8 + 1, parent, *n, odd);
+                    if n[1] / 6 % 3 == 0 {
+                        let mut again = s.clone();
+                        again.start += (i64::from(n[0]) - 128) * 1_000_000;
+                        writes[1].push(again);
+                    }
+                    writes[usize::from(n[1] / 6 % 2)].push(s);
                 }
             }
-            let mut w = SpansWriter::begin(&storage).unwrap();
-            w.write(all).unwrap();
-            w.commit().unwrap();
+            for spans in writes.into_iter().filter(|w| !w.is_empty()) {
+                let mut w = SpansWriter::begin(&storage).unwrap();
+                w.write(spans).unwrap();
+                w.commit().unwrap();
+            }
             let store = SpanStore::open(&storage).unwrap();
             let mut every = Vec::new();
-            store.for_each_trace(T0, T0 + 1_000_000_000, &TraceNeeds::default(), &mut |t| {
+            store.for_each_trace(T0 - 1_000_000_000, T0 + 1_000_000_000, &TraceNeeds::default(), &mut |t| {
                 every.push(t);
                 Ok(())
             }).unwrap();
             for text in &queries {
                 let q = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
                 let regexes = compile_regexes(&q).unwrap();
-                let mut want: Vec<u8> = every
+                let mut want: Vec<(i64, u8)> = every
                     .iter()
                     .filter(|t| !spansets(&q.spansets, &TraceView::new((*t).clone()), &regexes).is_empty())
-                    .map(|t| t[0].trace_id.0[0])
+                    .map(|t| (t[0].start, t[0].trace_id.0[0]))
                     .collect();
-                want.sort();
-                let params = SearchParams { limit: 100, ..SearchParams::new(T0, T0 + 1_000_000_000) };
-                let result = search(&store, &q, &params).unwrap();
-                let mut got: Vec<u8> = result.traces.iter().map(|t| t.trace_id.0[0]).collect();
-                got.sort();
-                prop_assert_eq!(got, want, "{}", text);
+                want.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                for limit in [1, 2, 100] {
+                    let range = SearchParams::new(T0 - 1_000_000_000, T0 + 1_000_000_000);
+                    let params = SearchParams { limit, ..range };
+                    let result = search(&store, &q, &params).unwrap();
+                    let got: Vec<(i64, u8)> = result.traces.iter().map(|t| (t.start_ns, t.trace_id.0[0])).collect();
+                    prop_assert_eq!(&got[..], &want[..want.len().min(limit)], "{} limit {}", text, limit);
+                }
             }
         }
     }

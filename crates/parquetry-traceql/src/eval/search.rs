@@ -1,11 +1,14 @@
 //! TraceQL searches: the traces whose spansets a query finds, newest first, each with
-//! its spansets and a few of their spans, as Tempo's search API answers.
+//! its spansets and a few of their spans, as Tempo's search API answers. Traces are
+//! read newest first ([`SpanStore::for_each_newest`]) and the search stops once no
+//! trace left can start after the newest `limit` found.
 
 use super::field::field_value;
+use super::needs::trace_needs;
 use super::spansets::spansets;
 use super::trace_view::TraceView;
 use super::value::Value;
-use super::{EvalError, Regexes, compile_regexes, for_each_batch, top_fields, walk};
+use super::{EvalError, Regexes, compile_regexes, top_fields, walk};
 use crate::syntax::ast::{FieldExpr, Intrinsic, Query};
 use parquetry_spans::{SpanId, SpanStore, TraceId};
 use rayon::prelude::*;
@@ -101,25 +104,27 @@ pub fn search(store: &SpanStore, q: &Query, params: &SearchParams) -> Result<Sea
     let regexes = compile_regexes(q)?;
     let shown = shown_fields(q);
     let mut result = SearchResult::default();
+    if params.limit == 0 {
+        return Ok(result);
+    }
+    let needs = trace_needs(q, &regexes);
     let mut found: Vec<TraceMatch> = Vec::new();
-    let inspected = for_each_batch(
-        store,
-        q,
-        &regexes,
-        (params.start_ns, params.end_ns),
-        &mut |batch| {
-            let matches: Vec<TraceMatch> = batch
-                .into_par_iter()
-                .filter_map(|spans| evaluate(q, TraceView::new(spans), &regexes, &shown, params))
-                .collect();
-            found.extend(matches);
-            if found.len() > params.limit.saturating_mul(4).max(1024) {
-                keep_newest(&mut found, params.limit);
-            }
-        },
-    )?;
-    (result.inspected_traces, result.inspected_spans) = inspected;
-    keep_newest(&mut found, params.limit);
+    let range = (params.start_ns, params.end_ns);
+    store.for_each_newest(range, &needs, params.limit, &mut |batch| {
+        result.inspected_traces += batch.traces.len() as u64;
+        result.inspected_spans += batch.traces.iter().map(|t| t.len() as u64).sum::<u64>();
+        let matches: Vec<TraceMatch> = batch
+            .traces
+            .into_par_iter()
+            .filter_map(|spans| evaluate(q, TraceView::new(spans), &regexes, &shown, params))
+            .collect();
+        found.extend(matches);
+        keep_newest(&mut found, params.limit);
+        // Every trace still to come starts at or before the bound: once the last one
+        // kept starts after it, none of them can enter (a tie could, by trace id).
+        let full = found.len() == params.limit;
+        Ok(!(full && found[params.limit - 1].start_ns > batch.later_start_at_most))
+    })?;
     result.traces = found;
     Ok(result)
 }

@@ -1,0 +1,409 @@
+//! Traces newest first, decoded only as far as the reader wants them. A search answers
+//! with the newest traces it finds; reading traces in order of their start lets it stop
+//! as soon as no trace left can start after the ones it holds, so that a search over
+//! millions of spans decodes the spans of a few dozen traces.
+//!
+//! A day is read in two passes. The first reads the trace ids, the start times and the
+//! columns the needs test, row group by row group in parallel, and learns for every
+//! trace of the day where its rows are, which needs its spans meet, and bounds of its
+//! start. The second decodes the traces that meet every need, in batches, newest first.
+//! The first pass holds a few dozen bytes per trace of the day.
+
+use crate::prefilter::TraceNeeds;
+use crate::read::{SpanStore, SpansFile};
+use crate::schema::{column_index, columns};
+use crate::segment::into_traces;
+use crate::span::{Span, TraceId};
+use arrow::array::{Array, AsArray, FixedSizeBinaryArray};
+use arrow::datatypes::TimestampNanosecondType;
+use parquetry_table::error::Result;
+use parquetry_table::scan::read_row_ranges;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use std::ops::Range;
+
+/// Most traces decoded in one batch; batches start at the size the reader asks for and
+/// double up to this.
+const MOST_PER_BATCH: usize = 8192;
+
+/// Needs past this many are not tested (a trace is kept as if it met them).
+const MOST_NEEDS: usize = 64;
+
+/// A batch of traces and what it promises about the traces after it.
+#[derive(Debug)]
+pub struct NewestBatch {
+    /// Whole traces, deduplicated (see [`into_traces`]), each with a span starting in the
+    /// range and meeting the needs; in no particular order.
+    pub traces: Vec<Vec<Span>>,
+    /// No trace of a later batch has its earliest span starting after this (ns);
+    /// `i64::MIN` when no trace is left.
+    pub later_start_at_most: i64,
+}
+
+/// One run of consecutive rows of one trace in one file.
+#[derive(Debug)]
+struct Run {
+    id: [u8; 16],
+    file: usize,
+    rows: Range<u64>,
+    earliest: i64,
+    met: u64,
+    in_range: bool,
+}
+
+/// A trace the first pass found to meet the needs.
+#[derive(Debug)]
+struct Candidate {
+    id: [u8; 16],
+    /// The earliest start among the trace's rows in the newest file holding any. Every
+    /// row of that file is the copy of its span that decoding keeps, so the trace starts
+    /// at or before this.
+    start_at_most: i64,
+}
+
+impl SpanStore {
+    /// Calls `each` with the traces that have a span starting in `[start_ns, end_ns)` and
+    /// meet `needs`, in batches, in descending order of a bound of their start: the
+    /// first batch holds `first_batch` traces (at least one), later ones twice as many
+    /// as the one before. Stops when `each` answers `false` or no trace is left.
+    pub fn for_each_newest(
+        &self,
+        (start_ns, end_ns): (i64, i64),
+        needs: &TraceNeeds,
+        first_batch: usize,
+        each: &mut dyn FnMut(NewestBatch) -> Result<bool>,
+    ) -> Result<()> {
+        let days = self.days_newest_first(start_ns, end_ns);
+        let mut size = first_batch.clamp(1, MOST_PER_BATCH);
+        for (d, (_, files)) in days.iter().enumerate() {
+            let older_days_at_most = days.get(d + 1).map_or(i64::MIN, |(bound, _)| *bound);
+            let (runs, mut candidates) = self.first_pass(files, (start_ns, end_ns), needs)?;
+            candidates.sort_unstable_by(|a, b| b.start_at_most.cmp(&a.start_at_most).then(a.id.cmp(&b.id)));
+            let mut next = 0;
+            while next < candidates.len() {
+                let batch = next..(next + size).min(candidates.len());
+                next = batch.end;
+                size = (size * 2).min(MOST_PER_BATCH);
+                let traces = self.decode_candidates(files, &runs, &candidates, batch, (start_ns, end_ns))?;
+                let later = candidates.get(next).map_or(i64::MIN, |c| c.start_at_most);
+                let later_start_at_most = later.max(older_days_at_most);
+                if !each(NewestBatch {
+                    traces,
+                    later_start_at_most,
+                })? {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The files of each day with a span that may start in the range, the day with the
+    /// latest possible start first, each with that bound (ns).
+    fn days_newest_first(&self, start_ns: i64, end_ns: i64) -> Vec<(i64, Vec<&SpansFile>)> {
+        let (from_ms, to_ms) = (start_ns.div_euclid(1_000_000), end_ns.div_euclid(1_000_000));
+        let mut days: FxHashMap<i64, Vec<&SpansFile>> = FxHashMap::default();
+        for f in self.files() {
+            if f.max_time >= from_ms && f.min_time <= to_ms {
+                days.entry(f.partition_start).or_default();
+            }
+        }
+        for f in self.files() {
+            if let Some(files) = days.get_mut(&f.partition_start) {
+                files.push(f);
+            }
+        }
+        let mut out: Vec<(i64, Vec<&SpansFile>)> = days
+            .into_values()
+            .map(|files| {
+                let latest_ms = files.iter().map(|f| f.max_time).max().unwrap_or(i64::MIN);
+                let bound = latest_ms
+                    .saturating_mul(1_000_000)
+                    .saturating_add(999_999)
+                    .min(end_ns.saturating_sub(1));
+                (bound, files)
+            })
+            .collect();
+        out.sort_by_key(|day| std::cmp::Reverse(day.0));
+        out
+    }
+
+    /// The first pass over one day's files: the traces that meet every need and have a
+    /// row starting in the range, and their runs of rows in trace id order (each run's
+    /// `file` is its place in `files`).
+    fn first_pass(
+        &self,
+        files: &[&SpansFile],
+        range: (i64, i64),
+        needs: &TraceNeeds,
+    ) -> Result<(Vec<Run>, Vec<Candidate>)> {
+        let mut projection: Vec<usize> = needs.columns().iter().map(|c| column_index(c)).collect();
+        projection.extend([column_index(columns::TRACE_ID), column_index(columns::START_TIME)]);
+        projection.sort_unstable();
+        projection.dedup();
+        let mut units = Vec::new();
+        for (f, file) in files.iter().enumerate() {
+            let untrusted = if needs.is_empty() {
+                Vec::new()
+            } else {
+                self.untrusted_columns(file)?
+            };
+            for group in self.row_groups_between(file, TraceId([0; 16]), TraceId([0xff; 16]))? {
+                units.push((f, group, untrusted.clone()));
+            }
+        }
+        // A day of one file holds each trace in one run (a row group holds whole traces
+        // of its file): a run failing the needs is a trace failing them.
+        let alone = files.len() == 1;
+        let all_met = match needs.0.len().min(MOST_NEEDS) {
+            MOST_NEEDS => u64::MAX,
+            n => (1u64 << n) - 1,
+        };
+        let per_unit: Vec<Vec<Run>> = units
+            .into_par_iter()
+            .map(|(f, group, untrusted)| {
+                let mut runs =
+                    self.runs_of_group(files[f], f, group, &projection, needs, &untrusted, range)?;
+                if alone {
+                    runs.retain(|r| r.in_range && r.met & all_met == all_met);
+                }
+                Ok(runs)
+            })
+            .collect::<Result<_>>()?;
+        let mut runs: Vec<Run> = per_unit.into_iter().flatten().collect();
+        // Each file's runs come in trace id order: a stable sort merges them, and keeps
+        // a trace's runs in file order.
+        runs.sort_by_key(|r| r.id);
+        let mut candidates: Vec<Candidate> = Vec::new();
+        for trace in runs.chunk_by(|a, b| a.id == b.id) {
+            let newest_segment = trace.iter().map(|r| files[r.file].segment).max().unwrap_or(0);
+            let met = trace.iter().fold(0, |met, r| met | r.met);
+            if trace.iter().any(|r| r.in_range) && met & all_met == all_met {
+                candidates.push(Candidate {
+                    id: trace[0].id,
+                    start_at_most: trace
+                        .iter()
+                        .filter(|r| files[r.file].segment == newest_segment)
+                        .map(|r| r.earliest)
+                        .min()
+                        .unwrap_or(i64::MAX),
+                });
+            }
+        }
+        if !alone {
+            let kept: rustc_hash::FxHashSet<[u8; 16]> = candidates.iter().map(|c| c.id).collect();
+            runs.retain(|r| kept.contains(&r.id));
+        }
+        Ok((runs, candidates))
+    }
+
+    /// The runs of rows of the traces in rows `group` of `file` (the `f`th file of its
+    /// day), with the needs each run's spans meet.
+    #[allow(clippy::too_many_arguments)]
+    fn runs_of_group(
+        &self,
+        file: &SpansFile,
+        f: usize,
+        group: Range<u64>,
+        projection: &[usize],
+        needs: &TraceNeeds,
+        untrusted: &[String],
+        (start_ns, end_ns): (i64, i64),
+    ) -> Result<Vec<Run>> {
+        let untrusted: Vec<&str> = untrusted.iter().map(String::as_str).collect();
+        let batches = read_row_ranges(
+            self.storage(),
+            &file.path,
+            std::slice::from_ref(&group),
+            projection,
+        )?;
+        let mut runs: Vec<Run> = Vec::new();
+        let mut row = group.start;
+        for batch in &batches {
+            let ids = batch
+                .column_by_name(columns::TRACE_ID)
+                .and_then(|c| c.as_any().downcast_ref::<FixedSizeBinaryArray>())
+                .ok_or_else(|| self.corrupt(file, "trace_id is not 16-byte binary"))?;
+            let starts = batch
+                .column_by_name(columns::START_TIME)
+                .and_then(|c| c.as_primitive_opt::<TimestampNanosecondType>())
+                .ok_or_else(|| self.corrupt(file, "start_time is not a nanosecond timestamp"))?;
+            let masks: Vec<Vec<bool>> = needs
+                .0
+                .iter()
+                .take(MOST_NEEDS)
+                .map(|c| c.eval(batch, &untrusted))
+                .collect();
+            for i in 0..ids.len() {
+                let id: [u8; 16] = ids.value(i).try_into().unwrap_or([0; 16]);
+                let start = starts.value(i);
+                let met = masks
+                    .iter()
+                    .enumerate()
+                    .fold(0u64, |met, (k, mask)| met | (u64::from(mask[i]) << k));
+                let in_range = (start_ns..end_ns).contains(&start);
+                match runs.last_mut() {
+                    Some(r) if r.id == id && r.rows.end == row => {
+                        r.rows.end = row + 1;
+                        r.earliest = r.earliest.min(start);
+                        r.met |= met;
+                        r.in_range |= in_range;
+                    }
+                    _ => runs.push(Run {
+                        id,
+                        file: f,
+                        rows: row..row + 1,
+                        earliest: start,
+                        met,
+                        in_range,
+                    }),
+                }
+                row += 1;
+            }
+        }
+        Ok(runs)
+    }
+
+    /// Decodes `candidates[batch]` whole from their runs (in trace id order) in `files`,
+    /// keeping the traces
+    /// with a span (after deduplication) starting in the range.
+    fn decode_candidates(
+        &self,
+        files: &[&SpansFile],
+        runs: &[Run],
+        candidates: &[Candidate],
+        batch: Range<usize>,
+        (start_ns, end_ns): (i64, i64),
+    ) -> Result<Vec<Vec<Span>>> {
+        let mut ranges: Vec<Vec<Range<u64>>> = vec![Vec::new(); files.len()];
+        for c in &candidates[batch] {
+            let first = runs.partition_point(|r| r.id < c.id);
+            for run in runs[first..].iter().take_while(|r| r.id == c.id) {
+                ranges[run.file].push(run.rows.clone());
+            }
+        }
+        let mut spans = Vec::new();
+        for (file, mut ranges) in files.iter().zip(ranges) {
+            if ranges.is_empty() {
+                continue;
+            }
+            ranges.sort_unstable_by_key(|r| r.start);
+            spans.extend(self.read_rows(file, &ranges)?);
+        }
+        let mut traces = into_traces(spans).0;
+        traces.retain(|t| t.iter().any(|s| (start_ns..end_ns).contains(&s.start)));
+        Ok(traces)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prefilter::SpanCondition;
+    use crate::test_support::span;
+    use crate::writer::SpansWriter;
+    use parquetry_table::Storage;
+    use parquetry_table::segment::PARTITION_MS;
+    use std::sync::Arc;
+
+    const T0: i64 = 20_000 * PARTITION_MS * 1_000_000;
+    const DAY_NS: i64 = PARTITION_MS * 1_000_000;
+
+    /// (trace, start, the bound of its batch, its batch) of every trace given.
+    fn newest(
+        store: &SpanStore,
+        needs: &TraceNeeds,
+        first: usize,
+        stop_after: usize,
+    ) -> Vec<(u8, i64, i64, usize)> {
+        let mut out = Vec::new();
+        let mut batches = 0;
+        store
+            .for_each_newest((T0, T0 + 3 * DAY_NS), needs, first, &mut |b| {
+                let mut got: Vec<(u8, i64, i64, usize)> = b
+                    .traces
+                    .iter()
+                    .map(|t| (t[0].trace_id.0[0], t[0].start, b.later_start_at_most, batches))
+                    .collect();
+                got.sort_by_key(|t| std::cmp::Reverse(t.1));
+                out.extend(got);
+                batches += 1;
+                Ok(batches < stop_after)
+            })
+            .unwrap();
+        out
+    }
+
+    /// A store of one write per item of `writes`, in a folder the caller keeps.
+    fn store_of(dir: &tempfile::TempDir, writes: Vec<Vec<Span>>) -> SpanStore {
+        let storage = Storage::local(dir.path());
+        for spans in writes {
+            let mut w = SpansWriter::begin(&storage).unwrap();
+            w.write(spans).unwrap();
+            w.commit().unwrap();
+        }
+        SpanStore::open(&storage).unwrap()
+    }
+
+    #[test]
+    fn traces_come_newest_first_with_a_true_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_of(
+            &dir,
+            vec![
+                vec![
+                    span(1, 1, None, T0 + 10, "front"),
+                    span(2, 1, None, T0 + DAY_NS + 5, "front"),
+                ],
+                vec![
+                    span(1, 2, Some(1), T0 + 30, "cart"),
+                    span(3, 1, None, T0 + 20, "payment"),
+                    span(4, 1, None, T0 + 2 * DAY_NS, "payment"),
+                ],
+            ],
+        );
+        let all = newest(&store, &TraceNeeds::default(), 1, usize::MAX);
+        let order: Vec<u8> = all.iter().map(|t| t.0).collect();
+        assert_eq!(order, [4, 2, 3, 1]);
+        for (_, _, later, batch) in &all {
+            let after = all.iter().filter(|t| t.3 > *batch);
+            assert!(after.clone().all(|t| t.1 <= *later), "{all:?}");
+        }
+        assert_eq!(all.last().unwrap().2, i64::MIN);
+        assert_eq!(
+            newest(&store, &TraceNeeds::default(), 1, 2).len(),
+            2,
+            "stops when told"
+        );
+        let payment = TraceNeeds(vec![SpanCondition::Text(
+            "service_name",
+            Arc::new(|s| s == Some("payment")),
+        )]);
+        let found: Vec<u8> = newest(&store, &payment, 8, usize::MAX)
+            .iter()
+            .map(|t| t.0)
+            .collect();
+        assert_eq!(found, [4, 3]);
+    }
+
+    #[test]
+    fn a_trace_rewritten_later_is_ordered_by_its_newest_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_of(
+            &dir,
+            vec![
+                vec![
+                    span(1, 1, None, T0 + 500, "front"),
+                    span(2, 1, None, T0 + 100, "front"),
+                ],
+                vec![span(1, 1, None, T0 + 50, "front")],
+            ],
+        );
+        let all = newest(&store, &TraceNeeds::default(), 1, usize::MAX);
+        assert_eq!(
+            all.iter().map(|t| (t.0, t.1)).collect::<Vec<_>>(),
+            [(2, T0 + 100), (1, T0 + 50)],
+            "the later copy of span 1 starts at 50"
+        );
+    }
+}
