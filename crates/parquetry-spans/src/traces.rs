@@ -3,6 +3,7 @@
 //! spans came, is put together whole. Compaction and queries over a time range both read
 //! traces this way.
 
+use crate::newest::ranges_of;
 use crate::prefilter::TraceNeeds;
 use crate::read::{SpanStore, SpansFile};
 use crate::schema::{column_index, columns};
@@ -113,19 +114,7 @@ impl SpanStore {
         let chosen = |id: &[u8; 16]| met.iter().all(|set| set.contains(id));
         Ok(rows_of_files
             .into_iter()
-            .map(|rows| {
-                let mut ranges: Vec<Range<u64>> = Vec::new();
-                for (row, id) in rows {
-                    if !chosen(&id) {
-                        continue;
-                    }
-                    match ranges.last_mut() {
-                        Some(r) if r.end == row => r.end = row + 1,
-                        _ => ranges.push(row..row + 1),
-                    }
-                }
-                ranges
-            })
+            .map(|rows| ranges_of(rows.into_iter().filter(|(_, id)| chosen(id)).map(|(row, _)| row)))
             .collect())
     }
 

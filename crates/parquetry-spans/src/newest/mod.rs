@@ -5,21 +5,24 @@
 //!
 //! A day is read in two passes. The first reads the trace ids, the start times and the
 //! columns the needs test, row group by row group in parallel, and learns for every
-//! trace of the day where its rows are, which needs its spans meet, and bounds of its
+//! trace of the day where its rows are, which needs its spans meet, and a bound of its
 //! start. The second decodes the traces that meet every need, in batches, newest first.
-//! The first pass holds a few dozen bytes per trace of the day.
+//! The first pass holds a few dozen bytes per trace of the day. When one file holds the
+//! whole day and the range holds all of it, the first pass is [`sparse`]: trace ids and
+//! starts are decoded only for the rows that meet some need.
 
 use crate::prefilter::TraceNeeds;
 use crate::read::{SpanStore, SpansFile};
 use crate::schema::{column_index, columns};
 use crate::segment::into_traces;
 use crate::span::{Span, TraceId};
-use arrow::array::{Array, AsArray, FixedSizeBinaryArray};
+use arrow::array::{Array, AsArray, FixedSizeBinaryArray, TimestampNanosecondArray};
 use arrow::datatypes::TimestampNanosecondType;
+use arrow::record_batch::RecordBatch;
 use parquetry_table::error::Result;
 use parquetry_table::scan::read_row_ranges;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::ops::Range;
 
 /// Most traces decoded in one batch; batches start at the size the reader asks for and
@@ -28,6 +31,8 @@ const MOST_PER_BATCH: usize = 8192;
 
 /// Needs past this many are not tested (a trace is kept as if it met them).
 const MOST_NEEDS: usize = 64;
+
+mod sparse;
 
 /// A batch of traces and what it promises about the traces after it.
 #[derive(Debug)]
@@ -45,7 +50,12 @@ pub struct NewestBatch {
 struct Run {
     id: [u8; 16],
     file: usize,
+    /// The trace's rows when `whole`; otherwise the rows from the first to the last of
+    /// them that met some need, where a sparse first pass ([`sparse`]) read only those.
     rows: Range<u64>,
+    whole: bool,
+    /// The rows of the row group holding the run.
+    group: Range<u64>,
     earliest: i64,
     met: u64,
     in_range: bool,
@@ -159,11 +169,15 @@ impl SpanStore {
             MOST_NEEDS => u64::MAX,
             n => (1u64 << n) - 1,
         };
+        let sparse = alone && !needs.is_empty() && spans_all_in(files[0], range);
         let per_unit: Vec<Vec<Run>> = units
             .into_par_iter()
             .map(|(f, group, untrusted)| {
-                let mut runs =
-                    self.runs_of_group(files[f], f, group, &projection, needs, &untrusted, range)?;
+                let mut runs = if sparse {
+                    self.sparse_runs_of_group(files[f], f, group, needs, &untrusted)?
+                } else {
+                    self.runs_of_group(files[f], f, group, &projection, needs, &untrusted, range)?
+                };
                 if alone {
                     runs.retain(|r| r.in_range && r.met & all_met == all_met);
                 }
@@ -191,7 +205,7 @@ impl SpanStore {
             }
         }
         if !alone {
-            let kept: rustc_hash::FxHashSet<[u8; 16]> = candidates.iter().map(|c| c.id).collect();
+            let kept: FxHashSet<[u8; 16]> = candidates.iter().map(|c| c.id).collect();
             runs.retain(|r| kept.contains(&r.id));
         }
         Ok((runs, candidates))
@@ -220,27 +234,11 @@ impl SpanStore {
         let mut runs: Vec<Run> = Vec::new();
         let mut row = group.start;
         for batch in &batches {
-            let ids = batch
-                .column_by_name(columns::TRACE_ID)
-                .and_then(|c| c.as_any().downcast_ref::<FixedSizeBinaryArray>())
-                .ok_or_else(|| self.corrupt(file, "trace_id is not 16-byte binary"))?;
-            let starts = batch
-                .column_by_name(columns::START_TIME)
-                .and_then(|c| c.as_primitive_opt::<TimestampNanosecondType>())
-                .ok_or_else(|| self.corrupt(file, "start_time is not a nanosecond timestamp"))?;
-            let masks: Vec<Vec<bool>> = needs
-                .0
-                .iter()
-                .take(MOST_NEEDS)
-                .map(|c| c.eval(batch, &untrusted))
-                .collect();
-            for i in 0..ids.len() {
+            let (ids, starts) = self.ids_and_starts(file, batch)?;
+            let met_by_row = needs_met(needs, batch, &untrusted);
+            for (i, &met) in met_by_row.iter().enumerate() {
                 let id: [u8; 16] = ids.value(i).try_into().unwrap_or([0; 16]);
                 let start = starts.value(i);
-                let met = masks
-                    .iter()
-                    .enumerate()
-                    .fold(0u64, |met, (k, mask)| met | (u64::from(mask[i]) << k));
                 let in_range = (start_ns..end_ns).contains(&start);
                 match runs.last_mut() {
                     Some(r) if r.id == id && r.rows.end == row => {
@@ -253,6 +251,8 @@ impl SpanStore {
                         id,
                         file: f,
                         rows: row..row + 1,
+                        whole: true,
+                        group: group.clone(),
                         earliest: start,
                         met,
                         in_range,
@@ -265,8 +265,7 @@ impl SpanStore {
     }
 
     /// Decodes `candidates[batch]` whole from their runs (in trace id order) in `files`,
-    /// keeping the traces
-    /// with a span (after deduplication) starting in the range.
+    /// keeping the traces with a span (after deduplication) starting in the range.
     fn decode_candidates(
         &self,
         files: &[&SpansFile],
@@ -276,10 +275,20 @@ impl SpanStore {
         (start_ns, end_ns): (i64, i64),
     ) -> Result<Vec<Vec<Span>>> {
         let mut ranges: Vec<Vec<Range<u64>>> = vec![Vec::new(); files.len()];
+        let mut partial: Vec<Vec<&Run>> = vec![Vec::new(); files.len()];
         for c in &candidates[batch] {
             let first = runs.partition_point(|r| r.id < c.id);
             for run in runs[first..].iter().take_while(|r| r.id == c.id) {
-                ranges[run.file].push(run.rows.clone());
+                if run.whole {
+                    ranges[run.file].push(run.rows.clone());
+                } else {
+                    partial[run.file].push(run);
+                }
+            }
+        }
+        for (f, partial) in partial.into_iter().enumerate() {
+            if !partial.is_empty() {
+                ranges[f].extend(self.whole_runs(files[f], partial)?);
             }
         }
         let mut spans = Vec::new();
@@ -294,6 +303,56 @@ impl SpanStore {
         traces.retain(|t| t.iter().any(|s| (start_ns..end_ns).contains(&s.start)));
         Ok(traces)
     }
+}
+
+impl SpanStore {
+    /// The trace ids and start times of `batch`, read from `file`.
+    fn ids_and_starts<'b>(
+        &self,
+        file: &SpansFile,
+        batch: &'b RecordBatch,
+    ) -> Result<(&'b FixedSizeBinaryArray, &'b TimestampNanosecondArray)> {
+        let ids = batch
+            .column_by_name(columns::TRACE_ID)
+            .and_then(|c| c.as_any().downcast_ref::<FixedSizeBinaryArray>())
+            .ok_or_else(|| self.corrupt(file, "trace_id is not 16-byte binary"))?;
+        let starts = batch
+            .column_by_name(columns::START_TIME)
+            .and_then(|c| c.as_primitive_opt::<TimestampNanosecondType>())
+            .ok_or_else(|| self.corrupt(file, "start_time is not a nanosecond timestamp"))?;
+        Ok((ids, starts))
+    }
+}
+
+/// For each row of `batch`, the needs (of the first [`MOST_NEEDS`]) it meets, bit `k`
+/// for need `k`.
+fn needs_met(needs: &TraceNeeds, batch: &RecordBatch, untrusted: &[&str]) -> Vec<u64> {
+    let mut met = vec![0u64; batch.num_rows()];
+    for (k, need) in needs.0.iter().take(MOST_NEEDS).enumerate() {
+        for (m, yes) in met.iter_mut().zip(need.eval(batch, untrusted)) {
+            *m |= u64::from(yes) << k;
+        }
+    }
+    met
+}
+
+/// Whether every span of `file` starts in `[start_ns, end_ns)`.
+fn spans_all_in(file: &SpansFile, (start_ns, end_ns): (i64, i64)) -> bool {
+    let first = file.min_time.saturating_mul(1_000_000);
+    let after_last = file.max_time.saturating_add(1).saturating_mul(1_000_000);
+    start_ns <= first && after_last <= end_ns
+}
+
+/// Ascending row numbers as ranges of consecutive rows.
+pub(crate) fn ranges_of(rows: impl IntoIterator<Item = u64>) -> Vec<Range<u64>> {
+    let mut ranges: Vec<Range<u64>> = Vec::new();
+    for row in rows {
+        match ranges.last_mut() {
+            Some(r) if r.end == row => r.end = row + 1,
+            _ => ranges.push(row..row + 1),
+        }
+    }
+    ranges
 }
 
 #[cfg(test)]
@@ -384,6 +443,71 @@ mod tests {
             .map(|t| t.0)
             .collect();
         assert_eq!(found, [4, 3]);
+    }
+
+    #[test]
+    fn one_file_read_sparsely_gives_whole_traces() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spans = Vec::new();
+        for trace in 1..=40u8 {
+            let service = if trace % 7 == 0 { "payment" } else { "front" };
+            spans.push(span(trace, 1, None, T0 + i64::from(trace) * 100, "front"));
+            spans.push(span(trace, 2, Some(1), T0 + i64::from(trace) * 100 + 5, service));
+            spans.push(span(trace, 3, Some(1), T0 + i64::from(trace) * 100 + 9, "cart"));
+        }
+        let store = store_of(&dir, vec![spans]);
+        let payment = TraceNeeds(vec![SpanCondition::Text(
+            "service_name",
+            Arc::new(|s| s == Some("payment")),
+        )]);
+        let mut seen = Vec::new();
+        store
+            .for_each_newest((T0, T0 + DAY_NS), &payment, 2, &mut |b| {
+                for t in b.traces {
+                    assert_eq!(t.len(), 3, "whole, not only the span that matched");
+                    seen.push(t[0].trace_id.0[0]);
+                }
+                Ok(true)
+            })
+            .unwrap();
+        seen.sort_unstable();
+        assert_eq!(seen, [7, 14, 21, 28, 35]);
+        // A range that cuts the file reads every row: the same traces inside it.
+        let mut cut = Vec::new();
+        store
+            .for_each_newest((T0 + 1_000, T0 + 2_900), &payment, 2, &mut |b| {
+                cut.extend(b.traces.iter().map(|t| t[0].trace_id.0[0]));
+                Ok(true)
+            })
+            .unwrap();
+        cut.sort_unstable();
+        assert_eq!(cut, [14, 21, 28]);
+    }
+
+    #[test]
+    fn a_long_trace_read_sparsely_comes_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spans = vec![span(1, 1, None, T0, "front"), span(3, 1, None, T0 + 9, "front")];
+        for i in 1..1_500u64 {
+            let service = if i == 700 { "payment" } else { "cart" };
+            let mut s = span(2, 1, Some(1), T0 + 5 + i as i64, service);
+            s.span_id = crate::span::SpanId((i + 1).to_be_bytes());
+            spans.push(s);
+        }
+        spans.push(span(2, 1, None, T0 + 5, "front"));
+        let store = store_of(&dir, vec![spans]);
+        let payment = TraceNeeds(vec![SpanCondition::Text(
+            "service_name",
+            Arc::new(|s| s == Some("payment")),
+        )]);
+        let mut lengths = Vec::new();
+        store
+            .for_each_newest((T0, T0 + DAY_NS), &payment, 1, &mut |b| {
+                lengths.extend(b.traces.iter().map(|t| (t[0].trace_id.0[0], t.len())));
+                Ok(true)
+            })
+            .unwrap();
+        assert_eq!(lengths, [(2, 1_500)]);
     }
 
     #[test]
