@@ -34,17 +34,6 @@ const MOST_NEEDS: usize = 64;
 
 mod sparse;
 
-/// A batch of traces and what it promises about the traces after it.
-#[derive(Debug)]
-pub struct NewestBatch {
-    /// Whole traces, deduplicated (see [`into_traces`]), each with a span starting in the
-    /// range and meeting the needs; in no particular order.
-    pub traces: Vec<Vec<Span>>,
-    /// No trace of a later batch has its earliest span starting after this (ns);
-    /// `i64::MIN` when no trace is left.
-    pub later_start_at_most: i64,
-}
-
 /// One run of consecutive rows of one trace in one file.
 #[derive(Debug)]
 struct Run {
@@ -73,36 +62,39 @@ struct Candidate {
 
 impl SpanStore {
     /// Calls `each` with the traces that have a span starting in `[start_ns, end_ns)` and
-    /// meet `needs`, in batches, in descending order of a bound of their start: the
-    /// first batch holds `first_batch` traces (at least one), later ones twice as many
-    /// as the one before. Stops when `each` answers `false` or no trace is left.
+    /// meet `needs`, in batches, in descending order of a bound of their start: whole,
+    /// deduplicated (see [`into_traces`]), in no particular order within a batch. The
+    /// first batch holds `first_batch` traces (at least one), later ones up to twice as
+    /// many as the one before. `each` answers with the earliest start it still wants:
+    /// traces that cannot start at or after it are not read (`i64::MIN` wants every
+    /// trace; `i64::MAX` ends the reading).
     pub fn for_each_newest(
         &self,
         (start_ns, end_ns): (i64, i64),
         needs: &TraceNeeds,
         first_batch: usize,
-        each: &mut dyn FnMut(NewestBatch) -> Result<bool>,
+        each: &mut dyn FnMut(Vec<Vec<Span>>) -> Result<i64>,
     ) -> Result<()> {
-        let days = self.days_newest_first(start_ns, end_ns);
+        let mut wanted_from = i64::MIN;
         let mut size = first_batch.clamp(1, MOST_PER_BATCH);
-        for (d, (_, files)) in days.iter().enumerate() {
-            let older_days_at_most = days.get(d + 1).map_or(i64::MIN, |(bound, _)| *bound);
-            let (runs, mut candidates) = self.first_pass(files, (start_ns, end_ns), needs)?;
+        for (day_at_most, files) in self.days_newest_first(start_ns, end_ns) {
+            if day_at_most < wanted_from {
+                break;
+            }
+            let (runs, mut candidates) = self.first_pass(&files, (start_ns, end_ns), needs)?;
             candidates.sort_unstable_by(|a, b| b.start_at_most.cmp(&a.start_at_most).then(a.id.cmp(&b.id)));
             let mut next = 0;
-            while next < candidates.len() {
-                let batch = next..(next + size).min(candidates.len());
-                next = batch.end;
-                size = (size * 2).min(MOST_PER_BATCH);
-                let traces = self.decode_candidates(files, &runs, &candidates, batch, (start_ns, end_ns))?;
-                let later = candidates.get(next).map_or(i64::MIN, |c| c.start_at_most);
-                let later_start_at_most = later.max(older_days_at_most);
-                if !each(NewestBatch {
-                    traces,
-                    later_start_at_most,
-                })? {
-                    return Ok(());
+            loop {
+                let most = (next + size).min(candidates.len());
+                let end = next + candidates[next..most].partition_point(|c| c.start_at_most >= wanted_from);
+                if end == next {
+                    break;
                 }
+                size = (size * 2).min(MOST_PER_BATCH);
+                let traces =
+                    self.decode_candidates(&files, &runs, &candidates, next..end, (start_ns, end_ns))?;
+                next = end;
+                wanted_from = each(traces)?;
             }
         }
         Ok(())
@@ -368,26 +360,27 @@ mod tests {
     const T0: i64 = 20_000 * PARTITION_MS * 1_000_000;
     const DAY_NS: i64 = PARTITION_MS * 1_000_000;
 
-    /// (trace, start, the bound of its batch, its batch) of every trace given.
+    /// (trace, start, its batch) of every trace given, the reader asking for traces
+    /// starting at or after `wanted` after the first batch and stopping after
+    /// `stop_after` batches.
     fn newest(
         store: &SpanStore,
         needs: &TraceNeeds,
         first: usize,
-        stop_after: usize,
-    ) -> Vec<(u8, i64, i64, usize)> {
+        (wanted, stop_after): (i64, usize),
+    ) -> Vec<(u8, i64, usize)> {
         let mut out = Vec::new();
         let mut batches = 0;
         store
-            .for_each_newest((T0, T0 + 3 * DAY_NS), needs, first, &mut |b| {
-                let mut got: Vec<(u8, i64, i64, usize)> = b
-                    .traces
+            .for_each_newest((T0, T0 + 3 * DAY_NS), needs, first, &mut |traces| {
+                let mut got: Vec<(u8, i64, usize)> = traces
                     .iter()
-                    .map(|t| (t[0].trace_id.0[0], t[0].start, b.later_start_at_most, batches))
+                    .map(|t| (t[0].trace_id.0[0], t[0].start, batches))
                     .collect();
                 got.sort_by_key(|t| std::cmp::Reverse(t.1));
                 out.extend(got);
                 batches += 1;
-                Ok(batches < stop_after)
+                Ok(if batches < stop_after { wanted } else { i64::MAX })
             })
             .unwrap();
         out
@@ -405,7 +398,7 @@ mod tests {
     }
 
     #[test]
-    fn traces_come_newest_first_with_a_true_bound() {
+    fn traces_come_newest_first_as_far_as_wanted() {
         let dir = tempfile::tempdir().unwrap();
         let store = store_of(
             &dir,
@@ -421,24 +414,26 @@ mod tests {
                 ],
             ],
         );
-        let all = newest(&store, &TraceNeeds::default(), 1, usize::MAX);
+        let every = TraceNeeds::default();
+        let all = newest(&store, &every, 1, (i64::MIN, usize::MAX));
         let order: Vec<u8> = all.iter().map(|t| t.0).collect();
         assert_eq!(order, [4, 2, 3, 1]);
-        for (_, _, later, batch) in &all {
-            let after = all.iter().filter(|t| t.3 > *batch);
-            assert!(after.clone().all(|t| t.1 <= *later), "{all:?}");
-        }
-        assert_eq!(all.last().unwrap().2, i64::MIN);
         assert_eq!(
-            newest(&store, &TraceNeeds::default(), 1, 2).len(),
+            newest(&store, &every, 1, (i64::MIN, 2)).len(),
             2,
             "stops when told"
         );
+        // Wanting only traces from the second day on: the first day is not read.
+        let later: Vec<u8> = newest(&store, &every, 1, (T0 + DAY_NS, usize::MAX))
+            .iter()
+            .map(|t| t.0)
+            .collect();
+        assert_eq!(later, [4, 2]);
         let payment = TraceNeeds(vec![SpanCondition::Text(
             "service_name",
             Arc::new(|s| s == Some("payment")),
         )]);
-        let found: Vec<u8> = newest(&store, &payment, 8, usize::MAX)
+        let found: Vec<u8> = newest(&store, &payment, 8, (i64::MIN, usize::MAX))
             .iter()
             .map(|t| t.0)
             .collect();
@@ -462,12 +457,12 @@ mod tests {
         )]);
         let mut seen = Vec::new();
         store
-            .for_each_newest((T0, T0 + DAY_NS), &payment, 2, &mut |b| {
-                for t in b.traces {
+            .for_each_newest((T0, T0 + DAY_NS), &payment, 2, &mut |traces| {
+                for t in traces {
                     assert_eq!(t.len(), 3, "whole, not only the span that matched");
                     seen.push(t[0].trace_id.0[0]);
                 }
-                Ok(true)
+                Ok(i64::MIN)
             })
             .unwrap();
         seen.sort_unstable();
@@ -475,9 +470,9 @@ mod tests {
         // A range that cuts the file reads every row: the same traces inside it.
         let mut cut = Vec::new();
         store
-            .for_each_newest((T0 + 1_000, T0 + 2_900), &payment, 2, &mut |b| {
-                cut.extend(b.traces.iter().map(|t| t[0].trace_id.0[0]));
-                Ok(true)
+            .for_each_newest((T0 + 1_000, T0 + 2_900), &payment, 2, &mut |traces| {
+                cut.extend(traces.iter().map(|t| t[0].trace_id.0[0]));
+                Ok(i64::MIN)
             })
             .unwrap();
         cut.sort_unstable();
@@ -502,9 +497,9 @@ mod tests {
         )]);
         let mut lengths = Vec::new();
         store
-            .for_each_newest((T0, T0 + DAY_NS), &payment, 1, &mut |b| {
-                lengths.extend(b.traces.iter().map(|t| (t[0].trace_id.0[0], t.len())));
-                Ok(true)
+            .for_each_newest((T0, T0 + DAY_NS), &payment, 1, &mut |traces| {
+                lengths.extend(traces.iter().map(|t| (t[0].trace_id.0[0], t.len())));
+                Ok(i64::MIN)
             })
             .unwrap();
         assert_eq!(lengths, [(2, 1_500)]);
@@ -523,7 +518,7 @@ mod tests {
                 vec![span(1, 1, None, T0 + 50, "front")],
             ],
         );
-        let all = newest(&store, &TraceNeeds::default(), 1, usize::MAX);
+        let all = newest(&store, &TraceNeeds::default(), 1, (i64::MIN, usize::MAX));
         assert_eq!(
             all.iter().map(|t| (t.0, t.1)).collect::<Vec<_>>(),
             [(2, T0 + 100), (1, T0 + 50)],

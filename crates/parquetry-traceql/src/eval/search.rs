@@ -1,7 +1,7 @@
 //! TraceQL searches: the traces whose spansets a query finds, newest first, each with
 //! its spansets and a few of their spans, as Tempo's search API answers. Traces are
-//! read newest first ([`SpanStore::for_each_newest`]) and the search stops once no
-//! trace left can start after the newest `limit` found.
+//! read newest first ([`SpanStore::for_each_newest`]), and once `limit` are found only
+//! the traces that may start at or after the last of them are read.
 
 use super::field::field_value;
 use super::needs::trace_needs;
@@ -110,20 +110,21 @@ pub fn search(store: &SpanStore, q: &Query, params: &SearchParams) -> Result<Sea
     let needs = trace_needs(q, &regexes);
     let mut found: Vec<TraceMatch> = Vec::new();
     let range = (params.start_ns, params.end_ns);
-    store.for_each_newest(range, &needs, params.limit, &mut |batch| {
-        result.inspected_traces += batch.traces.len() as u64;
-        result.inspected_spans += batch.traces.iter().map(|t| t.len() as u64).sum::<u64>();
-        let matches: Vec<TraceMatch> = batch
-            .traces
+    store.for_each_newest(range, &needs, params.limit, &mut |traces| {
+        result.inspected_traces += traces.len() as u64;
+        result.inspected_spans += traces.iter().map(|t| t.len() as u64).sum::<u64>();
+        let matches: Vec<TraceMatch> = traces
             .into_par_iter()
             .filter_map(|spans| evaluate(q, TraceView::new(spans), &regexes, &shown, params))
             .collect();
         found.extend(matches);
         keep_newest(&mut found, params.limit);
-        // Every trace still to come starts at or before the bound: once the last one
-        // kept starts after it, none of them can enter (a tie could, by trace id).
-        let full = found.len() == params.limit;
-        Ok(!(full && found[params.limit - 1].start_ns > batch.later_start_at_most))
+        // Once `limit` traces are found, only a trace starting at or after the last of
+        // them can still enter (at the same start, by a smaller trace id).
+        Ok(match found.get(params.limit - 1) {
+            Some(last) => last.start_ns,
+            None => i64::MIN,
+        })
     })?;
     result.traces = found;
     Ok(result)
