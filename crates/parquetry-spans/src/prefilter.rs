@@ -12,7 +12,6 @@ use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int64Type};
 use arrow::record_batch::RecordBatch;
-use rustc_hash::FxHashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -91,22 +90,7 @@ impl SpanCondition {
             SpanCondition::Text(column, test) => match trusted(batch, column, untrusted, DataType::Utf8) {
                 Some(array) => {
                     let text = array.as_string::<i32>();
-                    let mut seen: FxHashMap<Option<&str>, bool> = FxHashMap::default();
-                    (0..rows)
-                        .map(|i| {
-                            let v = text.is_valid(i).then(|| text.value(i));
-                            match seen.get(&v) {
-                                Some(&answer) => answer,
-                                None => {
-                                    let answer = test(v);
-                                    if seen.len() < MEMO_VALUES {
-                                        seen.insert(v, answer);
-                                    }
-                                    answer
-                                }
-                            }
-                        })
-                        .collect()
+                    memoized(rows, |i| text.is_valid(i).then(|| text.value(i)), |v| test(v))
                 }
                 None => vec![true; rows],
             },
@@ -143,12 +127,8 @@ impl SpanCondition {
     }
 }
 
-/// Distinct text values whose answers a batch remembers (names and services repeat; a
-/// column of unique values stops being remembered).
-const MEMO_VALUES: usize = 4096;
-
 /// `test` of the value of each of `rows` rows: a row holding the value of the row before
-/// (as numeric columns mostly do: statuses, kinds) reuses its answer.
+/// (as stored columns often do: statuses, kinds, a trace's service) reuses its answer.
 fn memoized<T: PartialEq + Copy>(
     rows: usize,
     value: impl Fn(usize) -> T,

@@ -94,6 +94,16 @@ impl SpanStore {
         })
     }
 
+    /// The columns of `file` that `needs` must not trust: none when there is no need
+    /// (and the file's metadata is then not read), else [`Self::untrusted_columns`].
+    pub fn untrusted_for(&self, file: &SpansFile, needs: &TraceNeeds) -> Result<Vec<String>> {
+        if needs.is_empty() {
+            Ok(Vec::new())
+        } else {
+            self.untrusted_columns(file)
+        }
+    }
+
     /// The error for a file whose contents are not what the spans table writes.
     pub fn corrupt(&self, file: &SpansFile, reason: &str) -> StoreError {
         corrupt(&self.storage, file, reason)

@@ -176,6 +176,15 @@ pub fn column_index(name: &str) -> usize {
         .expect("a column of the spans schema")
 }
 
+/// The places of columns `names` in [`spans_schema`], ascending and each once, as a
+/// projection of a read takes them.
+pub fn projection<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<usize> {
+    let mut out: Vec<usize> = names.into_iter().map(column_index).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// Parquet settings of spans files: zstd, page statistics (the trace id's page index
 /// finds a trace's pages), small pages, and no dictionary for the random span ids.
 pub fn spans_writer_properties() -> WriterProperties {

@@ -6,7 +6,7 @@
 use crate::newest::ranges_of;
 use crate::prefilter::TraceNeeds;
 use crate::read::{SpanStore, SpansFile};
-use crate::schema::{column_index, columns};
+use crate::schema::{columns, projection};
 use crate::segment::into_traces;
 use crate::span::{Span, TraceId};
 use arrow::array::{Array, FixedSizeBinaryArray};
@@ -68,19 +68,12 @@ impl SpanStore {
         needs: &TraceNeeds,
     ) -> Result<Vec<Vec<Range<u64>>>> {
         let tested = needs.columns();
-        let mut projection: Vec<usize> = tested.iter().map(|c| column_index(c)).collect();
-        projection.push(column_index(columns::TRACE_ID));
-        projection.sort_unstable();
-        projection.dedup();
+        let projection = projection(tested.iter().copied().chain([columns::TRACE_ID]));
         let mut met: Vec<FxHashSet<[u8; 16]>> = vec![FxHashSet::default(); needs.0.len()];
         let mut rows_of_files = Vec::with_capacity(files.len());
         for file in files {
             let groups = self.row_groups_between(file, low, high)?;
-            let untrusted = if needs.is_empty() {
-                Vec::new()
-            } else {
-                self.untrusted_columns(file)?
-            };
+            let untrusted = self.untrusted_for(file, needs)?;
             let untrusted: Vec<&str> = untrusted.iter().map(String::as_str).collect();
             let mut rows: Vec<(u64, [u8; 16])> = Vec::new();
             let mut numbers = groups.iter().flat_map(|r| r.clone());

@@ -13,7 +13,7 @@
 
 use crate::prefilter::TraceNeeds;
 use crate::read::{SpanStore, SpansFile};
-use crate::schema::{column_index, columns};
+use crate::schema::{columns, projection};
 use crate::segment::into_traces;
 use crate::span::{Span, TraceId};
 use arrow::array::{Array, AsArray, FixedSizeBinaryArray, TimestampNanosecondArray};
@@ -139,17 +139,16 @@ impl SpanStore {
         range: (i64, i64),
         needs: &TraceNeeds,
     ) -> Result<(Vec<Run>, Vec<Candidate>)> {
-        let mut projection: Vec<usize> = needs.columns().iter().map(|c| column_index(c)).collect();
-        projection.extend([column_index(columns::TRACE_ID), column_index(columns::START_TIME)]);
-        projection.sort_unstable();
-        projection.dedup();
+        let tested = needs.columns();
+        let projection = projection(
+            tested
+                .iter()
+                .copied()
+                .chain([columns::TRACE_ID, columns::START_TIME]),
+        );
         let mut units = Vec::new();
         for (f, file) in files.iter().enumerate() {
-            let untrusted = if needs.is_empty() {
-                Vec::new()
-            } else {
-                self.untrusted_columns(file)?
-            };
+            let untrusted = self.untrusted_for(file, needs)?;
             for group in self.row_groups_between(file, TraceId([0; 16]), TraceId([0xff; 16]))? {
                 units.push((f, group, untrusted.clone()));
             }

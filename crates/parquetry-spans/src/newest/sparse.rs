@@ -9,7 +9,7 @@
 use super::{Run, needs_met, ranges_of};
 use crate::prefilter::TraceNeeds;
 use crate::read::{SpanStore, SpansFile};
-use crate::schema::{column_index, columns};
+use crate::schema::{column_index, columns, projection};
 use arrow::array::{Array, FixedSizeBinaryArray};
 use parquetry_table::error::Result;
 use parquetry_table::scan::read_row_ranges;
@@ -28,9 +28,7 @@ impl SpanStore {
         untrusted: &[String],
     ) -> Result<Vec<Run>> {
         let untrusted: Vec<&str> = untrusted.iter().map(String::as_str).collect();
-        let mut tested: Vec<usize> = needs.columns().iter().map(|c| column_index(c)).collect();
-        tested.sort_unstable();
-        tested.dedup();
+        let tested = projection(needs.columns());
         let mut chosen: Vec<(u64, u64)> = Vec::new();
         let mut row = group.start;
         for batch in &read_row_ranges(self.storage(), &file.path, std::slice::from_ref(&group), &tested)? {
@@ -45,11 +43,10 @@ impl SpanStore {
             return Ok(Vec::new());
         }
         let ranges = ranges_of(chosen.iter().map(|c| c.0));
-        let mut projection = [column_index(columns::TRACE_ID), column_index(columns::START_TIME)];
-        projection.sort_unstable();
+        let ids_and_starts = projection([columns::TRACE_ID, columns::START_TIME]);
         let mut rows_and_met = chosen.iter().copied();
         let mut runs: Vec<Run> = Vec::new();
-        for batch in &read_row_ranges(self.storage(), &file.path, &ranges, &projection)? {
+        for batch in &read_row_ranges(self.storage(), &file.path, &ranges, &ids_and_starts)? {
             let (ids, starts) = self.ids_and_starts(file, batch)?;
             for i in 0..ids.len() {
                 let id: [u8; 16] = ids.value(i).try_into().unwrap_or([0; 16]);
@@ -81,7 +78,7 @@ impl SpanStore {
     /// as ascending ranges: the trace ids around each run's rows are read, in a window
     /// widened until the trace's rows end inside it or at its row group's edge.
     pub(super) fn whole_runs(&self, file: &SpansFile, partial: Vec<&Run>) -> Result<Vec<Range<u64>>> {
-        let projection = [column_index(columns::TRACE_ID)];
+        let trace_ids = [column_index(columns::TRACE_ID)];
         let mut out = Vec::new();
         let mut pending: Vec<(&Run, u64)> = partial.into_iter().map(|r| (r, FIRST_WINDOW)).collect();
         while !pending.is_empty() {
@@ -93,7 +90,7 @@ impl SpanStore {
             let merged = merge(windows);
             let mut ids: Vec<(u64, [u8; 16])> = Vec::new();
             let mut rows = merged.iter().flat_map(|w| w.clone());
-            for batch in &read_row_ranges(self.storage(), &file.path, &merged, &projection)? {
+            for batch in &read_row_ranges(self.storage(), &file.path, &merged, &trace_ids)? {
                 let trace_ids = batch
                     .column(0)
                     .as_any()
