@@ -4,6 +4,7 @@
 //! whole in the one new file, its tree numbered over all its spans. The table core
 //! plans and commits (see [`parquetry_table::maintenance`]).
 
+use crate::parts::SpanParts;
 use crate::prefilter::TraceNeeds;
 use crate::read::SpanStore;
 use crate::segment::SpansSegment;
@@ -30,7 +31,7 @@ impl DayRewriter for SpanDays {
     ) -> Result<(Vec<Segment>, u64)> {
         let store = SpanStore::at(storage, state);
         let (mut added, mut spans) = (Vec::new(), 0);
-        let every_trace = TraceNeeds::default();
+        let (every_trace, whole) = (TraceNeeds::default(), SpanParts::whole());
         for &day in days {
             let files: Vec<_> = store
                 .files()
@@ -38,7 +39,7 @@ impl DayRewriter for SpanDays {
                 .filter(|f| f.partition_start == day)
                 .collect();
             let traces = store
-                .day_slices(files, &every_trace)
+                .day_slices(files, &every_trace, &whole)
                 .flat_map(|slice| match slice {
                     Ok(traces) => traces.into_iter().map(Ok).collect::<Vec<_>>(),
                     Err(e) => vec![Err(e)],

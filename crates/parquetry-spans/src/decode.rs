@@ -2,7 +2,7 @@
 
 use crate::any_value::{AnyValue, Attribute};
 use crate::otlp_json::{events_from_json, links_from_json};
-use crate::promoted::{AttributeScope, PROMOTED};
+use crate::promoted::{AttributeScope, PROMOTED, Promoted};
 use crate::schema::{columns, spans_schema};
 use crate::span::{Resource, Scope, Span, SpanId, SpanKind, StatusCode, TraceId};
 use arrow::array::{
@@ -34,11 +34,20 @@ fn typed<'a, T: 'static>(batch: &'a RecordBatch, name: &str) -> Result<&'a T, De
     })
 }
 
-/// The attributes in row `row` of an attribute map column.
-fn attributes_at(map: &MapArray, row: usize) -> Result<Vec<Attribute>, DecodeError> {
-    if map.is_null(row) {
-        return Ok(Vec::new());
+/// The column `name` of `batch` as a `T`, or `None` when the batch does not hold it.
+fn optional<'a, T: 'static>(batch: &'a RecordBatch, name: &str) -> Result<Option<&'a T>, DecodeError> {
+    match batch.column_by_name(name) {
+        Some(_) => typed(batch, name).map(Some),
+        None => Ok(None),
     }
+}
+
+/// The attributes in row `row` of an attribute map column (none where the column was
+/// not read).
+fn attributes_at(map: Option<&MapArray>, row: usize) -> Result<Vec<Attribute>, DecodeError> {
+    let Some(map) = map.filter(|m| m.is_valid(row)) else {
+        return Ok(Vec::new());
+    };
     let offsets = map.value_offsets();
     let (from, to) = (offsets[row] as usize, offsets[row + 1] as usize);
     let keys = map.keys().as_string::<i32>();
@@ -77,8 +86,15 @@ fn text(a: &StringArray, row: usize) -> String {
     }
 }
 
+/// [`text`] of a column that may not have been read (empty then).
+fn text_of(a: Option<&StringArray>, row: usize) -> String {
+    a.map_or_else(String::new, |a| text(a, row))
+}
+
 /// The spans in `batch` (rows of [`spans_schema`], every trace's rows whole and
-/// consecutive, as the spans files keep them), in row order.
+/// consecutive, as the spans files keep them), in row order. The batch may leave out
+/// any column but the core of [`crate::parts::SpanParts`]: what it leaves out is empty
+/// (or zero) in the spans.
 pub fn decode_spans(batch: &RecordBatch) -> Result<Vec<Span>, DecodeError> {
     use columns::*;
     let trace_id: &FixedSizeBinaryArray = typed(batch, TRACE_ID)?;
@@ -91,16 +107,16 @@ pub fn decode_spans(batch: &RecordBatch) -> Result<Vec<Span>, DecodeError> {
     let kind: &Int8Array = typed(batch, KIND)?;
     let status_code: &Int8Array = typed(batch, STATUS_CODE)?;
     let status_message: &StringArray = typed(batch, STATUS_MESSAGE)?;
-    let trace_state: &StringArray = typed(batch, TRACE_STATE)?;
-    let flags: &UInt32Array = typed(batch, FLAGS)?;
-    let attributes: &MapArray = typed(batch, ATTRIBUTES)?;
-    let resource_attributes: &MapArray = typed(batch, RESOURCE_ATTRIBUTES)?;
-    let scope_name: &StringArray = typed(batch, SCOPE_NAME)?;
-    let scope_version: &StringArray = typed(batch, SCOPE_VERSION)?;
-    let scope_attributes: &MapArray = typed(batch, SCOPE_ATTRIBUTES)?;
-    let events: &StringArray = typed(batch, EVENTS)?;
-    let links: &StringArray = typed(batch, LINKS)?;
-    let count = |n: &str| typed::<UInt32Array>(batch, n);
+    let trace_state: Option<&StringArray> = optional(batch, TRACE_STATE)?;
+    let flags: Option<&UInt32Array> = optional(batch, FLAGS)?;
+    let attributes: Option<&MapArray> = optional(batch, ATTRIBUTES)?;
+    let resource_attributes: Option<&MapArray> = optional(batch, RESOURCE_ATTRIBUTES)?;
+    let scope_name: Option<&StringArray> = optional(batch, SCOPE_NAME)?;
+    let scope_version: Option<&StringArray> = optional(batch, SCOPE_VERSION)?;
+    let scope_attributes: Option<&MapArray> = optional(batch, SCOPE_ATTRIBUTES)?;
+    let events: Option<&StringArray> = optional(batch, EVENTS)?;
+    let links: Option<&StringArray> = optional(batch, LINKS)?;
+    let count = |n: &str| optional::<UInt32Array>(batch, n);
     let (dropped_attributes, dropped_events, dropped_links, resource_dropped, scope_dropped) = (
         count(DROPPED_ATTRIBUTES_COUNT)?,
         count(DROPPED_EVENTS_COUNT)?,
@@ -108,12 +124,13 @@ pub fn decode_spans(batch: &RecordBatch) -> Result<Vec<Span>, DecodeError> {
         count(RESOURCE_DROPPED_ATTRIBUTES_COUNT)?,
         count(SCOPE_DROPPED_ATTRIBUTES_COUNT)?,
     );
-    let resource_schema_url: &StringArray = typed(batch, RESOURCE_SCHEMA_URL)?;
-    let scope_schema_url: &StringArray = typed(batch, SCOPE_SCHEMA_URL)?;
-    let promoted: Vec<&ArrayRef> = PROMOTED
+    let number = |a: Option<&UInt32Array>, row: usize| a.map_or(0, |a| a.value(row));
+    let resource_schema_url: Option<&StringArray> = optional(batch, RESOURCE_SCHEMA_URL)?;
+    let scope_schema_url: Option<&StringArray> = optional(batch, SCOPE_SCHEMA_URL)?;
+    let promoted: Vec<(&Promoted, &ArrayRef)> = PROMOTED
         .iter()
-        .map(|p| column(batch, p.column))
-        .collect::<Result<_, _>>()?;
+        .filter_map(|p| batch.column_by_name(p.column).map(|c| (p, c)))
+        .collect();
 
     let mut out: Vec<Span> = Vec::with_capacity(batch.num_rows());
     let mut parent_rows: Vec<(usize, usize)> = Vec::new();
@@ -153,7 +170,7 @@ pub fn decode_spans(batch: &RecordBatch) -> Result<Vec<Span>, DecodeError> {
         };
         let mut span_attrs = Vec::new();
         let mut resource_attrs = Vec::new();
-        for (p, values) in PROMOTED.iter().zip(&promoted) {
+        for &(p, values) in &promoted {
             if values.is_null(row) {
                 continue;
             }
@@ -173,8 +190,8 @@ pub fn decode_spans(batch: &RecordBatch) -> Result<Vec<Span>, DecodeError> {
         span_attrs.extend(attributes_at(attributes, row)?);
         let resource = Resource {
             attributes: resource_attrs,
-            dropped_attributes_count: resource_dropped.value(row),
-            schema_url: text(resource_schema_url, row),
+            dropped_attributes_count: number(resource_dropped, row),
+            schema_url: text_of(resource_schema_url, row),
         };
         let resource = match &last_resource {
             Some(r) if **r == resource => r.clone(),
@@ -182,11 +199,11 @@ pub fn decode_spans(batch: &RecordBatch) -> Result<Vec<Span>, DecodeError> {
         };
         last_resource = Some(resource.clone());
         let scope = Scope {
-            name: text(scope_name, row),
-            version: text(scope_version, row),
+            name: text_of(scope_name, row),
+            version: text_of(scope_version, row),
             attributes: attributes_at(scope_attributes, row)?,
-            dropped_attributes_count: scope_dropped.value(row),
-            schema_url: text(scope_schema_url, row),
+            dropped_attributes_count: number(scope_dropped, row),
+            schema_url: text_of(scope_schema_url, row),
         };
         let scope = match &last_scope {
             Some(s) if **s == scope => s.clone(),
@@ -198,8 +215,8 @@ pub fn decode_spans(batch: &RecordBatch) -> Result<Vec<Span>, DecodeError> {
             trace_id: tid,
             span_id: sid,
             parent_span_id: parent,
-            trace_state: text(trace_state, row),
-            flags: flags.value(row),
+            trace_state: text_of(trace_state, row),
+            flags: number(flags, row),
             name: text(name, row),
             kind: SpanKind::from_number(kind.value(row) as i64)
                 .ok_or_else(|| DecodeError(format!("span kind {}", kind.value(row))))?,
@@ -209,19 +226,17 @@ pub fn decode_spans(batch: &RecordBatch) -> Result<Vec<Span>, DecodeError> {
                 .ok_or_else(|| DecodeError(format!("status code {}", status_code.value(row))))?,
             status_message: text(status_message, row),
             attributes: span_attrs,
-            dropped_attributes_count: dropped_attributes.value(row),
-            events: if events.is_null(row) {
-                Vec::new()
-            } else {
-                events_from_json(events.value(row)).map_err(DecodeError)?
+            dropped_attributes_count: number(dropped_attributes, row),
+            events: match events.filter(|e| e.is_valid(row)) {
+                Some(e) => events_from_json(e.value(row)).map_err(DecodeError)?,
+                None => Vec::new(),
             },
-            dropped_events_count: dropped_events.value(row),
-            links: if links.is_null(row) {
-                Vec::new()
-            } else {
-                links_from_json(links.value(row)).map_err(DecodeError)?
+            dropped_events_count: number(dropped_events, row),
+            links: match links.filter(|l| l.is_valid(row)) {
+                Some(l) => links_from_json(l.value(row)).map_err(DecodeError)?,
+                None => Vec::new(),
             },
-            dropped_links_count: dropped_links.value(row),
+            dropped_links_count: number(dropped_links, row),
             resource,
             scope,
         });
@@ -237,8 +252,9 @@ pub fn decode_spans(batch: &RecordBatch) -> Result<Vec<Span>, DecodeError> {
     Ok(out)
 }
 
-/// Batches of spans rows concatenated into one, so that traces cut between batches by
-/// the reader are whole again.
+/// Batches of spans rows (all with the same columns) concatenated into one, so that
+/// traces cut between batches by the reader are whole again.
 pub fn concat(batches: &[RecordBatch]) -> Result<RecordBatch, DecodeError> {
-    arrow::compute::concat_batches(&spans_schema(), batches).map_err(|e| DecodeError(e.to_string()))
+    let schema = batches.first().map_or_else(spans_schema, |b| b.schema());
+    arrow::compute::concat_batches(&schema, batches).map_err(|e| DecodeError(e.to_string()))
 }

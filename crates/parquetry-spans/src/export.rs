@@ -4,6 +4,7 @@
 
 use crate::otlp_json::traces_data_json;
 use crate::otlp_proto::encode_frame;
+use crate::parts::SpanParts;
 use crate::read::SpanStore;
 use parquetry_table::error::{IngestError, Result, StoreError};
 use std::io::Write;
@@ -46,19 +47,24 @@ pub fn export_spans(
         path: name.to_path_buf(),
         source,
     };
-    store.for_each_group(start_ns, end_ns, &mut |spans| -> Result<()> {
-        for trace in spans.chunk_by(|a, b| a.trace_id == b.trace_id) {
-            match format {
-                SpanExportFormat::OtlpJson => {
-                    serde_json::to_writer(&mut *out, &traces_data_json(trace)).map_err(|e| io(e.into()))?;
-                    out.write_all(b"\n").map_err(io)?;
+    store.for_each_group(
+        (start_ns, end_ns),
+        &SpanParts::whole(),
+        &mut |spans| -> Result<()> {
+            for trace in spans.chunk_by(|a, b| a.trace_id == b.trace_id) {
+                match format {
+                    SpanExportFormat::OtlpJson => {
+                        serde_json::to_writer(&mut *out, &traces_data_json(trace))
+                            .map_err(|e| io(e.into()))?;
+                        out.write_all(b"\n").map_err(io)?;
+                    }
+                    SpanExportFormat::OtlpProto => out.write_all(&encode_frame(trace)).map_err(io)?,
                 }
-                SpanExportFormat::OtlpProto => out.write_all(&encode_frame(trace)).map_err(io)?,
+                count += trace.len() as u64;
             }
-            count += trace.len() as u64;
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     out.flush().map_err(io)?;
     Ok(count)
 }

@@ -9,7 +9,8 @@
 //!   of their own.
 //! * [`segment`] and [`writer`]: staging spans and committing them atomically; each
 //!   resource's labels (as the logs store gives them) go to the shared catalog.
-//! * [`read`] and [`decode`]: a trace by id, and every span of a time range;
+//! * [`read`] and [`decode`]: a trace by id, and every span of a time range, decoding
+//!   only the [`parts`] of each span a reader wants;
 //!   [`traces`]: whole traces, slice by slice of the trace id space, decoding only the
 //!   traces that meet a query's [`prefilter`] needs.
 //! * [`newest`]: traces newest first, decoded batch by batch only as far as a search
@@ -28,6 +29,7 @@ pub mod ingest;
 pub mod newest;
 pub mod otlp_json;
 pub mod otlp_proto;
+pub mod parts;
 pub mod prefilter;
 pub mod promoted;
 pub mod read;
@@ -45,6 +47,7 @@ pub mod traces;
 pub mod writer;
 
 pub use any_value::{AnyValue, Attribute};
+pub use parts::SpanParts;
 pub use read::SpanStore;
 pub use span::{Span, SpanId, SpanKind, StatusCode, TraceId};
 pub use structure::TraceTree;

@@ -3,9 +3,10 @@
 //! range trace by trace.
 
 use crate::decode::{concat, decode_spans};
+use crate::parts::SpanParts;
 use crate::prefilter::TraceNeeds;
 use crate::promoted::PROMOTED;
-use crate::schema::{UNPROMOTED_METADATA, column_index, columns, spans_schema};
+use crate::schema::{UNPROMOTED_METADATA, column_index, columns};
 use crate::span::{Span, TraceId};
 use parquet::file::statistics::Statistics;
 use parquetry_table::error::{Result, StoreError};
@@ -149,7 +150,7 @@ impl SpanStore {
         if ranges.is_empty() {
             return Ok(Vec::new());
         }
-        self.read_rows(file, &ranges)
+        self.read_rows(file, &ranges, &SpanParts::whole())
     }
 
     /// The rows of each row group of `file` whose trace id statistics admit an id in
@@ -182,21 +183,25 @@ impl SpanStore {
         Ok(out)
     }
 
-    /// Decodes rows `ranges` of `file` (each made of whole traces).
-    pub fn read_rows(&self, file: &SpansFile, ranges: &[Range<u64>]) -> Result<Vec<Span>> {
-        let all: Vec<usize> = (0..spans_schema().fields().len()).collect();
-        let batches = read_row_ranges(&self.storage, &file.path, ranges, &all)?;
+    /// Decodes `parts` of rows `ranges` of `file` (each made of whole traces).
+    pub fn read_rows(&self, file: &SpansFile, ranges: &[Range<u64>], parts: &SpanParts) -> Result<Vec<Span>> {
+        let untrusted = if parts.depends_on_trust() {
+            self.untrusted_columns(file)?
+        } else {
+            Vec::new()
+        };
+        let batches = read_row_ranges(&self.storage, &file.path, ranges, &parts.projection(&untrusted))?;
         let batch = concat(&batches).map_err(|e| corrupt(&self.storage, file, &e.0))?;
         decode_spans(&batch).map_err(|e| corrupt(&self.storage, file, &e.0))
     }
 
-    /// Calls `each` with the spans of every row group of every file that may hold a
-    /// span starting in `[start_ns, end_ns)`, the spans outside the range left out;
-    /// a row group holds whole traces (of the file), in trace id order.
+    /// Calls `each` with `parts` of the spans of every row group of every file that may
+    /// hold a span starting in `[start_ns, end_ns)`, the spans outside the range left
+    /// out; a row group holds whole traces (of the file), in trace id order.
     pub fn for_each_group(
         &self,
-        start_ns: i64,
-        end_ns: i64,
+        (start_ns, end_ns): (i64, i64),
+        parts: &SpanParts,
         each: &mut dyn FnMut(Vec<Span>) -> Result<()>,
     ) -> Result<()> {
         let (from_ms, to_ms) = (start_ns.div_euclid(1_000_000), end_ns.div_euclid(1_000_000));
@@ -206,7 +211,7 @@ impl SpanStore {
             }
             let every = self.row_groups_between(file, TraceId([0; 16]), TraceId([0xff; 16]))?;
             for group in every {
-                let mut spans = self.read_rows(file, &[group])?;
+                let mut spans = self.read_rows(file, &[group], parts)?;
                 spans.retain(|s| (start_ns..end_ns).contains(&s.start));
                 if !spans.is_empty() {
                     each(spans)?;

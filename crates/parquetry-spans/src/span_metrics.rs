@@ -14,6 +14,7 @@
 //! series' samples of a day begin with a zero at the sample time before its first span
 //! of the day, so the first span's increase is seen, and go on to the end of the day.
 
+use crate::parts::SpanParts;
 use crate::read::SpanStore;
 use crate::span::Span;
 use parquetry_model::{Labels, METRIC_NAME, Matcher};
@@ -129,7 +130,8 @@ pub fn select(
     // before.
     let from_ns = (first_day - DAY_MS).saturating_mul(NANOS_PER_MS);
     let to_ns = max_time.saturating_add(1).saturating_mul(NANOS_PER_MS);
-    store.for_each_group(from_ns, to_ns, &mut |spans| {
+    // The series are keyed by the core's service, name, kind and status alone.
+    store.for_each_group((from_ns, to_ns), &SpanParts::core(), &mut |spans| {
         for s in spans {
             let end_ms = s.end.div_euclid(NANOS_PER_MS);
             if (first_day..=max_time).contains(&end_ms) {

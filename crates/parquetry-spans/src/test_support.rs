@@ -1,7 +1,10 @@
 //! Spans for tests.
 
 use crate::any_value::{AnyValue, Attribute};
+use crate::read::SpanStore;
 use crate::span::{Resource, Scope, Span, SpanId, SpanKind, StatusCode, TraceId};
+use crate::writer::SpansWriter;
+use parquetry_table::Storage;
 use std::sync::Arc;
 
 /// A server span `id` of trace `trace` (ids of repeated bytes), 1 µs long, of `service`.
@@ -30,4 +33,15 @@ pub fn span(trace: u8, id: u8, parent: Option<u8>, start: i64, service: &str) ->
         }),
         scope: Arc::new(Scope::default()),
     }
+}
+
+/// The store in `dir` after committing each of `writes` in turn.
+pub fn store_of(dir: &tempfile::TempDir, writes: Vec<Vec<Span>>) -> SpanStore {
+    let storage = Storage::local(dir.path());
+    for spans in writes {
+        let mut w = SpansWriter::begin(&storage).unwrap();
+        w.write(spans).unwrap();
+        w.commit().unwrap();
+    }
+    SpanStore::open(&storage).unwrap()
 }

@@ -4,6 +4,7 @@
 //! traces this way.
 
 use crate::newest::ranges_of;
+use crate::parts::SpanParts;
 use crate::prefilter::TraceNeeds;
 use crate::read::{SpanStore, SpansFile};
 use crate::schema::{columns, projection};
@@ -41,6 +42,7 @@ impl SpanStore {
         &'a self,
         files: Vec<&'a SpansFile>,
         needs: &'a TraceNeeds,
+        parts: &'a SpanParts,
     ) -> impl Iterator<Item = Result<Vec<Vec<Span>>>> + 'a {
         let total: u64 = files.iter().map(|f| f.rows).sum();
         let slices = total.div_ceil(SLICE_SPANS).clamp(1, 65_536) as u32;
@@ -50,7 +52,7 @@ impl SpanStore {
             let mut slice = Vec::new();
             for (file, ranges) in files.iter().zip(chosen) {
                 if !ranges.is_empty() {
-                    slice.extend(self.read_rows(file, &ranges)?);
+                    slice.extend(self.read_rows(file, &ranges, parts)?);
                 }
             }
             Ok(into_traces(slice).0)
@@ -112,14 +114,14 @@ impl SpanStore {
     }
 
     /// Calls `each` with every trace, whole, that has a span starting in
-    /// `[start_ns, end_ns)` and meets `needs`, its spans sorted by start time. Traces
-    /// come day by day (a trace belongs to the day of its earliest span), in trace id
-    /// order within a day.
+    /// `[start_ns, end_ns)` and meets `needs`, its spans sorted by start time and only
+    /// their `parts` decoded. Traces come day by day (a trace belongs to the day of its
+    /// earliest span), in trace id order within a day.
     pub fn for_each_trace(
         &self,
-        start_ns: i64,
-        end_ns: i64,
+        (start_ns, end_ns): (i64, i64),
         needs: &TraceNeeds,
+        parts: &SpanParts,
         each: &mut dyn FnMut(Vec<Span>) -> Result<()>,
     ) -> Result<()> {
         let (from_ms, to_ms) = (start_ns.div_euclid(1_000_000), end_ns.div_euclid(1_000_000));
@@ -133,7 +135,7 @@ impl SpanStore {
         days.dedup();
         for day in days {
             let files: Vec<&SpansFile> = self.files().iter().filter(|f| f.partition_start == day).collect();
-            for slice in self.day_slices(files, needs) {
+            for slice in self.day_slices(files, needs, parts) {
                 for trace in slice? {
                     if trace.iter().any(|s| (start_ns..end_ns).contains(&s.start)) {
                         each(trace)?;
@@ -192,10 +194,15 @@ mod tests {
         let store = SpanStore::open(&storage).unwrap();
         let mut seen = Vec::new();
         store
-            .for_each_trace(T0 + 10, T0 + 30, &TraceNeeds::default(), &mut |t| {
-                seen.push(t.iter().map(|s| s.span_id.0[0]).collect::<Vec<_>>());
-                Ok(())
-            })
+            .for_each_trace(
+                (T0 + 10, T0 + 30),
+                &TraceNeeds::default(),
+                &SpanParts::whole(),
+                &mut |t| {
+                    seen.push(t.iter().map(|s| s.span_id.0[0]).collect::<Vec<_>>());
+                    Ok(())
+                },
+            )
             .unwrap();
         assert_eq!(seen, vec![vec![1, 2]], "trace 1 whole; trace 2 starts later");
     }
@@ -203,7 +210,7 @@ mod tests {
     fn traces_meeting(store: &SpanStore, needs: &TraceNeeds) -> Vec<Vec<u8>> {
         let mut seen = Vec::new();
         store
-            .for_each_trace(T0, T0 + 1_000, needs, &mut |t| {
+            .for_each_trace((T0, T0 + 1_000), needs, &SpanParts::core(), &mut |t| {
                 seen.push(t.iter().map(|s| s.span_id.0[0]).collect::<Vec<_>>());
                 Ok(())
             })

@@ -18,8 +18,8 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
 use parquetry_spans::read::SpansFile;
-use parquetry_spans::table_view::{view_batch, view_schema};
-use parquetry_spans::{SpanStore, TraceId};
+use parquetry_spans::table_view::{view_batch, view_parts, view_schema};
+use parquetry_spans::{SpanParts, SpanStore, TraceId};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -100,6 +100,8 @@ struct Partition {
     of: usize,
     schema: SchemaRef,
     projection: Option<Vec<usize>>,
+    /// What of each span the projection shows.
+    parts: SpanParts,
 }
 
 fn storage(e: parquetry_store::StoreError) -> DataFusionError {
@@ -118,7 +120,10 @@ impl Partition {
 
     /// The wanted spans of one row group as the table's (projected) columns.
     fn read(&self, file: &SpansFile, group: Range<u64>) -> Result<RecordBatch> {
-        let mut spans = self.spans.read_rows(file, &[group]).map_err(storage)?;
+        let mut spans = self
+            .spans
+            .read_rows(file, &[group], &self.parts)
+            .map_err(storage)?;
         let n = &self.narrowing;
         let from = n.min_time.map_or(i64::MIN, |ms| ms.saturating_mul(NANOS_PER_MS));
         let to = n
@@ -195,6 +200,7 @@ impl TableProvider for SpansTable {
             .cloned()
             .collect();
         let files = Arc::new(files);
+        let parts = view_parts(projection.map(Vec::as_slice));
         partitioned_scan(state, view_schema(), projection, |index, of, schema| {
             Arc::new(Partition {
                 spans: self.spans.clone(),
@@ -204,6 +210,7 @@ impl TableProvider for SpansTable {
                 of,
                 schema,
                 projection: projection.cloned(),
+                parts: parts.clone(),
             })
         })
     }

@@ -11,6 +11,7 @@
 //! whole day and the range holds all of it, the first pass is [`sparse`]: trace ids and
 //! starts are decoded only for the rows that meet some need.
 
+use crate::parts::SpanParts;
 use crate::prefilter::TraceNeeds;
 use crate::read::{SpanStore, SpansFile};
 use crate::schema::{columns, projection};
@@ -62,7 +63,7 @@ struct Candidate {
 
 impl SpanStore {
     /// Calls `each` with the traces that have a span starting in `[start_ns, end_ns)` and
-    /// meet `needs`, in batches, in descending order of a bound of their start: whole,
+    /// meet `needs`, only their `parts` decoded, in batches, in descending order of a bound of their start: whole,
     /// deduplicated (see [`into_traces`]), in no particular order within a batch. The
     /// first batch holds `first_batch` traces (at least one), later ones up to twice as
     /// many as the one before. `each` answers with the earliest start it still wants:
@@ -72,6 +73,7 @@ impl SpanStore {
         &self,
         (start_ns, end_ns): (i64, i64),
         needs: &TraceNeeds,
+        parts: &SpanParts,
         first_batch: usize,
         each: &mut dyn FnMut(Vec<Vec<Span>>) -> Result<i64>,
     ) -> Result<()> {
@@ -92,7 +94,7 @@ impl SpanStore {
                 }
                 size = (size * 2).min(MOST_PER_BATCH);
                 let traces =
-                    self.decode_candidates(&files, &runs, &candidates, next..end, (start_ns, end_ns))?;
+                    self.decode_candidates(&files, &runs, &candidates, next..end, (start_ns, end_ns), parts)?;
                 next = end;
                 wanted_from = each(traces)?;
             }
@@ -264,6 +266,7 @@ impl SpanStore {
         candidates: &[Candidate],
         batch: Range<usize>,
         (start_ns, end_ns): (i64, i64),
+        parts: &SpanParts,
     ) -> Result<Vec<Vec<Span>>> {
         let mut ranges: Vec<Vec<Range<u64>>> = vec![Vec::new(); files.len()];
         let mut partial: Vec<Vec<&Run>> = vec![Vec::new(); files.len()];
@@ -288,7 +291,7 @@ impl SpanStore {
                 continue;
             }
             ranges.sort_unstable_by_key(|r| r.start);
-            spans.extend(self.read_rows(file, &ranges)?);
+            spans.extend(self.read_rows(file, &ranges, parts)?);
         }
         let mut traces = into_traces(spans).0;
         traces.retain(|t| t.iter().any(|s| (start_ns..end_ns).contains(&s.start)));
@@ -350,9 +353,7 @@ pub(crate) fn ranges_of(rows: impl IntoIterator<Item = u64>) -> Vec<Range<u64>> 
 mod tests {
     use super::*;
     use crate::prefilter::SpanCondition;
-    use crate::test_support::span;
-    use crate::writer::SpansWriter;
-    use parquetry_table::Storage;
+    use crate::test_support::{span, store_of};
     use parquetry_table::segment::PARTITION_MS;
     use std::sync::Arc;
 
@@ -371,31 +372,27 @@ mod tests {
         let mut out = Vec::new();
         let mut batches = 0;
         store
-            .for_each_newest((T0, T0 + 3 * DAY_NS), needs, first, &mut |traces| {
-                let mut got: Vec<(u8, i64, usize)> = traces
-                    .iter()
-                    .map(|t| (t[0].trace_id.0[0], t[0].start, batches))
-                    .collect();
-                got.sort_by_key(|t| std::cmp::Reverse(t.1));
-                out.extend(got);
-                batches += 1;
-                Ok(if batches < stop_after { wanted } else { i64::MAX })
-            })
+            .for_each_newest(
+                (T0, T0 + 3 * DAY_NS),
+                needs,
+                &SpanParts::core(),
+                first,
+                &mut |traces| {
+                    let mut got: Vec<(u8, i64, usize)> = traces
+                        .iter()
+                        .map(|t| (t[0].trace_id.0[0], t[0].start, batches))
+                        .collect();
+                    got.sort_by_key(|t| std::cmp::Reverse(t.1));
+                    out.extend(got);
+                    batches += 1;
+                    Ok(if batches < stop_after { wanted } else { i64::MAX })
+                },
+            )
             .unwrap();
         out
     }
 
     /// A store of one write per item of `writes`, in a folder the caller keeps.
-    fn store_of(dir: &tempfile::TempDir, writes: Vec<Vec<Span>>) -> SpanStore {
-        let storage = Storage::local(dir.path());
-        for spans in writes {
-            let mut w = SpansWriter::begin(&storage).unwrap();
-            w.write(spans).unwrap();
-            w.commit().unwrap();
-        }
-        SpanStore::open(&storage).unwrap()
-    }
-
     #[test]
     fn traces_come_newest_first_as_far_as_wanted() {
         let dir = tempfile::tempdir().unwrap();
@@ -456,23 +453,35 @@ mod tests {
         )]);
         let mut seen = Vec::new();
         store
-            .for_each_newest((T0, T0 + DAY_NS), &payment, 2, &mut |traces| {
-                for t in traces {
-                    assert_eq!(t.len(), 3, "whole, not only the span that matched");
-                    seen.push(t[0].trace_id.0[0]);
-                }
-                Ok(i64::MIN)
-            })
+            .for_each_newest(
+                (T0, T0 + DAY_NS),
+                &payment,
+                &SpanParts::core(),
+                2,
+                &mut |traces| {
+                    for t in traces {
+                        assert_eq!(t.len(), 3, "whole, not only the span that matched");
+                        seen.push(t[0].trace_id.0[0]);
+                    }
+                    Ok(i64::MIN)
+                },
+            )
             .unwrap();
         seen.sort_unstable();
         assert_eq!(seen, [7, 14, 21, 28, 35]);
         // A range that cuts the file reads every row: the same traces inside it.
         let mut cut = Vec::new();
         store
-            .for_each_newest((T0 + 1_000, T0 + 2_900), &payment, 2, &mut |traces| {
-                cut.extend(traces.iter().map(|t| t[0].trace_id.0[0]));
-                Ok(i64::MIN)
-            })
+            .for_each_newest(
+                (T0 + 1_000, T0 + 2_900),
+                &payment,
+                &SpanParts::core(),
+                2,
+                &mut |traces| {
+                    cut.extend(traces.iter().map(|t| t[0].trace_id.0[0]));
+                    Ok(i64::MIN)
+                },
+            )
             .unwrap();
         cut.sort_unstable();
         assert_eq!(cut, [14, 21, 28]);
@@ -496,10 +505,16 @@ mod tests {
         )]);
         let mut lengths = Vec::new();
         store
-            .for_each_newest((T0, T0 + DAY_NS), &payment, 1, &mut |traces| {
-                lengths.extend(traces.iter().map(|t| (t[0].trace_id.0[0], t.len())));
-                Ok(i64::MIN)
-            })
+            .for_each_newest(
+                (T0, T0 + DAY_NS),
+                &payment,
+                &SpanParts::core(),
+                1,
+                &mut |traces| {
+                    lengths.extend(traces.iter().map(|t| (t[0].trace_id.0[0], t.len())));
+                    Ok(i64::MIN)
+                },
+            )
             .unwrap();
         assert_eq!(lengths, [(2, 1_500)]);
     }

@@ -1,13 +1,14 @@
 //! Evaluating TraceQL over a [`SpanStore`]: [`search`] finds the spansets of each trace
 //! and answers as Tempo's search API does; [`metrics`] turns the spans found into time
 //! series, as Tempo's metrics queries do. Both read whole only the traces that meet the
-//! query's [`needs`].
+//! query's [`needs`], and of their spans only the [`parts`] the query looks at.
 //!
 //! [`SpanStore`]: parquetry_spans::SpanStore
 
 pub mod field;
 pub mod metrics;
 pub mod needs;
+pub mod parts;
 pub mod search;
 pub mod spansets;
 #[cfg(test)]
@@ -140,7 +141,8 @@ const TRACE_BATCH: usize = 2048;
 
 /// Calls `each` with batches of whole traces that have a span starting in
 /// `[start_ns, end_ns)`, so that a batch can be evaluated in parallel. Only traces that
-/// meet `q`'s [`needs::trace_needs`] are read whole: the others cannot answer it.
+/// meet `q`'s [`needs::trace_needs`] are read whole: the others cannot answer it; and
+/// of their spans only the [`parts::span_parts`] `q` reads.
 /// Returns how many traces and spans were read.
 fn for_each_batch(
     store: &parquetry_spans::SpanStore,
@@ -152,7 +154,8 @@ fn for_each_batch(
     let needs = needs::trace_needs(q, regexes);
     let mut batch = Vec::with_capacity(TRACE_BATCH);
     let (mut traces, mut spans) = (0u64, 0u64);
-    store.for_each_trace(start_ns, end_ns, &needs, &mut |trace| {
+    let parts = parts::span_parts(q);
+    store.for_each_trace((start_ns, end_ns), &needs, &parts, &mut |trace| {
         traces += 1;
         spans += trace.len() as u64;
         batch.push(trace);

@@ -157,13 +157,12 @@ mod tests {
     //! type than the promoted column's, arrays, nil comparisons.
 
     use super::super::compile_regexes;
-    use super::super::search::{SearchParams, search};
-    use super::super::spansets::spansets;
+    use super::super::search::{SearchParams, TraceMatch, evaluate, search, shown_fields};
     use super::super::trace_view::TraceView;
     use super::*;
     use crate::parse;
     use parquetry_spans::span::{Resource, Scope};
-    use parquetry_spans::{AnyValue, Attribute, Span, SpanId, SpanStore, SpansWriter, TraceId};
+    use parquetry_spans::{AnyValue, Attribute, Span, SpanId, SpanParts, SpanStore, SpansWriter, TraceId};
     use parquetry_table::Storage;
     use proptest::prelude::*;
 
@@ -219,7 +218,7 @@ mod tests {
         }
     }
 
-    const FIELDS: [&str; 7] = [
+    const FIELDS: [&str; 8] = [
         "name",
         "status",
         "statusMessage",
@@ -227,6 +226,7 @@ mod tests {
         "duration",
         "resource.service.name",
         "span.db.system",
+        ".db.system",
     ];
     const OPS: [&str; 6] = ["=", "!=", "<", ">", "=~", "!~"];
     const LITERALS: [&str; 12] = [
@@ -311,25 +311,28 @@ mod tests {
             }
             let store = SpanStore::open(&storage).unwrap();
             let mut every = Vec::new();
-            store.for_each_trace(T0 - 1_000_000_000, T0 + 1_000_000_000, &TraceNeeds::default(), &mut |t| {
+            let range = (T0 - 1_000_000_000, T0 + 1_000_000_000);
+            store.for_each_trace(range, &TraceNeeds::default(), &SpanParts::whole(), &mut |t| {
                 every.push(t);
                 Ok(())
             }).unwrap();
             for text in &queries {
-                let q = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+                // Shown with each span found: the fields the query names, which the
+                // search decodes alone.
+                let text = format!("{text} | select(span.db.system, .service.name)");
+                let q = parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
                 let regexes = compile_regexes(&q).unwrap();
-                let mut want: Vec<(i64, u8)> = every
-                    .iter()
-                    .filter(|t| !spansets(&q.spansets, &TraceView::new((*t).clone()), &regexes).is_empty())
-                    .map(|t| (t[0].start, t[0].trace_id.0[0]))
-                    .collect();
-                want.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                let shown = shown_fields(&q);
                 for limit in [1, 2, 100] {
-                    let range = SearchParams::new(T0 - 1_000_000_000, T0 + 1_000_000_000);
-                    let params = SearchParams { limit, ..range };
+                    let params = SearchParams { limit, ..SearchParams::new(range.0, range.1) };
+                    let mut want: Vec<TraceMatch> = every
+                        .iter()
+                        .filter_map(|t| evaluate(&q, TraceView::new(t.clone()), &regexes, &shown, &params))
+                        .collect();
+                    want.sort_by(|a, b| b.start_ns.cmp(&a.start_ns).then(a.trace_id.cmp(&b.trace_id)));
+                    want.truncate(limit);
                     let result = search(&store, &q, &params).unwrap();
-                    let got: Vec<(i64, u8)> = result.traces.iter().map(|t| (t.start_ns, t.trace_id.0[0])).collect();
-                    prop_assert_eq!(&got[..], &want[..want.len().min(limit)], "{} limit {}", text, limit);
+                    prop_assert_eq!(&result.traces, &want, "{} limit {}", text, limit);
                 }
             }
         }

@@ -5,6 +5,7 @@
 
 use super::field::field_value;
 use super::needs::trace_needs;
+use super::parts::span_parts;
 use super::spansets::spansets;
 use super::trace_view::TraceView;
 use super::value::Value;
@@ -108,9 +109,10 @@ pub fn search(store: &SpanStore, q: &Query, params: &SearchParams) -> Result<Sea
         return Ok(result);
     }
     let needs = trace_needs(q, &regexes);
+    let parts = span_parts(q);
     let mut found: Vec<TraceMatch> = Vec::new();
     let range = (params.start_ns, params.end_ns);
-    store.for_each_newest(range, &needs, params.limit, &mut |traces| {
+    store.for_each_newest(range, &needs, &parts, params.limit, &mut |traces| {
         result.inspected_traces += traces.len() as u64;
         result.inspected_spans += traces.iter().map(|t| t.len() as u64).sum::<u64>();
         let matches: Vec<TraceMatch> = traces
@@ -137,7 +139,7 @@ fn keep_newest(found: &mut Vec<TraceMatch>, limit: usize) {
 
 /// The fields shown with each span found: the attributes and intrinsics the query names,
 /// but the name and duration every span shows anyway.
-fn shown_fields(q: &Query) -> Vec<(String, FieldExpr)> {
+pub(super) fn shown_fields(q: &Query) -> Vec<(String, FieldExpr)> {
     let mut out: Vec<(String, FieldExpr)> = Vec::new();
     for f in top_fields(q) {
         walk(f, &mut |e| {
@@ -155,7 +157,8 @@ fn shown_fields(q: &Query) -> Vec<(String, FieldExpr)> {
     out
 }
 
-fn evaluate(
+/// The match of `q` in trace `t`, if it has any spanset.
+pub(super) fn evaluate(
     q: &Query,
     t: TraceView,
     regexes: &Regexes,
