@@ -69,12 +69,27 @@ impl SpanStore {
         high: TraceId,
         needs: &TraceNeeds,
     ) -> Result<Vec<Vec<Range<u64>>>> {
+        let groups = files
+            .iter()
+            .map(|f| self.row_groups_between(f, low, high))
+            .collect::<Result<Vec<_>>>()?;
+        self.rows_meeting_in(files, &groups, (low, high), needs)
+    }
+
+    /// [`Self::rows_meeting`] in the rows `groups[i]` (whole row groups) of each file
+    /// `files[i]` alone.
+    pub fn rows_meeting_in(
+        &self,
+        files: &[&SpansFile],
+        groups: &[Vec<Range<u64>>],
+        (low, high): (TraceId, TraceId),
+        needs: &TraceNeeds,
+    ) -> Result<Vec<Vec<Range<u64>>>> {
         let tested = needs.columns();
         let projection = projection(tested.iter().copied().chain([columns::TRACE_ID]));
         let mut met: Vec<FxHashSet<[u8; 16]>> = vec![FxHashSet::default(); needs.0.len()];
         let mut rows_of_files = Vec::with_capacity(files.len());
-        for file in files {
-            let groups = self.row_groups_between(file, low, high)?;
+        for (file, groups) in files.iter().zip(groups) {
             let untrusted = self.untrusted_for(file, needs)?;
             let untrusted: Vec<&str> = untrusted.iter().map(String::as_str).collect();
             let mut rows: Vec<(u64, [u8; 16])> = Vec::new();
@@ -82,7 +97,7 @@ impl SpanStore {
             let batches = if groups.is_empty() {
                 Vec::new()
             } else {
-                read_row_ranges(self.storage(), &file.path, &groups, &projection)?
+                read_row_ranges(self.storage(), &file.path, groups, &projection)?
             };
             for batch in &batches {
                 let ids = batch

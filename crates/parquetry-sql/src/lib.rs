@@ -34,6 +34,7 @@ mod runs;
 mod samples_table;
 pub mod schema;
 mod series_table;
+mod spans_narrowing;
 mod spans_table;
 #[cfg(test)]
 mod test_support;
