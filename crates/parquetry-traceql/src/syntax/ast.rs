@@ -13,6 +13,20 @@ pub struct Query {
     pub spansets: SpansetExpr,
     /// The metrics function after the spansets, when the query is a metrics query.
     pub metrics: Option<MetricsStage>,
+    /// The hints of a trailing `with (name = value, …)`, in the order written.
+    pub hints: Vec<Hint>,
+}
+
+/// One query hint, `name = value` in `with (…)`. Hints ask for ways of answering, not
+/// for other answers: `most_recent = true` (the newest traces, which a search always
+/// returns) and sampling hints, which an exact answer honours; other names are kept and
+/// ignored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hint {
+    /// Its name (`most_recent`).
+    pub name: String,
+    /// Its value, a literal.
+    pub value: Static,
 }
 
 /// An expression whose value, in each trace, is a list of spansets.

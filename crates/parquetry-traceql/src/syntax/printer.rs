@@ -13,6 +13,13 @@ impl Display for Query {
         if let Some(m) = &self.metrics {
             write!(f, " | {m}")?;
         }
+        for (i, h) in self.hints.iter().enumerate() {
+            let before = if i == 0 { " with (" } else { ", " };
+            write!(f, "{before}{} = {}", h.name, h.value)?;
+        }
+        if !self.hints.is_empty() {
+            f.write_str(")")?;
+        }
         Ok(())
     }
 }

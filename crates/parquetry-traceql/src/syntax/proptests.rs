@@ -118,12 +118,17 @@ fn spansets() -> impl Strategy<Value = SpansetExpr> {
         })
 }
 
+fn hints() -> impl Strategy<Value = Vec<Hint>> {
+    let hint = ("[a-z_][a-z0-9_]{0,8}", statics()).prop_map(|(name, value)| Hint { name, value });
+    prop::collection::vec(hint, 0..3)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
-    fn printed_queries_parse_back_to_the_same_tree(spansets in spansets()) {
-        let q = Query { spansets, metrics: None };
+    fn printed_queries_parse_back_to_the_same_tree(spansets in spansets(), hints in hints()) {
+        let q = Query { spansets, metrics: None, hints };
         let printed = q.to_string();
         let parsed = parse(&printed).map_err(|e| TestCaseError::fail(format!("{printed}\n{e}")))?;
         prop_assert_eq!(&parsed, &q, "{}", printed);

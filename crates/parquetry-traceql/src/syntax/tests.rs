@@ -301,6 +301,32 @@ fn every_metrics_function() {
 }
 
 #[test]
+fn hints_end_a_query() {
+    let q = parse("{ status = error } | rate() with(most_recent=true, sample=0.1,exemplars = 5)").unwrap();
+    let hint = |name: &str, value| Hint {
+        name: name.to_string(),
+        value,
+    };
+    assert_eq!(
+        q.hints,
+        vec![
+            hint("most_recent", Static::Bool(true)),
+            hint("sample", Static::Float(0.1)),
+            hint("exemplars", Static::Int(5)),
+        ]
+    );
+    assert_eq!(
+        q.to_string(),
+        "{ status = error } | rate() with (most_recent = true, sample = 0.1, exemplars = 5)"
+    );
+    assert_eq!(
+        round_trip("{ .a = 1 } >> { } with (most_recent = true)"),
+        "{ .a = 1 } >> {} with (most_recent = true)"
+    );
+    assert!(parse("{ .a = 1 }").unwrap().hints.is_empty());
+}
+
+#[test]
 fn errors_say_where_and_why() {
     let cases = [
         ("{ .a = }", 8, "expected a value"),
@@ -322,6 +348,14 @@ fn errors_say_where_and_why() {
         ("{} | rate() | topk(0)", 20, "positive whole number"),
         ("{} {}", 4, "expected an operator"),
         ("{ span. = 1 }", 8, "expected an attribute name after"),
+        ("{} with (most_recent)", 21, "expected '=' after the hint's name"),
+        ("{} with (most_recent = span.a)", 24, "must be a literal"),
+        ("{} with (a = 1 b = 2)", 16, "expected ',' or ')'"),
+        (
+            "{} with (a = 1) | count() > 1",
+            17,
+            "expected the end of the query",
+        ),
     ];
     for (q, column, message) in cases {
         let e = parse(q).expect_err(q);

@@ -90,11 +90,64 @@ impl<'s> Parser<'s> {
     /// nothing after.
     pub(crate) fn query(&self) -> PResult<'s, Query> {
         let (rest, (spansets, metrics)) = self.pipeline(self.src, true)?;
+        let (rest, hints) = self.hints(rest)?;
         let rest = ws(rest);
         if !rest.is_empty() {
-            return fail(rest, unexpected(rest, "an operator, '|' or the end of the query"));
+            let expected = if hints.is_empty() {
+                "an operator, '|', 'with (' or the end of the query"
+            } else {
+                "the end of the query"
+            };
+            return fail(rest, unexpected(rest, expected));
         }
-        Ok((rest, Query { spansets, metrics }))
+        Ok((
+            rest,
+            Query {
+                spansets,
+                metrics,
+                hints,
+            },
+        ))
+    }
+
+    /// `with (name = value, …)` at the start of `i`, if it is there.
+    fn hints<'a>(&self, i: &'a str) -> PResult<'a, Vec<Hint>> {
+        let Some(after) = ws(i).strip_prefix("with").filter(|a| ws(a).starts_with('(')) else {
+            return Ok((i, Vec::new()));
+        };
+        let mut i = &ws(after)[1..];
+        let mut hints = Vec::new();
+        loop {
+            let at = ws(i);
+            let len = at
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(at.len());
+            let (name, rest) = at.split_at(len);
+            if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+                return fail(at, unexpected(at, "a hint's name"));
+            }
+            let rest = ws(rest);
+            let Some(rest) = rest.strip_prefix('=') else {
+                return fail(rest, unexpected(rest, "'=' after the hint's name"));
+            };
+            let value_at = ws(rest);
+            let (rest, value) = self.field(value_at, u8::MAX)?;
+            let FieldExpr::Static(value) = value else {
+                return fail(value_at, "a hint's value must be a literal");
+            };
+            hints.push(Hint {
+                name: name.to_string(),
+                value,
+            });
+            let rest = ws(rest);
+            if let Some(rest) = rest.strip_prefix(',') {
+                i = rest;
+            } else if let Some(rest) = rest.strip_prefix(')') {
+                return Ok((rest, hints));
+            } else {
+                return fail(rest, unexpected(rest, "',' or ')'"));
+            }
+        }
     }
 
     /// A spanset expression and the stages after it; at the top level (`top`), a
