@@ -30,6 +30,17 @@ pub enum SpanCondition {
     /// The integer column (`kind`, `status_code`, `duration_ns` or a promoted integer
     /// column) passes the test.
     Number(&'static str, NumberTest),
+    /// The integer column's value is not null and lies in the range (when `inside`) or
+    /// outside it: a [`SpanCondition::Number`] for the common comparisons with a
+    /// constant, tested without a call per row.
+    IntRange {
+        /// The column.
+        column: &'static str,
+        /// The values, both ends included (empty when the start is past the end).
+        range: std::ops::RangeInclusive<i64>,
+        /// Whether a value passes inside the range or outside it.
+        inside: bool,
+    },
     /// Every condition holds.
     All(Vec<SpanCondition>),
     /// Some condition holds.
@@ -41,8 +52,71 @@ impl fmt::Debug for SpanCondition {
         match self {
             SpanCondition::Text(c, _) => write!(f, "Text({c})"),
             SpanCondition::Number(c, _) => write!(f, "Number({c})"),
+            SpanCondition::IntRange {
+                column,
+                range,
+                inside,
+            } => {
+                write!(
+                    f,
+                    "IntRange({column} {} {range:?})",
+                    if *inside { "in" } else { "not in" }
+                )
+            }
             SpanCondition::All(cs) => f.debug_tuple("All").field(cs).finish(),
             SpanCondition::Any(cs) => f.debug_tuple("Any").field(cs).finish(),
+        }
+    }
+}
+
+/// A comparison of an integer column's value with a constant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntComparison {
+    /// `=`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+impl IntComparison {
+    /// The comparison with its sides swapped: `a < b` is `b > a`.
+    pub fn flipped(self) -> IntComparison {
+        use IntComparison::*;
+        match self {
+            Lt => Gt,
+            Le => Ge,
+            Gt => Lt,
+            Ge => Le,
+            same => same,
+        }
+    }
+}
+
+impl SpanCondition {
+    /// `column op n` as a [`SpanCondition::IntRange`]: a null never passes.
+    pub fn int_comparison(column: &'static str, op: IntComparison, n: i64) -> SpanCondition {
+        use IntComparison::*;
+        let (range, inside) = match op {
+            Eq => (n..=n, true),
+            Ne => (n..=n, false),
+            // Below `n`: not in `n` and above (no bound past the ends of i64).
+            Lt => (n..=i64::MAX, false),
+            Le => (i64::MIN..=n, true),
+            Gt => (i64::MIN..=n, false),
+            Ge => (n..=i64::MAX, true),
+        };
+        SpanCondition::IntRange {
+            column,
+            range,
+            inside,
         }
     }
 }
@@ -73,7 +147,9 @@ impl TraceNeeds {
 impl SpanCondition {
     fn columns(&self, out: &mut Vec<&'static str>) {
         match self {
-            SpanCondition::Text(c, _) | SpanCondition::Number(c, _) => out.push(c),
+            SpanCondition::Text(c, _)
+            | SpanCondition::Number(c, _)
+            | SpanCondition::IntRange { column: c, .. } => out.push(c),
             SpanCondition::All(cs) | SpanCondition::Any(cs) => {
                 for c in cs {
                     c.columns(out);
@@ -102,6 +178,27 @@ impl SpanCondition {
                         |i| numbers.is_valid(i).then(|| numbers.value(i)),
                         |v| test(v),
                     )
+                }
+                None => vec![true; rows],
+            },
+            SpanCondition::IntRange {
+                column,
+                range,
+                inside,
+            } => match trusted(batch, column, untrusted, DataType::Int64) {
+                Some(array) => {
+                    let numbers = array.as_primitive::<Int64Type>();
+                    let mut out: Vec<bool> = numbers
+                        .values()
+                        .iter()
+                        .map(|v| range.contains(v) == *inside)
+                        .collect();
+                    if let Some(nulls) = numbers.nulls() {
+                        for (o, valid) in out.iter_mut().zip(nulls.iter()) {
+                            *o &= valid;
+                        }
+                    }
+                    out
                 }
                 None => vec![true; rows],
             },
@@ -196,6 +293,28 @@ mod tests {
         assert_eq!(needs.columns(), ["name"]);
         let unnamed = SpanCondition::Text("name", Arc::new(|s| s.is_none()));
         assert_eq!(unnamed.eval(&b, &[]), [false, true, false]);
+        let range = |range, inside| SpanCondition::IntRange {
+            column: "status_code",
+            range,
+            inside,
+        };
+        assert_eq!(range(1..=2, true).eval(&b, &[]), [true, true, false]);
+        assert_eq!(range(1..=2, false).eval(&b, &[]), [false, false, true]);
+        assert_eq!(range(1..=2, true).eval(&b, &["status_code"]), [true, true, true]);
+        use IntComparison::*;
+        for (op, n, want) in [
+            (Eq, 2, [true, true, false]),
+            (Ne, 2, [false, false, true]),
+            (Lt, 2, [false, false, true]),
+            (Le, 2, [true, true, true]),
+            (Gt, 0, [true, true, false]),
+            (Ge, 2, [true, true, false]),
+            (Lt, i64::MIN, [false, false, false]),
+            (Gt, i64::MAX, [false, false, false]),
+        ] {
+            let c = SpanCondition::int_comparison("status_code", op, n);
+            assert_eq!(c.eval(&b, &[]), want, "{op:?} {n}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use crate::pushdown::{column_name, flip, narrow_time, string_literal, time_literal};
 use datafusion::logical_expr::{BinaryExpr, Expr, Operator};
 use datafusion::scalar::ScalarValue;
-use parquetry_spans::prefilter::{SpanCondition, TraceNeeds};
+use parquetry_spans::prefilter::{IntComparison, SpanCondition, TraceNeeds};
 use parquetry_spans::promoted::{PROMOTED, PromotedType};
 use parquetry_spans::schema::columns;
 use parquetry_spans::{SpanKind, StatusCode, TraceId};
@@ -168,18 +168,15 @@ fn number_condition(name: &str, op: Operator, n: i64) -> Option<SpanCondition> {
                 .column
         }
     };
-    let test: fn(i64, i64) -> bool = match op {
-        Operator::Eq => |a, b| a == b,
-        Operator::Lt => |a, b| a < b,
-        Operator::LtEq => |a, b| a <= b,
-        Operator::Gt => |a, b| a > b,
-        Operator::GtEq => |a, b| a >= b,
+    let op = match op {
+        Operator::Eq => IntComparison::Eq,
+        Operator::Lt => IntComparison::Lt,
+        Operator::LtEq => IntComparison::Le,
+        Operator::Gt => IntComparison::Gt,
+        Operator::GtEq => IntComparison::Ge,
         _ => return None,
     };
-    Some(SpanCondition::Number(
-        column,
-        Arc::new(move |v| v.is_some_and(|v| test(v, n))),
-    ))
+    Some(SpanCondition::int_comparison(column, op, n))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use super::Regexes;
 use super::field::static_value;
 use super::value::{Value, compare};
 use crate::syntax::ast::*;
-use parquetry_spans::prefilter::{SpanCondition, TraceNeeds};
+use parquetry_spans::prefilter::{IntComparison, SpanCondition, TraceNeeds};
 use parquetry_spans::promoted::{AttributeScope as Stored, PromotedType, promoted};
 use parquetry_spans::schema::columns;
 use parquetry_spans::{SpanKind, StatusCode};
@@ -118,14 +118,25 @@ fn comparison(
         )
     };
     let test: Box<dyn Fn(Value<'_>) -> bool + Send + Sync> = Box::new(test);
+    // An integer column compared with an integer or a duration compares as integers,
+    // and a null never passes (see `compare`): a range test, without a call per row.
+    let as_range = |column: &'static str| {
+        let (Static::Int(n) | Static::Duration(n)) = literal else {
+            return None;
+        };
+        let op = match side {
+            Side::Left => int_comparison(op)?,
+            Side::Right => int_comparison(op)?.flipped(),
+        };
+        Some(SpanCondition::int_comparison(column, op, *n))
+    };
     match field {
         FieldExpr::Intrinsic(Intrinsic::Name) => Some(text(columns::NAME, test)),
         FieldExpr::Intrinsic(Intrinsic::StatusMessage) => Some(text(columns::STATUS_MESSAGE, test)),
         FieldExpr::Intrinsic(Intrinsic::Status) => Some(number(columns::STATUS_CODE, status, test)),
         FieldExpr::Intrinsic(Intrinsic::Kind) => Some(number(columns::KIND, kind, test)),
-        FieldExpr::Intrinsic(Intrinsic::Duration) => {
-            Some(number(columns::DURATION_NS, |n| Some(Value::Duration(n)), test))
-        }
+        FieldExpr::Intrinsic(Intrinsic::Duration) => as_range(columns::DURATION_NS)
+            .or_else(|| Some(number(columns::DURATION_NS, |n| Some(Value::Duration(n)), test))),
         FieldExpr::Attribute(a) => {
             let scope = match a.scope {
                 AttributeScope::Span => Stored::Span,
@@ -135,11 +146,26 @@ fn comparison(
             let (_, p) = promoted(scope, &a.name)?;
             Some(match p.ty {
                 PromotedType::String => text(p.column, test),
-                PromotedType::Int => number(p.column, |n| Some(Value::Int(n)), test),
+                PromotedType::Int => {
+                    as_range(p.column).unwrap_or_else(|| number(p.column, |n| Some(Value::Int(n)), test))
+                }
             })
         }
         _ => None,
     }
+}
+
+/// The integer comparison `op` is, if it is one.
+fn int_comparison(op: BinaryOp) -> Option<IntComparison> {
+    Some(match op {
+        BinaryOp::Eq => IntComparison::Eq,
+        BinaryOp::Ne => IntComparison::Ne,
+        BinaryOp::Lt => IntComparison::Lt,
+        BinaryOp::Le => IntComparison::Le,
+        BinaryOp::Gt => IntComparison::Gt,
+        BinaryOp::Ge => IntComparison::Ge,
+        _ => return None,
+    })
 }
 
 fn status(n: i64) -> Option<Value<'static>> {
@@ -228,7 +254,7 @@ mod tests {
         "span.db.system",
         ".db.system",
     ];
-    const OPS: [&str; 6] = ["=", "!=", "<", ">", "=~", "!~"];
+    const OPS: [&str; 8] = ["=", "!=", "<", ">", "<=", ">=", "=~", "!~"];
     const LITERALS: [&str; 12] = [
         "\"GET\"",
         "\"payment\"",
