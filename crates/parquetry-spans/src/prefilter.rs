@@ -8,9 +8,9 @@
 //! promoted column that does not hold every value of its key in a file (see
 //! [`crate::schema::UNPROMOTED_METADATA`]) is taken to pass everywhere in that file.
 
-use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::array::{Array, ArrayRef, AsArray, Int32Array, StringArray};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Int64Type};
+use arrow::datatypes::{DataType, Int32Type, Int64Type};
 use arrow::record_batch::RecordBatch;
 use std::fmt;
 use std::sync::Arc;
@@ -132,6 +132,17 @@ impl TraceNeeds {
         self.0.is_empty()
     }
 
+    /// The text columns the conditions read, each once, in no particular order.
+    pub fn text_columns(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        for c in &self.0 {
+            c.text_columns(&mut out);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// The columns the conditions read, each once, in no particular order.
     pub fn columns(&self) -> Vec<&'static str> {
         let mut out = Vec::new();
@@ -145,6 +156,18 @@ impl TraceNeeds {
 }
 
 impl SpanCondition {
+    fn text_columns(&self, out: &mut Vec<&'static str>) {
+        match self {
+            SpanCondition::Text(c, _) => out.push(c),
+            SpanCondition::Number(..) | SpanCondition::IntRange { .. } => {}
+            SpanCondition::All(cs) | SpanCondition::Any(cs) => {
+                for c in cs {
+                    c.text_columns(out);
+                }
+            }
+        }
+    }
+
     fn columns(&self, out: &mut Vec<&'static str>) {
         match self {
             SpanCondition::Text(c, _)
@@ -163,6 +186,16 @@ impl SpanCondition {
     pub fn eval(&self, batch: &RecordBatch, untrusted: &[&str]) -> Vec<bool> {
         let rows = batch.num_rows();
         match self {
+            SpanCondition::Text(column, _) if untrusted.contains(column) => vec![true; rows],
+            SpanCondition::Text(column, test) if let Some(dictionary) = text_dictionary(batch, column) => {
+                // Each distinct value is tested once.
+                let (keys, values) = dictionary;
+                let answers: Vec<bool> = values.iter().map(|v| test(v)).collect();
+                let null = test(None);
+                keys.iter()
+                    .map(|k| k.and_then(|k| answers.get(k as usize).copied()).unwrap_or(null))
+                    .collect()
+            }
             SpanCondition::Text(column, test) => match trusted(batch, column, untrusted, DataType::Utf8) {
                 Some(array) => {
                     let text = array.as_string::<i32>();
@@ -245,6 +278,13 @@ fn memoized<T: PartialEq + Copy>(
     out
 }
 
+/// The keys and values of the column `column` of `batch` when it is read as a
+/// dictionary of text.
+fn text_dictionary<'b>(batch: &'b RecordBatch, column: &str) -> Option<(&'b Int32Array, &'b StringArray)> {
+    let dictionary = batch.column_by_name(column)?.as_dictionary_opt::<Int32Type>()?;
+    Some((dictionary.keys(), dictionary.values().as_string_opt::<i32>()?))
+}
+
 /// The column `column` of `batch` as type `ty`; `None` when it is untrusted, missing or
 /// of a type that does not cast.
 fn trusted(batch: &RecordBatch, column: &str, untrusted: &[&str], ty: DataType) -> Option<ArrayRef> {
@@ -275,6 +315,10 @@ mod tests {
         .unwrap()
     }
 
+    fn get_or_none() -> SpanCondition {
+        SpanCondition::Text("name", Arc::new(|s| s.is_none_or(|s| s == "GET")))
+    }
+
     #[test]
     fn conditions_combine_per_row_and_see_nulls() {
         let get = SpanCondition::Text("name", Arc::new(|s| s == Some("GET")));
@@ -301,6 +345,17 @@ mod tests {
         assert_eq!(range(1..=2, true).eval(&b, &[]), [true, true, false]);
         assert_eq!(range(1..=2, false).eval(&b, &[]), [false, false, true]);
         assert_eq!(range(1..=2, true).eval(&b, &["status_code"]), [true, true, true]);
+        let names: arrow::array::DictionaryArray<Int32Type> =
+            vec![Some("GET"), None, Some("POST"), Some("GET")]
+                .into_iter()
+                .collect();
+        let schema = Schema::new(vec![Field::new("name", names.data_type().clone(), true)]);
+        let dictionary = RecordBatch::try_new(Arc::new(schema), vec![Arc::new(names)]).unwrap();
+        assert_eq!(get_or_none().eval(&dictionary, &[]), [true, true, false, true]);
+        assert_eq!(
+            get_or_none().eval(&dictionary, &["name"]),
+            [true, true, true, true]
+        );
         use IntComparison::*;
         for (op, n, want) in [
             (Eq, 2, [true, true, false]),

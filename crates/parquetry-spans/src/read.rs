@@ -6,11 +6,12 @@ use crate::decode::{concat, decode_spans};
 use crate::parts::SpanParts;
 use crate::prefilter::TraceNeeds;
 use crate::promoted::PROMOTED;
-use crate::schema::{UNPROMOTED_METADATA, column_index, columns};
+use crate::schema::{self, UNPROMOTED_METADATA, column_index, columns};
 use crate::span::{Span, TraceId};
+use arrow::record_batch::RecordBatch;
 use parquet::file::statistics::Statistics;
 use parquetry_table::error::{Result, StoreError};
-use parquetry_table::scan::read_row_ranges;
+use parquetry_table::scan::{read_row_ranges, read_row_ranges_keeping_dictionaries};
 use parquetry_table::{LogState, Storage, TableKind, log};
 use rustc_hash::FxHashMap;
 use std::ops::Range;
@@ -181,6 +182,20 @@ impl SpanStore {
             first_row += rows;
         }
         Ok(out)
+    }
+
+    /// The columns `projection` of rows `ranges` of `file` for testing `needs`: the text
+    /// columns the needs test are read as dictionaries, so that each distinct value is
+    /// tested once.
+    pub(crate) fn read_for_needs(
+        &self,
+        file: &SpansFile,
+        ranges: &[Range<u64>],
+        projection: &[usize],
+        needs: &TraceNeeds,
+    ) -> Result<Vec<RecordBatch>> {
+        let dictionaries = schema::projection(needs.text_columns());
+        read_row_ranges_keeping_dictionaries(&self.storage, &file.path, ranges, projection, &dictionaries)
     }
 
     /// Decodes `parts` of rows `ranges` of `file` (each made of whole traces).

@@ -12,7 +12,6 @@ use crate::segment::into_traces;
 use crate::span::{Span, TraceId};
 use arrow::array::{Array, FixedSizeBinaryArray};
 use parquetry_table::error::Result;
-use parquetry_table::scan::read_row_ranges;
 use rustc_hash::FxHashSet;
 use std::ops::Range;
 
@@ -97,7 +96,7 @@ impl SpanStore {
             let batches = if groups.is_empty() {
                 Vec::new()
             } else {
-                read_row_ranges(self.storage(), &file.path, groups, &projection)?
+                self.read_for_needs(file, groups, &projection, needs)?
             };
             for batch in &batches {
                 let ids = batch

@@ -4,10 +4,14 @@
 
 use crate::error::{Result, StoreError, arrow_err, pq_err};
 use crate::storage::Storage;
+use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReaderBuilder, RowSelection, RowSelector};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
+};
 use std::ops::Range;
+use std::sync::Arc;
 
 /// Rows per record batch of a scan.
 pub const SCAN_BATCH_ROWS: usize = 64 * 1024;
@@ -23,6 +27,20 @@ pub fn read_row_ranges(
     rel: &str,
     ranges: &[Range<u64>],
     projection: &[usize],
+) -> Result<Vec<RecordBatch>> {
+    read_row_ranges_keeping_dictionaries(storage, rel, ranges, projection, &[])
+}
+
+/// [`read_row_ranges`], with the text columns among `dictionaries` (top-level places in
+/// the file) read as `Dictionary(Int32, Utf8)`: the file's dictionary pages become the
+/// arrays' dictionaries and no value is copied per row, so that a test of each distinct
+/// value stands for every row holding it.
+pub fn read_row_ranges_keeping_dictionaries(
+    storage: &Storage,
+    rel: &str,
+    ranges: &[Range<u64>],
+    projection: &[usize],
+    dictionaries: &[usize],
 ) -> Result<Vec<RecordBatch>> {
     let path = storage.path(rel);
     let handle = storage.open_file(rel)?;
@@ -53,6 +71,7 @@ pub fn read_row_ranges(
         metadata.metadata().file_metadata().schema_descr(),
         projection.iter().copied(),
     );
+    let metadata = with_dictionaries(metadata, dictionaries).map_err(pq_err(&path))?;
     let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(handle, metadata)
         .with_projection(mask)
         .with_row_groups(groups)
@@ -69,6 +88,42 @@ pub fn read_row_ranges(
         });
     }
     Ok(batches)
+}
+
+/// `metadata` reading the text columns among `dictionaries` as dictionaries.
+fn with_dictionaries(
+    metadata: ArrowReaderMetadata,
+    dictionaries: &[usize],
+) -> parquet::errors::Result<ArrowReaderMetadata> {
+    let schema = metadata.schema();
+    let text = |i: &usize| {
+        schema
+            .fields()
+            .get(*i)
+            .is_some_and(|f| f.data_type() == &DataType::Utf8)
+    };
+    if !dictionaries.iter().any(text) {
+        return Ok(metadata);
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let field = f.as_ref().clone();
+            if dictionaries.contains(&i) && text(&i) {
+                let keys = Box::new(DataType::Int32);
+                field.with_data_type(DataType::Dictionary(keys, Box::new(DataType::Utf8)))
+            } else {
+                field
+            }
+        })
+        .collect();
+    let hinted = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    ArrowReaderMetadata::try_new(
+        metadata.metadata().clone(),
+        ArrowReaderOptions::new().with_schema(hinted),
+    )
 }
 
 /// The row groups (of the given row counts) that hold any row of `ranges` (ascending, not
@@ -160,6 +215,38 @@ mod tests {
             })
             .collect();
         assert_eq!(got, [3, 4, 40, 99]);
+    }
+
+    #[test]
+    fn text_columns_read_as_dictionaries_hold_the_same_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::local(dir.path());
+        write_file_in_groups(&storage, "d.parquet", 100, Some(16));
+        let ranges = [3..5, 40..60, 99..100];
+        let plain = read_row_ranges(&storage, "d.parquet", &ranges, &[0, 1]).unwrap();
+        let kept =
+            read_row_ranges_keeping_dictionaries(&storage, "d.parquet", &ranges, &[0, 1], &[0, 1]).unwrap();
+        let texts = |batches: &[RecordBatch]| -> Vec<String> {
+            batches
+                .iter()
+                .flat_map(|b| {
+                    let names = arrow::compute::cast(b.column(1), &DataType::Utf8).unwrap();
+                    names
+                        .as_string::<i32>()
+                        .iter()
+                        .map(|v| v.unwrap().to_string())
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        assert!(matches!(kept[0].column(1).data_type(), DataType::Dictionary(..)));
+        assert_eq!(
+            kept[0].column(0).data_type(),
+            &DataType::Int64,
+            "only text columns"
+        );
+        assert_eq!(texts(&kept), texts(&plain));
+        assert_eq!(texts(&kept)[2], "r40");
     }
 
     #[test]

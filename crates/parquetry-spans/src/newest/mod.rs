@@ -21,7 +21,6 @@ use arrow::array::{Array, AsArray, FixedSizeBinaryArray, TimestampNanosecondArra
 use arrow::datatypes::TimestampNanosecondType;
 use arrow::record_batch::RecordBatch;
 use parquetry_table::error::Result;
-use parquetry_table::scan::read_row_ranges;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::ops::Range;
@@ -218,12 +217,7 @@ impl SpanStore {
         (start_ns, end_ns): (i64, i64),
     ) -> Result<Vec<Run>> {
         let untrusted: Vec<&str> = untrusted.iter().map(String::as_str).collect();
-        let batches = read_row_ranges(
-            self.storage(),
-            &file.path,
-            std::slice::from_ref(&group),
-            projection,
-        )?;
+        let batches = self.read_for_needs(file, std::slice::from_ref(&group), projection, needs)?;
         let mut runs: Vec<Run> = Vec::new();
         let mut row = group.start;
         for batch in &batches {

@@ -31,7 +31,7 @@ impl SpanStore {
         let tested = projection(needs.columns());
         let mut chosen: Vec<(u64, u64)> = Vec::new();
         let mut row = group.start;
-        for batch in &read_row_ranges(self.storage(), &file.path, std::slice::from_ref(&group), &tested)? {
+        for batch in &self.read_for_needs(file, std::slice::from_ref(&group), &tested, needs)? {
             for met in needs_met(needs, batch, &untrusted) {
                 if met != 0 {
                     chosen.push((row, met));
