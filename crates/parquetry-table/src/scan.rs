@@ -3,6 +3,7 @@
 //! the rows skipped (through the page index and the storage's footer cache).
 
 use crate::error::{Result, StoreError, arrow_err, pq_err};
+use crate::storage::FileReader;
 use crate::storage::Storage;
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
@@ -10,6 +11,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
 };
+use parquet::file::metadata::{PageIndexPolicy, ParquetMetaDataBuilder, ParquetMetaDataReader};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -67,6 +69,15 @@ pub fn read_row_ranges_keeping_dictionaries(
         .map(|g| g.num_rows() as u64)
         .collect();
     let (groups, selectors) = selection_in_groups(&group_rows, ranges);
+    // Skipping pages inside a row group takes the offset index, read for the groups read
+    // alone; whole groups need none.
+    let partial = selectors.iter().any(|s| s.skip && s.row_count > 0);
+    let (metadata, groups) = if partial && metadata.metadata().offset_index().is_none() {
+        let subset = groups_with_page_offsets(&metadata, &groups, &handle).map_err(pq_err(&path))?;
+        (subset, (0..groups.len()).collect())
+    } else {
+        (metadata, groups)
+    };
     let mask = ProjectionMask::roots(
         metadata.metadata().file_metadata().schema_descr(),
         projection.iter().copied(),
@@ -88,6 +99,25 @@ pub fn read_row_ranges_keeping_dictionaries(
         });
     }
     Ok(batches)
+}
+
+/// The metadata of the row groups `groups` of `metadata`'s file alone, numbered from 0 in
+/// that order, with their offset indexes (where each page starts) read through `reader`.
+fn groups_with_page_offsets(
+    metadata: &ArrowReaderMetadata,
+    groups: &[usize],
+    reader: &FileReader,
+) -> parquet::errors::Result<ArrowReaderMetadata> {
+    let file = metadata.metadata();
+    let row_groups = groups.iter().map(|&g| file.row_group(g).clone()).collect();
+    let subset = ParquetMetaDataBuilder::new(file.file_metadata().clone())
+        .set_row_groups(row_groups)
+        .build();
+    let mut loader = ParquetMetaDataReader::new_with_metadata(subset)
+        .with_column_index_policy(PageIndexPolicy::Skip)
+        .with_offset_index_policy(PageIndexPolicy::Optional);
+    loader.read_page_indexes(reader)?;
+    ArrowReaderMetadata::try_new(Arc::new(loader.finish()?), ArrowReaderOptions::new())
 }
 
 /// `metadata` reading the text columns among `dictionaries` as dictionaries.

@@ -254,18 +254,18 @@ impl Storage {
     }
 
     /// The Parquet metadata of the data file `rel`, from the cache or read through
-    /// `reader` (which must be that file's): the footer with its column chunk statistics,
-    /// and the offset index (where pages start, for skipping them). The page-level min/max
-    /// (column index), the size statistics and the encoding statistics are not decoded:
-    /// nothing reads them, and in a file of many row groups they cost most of the time a
-    /// cold lookup takes.
+    /// `reader` (which must be that file's): the footer with its column chunk statistics.
+    /// The page index (where pages start, and their min/max), the size statistics and
+    /// the encoding statistics are not decoded: in a file of many row groups they cost
+    /// most of the time a cold lookup takes, and a read that skips pages loads the offset
+    /// index of the row groups it reads alone ([`crate::scan::read_row_ranges`]).
     pub fn parquet_metadata(&self, rel: &str, reader: &FileReader) -> Result<ArrowReaderMetadata> {
         if let Some(m) = self.footers().get(rel) {
             return Ok(m.clone());
         }
         let options = ArrowReaderOptions::new()
             .with_column_index_policy(PageIndexPolicy::Skip)
-            .with_offset_index_policy(PageIndexPolicy::Optional)
+            .with_offset_index_policy(PageIndexPolicy::Skip)
             .with_size_stats_policy(ParquetStatisticsPolicy::SkipAll)
             .with_encoding_stats_policy(ParquetStatisticsPolicy::SkipAll);
         let metadata = ArrowReaderMetadata::load(reader, options).map_err(|source| StoreError::Parquet {
