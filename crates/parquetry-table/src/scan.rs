@@ -3,15 +3,14 @@
 //! the rows skipped (through the page index and the storage's footer cache).
 
 use crate::error::{Result, StoreError, arrow_err, pq_err};
-use crate::storage::FileReader;
-use crate::storage::Storage;
+use crate::storage::{GroupPageOffsets, Storage};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
 };
-use parquet::file::metadata::{PageIndexPolicy, ParquetMetaDataBuilder, ParquetMetaDataReader};
+use parquet::file::metadata::ParquetMetaDataBuilder;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -69,12 +68,17 @@ pub fn read_row_ranges_keeping_dictionaries(
         .map(|g| g.num_rows() as u64)
         .collect();
     let (groups, selectors) = selection_in_groups(&group_rows, ranges);
-    // Skipping pages inside a row group takes the offset index, read for the groups read
-    // alone; whole groups need none.
+    // Skipping pages inside a row group takes the offset index, kept per group by the
+    // storage; whole groups need none.
     let partial = selectors.iter().any(|s| s.skip && s.row_count > 0);
     let (metadata, groups) = if partial && metadata.metadata().offset_index().is_none() {
-        let subset = groups_with_page_offsets(&metadata, &groups, &handle).map_err(pq_err(&path))?;
-        (subset, (0..groups.len()).collect())
+        match storage.page_offsets(rel, &handle, metadata.metadata(), &groups)? {
+            Some(offsets) => {
+                let subset = groups_with_page_offsets(&metadata, &groups, &offsets).map_err(pq_err(&path))?;
+                (subset, (0..groups.len()).collect())
+            }
+            None => (metadata, groups),
+        }
     } else {
         (metadata, groups)
     };
@@ -102,22 +106,19 @@ pub fn read_row_ranges_keeping_dictionaries(
 }
 
 /// The metadata of the row groups `groups` of `metadata`'s file alone, numbered from 0 in
-/// that order, with their offset indexes (where each page starts) read through `reader`.
+/// that order, with `offsets` (one entry per group) as their offset indexes.
 fn groups_with_page_offsets(
     metadata: &ArrowReaderMetadata,
     groups: &[usize],
-    reader: &FileReader,
+    offsets: &[GroupPageOffsets],
 ) -> parquet::errors::Result<ArrowReaderMetadata> {
     let file = metadata.metadata();
     let row_groups = groups.iter().map(|&g| file.row_group(g).clone()).collect();
     let subset = ParquetMetaDataBuilder::new(file.file_metadata().clone())
         .set_row_groups(row_groups)
+        .set_offset_index(Some(offsets.iter().map(|o| o.as_ref().clone()).collect()))
         .build();
-    let mut loader = ParquetMetaDataReader::new_with_metadata(subset)
-        .with_column_index_policy(PageIndexPolicy::Skip)
-        .with_offset_index_policy(PageIndexPolicy::Optional);
-    loader.read_page_indexes(reader)?;
-    ArrowReaderMetadata::try_new(Arc::new(loader.finish()?), ArrowReaderOptions::new())
+    ArrowReaderMetadata::try_new(Arc::new(subset), ArrowReaderOptions::new())
 }
 
 /// `metadata` reading the text columns among `dictionaries` as dictionaries.
@@ -245,6 +246,48 @@ mod tests {
             })
             .collect();
         assert_eq!(got, [3, 4, 40, 99]);
+    }
+
+    #[test]
+    fn page_offsets_are_read_once_per_group_and_match_the_whole_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::local(dir.path());
+        write_file_in_groups(&storage, "d.parquet", 100, Some(16));
+        let handle = storage.open_file("d.parquet").unwrap();
+        let footer = storage.parquet_metadata("d.parquet", &handle).unwrap();
+        let footer = footer.metadata();
+        assert!(
+            footer.offset_index().is_none(),
+            "the cached footer leaves the index out"
+        );
+        let first = storage
+            .page_offsets("d.parquet", &handle, footer, &[4, 1])
+            .unwrap()
+            .unwrap();
+        let again = storage
+            .page_offsets("d.parquet", &handle, footer, &[0, 1, 4])
+            .unwrap()
+            .unwrap();
+        assert!(Arc::ptr_eq(&first[0], &again[2]) && Arc::ptr_eq(&first[1], &again[1]));
+        let whole = parquet::file::metadata::ParquetMetaDataReader::new()
+            .with_offset_index_policy(parquet::file::metadata::PageIndexPolicy::Required)
+            .parse_and_finish(&std::fs::File::open(dir.path().join("d.parquet")).unwrap())
+            .unwrap();
+        let whole = whole.offset_index().unwrap();
+        for (got, g) in again.iter().zip([0, 1, 4]) {
+            assert_eq!(got.as_ref(), &whole[g]);
+            assert!(
+                got[0].page_locations().len() > 1,
+                "pages of 10 rows in groups of 16"
+            );
+        }
+        // A read that skips pages inside groups gives the same rows through the cache.
+        let got = read_row_ranges(&storage, "d.parquet", &[3..5, 70..72], &[0]).unwrap();
+        let got: Vec<i64> = got
+            .iter()
+            .flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec())
+            .collect();
+        assert_eq!(got, [3, 4, 70, 71]);
     }
 
     #[test]

@@ -12,25 +12,22 @@
 
 mod file_reader;
 mod local;
+mod metadata_cache;
 mod remote;
 
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 pub use file_reader::FileReader;
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
-use parquet::file::metadata::{PageIndexPolicy, ParquetStatisticsPolicy};
+pub use metadata_cache::GroupPageOffsets;
+use metadata_cache::MetadataCache;
 use remote::Remote;
-use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// Suffix of files that are still being written. Nothing reads them; vacuum removes any
 /// that a crash left behind once they are older than the grace period.
 pub const TEMP_SUFFIX: &str = ".tmp";
-
-/// Parquet footers kept in memory per storage; beyond this many, the cache starts over.
-const FOOTER_CACHE_FILES: usize = 4096;
 
 /// A store's root: a local folder or a prefix in object storage. Clones share one
 /// connection and one cache of Parquet footers, which outlives store snapshots (data
@@ -43,7 +40,7 @@ pub struct Storage {
 struct Inner {
     location: PathBuf,
     backend: Backend,
-    footers: Mutex<HashMap<String, ArrowReaderMetadata>>,
+    metadata: MetadataCache,
 }
 
 enum Backend {
@@ -127,7 +124,7 @@ impl Storage {
             inner: Arc::new(Inner {
                 location: location.to_path_buf(),
                 backend,
-                footers: Mutex::new(HashMap::new()),
+                metadata: MetadataCache::default(),
             }),
         }
     }
@@ -251,37 +248,6 @@ impl Storage {
             Backend::Local => FileReader::local(&self.path(rel)),
             Backend::Remote(r) => FileReader::remote(r.clone(), rel, self.path(rel)),
         }
-    }
-
-    /// The Parquet metadata of the data file `rel`, from the cache or read through
-    /// `reader` (which must be that file's): the footer with its column chunk statistics.
-    /// The page index (where pages start, and their min/max), the size statistics and
-    /// the encoding statistics are not decoded: in a file of many row groups they cost
-    /// most of the time a cold lookup takes, and a read that skips pages loads the offset
-    /// index of the row groups it reads alone ([`crate::scan::read_row_ranges`]).
-    pub fn parquet_metadata(&self, rel: &str, reader: &FileReader) -> Result<ArrowReaderMetadata> {
-        if let Some(m) = self.footers().get(rel) {
-            return Ok(m.clone());
-        }
-        let options = ArrowReaderOptions::new()
-            .with_column_index_policy(PageIndexPolicy::Skip)
-            .with_offset_index_policy(PageIndexPolicy::Skip)
-            .with_size_stats_policy(ParquetStatisticsPolicy::SkipAll)
-            .with_encoding_stats_policy(ParquetStatisticsPolicy::SkipAll);
-        let metadata = ArrowReaderMetadata::load(reader, options).map_err(|source| StoreError::Parquet {
-            path: self.path(rel),
-            source,
-        })?;
-        let mut footers = self.footers();
-        if footers.len() >= FOOTER_CACHE_FILES {
-            footers.clear();
-        }
-        footers.insert(rel.to_string(), metadata.clone());
-        Ok(metadata)
-    }
-
-    fn footers(&self) -> std::sync::MutexGuard<'_, HashMap<String, ArrowReaderMetadata>> {
-        self.inner.footers.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
