@@ -134,20 +134,19 @@ impl TraceNeeds {
 
     /// The text columns the conditions read, each once, in no particular order.
     pub fn text_columns(&self) -> Vec<&'static str> {
-        let mut out = Vec::new();
-        for c in &self.0 {
-            c.text_columns(&mut out);
-        }
-        out.sort_unstable();
-        out.dedup();
-        out
+        self.each_once(SpanCondition::text_columns)
     }
 
     /// The columns the conditions read, each once, in no particular order.
     pub fn columns(&self) -> Vec<&'static str> {
+        self.each_once(SpanCondition::columns)
+    }
+
+    /// What `add` gathers from every condition, without repeats.
+    fn each_once(&self, add: impl Fn(&SpanCondition, &mut Vec<&'static str>)) -> Vec<&'static str> {
         let mut out = Vec::new();
         for c in &self.0 {
-            c.columns(&mut out);
+            add(c, &mut out);
         }
         out.sort_unstable();
         out.dedup();

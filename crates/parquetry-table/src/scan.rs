@@ -232,20 +232,22 @@ mod tests {
         storage.publish(staged).unwrap();
     }
 
+    /// The values of the first (integer) column of `batches`, one batch after another.
+    fn first_column_numbers(batches: &[RecordBatch]) -> Vec<i64> {
+        batches
+            .iter()
+            .flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec())
+            .collect()
+    }
+
     #[test]
     fn reads_exactly_the_ranges_and_projected_columns() {
         let dir = tempfile::tempdir().unwrap();
         let storage = Storage::local(dir.path());
         write_file(&storage, "d/f.parquet", 100);
         let batches = read_row_ranges(&storage, "d/f.parquet", &[3..5, 40..41, 99..100], &[0]).unwrap();
-        let got: Vec<i64> = batches
-            .iter()
-            .flat_map(|b| {
-                assert_eq!(b.num_columns(), 1);
-                b.column(0).as_primitive::<Int64Type>().values().to_vec()
-            })
-            .collect();
-        assert_eq!(got, [3, 4, 40, 99]);
+        assert!(batches.iter().all(|b| b.num_columns() == 1));
+        assert_eq!(first_column_numbers(&batches), [3, 4, 40, 99]);
     }
 
     #[test]
@@ -283,11 +285,7 @@ mod tests {
         }
         // A read that skips pages inside groups gives the same rows through the cache.
         let got = read_row_ranges(&storage, "d.parquet", &[3..5, 70..72], &[0]).unwrap();
-        let got: Vec<i64> = got
-            .iter()
-            .flat_map(|b| b.column(0).as_primitive::<Int64Type>().values().to_vec())
-            .collect();
-        assert_eq!(got, [3, 4, 70, 71]);
+        assert_eq!(first_column_numbers(&got), [3, 4, 70, 71]);
     }
 
     #[test]

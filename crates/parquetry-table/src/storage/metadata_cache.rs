@@ -21,11 +21,18 @@ const PAGE_OFFSET_CACHE_GROUPS: usize = 16 * 1024;
 /// The offset indexes of one row group: one per column chunk, in column order.
 pub type GroupPageOffsets = Arc<Vec<OffsetIndexMetaData>>;
 
+/// Offset indexes by file, then by row group, with the number of groups held.
+#[derive(Default)]
+struct PageOffsetCache {
+    files: HashMap<String, HashMap<usize, GroupPageOffsets>>,
+    groups: usize,
+}
+
 /// The caches one [`Storage`] and its clones share.
 #[derive(Default)]
 pub(super) struct MetadataCache {
     footers: Mutex<HashMap<String, ArrowReaderMetadata>>,
-    page_offsets: Mutex<HashMap<(String, usize), GroupPageOffsets>>,
+    page_offsets: Mutex<PageOffsetCache>,
 }
 
 impl Storage {
@@ -69,9 +76,10 @@ impl Storage {
     ) -> Result<Option<Vec<GroupPageOffsets>>> {
         let mut found: Vec<Option<GroupPageOffsets>> = {
             let cache = self.page_offset_cache();
+            let file = cache.files.get(rel);
             groups
                 .iter()
-                .map(|&g| cache.get(&(rel.to_string(), g)).cloned())
+                .map(|g| file.and_then(|f| f.get(g)).cloned())
                 .collect()
         };
         let missing: Vec<usize> = groups
@@ -90,14 +98,16 @@ impl Storage {
                 return Ok(None);
             };
             let mut cache = self.page_offset_cache();
-            if cache.len() + loaded.len() > PAGE_OFFSET_CACHE_GROUPS {
-                cache.clear();
+            if cache.groups + loaded.len() > PAGE_OFFSET_CACHE_GROUPS {
+                *cache = PageOffsetCache::default();
             }
+            cache.groups += loaded.len();
+            let file = cache.files.entry(rel.to_string()).or_default();
             let mut loaded = missing.iter().zip(loaded);
             for slot in found.iter_mut().filter(|f| f.is_none()) {
                 let (&g, offsets) = loaded.next().expect("one loaded entry per missing group");
                 let offsets = Arc::new(offsets);
-                cache.insert((rel.to_string(), g), offsets.clone());
+                file.insert(g, offsets.clone());
                 *slot = Some(offsets);
             }
         }
@@ -112,7 +122,7 @@ impl Storage {
             .unwrap_or_else(|e| e.into_inner())
     }
 
-    fn page_offset_cache(&self) -> MutexGuard<'_, HashMap<(String, usize), GroupPageOffsets>> {
+    fn page_offset_cache(&self) -> MutexGuard<'_, PageOffsetCache> {
         self.inner
             .metadata
             .page_offsets
