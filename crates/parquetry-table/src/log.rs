@@ -221,6 +221,20 @@ pub fn read_latest(storage: &Storage) -> Result<LogState> {
     }
 }
 
+/// The newest committed version, from a listing of the log alone (no file is read);
+/// `None` for a store of layout version 1, which has no log.
+pub fn latest_version(storage: &Storage) -> Result<Option<u64>> {
+    let newest = storage
+        .list(LOG_DIR)?
+        .iter()
+        .filter_map(|listed| match parse_log_name(&listed.path) {
+            Some(LogFile::Record(v)) => Some(v),
+            _ => None,
+        })
+        .max();
+    Ok(newest)
+}
+
 /// Reads the newest version of the store and hands it to `open` (which typically reads
 /// that version's catalog). When `open` finds a file missing (a concurrent writer's
 /// checkpoint expired it between listing the log and reading it), starts over from the

@@ -134,6 +134,17 @@ impl Database {
         Ok(fresh)
     }
 
+    /// The current snapshot, first replaced by the newest version when a commit made
+    /// anywhere since it was taken is newer (found by a listing of the store's log, so
+    /// an unchanged store costs no read).
+    pub fn latest(&self) -> Result<Arc<Engine>, Error> {
+        let current = self.snapshot();
+        match parquetry_table::log::latest_version(&self.storage)? {
+            Some(newest) if newest == current.store().state().manifest.version => Ok(current),
+            _ => self.refresh(),
+        }
+    }
+
     /// Ingests `files`, one commit per file, then refreshes the snapshot (files committed
     /// before a failure are in it either way) and compacts when automatic compaction is
     /// due. `progress` receives the bytes read so far.
@@ -311,5 +322,24 @@ mod tests {
             "an old snapshot does not change"
         );
         assert_eq!(db.snapshot().series("up").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn latest_keeps_the_snapshot_until_someone_else_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        let reader = Database::create(&store).unwrap();
+        let first = reader.latest().unwrap();
+        assert!(Arc::ptr_eq(&first, &reader.latest().unwrap()), "nothing changed");
+        let file = dir.path().join("up.prom");
+        std::fs::write(&file, "up{job=\"a\"} 1 1000\n").unwrap();
+        Database::open(&store)
+            .unwrap()
+            .ingest(&[file], &IngestOptions::default(), &mut |_| {})
+            .unwrap();
+        let newer = reader.latest().unwrap();
+        assert!(!Arc::ptr_eq(&first, &newer));
+        assert_eq!(newer.series("up").unwrap().len(), 1);
+        assert!(Arc::ptr_eq(&newer, &reader.latest().unwrap()));
     }
 }

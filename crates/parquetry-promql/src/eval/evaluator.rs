@@ -3,7 +3,7 @@
 use super::result::{QueryResult, finish};
 use super::value::{RangeValue, RawSeries, StepSeries, Value};
 use super::{EvalError, EvalOptions, SeriesSource, StepGrid, aggregate, binary, functions, selectors};
-use crate::syntax::ast::{At, DurationExpr, Expr, RangeMode, TimeModifiers};
+use crate::syntax::ast::{At, DurationExpr, Expr, RangeMode, TimeModifiers, ValueType};
 use parquetry_model::Matcher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -25,13 +25,11 @@ pub fn evaluate(
         query_step_ms: if instant { 0 } else { grid.step },
         samples: AtomicUsize::new(0),
     };
-    let value = ctx.eval(expr, &grid)?;
-    if !instant && matches!(value, Value::Range(_) | Value::String(_)) {
-        return Err(EvalError::Execution(format!(
-            "invalid expression type {:?} for range query, must be Scalar or instant Vector",
-            value.type_name()
-        )));
+    let kind = expr.value_type();
+    if !instant && matches!(kind, ValueType::Matrix | ValueType::String) {
+        return Err(EvalError::RangeQueryType(kind.to_string()));
     }
+    let value = ctx.eval(expr, &grid)?;
     finish(value, &grid, !instant)
 }
 
@@ -210,10 +208,7 @@ impl Ctx<'_> {
         let n: usize = batch.iter().map(|s| s.timestamps.len()).sum();
         let total = self.samples.fetch_add(n, Ordering::Relaxed) + n;
         if total > self.options.max_samples {
-            return Err(EvalError::Limit(format!(
-                "query processing would load too many samples (more than {})",
-                self.options.max_samples
-            )));
+            return Err(EvalError::TooManySamples);
         }
         Ok(())
     }

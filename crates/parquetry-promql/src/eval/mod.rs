@@ -114,7 +114,15 @@ pub enum EvalError {
     /// The data could not be read.
     #[error("storage: {0}")]
     Storage(String),
-    /// A limit of [`EvalOptions`] was reached.
+    /// The query would load more raw samples than [`EvalOptions::max_samples`] (the
+    /// message is Prometheus').
+    #[error("query processing would load too many samples into memory in query execution")]
+    TooManySamples,
+    /// A range query's expression is a range vector or a string, which Prometheus
+    /// refuses before evaluating anything (the field names the type).
+    #[error("invalid expression type {0:?} for range query, must be Scalar or instant Vector")]
+    RangeQueryType(String),
+    /// Another limit of [`EvalOptions`] was reached.
     #[error("query limit exceeded: {0}")]
     Limit(String),
     /// The deadline passed.

@@ -115,7 +115,7 @@ fn sample_limit_is_an_error_not_an_exhausted_machine() {
         &options,
     )
     .unwrap_err();
-    assert!(matches!(err, EvalError::Limit(_)), "{err}");
+    assert!(matches!(err, EvalError::TooManySamples), "{err}");
 }
 
 #[test]
