@@ -41,6 +41,8 @@ enum Command {
     Traceql(commands::traceql::Args),
     /// Run SQL over the store, with PromQL callable from SQL.
     Sql(commands::sql::Args),
+    /// Serve the store over Prometheus' HTTP API, for Grafana, promtool and other clients.
+    Serve(commands::serve::Args),
     /// Check, unit-test and backtest Prometheus rule files.
     Rules(commands::rules::Args),
     /// Run a conformance suite and print its counts.
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Command::Promql(a) => commands::promql::run(a),
         Command::Logql(a) => commands::logql::run(a),
         Command::Sql(a) => commands::sql::run(a),
+        Command::Serve(a) => commands::serve::run(a),
         Command::Trace(a) => commands::trace::run(a),
         Command::Traceql(a) => commands::traceql::run(a),
         Command::Rules(a) => commands::rules::run(a),

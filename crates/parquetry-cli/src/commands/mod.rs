@@ -11,6 +11,7 @@ pub mod promql;
 pub mod query;
 pub mod rules;
 pub mod series;
+pub mod serve;
 pub mod sql;
 pub mod trace;
 pub mod traceql;

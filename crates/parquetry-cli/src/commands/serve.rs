@@ -1,0 +1,54 @@
+//! `parquetry serve`: the store behind Prometheus' HTTP API until Ctrl-C or SIGTERM.
+
+use crate::time_args;
+use anyhow::{Context, Result};
+use parquetry::Database;
+use parquetry_server::ServerConfig;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Serve a store over HTTP.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The store: a folder, or an object-store URL (s3://bucket/prefix, …).
+    #[arg(long)]
+    store: PathBuf,
+    /// Address and port to listen on (port 0 picks a free one, printed at start).
+    #[arg(long, default_value = "127.0.0.1:9090")]
+    listen: SocketAddr,
+    /// Longest a query may run (a request's `timeout` may only shorten it).
+    #[arg(long = "query.timeout", default_value = "2m")]
+    query_timeout: String,
+    /// Most samples one query may load.
+    #[arg(long = "query.max-samples", default_value_t = 50_000_000)]
+    max_samples: usize,
+    /// Queries evaluated at once; later ones wait for a slot within their timeout.
+    #[arg(long = "query.max-concurrency", default_value_t = 20)]
+    max_concurrency: usize,
+    /// How far back a selector looks for a sample.
+    #[arg(long = "query.lookback-delta", default_value = "5m")]
+    lookback_delta: String,
+    /// Largest request body accepted, in bytes.
+    #[arg(long = "max-body-bytes", default_value_t = 10 << 20)]
+    max_body_bytes: usize,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<()> {
+    let db =
+        Database::open(&args.store).with_context(|| format!("opening the store {}", args.store.display()))?;
+    let timeout_ms = time_args::duration(&args.query_timeout)?;
+    let config = ServerConfig {
+        listen: args.listen,
+        query_timeout: Duration::from_millis(timeout_ms.max(0) as u64),
+        max_samples: args.max_samples,
+        max_concurrent_queries: args.max_concurrency,
+        max_body_bytes: args.max_body_bytes,
+        lookback_delta_ms: time_args::duration(&args.lookback_delta)?,
+    };
+    parquetry_server::run(db, config, |address| {
+        eprintln!("parquetry serve: {} on http://{address}", args.store.display());
+    })
+    .with_context(|| format!("serving on {}", args.listen))
+}

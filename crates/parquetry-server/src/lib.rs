@@ -1,0 +1,91 @@
+//! `parquetry serve`: a store behind Prometheus' HTTP API, so that Grafana, `promtool`
+//! and every Prometheus client read the archive as they read a Prometheus.
+//!
+//! [`router`] builds the routes over an open [`Database`]; [`serve`] runs them on a
+//! listener until a shutdown signal; [`run`] does both for the command line. Every
+//! request reads the newest committed version of the store, so data ingested while the
+//! server runs is visible at once. Queries run on blocking threads, at most
+//! [`ServerConfig::max_concurrent_queries`] at a time, each bounded by a timeout and
+//! cancelled when its client goes away.
+
+mod api_error;
+mod config;
+mod params;
+mod prometheus;
+mod query_run;
+mod request_log;
+mod state;
+
+pub use api_error::{ApiError, ErrorType};
+pub use config::ServerConfig;
+pub use params::Params;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use parquetry::Database;
+use state::AppState;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+
+/// Every route of the server over `db`: Prometheus' HTTP API, with gzip responses for
+/// clients that accept them, request bodies bounded by `config.max_body_bytes`, one
+/// structured log line per request on standard error, and 404 for unknown paths.
+pub fn router(db: Database, config: ServerConfig) -> Router {
+    let max_body = config.max_body_bytes;
+    let state = Arc::new(AppState::new(db, config));
+    prometheus::routes()
+        .fallback(api_error::not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(request_log::log_request))
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets the requests in
+/// flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+/// Binds `config.listen` and serves `db` until Ctrl-C or SIGTERM, on a runtime of its
+/// own; `ready` is called with the bound address once connections are accepted (port 0
+/// picks a free port).
+pub fn run(db: Database, config: ServerConfig, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        ready(listener.local_addr()?);
+        serve(listener, router(db, config), shutdown_signal()).await
+    })
+}
+
+/// Completes on Ctrl-C, or on SIGTERM on Unix.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests;

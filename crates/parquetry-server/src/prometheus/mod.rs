@@ -1,0 +1,44 @@
+//! Prometheus' HTTP API (`/api/v1/…`, `/-/healthy`, `/-/ready`): the routes, and the
+//! success body every endpoint shares.
+
+mod labels;
+mod query;
+mod status;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::sync::Arc;
+
+/// Prometheus' routes, with the methods Prometheus accepts on each.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/v1/query", get(query::instant).post(query::instant))
+        .route("/api/v1/query_range", get(query::range).post(query::range))
+        .route("/api/v1/series", get(labels::series).post(labels::series))
+        .route("/api/v1/labels", get(labels::names).post(labels::names))
+        .route("/api/v1/label/{name}/values", get(labels::values))
+        .route(
+            "/api/v1/query_exemplars",
+            get(status::exemplars).post(status::exemplars),
+        )
+        .route("/api/v1/status/buildinfo", get(status::build_info))
+        .route("/-/healthy", get(status::healthy).head(status::healthy))
+        .route("/-/ready", get(status::ready).head(status::ready))
+}
+
+/// A JSON body, as the API's content type.
+pub fn json_body(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// `{"status":"success","data":…}`, with `"warnings"` when there are any.
+pub fn success(data: serde_json::Value, warnings: &[String]) -> Response {
+    let mut body = serde_json::json!({ "status": "success", "data": data });
+    if !warnings.is_empty() {
+        body["warnings"] = serde_json::json!(warnings);
+    }
+    json_body(body.to_string())
+}

@@ -1,0 +1,69 @@
+//! Running one query as Prometheus does: within a concurrency slot, under a timeout,
+//! and stopped as soon as its client goes away.
+
+use crate::api_error::{ApiError, ErrorType};
+use crate::state::{AppState, blocking};
+use parquetry::promql::eval::EvalOptions;
+use parquetry::{Engine, QueryOptions};
+use parquetry_model::Cancel;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Cancels its token when dropped before [`CancelOnDrop::disarm`]: a request future
+/// dropped because its connection closed stops the evaluation it started.
+struct CancelOnDrop(Option<Cancel>);
+
+impl CancelOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(cancel) = self.0.take() {
+            cancel.cancel();
+        }
+    }
+}
+
+/// Evaluates `work` over the newest snapshot on a blocking thread, holding one of the
+/// server's query slots until it ends. The deadline is the server's query timeout, or
+/// `timeout_ms` (the request's `timeout` parameter) when shorter; waiting for a slot
+/// counts against it. Engine errors become API errors, parse errors naming `param`.
+pub async fn run_query<T: Send + 'static>(
+    state: &Arc<AppState>,
+    timeout_ms: Option<i64>,
+    param: &'static str,
+    work: impl FnOnce(&Engine, &QueryOptions) -> Result<T, parquetry::Error> + Send + 'static,
+) -> Result<T, ApiError> {
+    let mut timeout = state.config.query_timeout;
+    if let Some(ms) = timeout_ms {
+        timeout = timeout.min(Duration::from_millis(ms.max(0) as u64));
+    }
+    let deadline = Instant::now() + timeout;
+    let slot = tokio::time::timeout_at(deadline.into(), state.slots.clone().acquire_owned())
+        .await
+        .map_err(|_| ApiError::new(ErrorType::Timeout, "query timed out in query queue"))?
+        .map_err(|_| ApiError::new(ErrorType::Internal, "the server is shutting down"))?;
+    let engine = state.engine().await?;
+    let cancel = Cancel::new();
+    let guard = CancelOnDrop(Some(cancel.clone()));
+    let options = QueryOptions {
+        eval: EvalOptions {
+            lookback_ms: state.config.lookback_delta_ms,
+            max_samples: state.config.max_samples,
+            deadline: Some(deadline),
+            cancel,
+            ..EvalOptions::default()
+        },
+        ..QueryOptions::default()
+    };
+    let result = blocking(move || {
+        let _slot = slot;
+        work(&engine, &options).map_err(|e| ApiError::from_engine(e, param))
+    })
+    .await;
+    guard.disarm();
+    result
+}

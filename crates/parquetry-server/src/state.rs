@@ -1,0 +1,45 @@
+//! What every request shares: the open store, the settings, and the query slots.
+
+use crate::api_error::{ApiError, ErrorType};
+use crate::config::ServerConfig;
+use parquetry::{Database, Engine};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// The server's shared state.
+pub struct AppState {
+    db: Database,
+    /// The server's settings.
+    pub config: ServerConfig,
+    /// One permit per query that may be evaluated at once.
+    pub slots: Arc<Semaphore>,
+}
+
+impl AppState {
+    /// The state over `db` with `config`.
+    pub fn new(db: Database, config: ServerConfig) -> AppState {
+        let slots = Arc::new(Semaphore::new(config.max_concurrent_queries.max(1)));
+        AppState { db, config, slots }
+    }
+
+    /// The newest snapshot of the store: re-read first when a commit landed since the
+    /// last one was taken (a listing of the store's log; the store itself is read again
+    /// only then).
+    pub async fn engine(self: &Arc<Self>) -> Result<Arc<Engine>, ApiError> {
+        let state = self.clone();
+        blocking(move || state.db.latest().map_err(|e| ApiError::from_engine(e, "query"))).await
+    }
+}
+
+/// Runs `work` on a blocking thread and gives its result; a panic in it is an
+/// `internal` error, never a dropped connection.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+        Err(ApiError::new(
+            ErrorType::Internal,
+            format!("the request failed: {e}"),
+        ))
+    })
+}

@@ -1,0 +1,357 @@
+//! The server over a real store and a real HTTP connection: answers, error shapes and
+//! status codes, limits, and new commits seen without a restart.
+
+use crate::{ServerConfig, router, serve};
+use parquetry::Database;
+use parquetry::store::IngestOptions;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::path::Path;
+
+/// A server on a free 127.0.0.1 port, stopped when dropped.
+struct TestServer {
+    url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    fn start(store: &Path, config: ServerConfig) -> TestServer {
+        let db = Database::open(store).unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (bound, address) = std::sync::mpsc::channel::<SocketAddr>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                bound.send(listener.local_addr().unwrap()).unwrap();
+                let shutdown = async {
+                    let _ = stopped.await;
+                };
+                serve(listener, router(db, config), shutdown).await.unwrap();
+            });
+        });
+        let address = address.recv().unwrap();
+        TestServer {
+            url: format!("http://{address}"),
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    fn agent() -> ureq::Agent {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into()
+    }
+
+    /// Status, `Content-Encoding` and body of a GET of `path`.
+    fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> (u16, Option<String>, String) {
+        let mut request = TestServer::agent().get(format!("{}{path}", self.url));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut response = request.call().unwrap();
+        let encoding = response
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_string());
+        let body = response.body_mut().read_to_vec().unwrap();
+        (
+            response.status().as_u16(),
+            encoding,
+            String::from_utf8_lossy(&body).into_owned(),
+        )
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        let (status, _, body) = self.get_with(path, &[]);
+        (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+    }
+
+    fn post_form(&self, path: &str, form: &str) -> (u16, Value) {
+        let mut response = TestServer::agent()
+            .post(format!("{}{path}", self.url))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(form)
+            .unwrap();
+        let body = response.body_mut().read_to_string().unwrap();
+        (response.status().as_u16(), serde_json::from_str(&body).unwrap())
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Ingests `text` (Prometheus text format, millisecond timestamps) into `store`.
+fn ingest(dir: &Path, store: &Path, name: &str, text: &str) {
+    let file = dir.join(name);
+    std::fs::write(&file, text).unwrap();
+    Database::create(store)
+        .unwrap()
+        .ingest(&[file], &IngestOptions::default(), &mut |_| {})
+        .unwrap();
+}
+
+/// Two jobs' `up` and a counter, every 15 s for ten minutes from t=0.
+fn fleet(dir: &Path) -> std::path::PathBuf {
+    let store = dir.join("store");
+    let mut text = String::new();
+    for i in 0..=40 {
+        let t = i * 15_000;
+        text += &format!("up{{job=\"api\",instance=\"a\"}} 1 {t}\n");
+        text += &format!("up{{job=\"db\",instance=\"b\"}} {} {t}\n", i % 2);
+        text += &format!("requests_total{{job=\"api\",code=\"200\"}} {} {t}\n", i * 30);
+    }
+    ingest(dir, &store, "fleet.prom", &text);
+    store
+}
+
+fn error_of(body: &Value) -> (&str, &str) {
+    assert_eq!(body["status"], "error", "{body}");
+    (
+        body["errorType"].as_str().unwrap(),
+        body["error"].as_str().unwrap(),
+    )
+}
+
+#[test]
+fn queries_answer_in_prometheus_shapes_by_get_and_by_post() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&fleet(dir.path()), ServerConfig::default());
+
+    let (status, body) = server.get("/api/v1/query?query=sum(up)&time=300");
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        serde_json::json!({"status": "success", "data": {"resultType": "vector",
+            "result": [{"metric": {}, "value": [300, "1"]}]}})
+    );
+    let (status, posted) = server.post_form("/api/v1/query", "query=sum%28up%29&time=300");
+    assert_eq!((status, &posted), (200, &body));
+
+    let (status, body) = server.get("/api/v1/query_range?query=requests_total%20-%20requests_total%20offset%2015s&start=120&end=150&step=15s");
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["resultType"], "matrix");
+    let series = &body["data"]["result"][0];
+    assert_eq!(series["metric"], serde_json::json!({"code": "200", "job": "api"}));
+    assert_eq!(
+        series["values"],
+        serde_json::json!([[120, "30"], [135, "30"], [150, "30"]])
+    );
+
+    let (_, scalar) = server.get("/api/v1/query?query=1%2B1&time=2026-01-05T00:00:00.5Z");
+    assert_eq!(
+        scalar["data"],
+        serde_json::json!({"resultType": "scalar", "result": [1767571200.5, "2"]})
+    );
+}
+
+#[test]
+fn bad_requests_get_prometheus_errors_and_status_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&fleet(dir.path()), ServerConfig::default());
+    let cases = [
+        (
+            "/api/v1/query_range?query=up&end=10&step=1",
+            400,
+            "bad_data",
+            "invalid parameter \"start\": cannot parse \"\" to a valid timestamp",
+        ),
+        (
+            "/api/v1/query_range?query=up&start=x&end=10&step=1",
+            400,
+            "bad_data",
+            "invalid parameter \"start\": cannot parse \"x\" to a valid timestamp",
+        ),
+        (
+            "/api/v1/query_range?query=up&start=10&end=5&step=1",
+            400,
+            "bad_data",
+            "invalid parameter \"end\": end timestamp must not be before start time",
+        ),
+        (
+            "/api/v1/query_range?query=up&start=0&end=10&step=0",
+            400,
+            "bad_data",
+            "invalid parameter \"step\": zero or negative query resolution step widths are not accepted. Try a positive integer",
+        ),
+        (
+            "/api/v1/query_range?query=up&start=0&end=10&step=x",
+            400,
+            "bad_data",
+            "invalid parameter \"step\": cannot parse \"x\" to a valid duration",
+        ),
+        (
+            "/api/v1/query_range?query=up&start=0&end=100000&step=1",
+            400,
+            "bad_data",
+            "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
+        ),
+        (
+            "/api/v1/query?query=up&time=x",
+            400,
+            "bad_data",
+            "invalid parameter \"time\": cannot parse \"x\" to a valid timestamp",
+        ),
+        (
+            "/api/v1/query?query=up&timeout=soon",
+            400,
+            "bad_data",
+            "invalid parameter \"timeout\": cannot parse \"soon\" to a valid duration",
+        ),
+        ("/api/v1/series", 400, "bad_data", "no match[] parameter provided"),
+        (
+            "/api/v1/series?match[]=%7B%7D",
+            400,
+            "bad_data",
+            "invalid parameter \"match[]\": ",
+        ),
+        (
+            "/api/v1/labels?limit=-3",
+            400,
+            "bad_data",
+            "invalid parameter \"limit\": limit must be non-negative",
+        ),
+        (
+            "/api/v1/query?query=up%7Bjob%3D%22a%22%2Cjob%3D%22b%22%7D%20%2B%20on(job)%20group_left%20up&time=10",
+            200,
+            "",
+            "",
+        ),
+    ];
+    for (path, code, kind, message) in cases {
+        let (status, body) = server.get(path);
+        assert_eq!(status, code, "{path}: {body}");
+        if code != 200 {
+            let (k, m) = error_of(&body);
+            assert_eq!(k, kind, "{path}");
+            assert!(m.starts_with(message), "{path}: {m}");
+        }
+    }
+    let (status, body) = server.get("/api/v1/query?query=sum(up&time=10");
+    assert_eq!(status, 400);
+    let (kind, message) = error_of(&body);
+    assert_eq!(kind, "bad_data");
+    assert!(
+        message.starts_with("invalid parameter \"query\": 1:"),
+        "{message}"
+    );
+    assert!(message.contains("parse error"), "{message}");
+
+    let (status, body) = server.get("/api/v1/query?query=up%20%2B%20on()%20up&time=300");
+    assert_eq!(status, 422, "many-to-many matching is an execution error: {body}");
+    assert_eq!(error_of(&body).0, "execution");
+
+    let (status, _, text) = server.get_with("/api/v1/nothing", &[]);
+    assert_eq!((status, text.as_str()), (404, "404 page not found\n"));
+}
+
+#[test]
+fn limits_and_timeouts_fail_as_prometheus_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fleet(dir.path());
+    let config = ServerConfig {
+        max_samples: 10,
+        max_body_bytes: 1024,
+        ..ServerConfig::default()
+    };
+    let server = TestServer::start(&store, config);
+    let (status, body) = server.get("/api/v1/query_range?query=up&start=0&end=600&step=15");
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        error_of(&body),
+        (
+            "execution",
+            "query processing would load too many samples into memory in query execution"
+        )
+    );
+    let (status, body) = server.get("/api/v1/query?query=1&timeout=0");
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(error_of(&body).0, "timeout");
+    let (status, body) = server.post_form("/api/v1/query", &format!("query={}", "1".repeat(4096)));
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_of(&body).0, "bad_data");
+}
+
+#[test]
+fn series_labels_and_values_list_what_the_selectors_choose() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&fleet(dir.path()), ServerConfig::default());
+    let (status, body) = server.get("/api/v1/series?match[]=up&match[]=up%7Bjob%3D%22db%22%7D");
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["data"],
+        serde_json::json!([
+            {"__name__": "up", "instance": "a", "job": "api"},
+            {"__name__": "up", "instance": "b", "job": "db"},
+        ])
+    );
+    let (_, body) = server.get("/api/v1/labels");
+    assert_eq!(
+        body["data"],
+        serde_json::json!(["__name__", "code", "instance", "job"])
+    );
+    let (_, body) = server.get("/api/v1/labels?match[]=up");
+    assert_eq!(body["data"], serde_json::json!(["__name__", "instance", "job"]));
+    let (_, body) = server.get("/api/v1/label/job/values");
+    assert_eq!(body["data"], serde_json::json!(["api", "db"]));
+    let (_, body) = server.get("/api/v1/label/__name__/values?match[]=%7Bjob%3D%22api%22%7D");
+    assert_eq!(body["data"], serde_json::json!(["requests_total", "up"]));
+    let (_, body) = server.get("/api/v1/label/job/values?limit=1");
+    assert_eq!(body["data"], serde_json::json!(["api"]));
+    assert_eq!(
+        body["warnings"],
+        serde_json::json!(["results truncated due to limit"])
+    );
+    let (_, body) = server.get("/api/v1/label/job/values?start=100000&end=200000");
+    assert_eq!(body["data"], serde_json::json!([]), "no series has samples then");
+    let (_, body) = server.get("/api/v1/label/U__j_6f_b/values");
+    assert_eq!(body["data"], serde_json::json!(["api", "db"]), "escaped `job`");
+}
+
+#[test]
+fn status_endpoints_answer_and_responses_are_gzipped_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&fleet(dir.path()), ServerConfig::default());
+    let (status, body) = server.get("/api/v1/status/buildinfo");
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["version"], "3.5.0");
+    assert_eq!(server.get_with("/-/healthy", &[]).0, 200);
+    assert_eq!(server.get_with("/-/ready", &[]).0, 200);
+    let (_, body) = server.get("/api/v1/query_exemplars?query=up&start=0&end=100");
+    assert_eq!(body, serde_json::json!({"status": "success", "data": []}));
+    let (status, encoding, _) = server.get_with(
+        "/api/v1/query_range?query=up&start=0&end=600&step=15",
+        &[("Accept-Encoding", "gzip")],
+    );
+    assert_eq!((status, encoding.as_deref()), (200, Some("gzip")));
+}
+
+#[test]
+fn a_commit_made_while_serving_is_answered_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fleet(dir.path());
+    let server = TestServer::start(&store, ServerConfig::default());
+    let (_, before) = server.get("/api/v1/query?query=count(late)&time=60");
+    assert_eq!(before["data"]["result"], serde_json::json!([]));
+    ingest(dir.path(), &store, "late.prom", "late{job=\"x\"} 7 60000\n");
+    let (_, after) = server.get("/api/v1/query?query=late&time=60");
+    assert_eq!(
+        after["data"]["result"],
+        serde_json::json!([{"metric": {"__name__": "late", "job": "x"}, "value": [60, "7"]}])
+    );
+}
