@@ -4,7 +4,10 @@
 //! equal to NaN, and `should_fail` queries failing on both sides (or, where Prometheus 3
 //! no longer fails on them, giving the same answer on both).
 //!
-//! Usage: promql-compliance PROMETHEUS_URL STORE END_UNIX_SECONDS [RANGE_S] [STEP_S]
+//! STORE may also be the URL of a `parquetry serve` (`http://…`): Parquetry's answers
+//! then come through its HTTP API, read exactly as Prometheus' are.
+//!
+//! Usage: promql-compliance PROMETHEUS_URL STORE|PARQUETRY_URL END_UNIX_SECONDS [RANGE_S] [STEP_S]
 
 use parquetry::Engine;
 use parquetry::promql::eval::StepGrid;
@@ -15,7 +18,9 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
-        eprintln!("usage: promql-compliance PROMETHEUS_URL STORE END_UNIX_SECONDS [RANGE_S] [STEP_S]");
+        eprintln!(
+            "usage: promql-compliance PROMETHEUS_URL STORE|PARQUETRY_URL END_UNIX_SECONDS [RANGE_S] [STEP_S]"
+        );
         return ExitCode::FAILURE;
     }
     let (url, store) = (&args[1], &args[2]);
@@ -27,11 +32,15 @@ fn main() -> ExitCode {
         end,
         step,
     };
-    let engine = match Engine::open(store) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
+    let engine = if store.starts_with("http://") {
+        None
+    } else {
+        match Engine::open(store) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
         }
     };
     let queries = match compliance::queries() {
@@ -44,7 +53,10 @@ fn main() -> ExitCode {
     let (mut passed, mut failed, mut reference_disagrees) = (0, 0, 0);
     for case in &queries {
         let reference = prometheus_range(url, &case.query, grid);
-        let got = parquetry_range(&engine, &case.query, grid);
+        let got = match &engine {
+            Some(engine) => parquetry_range(engine, &case.query, grid),
+            None => prometheus_range(store, &case.query, grid),
+        };
         let verdict = match (case.should_fail, reference, got) {
             (true, Err(_), Err(_)) => None,
             // Prometheus 3 accepts some queries the list (written for 2.x) expects to fail,
@@ -77,7 +89,12 @@ fn main() -> ExitCode {
             "{reference_disagrees} should_fail queries succeed on the reference; both engines agreed on their answers"
         );
     }
-    println!("{passed} passed, {failed} failed");
+    let through = if engine.is_none() {
+        format!(" (Parquetry answering through {store})")
+    } else {
+        String::new()
+    };
+    println!("{passed} passed, {failed} failed{through}");
     if failed == 0 {
         ExitCode::SUCCESS
     } else {

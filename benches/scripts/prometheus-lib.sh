@@ -8,6 +8,8 @@
 #   start_prometheus DIR    starts it on a free 127.0.0.1 port over the TSDB in DIR and
 #                           waits until it is ready; sets `prom_url` and `prom_pid`
 #   stop_prometheus         stops it (call from an EXIT trap)
+#   start_parquetry_serve DIR   serves the store in DIR on a free port; sets `serve_url`
+#   stop_parquetry_serve    stops it (call from an EXIT trap)
 
 prom_pid=""
 
@@ -51,5 +53,31 @@ stop_prometheus() {
   if [ -n "$prom_pid" ]; then
     kill "$prom_pid" 2>/dev/null || true
     wait "$prom_pid" 2>/dev/null || true
+  fi
+}
+
+serve_pid=""
+
+# Starts `parquetry serve` over the store in DIR on a free 127.0.0.1 port and waits
+# until it listens; sets `serve_url` and `serve_pid`.
+start_parquetry_serve() {
+  "$bin/parquetry" serve --store "$1" --listen 127.0.0.1:0 2>"$work/serve.log" &
+  serve_pid=$!
+  serve_url=$(python3 - "$work/serve.log" <<'PY'
+import re, sys, time
+for _ in range(600):
+    found = re.search(r"on (http://[0-9.:]+)", open(sys.argv[1]).read())
+    if found:
+        sys.exit(print(found.group(1)))
+    time.sleep(0.1)
+sys.exit("parquetry serve did not start")
+PY
+)
+}
+
+stop_parquetry_serve() {
+  if [ -n "$serve_pid" ]; then
+    kill "$serve_pid" 2>/dev/null || true
+    wait "$serve_pid" 2>/dev/null || true
   fi
 }
