@@ -8,6 +8,6 @@ pub mod eval;
 pub mod syntax;
 
 pub use eval::log_query::{Direction, LogParams, LogStream};
-pub use eval::query::{Answer, QueryOutput, QueryParams, QueryStats, run_query};
+pub use eval::query::{Answer, QueryOutput, QueryParams, QueryStats, default_step, run_query};
 pub use eval::{EvalError, Grid};
 pub use syntax::{Expr, ParseError, parse};

@@ -139,6 +139,21 @@ impl LogStore {
         Ok(out)
     }
 
+    /// How many streams `query`'s matchers and times select, and how many pieces of
+    /// them (one stream's rows in one data file) overlap its range: Loki's `streams`
+    /// and `chunks` of index statistics.
+    pub fn pieces(&self, query: &LogQuery) -> Result<(usize, usize)> {
+        let planned = self.planned_entries(query)?;
+        let mut streams: Vec<u32> = planned
+            .iter()
+            .flat_map(|(_, entries)| entries.iter().map(|e| e.ordinal))
+            .collect();
+        streams.sort_unstable();
+        streams.dedup();
+        let pieces = planned.iter().map(|(_, entries)| entries.len()).sum();
+        Ok((streams.len(), pieces))
+    }
+
     /// The data files that may hold entries `query` asks for, each with the directory
     /// entries of the selected streams whose times meet the query's (none left empty).
     pub(crate) fn planned_entries(&self, query: &LogQuery) -> Result<Vec<(&IndexedFile, Vec<&FileEntry>)>> {
@@ -543,6 +558,25 @@ mod tests {
                 .all(|e| e.trace_id.as_deref() == Some(&format!("{:032x}", 1234)[..]))
         );
         assert!(counts.row_groups_skipped >= 2, "{counts:?}");
+    }
+
+    #[test]
+    fn pieces_count_the_streams_and_files_a_query_meets() {
+        let (_dir, storage) = fixture();
+        let store = LogStore::open(&storage).unwrap();
+        // The worker's lines of the second day are a piece of their own.
+        assert_eq!(store.pieces(&LogQuery::default()).unwrap(), (2, 3));
+        let worker_second_day = LogQuery {
+            matchers: vec![Matcher::equal("service", "worker")],
+            start: DAY_NS,
+            ..LogQuery::default()
+        };
+        assert_eq!(store.pieces(&worker_second_day).unwrap(), (1, 1));
+        let nobody = LogQuery {
+            matchers: vec![Matcher::equal("service", "nobody")],
+            ..LogQuery::default()
+        };
+        assert_eq!(store.pieces(&nobody).unwrap(), (0, 0));
     }
 
     #[test]

@@ -111,6 +111,12 @@ pub fn parse_timestamp(s: &str) -> Result<i64, TimeError> {
         })
 }
 
+/// Parses an RFC 3339 timestamp (`2026-01-02T03:04:05.123456789Z`, any offset) into
+/// nanoseconds since the epoch, keeping every fraction digit; `None` when it is not one.
+pub fn parse_rfc3339_ns(s: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(s).ok()?.timestamp_nanos_opt()
+}
+
 /// Formats milliseconds since the epoch as RFC 3339 in UTC, with milliseconds only when
 /// they are not zero.
 pub fn format_timestamp(ms: i64) -> String {
@@ -139,6 +145,16 @@ pub fn format_date(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_keeps_nanoseconds() {
+        assert_eq!(
+            parse_rfc3339_ns("1970-01-01T00:00:01.000000002Z"),
+            Some(1_000_000_002)
+        );
+        assert_eq!(parse_rfc3339_ns("1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(parse_rfc3339_ns("yesterday"), None);
+    }
 
     #[test]
     fn durations_parse_like_prometheus() {

@@ -116,6 +116,18 @@ impl SpanStore {
         &self.files
     }
 
+    /// The span start times the table covers, in nanoseconds: from the first stored
+    /// millisecond to just after the last, so that `[start, end)` holds every span;
+    /// `None` when no span is stored.
+    pub fn time_range_ns(&self) -> Option<(i64, i64)> {
+        let first = self.files.iter().map(|f| f.min_time).min()?;
+        let last = self.files.iter().map(|f| f.max_time).max()?;
+        Some((
+            first.saturating_mul(1_000_000),
+            (last + 1).saturating_mul(1_000_000),
+        ))
+    }
+
     /// Number of spans stored (a span stored again by a later write counts twice).
     pub fn span_count(&self) -> u64 {
         self.files.iter().map(|f| f.rows).sum()

@@ -7,7 +7,7 @@ use parquetry::Engine;
 use parquetry::logql::eval::api_json::to_loki_json;
 use parquetry::logql::eval::log_query::merged_lines;
 use parquetry::logql::syntax::json::to_json;
-use parquetry::logql::{Answer, Direction, Expr, Grid, QueryOutput, QueryParams, parse};
+use parquetry::logql::{Answer, Direction, Expr, Grid, QueryOutput, QueryParams, default_step, parse};
 use parquetry_model::time::format_timestamp_ns;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -159,11 +159,6 @@ fn params(args: &QueryArgs, expr: &Expr, engine: &Engine) -> Result<QueryParams>
     })
 }
 
-/// Loki's default step: (end − start) / 250 in whole seconds, at least one second.
-pub(crate) fn default_step(start: i64, end: i64) -> i64 {
-    ((end - start) / 250 / NANOS_PER_SECOND).max(1) * NANOS_PER_SECOND
-}
-
 fn table(answer: &Answer, direction: Direction) -> String {
     match &answer.output {
         QueryOutput::Metric(m) => crate::commands::query::table(&m.clone().into_promql(), answer.instant),
@@ -188,16 +183,5 @@ fn table(answer: &Answer, direction: Direction) -> String {
             );
             out
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_default_step_is_lokis() {
-        assert_eq!(default_step(0, HOUR_NS), 14 * NANOS_PER_SECOND);
-        assert_eq!(default_step(0, 60 * NANOS_PER_SECOND), NANOS_PER_SECOND);
     }
 }

@@ -1,12 +1,12 @@
 //! `parquetry traceql`: TraceQL searches and metrics over the spans of a store, and the
 //! canonical form of a query.
 
-use crate::commands::logql::default_step;
 use crate::commands::trace::duration_text;
 use crate::table::render;
 use crate::time_args;
 use anyhow::{Context, Result, anyhow, bail};
 use parquetry::Engine;
+use parquetry::logql::default_step;
 use parquetry::traceql::eval::metrics::prom_labels;
 use parquetry::traceql::eval::{MetricsParams, MetricsResult, SearchParams, SearchResult};
 use parquetry::traceql::parse;
@@ -139,13 +139,7 @@ fn range(args: &QueryArgs, engine: &Engine) -> Result<(i64, i64)> {
 /// From the earliest stored span start to just after the latest (its millisecond,
 /// whole), in ns.
 pub(crate) fn stored_range(engine: &Engine) -> Result<(i64, i64)> {
-    let ns = |ms: i64| ms.saturating_mul(NANOS_PER_MS);
-    let spans = engine.spans();
-    let files = spans.files();
-    let first = files.iter().map(|f| f.min_time).min();
-    let last = files.iter().map(|f| f.max_time).max();
-    let (first, last) = first.zip(last).context("the store holds no spans")?;
-    Ok((ns(first), ns(last + 1)))
+    engine.spans().time_range_ns().context("the store holds no spans")
 }
 
 /// A search's traces as a table, with what was inspected.

@@ -28,6 +28,13 @@ pub struct QueryParams {
     pub interval: i64,
 }
 
+/// Loki's default step of a range query over `[start, end]` (nanoseconds): a 250th of
+/// the range in whole seconds, at least one second.
+pub fn default_step(start: i64, end: i64) -> i64 {
+    const NANOS_PER_SECOND: i64 = 1_000_000_000;
+    ((end - start) / 250 / NANOS_PER_SECOND).max(1) * NANOS_PER_SECOND
+}
+
 impl QueryParams {
     /// An instant query at `t` (nanoseconds), with Loki's log query defaults.
     pub fn instant(t: i64) -> QueryParams {
@@ -131,6 +138,13 @@ mod tests {
     use super::*;
     use crate::eval::source::MemorySource;
     use crate::parse;
+
+    #[test]
+    fn the_default_step_is_lokis() {
+        let second = 1_000_000_000;
+        assert_eq!(default_step(0, 3_600 * second), 14 * second);
+        assert_eq!(default_step(0, 60 * second), second);
+    }
     use parquetry_logs::{LogEntry, StreamEntries};
     use parquetry_model::Labels;
 
