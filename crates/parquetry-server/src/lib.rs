@@ -1,5 +1,6 @@
-//! `parquetry serve`: a store behind Prometheus' HTTP API, so that Grafana, `promtool`
-//! and every Prometheus client read the archive as they read a Prometheus.
+//! `parquetry serve`: a store behind Prometheus', Loki's and Tempo's HTTP APIs, so that
+//! Grafana, `promtool` and every client of those servers read the archive as they read
+//! the live stack.
 //!
 //! [`router`] builds the routes over an open [`Database`]; [`serve`] runs them on a
 //! listener until a shutdown signal; [`run`] does both for the command line. Every
@@ -10,11 +11,13 @@
 
 mod api_error;
 mod config;
+mod loki;
 mod params;
 mod prometheus;
 mod query_run;
 mod request_log;
 mod state;
+mod tempo;
 
 pub use api_error::{ApiError, ErrorType};
 pub use config::ServerConfig;
@@ -29,13 +32,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 
-/// Every route of the server over `db`: Prometheus' HTTP API, with gzip responses for
-/// clients that accept them, request bodies bounded by `config.max_body_bytes`, one
-/// structured log line per request on standard error, and 404 for unknown paths.
+/// Every route of the server over `db`: Prometheus', Loki's and Tempo's HTTP APIs on
+/// one port, with gzip responses for clients that accept them, request bodies bounded
+/// by `config.max_body_bytes`, one structured log line per request on standard error,
+/// and 404 for unknown paths.
 pub fn router(db: Database, config: ServerConfig) -> Router {
     let max_body = config.max_body_bytes;
     let state = Arc::new(AppState::new(db, config));
     prometheus::routes()
+        .merge(loki::routes())
+        .merge(tempo::routes())
         .fallback(api_error::not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(max_body))

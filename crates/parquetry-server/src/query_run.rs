@@ -9,15 +9,10 @@ use parquetry_model::Cancel;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Cancels its token when dropped before [`CancelOnDrop::disarm`]: a request future
-/// dropped because its connection closed stops the evaluation it started.
+/// Cancels its token when dropped: a request future dropped because its connection
+/// closed, or a query past its deadline, stops the evaluation it started (an evaluation
+/// that ended is not affected).
 struct CancelOnDrop(Option<Cancel>);
-
-impl CancelOnDrop {
-    fn disarm(mut self) {
-        self.0 = None;
-    }
-}
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
@@ -30,11 +25,14 @@ impl Drop for CancelOnDrop {
 /// Evaluates `work` over the newest snapshot on a blocking thread, holding one of the
 /// server's query slots until it ends. The deadline is the server's query timeout, or
 /// `timeout_ms` (the request's `timeout` parameter) when shorter; waiting for a slot
-/// counts against it. Engine errors become API errors, parse errors naming `param`.
+/// counts against it. At the deadline the answer is a `timeout` error and the token in
+/// the options is cancelled; an evaluation that does not watch the token (LogQL,
+/// TraceQL) runs to its end, still holding its slot, so the bound on concurrent work
+/// holds. Engine errors become API errors through `errors`.
 pub async fn run_query<T: Send + 'static>(
     state: &Arc<AppState>,
     timeout_ms: Option<i64>,
-    param: &'static str,
+    errors: fn(parquetry::Error) -> ApiError,
     work: impl FnOnce(&Engine, &QueryOptions) -> Result<T, parquetry::Error> + Send + 'static,
 ) -> Result<T, ApiError> {
     let mut timeout = state.config.query_timeout;
@@ -47,6 +45,12 @@ pub async fn run_query<T: Send + 'static>(
         .map_err(|_| ApiError::new(ErrorType::Timeout, "query timed out in query queue"))?
         .map_err(|_| ApiError::new(ErrorType::Internal, "the server is shutting down"))?;
     let engine = state.engine().await?;
+    if Instant::now() >= deadline {
+        return Err(ApiError::new(
+            ErrorType::Timeout,
+            "query timed out in query queue",
+        ));
+    }
     let cancel = Cancel::new();
     let guard = CancelOnDrop(Some(cancel.clone()));
     let options = QueryOptions {
@@ -59,11 +63,17 @@ pub async fn run_query<T: Send + 'static>(
         },
         ..QueryOptions::default()
     };
-    let result = blocking(move || {
+    let evaluation = blocking(move || {
         let _slot = slot;
-        work(&engine, &options).map_err(|e| ApiError::from_engine(e, param))
-    })
-    .await;
-    guard.disarm();
+        work(&engine, &options).map_err(errors)
+    });
+    let result = match tokio::time::timeout_at(deadline.into(), evaluation).await {
+        Ok(result) => result,
+        Err(_) => Err(ApiError::from_engine(
+            parquetry::Error::Eval(parquetry::promql::eval::EvalError::Timeout),
+            "query",
+        )),
+    };
+    drop(guard);
     result
 }

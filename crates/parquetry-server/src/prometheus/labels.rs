@@ -1,7 +1,7 @@
 //! `/api/v1/series`, `/api/v1/labels` and `/api/v1/label/<name>/values`: the series
 //! that `match[]` selectors choose among those with samples in `[start, end]`.
 
-use super::success;
+use super::{label_objects, success};
 use crate::api_error::{ApiError, ErrorType, parse_message};
 use crate::params::Params;
 use crate::state::{AppState, blocking};
@@ -87,17 +87,7 @@ pub async fn series(State(state): State<Arc<AppState>>, params: Params) -> Resul
     let engine = state.engine().await?;
     blocking(move || {
         let (sets, warnings) = limited(selection.label_sets(&engine)?, selection.limit);
-        let data: Vec<serde_json::Value> = sets
-            .iter()
-            .map(|labels| {
-                let object: serde_json::Map<String, serde_json::Value> = labels
-                    .iter()
-                    .map(|l| (l.name.clone(), serde_json::Value::from(l.value.as_str())))
-                    .collect();
-                serde_json::Value::Object(object)
-            })
-            .collect();
-        Ok(success(data.into(), &warnings))
+        Ok(success(label_objects(&sets), &warnings))
     })
     .await
 }

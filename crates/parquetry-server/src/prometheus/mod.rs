@@ -10,6 +10,7 @@ use axum::Router;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use parquetry::model::Labels;
 use std::sync::Arc;
 
 /// Prometheus' routes, with the methods Prometheus accepts on each.
@@ -41,4 +42,18 @@ pub fn success(data: serde_json::Value, warnings: &[String]) -> Response {
         body["warnings"] = serde_json::json!(warnings);
     }
     json_body(body.to_string())
+}
+
+/// Label sets as a JSON list of `{"name":"value",…}` objects, as the series endpoints of
+/// Prometheus and Loki list them.
+pub fn label_objects(sets: &[Arc<Labels>]) -> serde_json::Value {
+    sets.iter()
+        .map(|labels| {
+            let object: serde_json::Map<String, serde_json::Value> = labels
+                .iter()
+                .map(|l| (l.name.clone(), serde_json::Value::from(l.value.as_str())))
+                .collect();
+            serde_json::Value::Object(object)
+        })
+        .collect()
 }

@@ -20,7 +20,7 @@ pub async fn instant(State(state): State<Arc<AppState>>, params: Params) -> Resu
     let time = params.time_or("time", now_ms())?;
     let timeout = params.optional_duration("timeout")?;
     let query = params.value("query").to_string();
-    let result = run_query(&state, timeout, "query", move |engine, options| {
+    let result = run_query(&state, timeout, query_errors, move |engine, options| {
         engine.query_instant(&query, time, options)
     })
     .await?;
@@ -53,9 +53,14 @@ pub async fn range(State(state): State<Arc<AppState>>, params: Params) -> Result
     let timeout = params.optional_duration("timeout")?;
     let query = params.value("query").to_string();
     let grid = StepGrid { start, end, step };
-    let result = run_query(&state, timeout, "query", move |engine, options| {
+    let result = run_query(&state, timeout, query_errors, move |engine, options| {
         engine.query_range(&query, grid, options)
     })
     .await?;
     Ok(json_body(to_api_json(&result, false, start)))
+}
+
+/// Engine errors of a query, parse errors naming the `query` parameter.
+fn query_errors(error: parquetry::Error) -> ApiError {
+    ApiError::from_engine(error, "query")
 }

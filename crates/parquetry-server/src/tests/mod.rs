@@ -1,0 +1,5 @@
+//! The server's tests over real stores and real HTTP connections.
+
+mod logs_and_traces;
+mod prometheus;
+mod server;
