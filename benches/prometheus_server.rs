@@ -1,5 +1,6 @@
-//! A Prometheus server of the harness's own, started over a backfilled TSDB on a free
-//! 127.0.0.1 port and stopped when dropped, and the peak memory of processes.
+//! Servers of the harness's own on free 127.0.0.1 ports, stopped when dropped: a
+//! Prometheus over a backfilled TSDB and a `parquetry serve` over a store; and the peak
+//! memory of processes.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -16,10 +17,7 @@ impl PrometheusServer {
     /// Starts `bin_dir/prometheus` over the TSDB in `tsdb` (writing its config and log
     /// into `work`) and waits until it answers `/-/ready`, for at most two minutes.
     pub fn start(bin_dir: &Path, tsdb: &Path, work: &Path) -> Result<Self, String> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| format!("no free port: {e}"))?
-            .port();
+        let port = free_port()?;
         let config = work.join("prometheus.yml");
         std::fs::write(&config, "global:\n  scrape_interval: 15s\n").map_err(|e| e.to_string())?;
         let log = std::fs::File::create(work.join("prometheus.log")).map_err(|e| e.to_string())?;
@@ -36,14 +34,8 @@ impl PrometheusServer {
             child,
             url: format!("http://127.0.0.1:{port}"),
         };
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while Instant::now() < deadline {
-            if ureq::get(format!("{}/-/ready", server.url)).call().is_ok() {
-                return Ok(server);
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        Err("prometheus did not become ready within two minutes".to_string())
+        wait_ready(&server.url, "prometheus")?;
+        Ok(server)
     }
 
     /// The server's base URL.
@@ -62,6 +54,71 @@ impl Drop for PrometheusServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A running `parquetry serve`; killed (and waited for) on drop.
+pub struct ParquetryServer {
+    child: Child,
+    url: String,
+}
+
+impl ParquetryServer {
+    /// Starts `cli serve` over `store` (its request log going to `work/serve.log`) and
+    /// waits until it answers `/-/ready`, for at most two minutes.
+    pub fn start(cli: &Path, store: &str, work: &Path) -> Result<Self, String> {
+        let port = free_port()?;
+        let log = std::fs::File::create(work.join("serve.log")).map_err(|e| e.to_string())?;
+        let child = Command::new(cli)
+            .args(["serve", "--store", store, "--listen"])
+            .arg(format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("cannot start parquetry serve: {e}"))?;
+        let server = ParquetryServer {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        wait_ready(&server.url, "parquetry serve")?;
+        Ok(server)
+    }
+
+    /// The server's base URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The server's peak resident memory so far, in KiB.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        peak_rss_kib(&format!("/proc/{}/status", self.child.id()))
+    }
+}
+
+impl Drop for ParquetryServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port of 127.0.0.1 that no one listens on now.
+fn free_port() -> Result<u16, String> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port: {e}"))
+}
+
+/// Waits up to two minutes for `url/-/ready` to answer.
+fn wait_ready(url: &str, what: &str) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        if ureq::get(format!("{url}/-/ready")).call().is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Err(format!("{what} did not become ready within two minutes"))
 }
 
 /// The `VmHWM` (peak resident set) of a `/proc/PID/status` file, in KiB.

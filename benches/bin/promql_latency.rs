@@ -7,12 +7,16 @@
 //! query's (on top of what the server holds after start-up), just as each CLI run is a
 //! process of its own.
 //!
+//! Then HTTP against HTTP: one Prometheus and one `parquetry serve`, each started once,
+//! answer the whole set through the same client (the queries interleaved, medians of the
+//! runs, the answers compared), and each server's peak memory over the whole set.
+//!
 //! Usage: promql-latency PROMETHEUS_BIN_DIR PROMETHEUS_TSDB STORE PARQUETRY_CLI START_UNIX_S END_UNIX_S RUNS
 
 use parquetry::promql::eval::StepGrid;
 use parquetry::{Engine, QueryOptions};
 use parquetry_benches::compare::{diff, parquetry_range, prometheus_range, read_body};
-use parquetry_benches::prometheus_server::PrometheusServer;
+use parquetry_benches::prometheus_server::{ParquetryServer, PrometheusServer};
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
@@ -66,9 +70,10 @@ fn mib(kib: u64) -> String {
     format!("{:.0} MiB", kib as f64 / 1024.0)
 }
 
-/// The wall time of one range query over Prometheus' HTTP API, body read in full but not
-/// decoded (decoding is the client's cost, not the server's).
-fn time_prometheus(url: &str, q: &str, args: &Args) -> Result<f64, String> {
+/// The wall time of one range query over Prometheus' HTTP API (of Prometheus or of
+/// `parquetry serve`), body read in full but not decoded (decoding is the client's cost,
+/// not the server's).
+fn time_http(url: &str, q: &str, args: &Args) -> Result<f64, String> {
     let t = Instant::now();
     let mut response = ureq::get(format!("{url}/api/v1/query_range"))
         .query("query", q)
@@ -116,11 +121,7 @@ fn time_cli(q: &str, args: &Args, scratch: &Path) -> Result<(f64, u64), String> 
 }
 
 fn measure(q: &str, engine: &Engine, args: &Args, work: &Path) -> Result<Row, String> {
-    let grid = StepGrid {
-        start: args.start_s * 1000,
-        end: args.end_s * 1000,
-        step: 60_000,
-    };
+    let grid = grid(args);
     let server = PrometheusServer::start(args.prometheus_bin, args.tsdb, work)?;
     // The first answers of each engine are compared (and warm both caches).
     let reference = prometheus_range(server.url(), q, grid)?;
@@ -131,7 +132,7 @@ fn measure(q: &str, engine: &Engine, args: &Args, work: &Path) -> Result<Row, St
     let mut cli = Vec::new();
     let mut cli_peak_kib = 0;
     for _ in 0..args.runs {
-        prometheus.push(time_prometheus(server.url(), q, args)?);
+        prometheus.push(time_http(server.url(), q, args)?);
         let t = Instant::now();
         engine
             .query_range(q, grid, &QueryOptions::default())
@@ -150,6 +151,61 @@ fn measure(q: &str, engine: &Engine, args: &Args, work: &Path) -> Result<Row, St
         cli_peak_kib,
         difference,
     })
+}
+
+/// The grid of every query: `[start, end]` at a 60 s step.
+fn grid(args: &Args) -> StepGrid {
+    StepGrid {
+        start: args.start_s * 1000,
+        end: args.end_s * 1000,
+        step: 60_000,
+    }
+}
+
+/// One Prometheus and one `parquetry serve` answer the whole set over HTTP with the same
+/// client; prints medians, speed-ups and both servers' peak memory. False when an answer
+/// differs.
+fn http_against_http(args: &Args, work: &Path) -> Result<bool, String> {
+    let prometheus = PrometheusServer::start(args.prometheus_bin, args.tsdb, work)?;
+    let parquetry = ParquetryServer::start(Path::new(args.cli), args.store, work)?;
+    println!("\nHTTP against HTTP: one server of each for the whole set, the same client\n");
+    println!("| query | Prometheus | parquetry serve | speed-up |");
+    println!("|---|---|---|---|");
+    let (mut speedups, mut differences) = (Vec::new(), Vec::new());
+    for q in QUERIES {
+        let reference = prometheus_range(prometheus.url(), q, grid(args))?;
+        let ours = prometheus_range(parquetry.url(), q, grid(args))?;
+        if let Some(d) = diff(&reference, &ours) {
+            differences.push(format!("{q}: {d}"));
+        }
+        let (mut theirs, mut served) = (Vec::new(), Vec::new());
+        for _ in 0..args.runs {
+            theirs.push(time_http(prometheus.url(), q, args)?);
+            served.push(time_http(parquetry.url(), q, args)?);
+        }
+        let (theirs, served) = (median(theirs), median(served));
+        speedups.push(theirs / served);
+        println!(
+            "| `{}` | {:.0} ms | {:.0} ms | {:.1}x |",
+            q.replace('|', "\\|"),
+            theirs * 1000.0,
+            served * 1000.0,
+            theirs / served
+        );
+    }
+    println!(
+        "\ngeometric mean speed-up of parquetry serve over Prometheus, HTTP against HTTP: {:.1}x",
+        geometric_mean(&speedups)
+    );
+    println!(
+        "peak memory over the whole set: Prometheus {}, parquetry serve {}",
+        mib(prometheus.peak_rss_kib().unwrap_or(0)),
+        mib(parquetry.peak_rss_kib().unwrap_or(0))
+    );
+    for d in &differences {
+        println!("DIFFERENT (HTTP) {d}");
+    }
+    Ok(differences.is_empty())
 }
 
 fn run(args: &Args) -> Result<bool, String> {
@@ -194,7 +250,8 @@ fn run(args: &Args) -> Result<bool, String> {
         QUERIES.len() - differences.len(),
         QUERIES.len()
     );
-    Ok(differences.is_empty())
+    let http_same = http_against_http(args, work.path())?;
+    Ok(differences.is_empty() && http_same)
 }
 
 fn main() -> ExitCode {

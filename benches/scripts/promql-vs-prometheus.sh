@@ -2,7 +2,9 @@
 # Latency side by side: Prometheus 3.5 (HTTP API) and Parquetry (Rust API and CLI) on the
 # same demo fleet, 6 h range queries at a 60 s step, release builds, medians of RUNS runs,
 # with each query's peak memory on both sides and a check that the answers are the same.
-# The harness starts (and stops) a Prometheus of its own for every query.
+# The harness starts (and stops) a Prometheus of its own for every query; then it times
+# HTTP against HTTP, one Prometheus and one `parquetry serve` for the whole set, with
+# both servers' peak memory.
 #
 # Usage: benches/scripts/promql-vs-prometheus.sh [SERIES] [RUNS]   (default 10000 5)
 set -euo pipefail
