@@ -3,7 +3,7 @@
 
 use super::{TempoError, count, json, optional_time, tempo_errors};
 use crate::api_error::ApiError;
-use crate::params::{Params, parse_api_duration};
+use crate::params::Params;
 use crate::query_run::run_query;
 use crate::state::AppState;
 use axum::extract::State;
@@ -27,14 +27,11 @@ fn range(engine: &Engine, start: Option<i64>, end: Option<i64>) -> Result<(i64, 
     Ok(range)
 }
 
-/// A duration parameter (`100ms`, `1.5s`, `2m`) in nanoseconds, if given.
+/// A duration parameter (`100ms`, `2m`, or seconds) in nanoseconds, if given.
 fn duration(params: &Params, name: &str) -> Result<Option<i64>, ApiError> {
-    match params.value(name) {
-        "" => Ok(None),
-        text => parse_api_duration(text)
-            .map(|ms| Some(ms.saturating_mul(NANOS_PER_MS)))
-            .map_err(|why| ApiError::invalid_param(name, why)),
-    }
+    Ok(params
+        .optional_duration(name)?
+        .map(|ms| ms.saturating_mul(NANOS_PER_MS)))
 }
 
 /// A TraceQL literal for a tag search value: numbers and booleans as themselves, the

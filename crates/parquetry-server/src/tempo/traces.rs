@@ -46,36 +46,54 @@ fn protobuf(body: Vec<u8>) -> Response {
     ([(header::CONTENT_TYPE, PROTOBUF)], body).into_response()
 }
 
-/// Tempo's v1 answer: `{"batches":[…]}`, or the trace as an OTLP `TracesData` message.
+/// Which of Tempo's trace-by-id answers to give.
+#[derive(Clone, Copy)]
+enum Version {
+    /// `{"batches":[…]}`, or the trace as an OTLP `TracesData` message.
+    V1,
+    /// `{"trace":{"resourceSpans":[…]}}`, or a `TraceByIDResponse` message whose field 1
+    /// is the trace.
+    V2,
+}
+
+/// The trace `id` in `version`'s shape, as protobuf when the client asks for it.
+async fn answer(
+    state: &Arc<AppState>,
+    id: String,
+    headers: &HeaderMap,
+    version: Version,
+) -> Result<Response, TempoError> {
+    let spans = spans_of(state, id).await?;
+    let response = match (version, wants_protobuf(headers)) {
+        (Version::V1, true) => protobuf(traces_data(&spans).encode_to_vec()),
+        (Version::V2, true) => {
+            let response = TraceByIdResponse {
+                trace: Some(traces_data(&spans)),
+            };
+            protobuf(response.encode_to_vec())
+        }
+        (Version::V1, false) => json(serde_json::json!({ "batches": resource_spans_json(&spans) })),
+        (Version::V2, false) => json(serde_json::json!({
+            "trace": { "resourceSpans": resource_spans_json(&spans) }
+        })),
+    };
+    Ok(response)
+}
+
+/// `/api/traces/<id>`: Tempo's v1 answer.
 pub async fn v1(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, TempoError> {
-    let spans = spans_of(&state, id).await?;
-    if wants_protobuf(&headers) {
-        return Ok(protobuf(traces_data(&spans).encode_to_vec()));
-    }
-    Ok(json(
-        serde_json::json!({ "batches": resource_spans_json(&spans) }),
-    ))
+    answer(&state, id, &headers, Version::V1).await
 }
 
-/// Tempo's v2 answer: `{"trace":{"resourceSpans":[…]}}`, or a `TraceByIDResponse`
-/// message whose field 1 is the trace.
+/// `/api/v2/traces/<id>`: Tempo's v2 answer.
 pub async fn v2(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, TempoError> {
-    let spans = spans_of(&state, id).await?;
-    if wants_protobuf(&headers) {
-        let response = TraceByIdResponse {
-            trace: Some(traces_data(&spans)),
-        };
-        return Ok(protobuf(response.encode_to_vec()));
-    }
-    Ok(json(serde_json::json!({
-        "trace": { "resourceSpans": resource_spans_json(&spans) }
-    })))
+    answer(&state, id, &headers, Version::V2).await
 }
