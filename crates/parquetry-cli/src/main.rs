@@ -41,7 +41,8 @@ enum Command {
     Traceql(commands::traceql::Args),
     /// Run SQL over the store, with PromQL callable from SQL.
     Sql(commands::sql::Args),
-    /// Serve the store over Prometheus' HTTP API, for Grafana, promtool and other clients.
+    /// Serve the store over Prometheus', Loki's and Tempo's HTTP APIs, for Grafana,
+    /// promtool and other clients.
     Serve(commands::serve::Args),
     /// Check, unit-test and backtest Prometheus rule files.
     Rules(commands::rules::Args),

@@ -35,6 +35,24 @@ pub struct FiringAlert {
     pub annotations: Vec<(String, String)>,
 }
 
+/// An alert active after an evaluation, pending or firing, as Prometheus' rules and
+/// alerts APIs list it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActiveAlert {
+    /// The alert's labels.
+    pub labels: Labels,
+    /// Its annotations, rendered from the latest value.
+    pub annotations: Vec<(String, String)>,
+    /// Firing (its `for` has passed), or still pending.
+    pub firing: bool,
+    /// Evaluation time it became pending, ms.
+    pub active_at: i64,
+    /// Evaluation time its condition cleared while `keep_firing_for` holds it, ms.
+    pub keep_firing_since: Option<i64>,
+    /// The expression's value at the latest evaluation that returned it.
+    pub value: f64,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Pending,
@@ -205,19 +223,35 @@ impl AlertState {
         Ok(out)
     }
 
-    /// The firing alerts now, with annotations rendered from their latest values.
-    pub fn firing(&self, rule: &Rule, env: &TemplateEnv<'_>) -> Vec<FiringAlert> {
-        let mut out: Vec<FiringAlert> = self
+    /// The alerts active now, pending and firing, in label order, with annotations
+    /// rendered from their latest values.
+    pub fn active(&self, rule: &Rule, env: &TemplateEnv<'_>) -> Vec<ActiveAlert> {
+        let mut out: Vec<ActiveAlert> = self
             .active
             .iter()
-            .filter(|(_, a)| a.state == State::Firing)
-            .map(|(labels, a)| FiringAlert {
+            .map(|(labels, a)| ActiveAlert {
                 labels: labels.clone(),
                 annotations: env.annotations(rule, &a.series_labels, a.value),
+                firing: a.state == State::Firing,
+                active_at: a.episode.active_at,
+                keep_firing_since: a.keep_firing_since,
+                value: a.value,
             })
             .collect();
-        out.sort();
+        out.sort_by(|a, b| a.labels.cmp(&b.labels));
         out
+    }
+
+    /// The firing alerts now, with annotations rendered from their latest values.
+    pub fn firing(&self, rule: &Rule, env: &TemplateEnv<'_>) -> Vec<FiringAlert> {
+        self.active(rule, env)
+            .into_iter()
+            .filter(|a| a.firing)
+            .map(|a| FiringAlert {
+                labels: a.labels,
+                annotations: a.annotations,
+            })
+            .collect()
     }
 
     /// Every episode: the finished ones, then those still active (unresolved).

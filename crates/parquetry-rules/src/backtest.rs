@@ -12,7 +12,7 @@
 //! rule ([`Strategy::Range`]). Otherwise every evaluation is an instant query at its time
 //! ([`Strategy::Stepwise`]), with the archive cut off at that time.
 
-use crate::alerting::{AlertEpisode, AlertState, FiringAlert, TemplateEnv};
+use crate::alerting::{ActiveAlert, AlertEpisode, AlertState, FiringAlert, TemplateEnv};
 use crate::expr_walk;
 use crate::file::{Group, Rule, RuleExpr, RuleKind, RuleSet};
 use crate::source::{Layered, MemoryStore};
@@ -96,6 +96,18 @@ pub struct RuleError {
     pub message: String,
 }
 
+/// Where a rule stands after its last evaluation of a backtest, as Prometheus' rules API
+/// reports a live rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleStatus {
+    /// Time of the rule's last evaluation, ms; `None` if the span had none.
+    pub last_evaluation_ms: Option<i64>,
+    /// Why the last evaluation failed; `None` when it succeeded.
+    pub last_error: Option<String>,
+    /// The alerts active after it (alerting rules), in label order.
+    pub alerts: Vec<ActiveAlert>,
+}
+
 /// What a backtest produced.
 #[derive(Debug)]
 pub struct Backtest {
@@ -112,6 +124,9 @@ pub struct Backtest {
     pub strategy: Strategy,
     /// Number of rule evaluations.
     pub evaluations: usize,
+    /// Every rule's state at the end, in file order (groups in order, rules in group
+    /// order).
+    pub statuses: Vec<RuleStatus>,
 }
 
 /// A rule with its group settings and running state.
@@ -122,6 +137,8 @@ struct RuleRun<'r> {
     offset_ms: i64,
     previous: HashSet<Labels>,
     alerts: AlertState,
+    last_evaluation: Option<i64>,
+    last_error: Option<String>,
 }
 
 fn interval_of(group: &Group, opts: &BacktestOptions) -> i64 {
@@ -278,8 +295,10 @@ impl Runner<'_> {
         until: Option<i64>,
     ) {
         self.evaluations += 1;
+        run.last_evaluation = Some(ts);
         let write_at = ts - run.offset_ms;
         let produced = result.and_then(|vector| self.produce(run, ts, vector, until));
+        run.last_error = produced.as_ref().err().cloned();
         let samples = match produced {
             Ok(s) => s,
             Err(message) => {
@@ -415,6 +434,22 @@ impl Runner<'_> {
         }
     }
 
+    /// Where `run` stands after its last evaluation.
+    fn status(&self, run: &RuleRun<'_>, strategy: Strategy) -> RuleStatus {
+        let alerts = match run.last_evaluation {
+            Some(ts) => {
+                let until = (strategy == Strategy::Stepwise).then_some(ts);
+                self.with_env(run.rule, ts, until, |env| run.alerts.active(run.rule, env))
+            }
+            None => Vec::new(),
+        };
+        RuleStatus {
+            last_evaluation_ms: run.last_evaluation,
+            last_error: run.last_error.clone(),
+            alerts,
+        }
+    }
+
     fn range_rule(&mut self, run: &mut RuleRun<'_>) {
         let grid = StepGrid {
             start: self.opts.start_ms,
@@ -503,6 +538,8 @@ fn run_backtest(
                 offset_ms: g.query_offset_ms.unwrap_or(0),
                 previous: HashSet::new(),
                 alerts: AlertState::default(),
+                last_evaluation: None,
+                last_error: None,
             })
         })
         .collect();
@@ -527,6 +564,7 @@ fn run_backtest(
     for list in runner.snapshots.values_mut() {
         list.sort();
     }
+    let statuses = runs.iter().map(|run| runner.status(run, strategy)).collect();
     Backtest {
         outputs: runner.outputs,
         episodes: runs.into_iter().flat_map(|r| r.alerts.into_episodes()).collect(),
@@ -534,6 +572,7 @@ fn run_backtest(
         snapshots: runner.snapshots,
         strategy,
         evaluations: runner.evaluations,
+        statuses,
     }
 }
 

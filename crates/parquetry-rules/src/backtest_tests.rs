@@ -48,6 +48,7 @@ fn run(set: &RuleSet, base: &MemoryStore, end_min: i64) -> Backtest {
     opts.force_stepwise = true;
     let stepwise = backtest(set, base, &opts);
     assert_eq!(timeline(&range), timeline(&stepwise), "strategies disagree");
+    assert_eq!(range.statuses, stepwise.statuses, "strategies disagree");
     assert_eq!(
         dump(&range.outputs),
         dump(&stepwise.outputs),
@@ -96,6 +97,50 @@ fn for_holds_pending_until_the_duration_passes() {
             r#"ALERTS{alertname="A", alertstate="firing"} 2:1 3:1 4:stale"#,
             r#"ALERTS{alertname="A", alertstate="pending"} 0:1 1:1 2:stale 6:1 7:1"#,
         ]
+    );
+}
+
+#[test]
+fn statuses_give_each_rule_its_alerts_after_the_last_evaluation() {
+    let bt = run(
+        &alert_rules("2m", "0s"),
+        &store(&[("x{i=\"a\"}", "1 1 1 1"), ("x{i=\"b\"}", "0 0 1 3")]),
+        3,
+    );
+    let [status] = bt.statuses.as_slice() else {
+        panic!("one rule, one status: {:?}", bt.statuses)
+    };
+    assert_eq!(status.last_evaluation_ms, Some(3 * M));
+    assert_eq!(status.last_error, None);
+    let alerts: Vec<(String, bool, i64, f64)> = status
+        .alerts
+        .iter()
+        .map(|a| (a.labels.to_string(), a.firing, a.active_at / M, a.value))
+        .collect();
+    assert_eq!(
+        alerts,
+        [
+            (r#"{alertname="A", i="a"}"#.to_string(), true, 0, 1.0),
+            (r#"{alertname="A", i="b"}"#.to_string(), false, 2, 3.0),
+        ]
+    );
+    assert_eq!(
+        status.alerts[1].annotations,
+        [("v".to_string(), "value 3".to_string())]
+    );
+}
+
+#[test]
+fn a_failed_last_evaluation_is_the_rules_last_error() {
+    let set = rules(
+        "groups:\n  - name: g\n    rules:\n      - record: r\n        expr: x\n        labels:\n          i: same\n",
+    );
+    let bt = run(&set, &store(&[("x{i=\"a\"}", "1 1"), ("x{i=\"b\"}", "_ 1")]), 1);
+    let status = &bt.statuses[0];
+    assert_eq!(status.last_evaluation_ms, Some(M));
+    assert_eq!(
+        status.last_error.as_deref(),
+        Some("vector contains metrics with the same labelset after applying rule labels")
     );
 }
 

@@ -37,8 +37,10 @@ pub use parquetry_template as template;
 pub mod timeline;
 pub mod unittest;
 
-pub use alerting::{AlertEpisode, FiringAlert};
-pub use backtest::{Backtest, BacktestOptions, RuleError, Strategy, backtest, backtest_with_logs};
+pub use alerting::{ActiveAlert, AlertEpisode, FiringAlert};
+pub use backtest::{
+    Backtest, BacktestOptions, RuleError, RuleStatus, Strategy, backtest, backtest_with_logs,
+};
 pub use file::{
     Group, Language, LoadOptions, Rule, RuleExpr, RuleFileError, RuleFileErrors, RuleKind, RuleSet,
 };

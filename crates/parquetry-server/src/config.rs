@@ -1,6 +1,8 @@
 //! What `parquetry serve` is told on its command line.
 
+use parquetry::rules::RuleSet;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The server's settings; [`Default`] gives Prometheus' defaults where Prometheus has
@@ -21,6 +23,13 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// How far back a selector looks for a sample (`--query.lookback-delta`), ms.
     pub lookback_delta_ms: i64,
+    /// The rule groups `/api/v1/rules` and `/api/v1/alerts` show (`--rules`).
+    pub rules: Arc<RuleSet>,
+    /// Interval of groups that set none (Prometheus' `evaluation_interval`), ms.
+    pub rule_interval_ms: i64,
+    /// History before the newest sample over which the rules are evaluated to find their
+    /// state, on top of the longest `for` plus `keep_firing_for`, ms.
+    pub rule_history_ms: i64,
 }
 
 impl Default for ServerConfig {
@@ -32,6 +41,9 @@ impl Default for ServerConfig {
             max_concurrent_queries: 20,
             max_body_bytes: 10 << 20,
             lookback_delta_ms: 5 * 60 * 1000,
+            rules: Arc::default(),
+            rule_interval_ms: 60 * 1000,
+            rule_history_ms: 60 * 60 * 1000,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::api_error::{ApiError, ErrorType};
 use crate::config::ServerConfig;
+use crate::prometheus::RulesNow;
 use parquetry::{Database, Engine};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -13,13 +14,21 @@ pub struct AppState {
     pub config: ServerConfig,
     /// One permit per query that may be evaluated at once.
     pub slots: Arc<Semaphore>,
+    /// The rules' state over the latest store version it was asked for; the lock also
+    /// keeps two requests from evaluating the rules at once.
+    pub rules_now: tokio::sync::Mutex<Option<Arc<RulesNow>>>,
 }
 
 impl AppState {
     /// The state over `db` with `config`.
     pub fn new(db: Database, config: ServerConfig) -> AppState {
         let slots = Arc::new(Semaphore::new(config.max_concurrent_queries.max(1)));
-        AppState { db, config, slots }
+        AppState {
+            db,
+            config,
+            slots,
+            rules_now: tokio::sync::Mutex::new(None),
+        }
     }
 
     /// The newest snapshot of the store: re-read first when a commit landed since the

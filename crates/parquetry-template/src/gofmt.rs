@@ -93,6 +93,17 @@ pub fn format_e(v: f64, precision: usize, upper: bool) -> String {
     format!("{sign}{}", exponent_form(&d, exp, upper))
 }
 
+/// Go's `strconv.FormatFloat(v, 'e', -1, 64)`: the shortest digits that round-trip, in
+/// exponent form (`1e+00`, `2.5e-03`), as Prometheus' API writes alert values.
+pub fn format_e_shortest(v: f64) -> String {
+    if let Some(s) = special(v) {
+        return s;
+    }
+    let sign = if v.is_sign_negative() { "-" } else { "" };
+    let (d, exp) = digits(v.abs(), None);
+    format!("{sign}{}", exponent_form(&d, exp, false))
+}
+
 /// Go's `%f` with a precision (default 6).
 pub fn format_f(v: f64, precision: usize) -> String {
     if let Some(s) = special(v) {
@@ -283,6 +294,10 @@ mod tests {
         assert_eq!(format_g(12345.0, Some(4), false), "1.234e+04");
         assert_eq!(format_g(0.5, Some(4), false), "0.5");
         assert_eq!(format_g(0.0, Some(4), false), "0");
+        assert_eq!(format_e_shortest(1.0), "1e+00");
+        assert_eq!(format_e_shortest(0.0025), "2.5e-03");
+        assert_eq!(format_e_shortest(-123456.0), "-1.23456e+05");
+        assert_eq!(format_e_shortest(f64::NAN), "NaN");
     }
 
     #[test]

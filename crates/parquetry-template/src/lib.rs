@@ -81,8 +81,10 @@ pub struct AlertData<'a> {
 pub struct Template {
     name: String,
     nodes: Vec<parse::Node>,
+    /// The text as written.
+    source: String,
     /// The text has no action at all, so executing it returns it unchanged.
-    literal: Option<String>,
+    literal: bool,
 }
 
 impl Template {
@@ -92,11 +94,11 @@ impl Template {
             TemplateError::Parse(m) => TemplateError::Parse(format!("{name}:{m}")),
             other => other,
         })?;
-        let literal = (!text.contains("{{")).then(|| text.to_string());
         Ok(Template {
             name: name.to_string(),
             nodes,
-            literal,
+            source: text.to_string(),
+            literal: !text.contains("{{"),
         })
     }
 
@@ -106,13 +108,19 @@ impl Template {
         Template {
             name: String::new(),
             nodes: vec![parse::Node::Text(text.to_string())],
-            literal: Some(text.to_string()),
+            source: text.to_string(),
+            literal: true,
         }
     }
 
     /// The text, when the template has no actions.
     pub fn as_literal(&self) -> Option<&str> {
-        self.literal.as_deref()
+        self.literal.then_some(self.source.as_str())
+    }
+
+    /// The text as written, actions and all.
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     /// The name of every function the template calls, once each, in order of appearance.
@@ -169,8 +177,8 @@ impl Template {
     }
 
     fn run(&self, root: Value, vars: Vec<(&str, Value)>, ctx: &Context<'_>) -> Result<String, TemplateError> {
-        if let Some(text) = &self.literal {
-            return Ok(text.clone());
+        if self.literal {
+            return Ok(self.source.clone());
         }
         let mut exec = exec::Exec::new(ctx, root.clone());
         for (name, value) in vars {

@@ -1,11 +1,14 @@
-//! `parquetry serve`: the store behind Prometheus' HTTP API until Ctrl-C or SIGTERM.
+//! `parquetry serve`: the store behind Prometheus', Loki's and Tempo's HTTP APIs until
+//! Ctrl-C or SIGTERM.
 
 use crate::time_args;
 use anyhow::{Context, Result};
 use parquetry::Database;
+use parquetry::rules::{LoadOptions, RuleSet};
 use parquetry_server::ServerConfig;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Serve a store over HTTP.
@@ -32,6 +35,17 @@ pub struct Args {
     /// Largest request body accepted, in bytes.
     #[arg(long = "max-body-bytes", default_value_t = 10 << 20)]
     max_body_bytes: usize,
+    /// Prometheus rule files shown by /api/v1/rules and /api/v1/alerts, in the state
+    /// they reach over the history before the newest sample (repeatable).
+    #[arg(long = "rules")]
+    rules: Vec<PathBuf>,
+    /// Interval of rule groups that set none (Prometheus' evaluation_interval).
+    #[arg(long = "rules.interval", default_value = "1m")]
+    rule_interval: String,
+    /// History before the newest sample the rules are evaluated over, on top of their
+    /// longest `for` plus `keep_firing_for`.
+    #[arg(long = "rules.history", default_value = "1h")]
+    rule_history: String,
 }
 
 /// Runs the command.
@@ -39,6 +53,9 @@ pub fn run(args: Args) -> Result<()> {
     let db =
         Database::open(&args.store).with_context(|| format!("opening the store {}", args.store.display()))?;
     let timeout_ms = time_args::duration(&args.query_timeout)?;
+    let rules = RuleSet::load(&args.rules, LoadOptions::default())?;
+    let rule_interval_ms = time_args::duration(&args.rule_interval)?;
+    anyhow::ensure!(rule_interval_ms > 0, "--rules.interval must be positive");
     let config = ServerConfig {
         listen: args.listen,
         query_timeout: Duration::from_millis(timeout_ms.max(0) as u64),
@@ -46,6 +63,9 @@ pub fn run(args: Args) -> Result<()> {
         max_concurrent_queries: args.max_concurrency,
         max_body_bytes: args.max_body_bytes,
         lookback_delta_ms: time_args::duration(&args.lookback_delta)?,
+        rules: Arc::new(rules),
+        rule_interval_ms,
+        rule_history_ms: time_args::duration(&args.rule_history)?.max(0),
     };
     parquetry_server::run(db, config, |address| {
         eprintln!("parquetry serve: {} on http://{address}", args.store.display());

@@ -3,7 +3,10 @@
 
 mod labels;
 mod query;
+mod rules;
 mod status;
+
+pub use rules::RulesNow;
 
 use crate::state::AppState;
 use axum::Router;
@@ -25,6 +28,8 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/api/v1/query_exemplars",
             get(status::exemplars).post(status::exemplars),
         )
+        .route("/api/v1/rules", get(rules::rules))
+        .route("/api/v1/alerts", get(rules::alerts))
         .route("/api/v1/status/buildinfo", get(status::build_info))
         .route("/-/healthy", get(status::healthy).head(status::healthy))
         .route("/-/ready", get(status::ready).head(status::ready))

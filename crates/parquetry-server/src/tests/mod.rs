@@ -2,4 +2,5 @@
 
 mod logs_and_traces;
 mod prometheus;
+mod rules;
 mod server;
