@@ -146,11 +146,13 @@ impl RuleFilter {
 
     /// Whether any filter narrows the rules (groups left empty are then dropped).
     fn narrows(&self) -> bool {
-        !(self.alerting && self.recording)
-            || !self.names.is_empty()
-            || !self.groups.is_empty()
-            || !self.files.is_empty()
-            || !self.selectors.is_empty()
+        let everything = self.alerting
+            && self.recording
+            && self.names.is_empty()
+            && self.groups.is_empty()
+            && self.files.is_empty()
+            && self.selectors.is_empty();
+        !everything
     }
 
     fn keeps_group(&self, group: &Group) -> bool {
