@@ -184,7 +184,7 @@ pub struct TimeModifiers {
 }
 
 /// `name{matchers}` with modifiers.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct VectorSelector {
     /// The metric name when written as a name (outside or quoted inside the braces).
     pub name: Option<String>,
@@ -196,6 +196,26 @@ pub struct VectorSelector {
     pub mode: RangeMode,
     /// Where it is, modifiers included.
     pub span: Span,
+}
+
+impl PartialEq for VectorSelector {
+    /// Equal when they select the same: the matchers' order is not part of a selector's
+    /// meaning (Prometheus prints them sorted).
+    fn eq(&self, other: &VectorSelector) -> bool {
+        fn sorted(v: &VectorSelector) -> Vec<(&str, &str, &str)> {
+            let mut keys: Vec<(&str, &str, &str)> = v
+                .matchers
+                .iter()
+                .map(|m| (m.name.as_str(), m.op.as_str(), m.value.as_str()))
+                .collect();
+            keys.sort_unstable();
+            keys
+        }
+        self.name == other.name
+            && self.modifiers == other.modifiers
+            && self.mode == other.mode
+            && sorted(self) == sorted(other)
+    }
 }
 
 /// `selector[range]`.
@@ -226,7 +246,7 @@ pub struct Subquery {
 
 /// A duration in a range, offset or step position. Literals are milliseconds; the
 /// experimental arithmetic form is computed in seconds, like Prometheus does.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum DurationExpr {
     /// A literal: `5m`, `1h30m`, or a number of seconds (`300`, `1.5`).
     Literal {
@@ -274,6 +294,50 @@ pub enum DurationExpr {
         /// Where it is.
         span: Span,
     },
+}
+
+impl PartialEq for DurationExpr {
+    /// Equal when they compute the same way: whether a literal was written as a number of
+    /// seconds or with units is not part of its meaning.
+    fn eq(&self, other: &DurationExpr) -> bool {
+        use DurationExpr::*;
+        match (self, other) {
+            (Literal { ms: a, .. }, Literal { ms: b, .. }) => a == b,
+            (Step(_), Step(_)) | (Range(_), Range(_)) => true,
+            (Paren(a, _), Paren(b, _)) => a == b,
+            (
+                Unary {
+                    negate: a, expr: x, ..
+                },
+                Unary {
+                    negate: b, expr: y, ..
+                },
+            ) => a == b && x == y,
+            (
+                Binary {
+                    op: a,
+                    lhs: l1,
+                    rhs: r1,
+                    ..
+                },
+                Binary {
+                    op: b,
+                    lhs: l2,
+                    rhs: r2,
+                    ..
+                },
+            ) => a == b && l1 == l2 && r1 == r2,
+            (
+                MinMax {
+                    max: a, a: x1, b: y1, ..
+                },
+                MinMax {
+                    max: b, a: x2, b: y2, ..
+                },
+            ) => a == b && x1 == x2 && y1 == y2,
+            _ => false,
+        }
+    }
 }
 
 impl DurationExpr {

@@ -26,17 +26,10 @@ impl Expr {
             }
             Expr::MatrixSelector(m) => {
                 write_selector(f, &m.selector)?;
-                write!(f, "[{}]", m.range)?;
+                write!(f, "[{}]", DurationText(&m.range))?;
                 write_modifiers(f, m.selector.mode, &m.selector.modifiers)
             }
-            Expr::Subquery(s) => {
-                write!(f, "{}[{}:", s.expr, s.range)?;
-                if let Some(step) = &s.step {
-                    write!(f, "{step}")?;
-                }
-                f.write_char(']')?;
-                write_modifiers(f, RangeMode::Default, &s.modifiers)
-            }
+            Expr::Subquery(s) => write!(f, "{}{}", s.expr, SubqueryTail(s)),
             Expr::Paren { expr, .. } => write!(f, "({expr})"),
             Expr::Unary { negate, expr, .. } => write!(f, "{}{expr}", if *negate { "-" } else { "+" }),
             Expr::Binary(b) => write_binary(f, b),
@@ -74,6 +67,19 @@ impl Display for DurationExpr {
     }
 }
 
+/// A duration in a range, offset or step position: a literal always with units (`[100]`
+/// prints as `[1m40s]`, as Prometheus prints it), an expression as written.
+struct DurationText<'a>(&'a DurationExpr);
+
+impl Display for DurationText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            DurationExpr::Literal { ms, .. } => f.write_str(&format_duration(*ms)),
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
 fn write_number(f: &mut fmt::Formatter<'_>, v: f64, duration: bool) -> fmt::Result {
     // A duration prints with units when its milliseconds give back exactly this value.
     if duration && v == 0.0 {
@@ -90,7 +96,7 @@ fn write_number(f: &mut fmt::Formatter<'_>, v: f64, duration: bool) -> fmt::Resu
     if v.is_nan() {
         f.write_str("NaN")
     } else if v.is_infinite() {
-        f.write_str(if v > 0.0 { "Inf" } else { "-Inf" })
+        f.write_str(if v > 0.0 { "+Inf" } else { "-Inf" })
     } else {
         write!(f, "{v}")
     }
@@ -144,20 +150,20 @@ fn write_selector(f: &mut fmt::Formatter<'_>, v: &VectorSelector) -> fmt::Result
             return Ok(());
         }
     }
-    f.write_char('{')?;
-    let mut first = true;
-    if let (Some(name), None) = (&v.name, bare_name) {
-        write_go_quoted(f, name)?;
-        first = false;
-    }
+    // Prometheus sorts the matchers' texts and joins them without spaces.
+    let mut texts: Vec<String> = Vec::with_capacity(rest.len() + 1);
     for m in rest {
-        if !first {
-            f.write_str(", ")?;
-        }
-        first = false;
-        write_matcher(f, m)?;
+        let mut text = String::new();
+        write_matcher(&mut text, m)?;
+        texts.push(text);
     }
-    f.write_char('}')
+    texts.sort_unstable();
+    if let (Some(name), None) = (&v.name, bare_name) {
+        let mut quoted = String::new();
+        write_go_quoted(&mut quoted, name)?;
+        texts.insert(0, quoted);
+    }
+    write!(f, "{{{}}}", texts.join(","))
 }
 
 fn write_modifiers(f: &mut fmt::Formatter<'_>, mode: RangeMode, m: &TimeModifiers) -> fmt::Result {
@@ -173,7 +179,7 @@ fn write_modifiers(f: &mut fmt::Formatter<'_>, mode: RangeMode, m: &TimeModifier
         Some(At::Timestamp(ms)) => write!(f, " @ {:.3}", *ms as f64 / 1000.0)?,
     }
     if let Some(d) = &m.offset {
-        write!(f, " offset {d}")?;
+        write!(f, " offset {}", DurationText(d))?;
     }
     Ok(())
 }
@@ -224,20 +230,65 @@ pub fn write_matching(f: &mut impl Write, return_bool: bool, m: &VectorMatching)
 }
 
 fn write_binary(f: &mut fmt::Formatter<'_>, b: &BinaryExpr) -> fmt::Result {
-    write!(f, "{} {}", b.lhs, b.op.as_str())?;
-    write_matching(f, b.return_bool, &b.matching)?;
-    match (&b.fill.left, &b.fill.right) {
-        (Some(l), Some(r)) if l == r => write!(f, " fill({})", NumberText(l.0))?,
-        (l, r) => {
-            if let Some(l) = l {
-                write!(f, " fill_left({})", NumberText(l.0))?;
-            }
-            if let Some(r) = r {
-                write!(f, " fill_right({})", NumberText(r.0))?;
+    write!(f, "{} {} {}", b.lhs, BinaryOperator(b), b.rhs)
+}
+
+/// A binary expression's operator with its modifiers: `/ on (job) group_left (team)`,
+/// `> bool`, `+ fill(0)`.
+pub struct BinaryOperator<'a>(pub &'a BinaryExpr);
+
+impl Display for BinaryOperator<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.0;
+        f.write_str(b.op.as_str())?;
+        write_matching(f, b.return_bool, &b.matching)?;
+        match (&b.fill.left, &b.fill.right) {
+            (Some(l), Some(r)) if l == r => write!(f, " fill({})", NumberText(l.0)),
+            (l, r) => {
+                if let Some(l) = l {
+                    write!(f, " fill_left({})", NumberText(l.0))?;
+                }
+                if let Some(r) = r {
+                    write!(f, " fill_right({})", NumberText(r.0))?;
+                }
+                Ok(())
             }
         }
     }
-    write!(f, " {}", b.rhs)
+}
+
+/// What follows a subquery's expression: `[range:step]` and its modifiers.
+pub struct SubqueryTail<'a>(pub &'a Subquery);
+
+impl Display for SubqueryTail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        write!(f, "[{}:", DurationText(&s.range))?;
+        if let Some(step) = &s.step {
+            write!(f, "{}", DurationText(step))?;
+        }
+        f.write_char(']')?;
+        write_modifiers(f, RangeMode::Default, &s.modifiers)
+    }
+}
+
+/// An aggregation up to its opening parenthesis: `sum`, or `sum by (job) ` with the
+/// space Prometheus leaves before the parenthesis.
+pub struct AggregateHead<'a>(pub &'a AggregateExpr);
+
+impl Display for AggregateHead<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0;
+        f.write_str(a.op.as_str())?;
+        let (word, labels) = match &a.grouping {
+            Grouping::By(labels) if labels.is_empty() => return Ok(()),
+            Grouping::By(labels) => (" by ", labels),
+            Grouping::Without(labels) => (" without ", labels),
+        };
+        f.write_str(word)?;
+        write_labels(f, labels)?;
+        f.write_char(' ')
+    }
 }
 
 struct NumberText(f64);
@@ -249,21 +300,7 @@ impl Display for NumberText {
 }
 
 fn write_aggregate(f: &mut fmt::Formatter<'_>, a: &AggregateExpr) -> fmt::Result {
-    f.write_str(a.op.as_str())?;
-    match &a.grouping {
-        Grouping::By(labels) if labels.is_empty() => {}
-        Grouping::By(labels) => {
-            f.write_str(" by ")?;
-            write_labels(f, labels)?;
-            f.write_char(' ')?;
-        }
-        Grouping::Without(labels) => {
-            f.write_str(" without ")?;
-            write_labels(f, labels)?;
-            f.write_char(' ')?;
-        }
-    }
-    f.write_char('(')?;
+    write!(f, "{}(", AggregateHead(a))?;
     if let Some(p) = &a.param {
         write!(f, "{p}, ")?;
     }

@@ -24,7 +24,7 @@ fn canonical_forms() {
         ("1 + 2 * 3", "1 + 2 * 3"),
         ("0x3d", "61"),
         ("-Inf", "-Inf"),
-        ("+Inf", "Inf"),
+        ("+Inf", "+Inf"),
         ("nan", "NaN"),
         ("1_000", "1000"),
         ("5m", "5m"),
@@ -32,8 +32,8 @@ fn canonical_forms() {
         ("--0s", "0s"),
         ("foo", "foo"),
         (r#"{__name__="foo"}"#, r#"{__name__="foo"}"#),
-        (r#"foo{a='b',c!~"d"}"#, r#"foo{a="b", c!~"d"}"#),
-        (r#"{"my.metric", "a.b"="x"}"#, r#"{"my.metric", "a.b"="x"}"#),
+        (r#"foo{c!~"d", a='b'}"#, r#"foo{a="b",c!~"d"}"#),
+        (r#"{"my.metric", "a.b"="x"}"#, r#"{"my.metric","a.b"="x"}"#),
         ("rate(foo[5m])", "rate(foo[5m])"),
         ("foo offset -5m", "foo offset -5m"),
         ("foo @ 100 offset 1m", "foo @ 100.000 offset 1m"),
@@ -58,7 +58,7 @@ fn canonical_forms() {
             "max_over_time(rate(foo[1m])[5m:30s] offset 1m)",
         ),
         ("foo[26m+4m]", "foo[26m + 4m]"),
-        ("foo[1800]", "foo[1800]"),
+        ("foo[1800]", "foo[30m]"),
         ("foo offset (2 * 2)", "foo offset (2 * 2)"),
         ("foo offset -step()", "foo offset -step()"),
         ("increase(foo[1m] anchored)", "increase(foo[1m] anchored)"),
@@ -95,11 +95,11 @@ fn precedence_and_associativity() {
     assert_eq!(shape("1 - -1"), "(1 - -1)");
     assert_eq!(
         shape("metric1_total offset 100 + 2"),
-        "(metric1_total offset 100 + 2)"
+        "(metric1_total offset 1m40s + 2)"
     );
     assert_eq!(
         shape("metric1_total offset -2 * 2"),
-        "(metric1_total offset -2 * 2)"
+        "(metric1_total offset -2s * 2)"
     );
 }
 

@@ -173,7 +173,10 @@ fn operand(e: Expr, op: BinOp, left: bool) -> Expr {
             p < q || (p == q && (left == op.right_associative()))
         }
         Expr::Unary { .. } => left && op == BinOp::Pow,
-        Expr::Number { value, .. } => left && op == BinOp::Pow && value.0.is_sign_negative(),
+        // Numbers printed with a sign (`-1`, `+Inf`) read as a unary operation there.
+        Expr::Number { value, .. } => {
+            left && op == BinOp::Pow && (value.0.is_sign_negative() || value.0 == f64::INFINITY)
+        }
         _ => false,
     };
     if needs { paren(e) } else { e }

@@ -28,7 +28,7 @@ impl Parser<'_> {
             if !ws(rest).starts_with('(') {
                 break;
             }
-            self.experimental(ws(i), "the fill modifier")?;
+            self.experimental(ws(i), "the fill modifier is experimental and not enabled")?;
             let (rest, _) = token("(")(rest)?;
             let at = ws(rest);
             let (negate, body) = match at.chars().next() {

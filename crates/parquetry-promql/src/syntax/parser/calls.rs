@@ -13,7 +13,7 @@ impl Parser<'_> {
             return fail(start, format!("unknown function with name {name:?}"));
         };
         if func.experimental {
-            self.experimental(start, &format!("function {name:?}"))?;
+            self.experimental(start, &format!("function {name:?} is not enabled"))?;
         }
         let (rest, args) = self.arguments(open, func.name == "info")?;
         if let Err(msg) = func.check_arity(args.len()) {
@@ -64,7 +64,13 @@ impl Parser<'_> {
         op: AggOp,
     ) -> PResult<'a, Expr> {
         if op.experimental() {
-            self.experimental(start, &format!("aggregation {:?}", op.as_str()))?;
+            self.experimental(
+                start,
+                &format!(
+                    "{}() is experimental and must be enabled with --enable-feature=promql-experimental-functions",
+                    op.as_str()
+                ),
+            )?;
         }
         let (mut i, mut grouping) = match operators::grouping(after_name)? {
             (rest, Some(g)) => (rest, Some(g)),

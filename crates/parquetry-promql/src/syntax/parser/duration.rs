@@ -29,7 +29,7 @@ impl Parser<'_> {
         let start = ws(i);
         let (rest, d) = self.duration_expr(start, 0)?;
         if d.literal_ms().is_none() {
-            self.experimental(start, "duration arithmetic")?;
+            self.experimental(start, "experimental duration expression is not enabled")?;
         }
         Ok((rest, d))
     }
@@ -70,6 +70,7 @@ impl Parser<'_> {
     pub(super) fn duration_atom<'a>(&self, i: &'a str) -> PResult<'a, DurationExpr> {
         let start = ws(i);
         if let Some(inner) = start.strip_prefix('(') {
+            self.experimental(ws(inner), "experimental duration expression is not enabled")?;
             let (rest, d) = self.duration_expr(inner, 0)?;
             let rest = match token(")")(rest) {
                 Ok((r, _)) => r,
@@ -81,7 +82,7 @@ impl Parser<'_> {
             let lower = w.to_ascii_lowercase();
             if matches!(lower.as_str(), "step" | "range" | "min_of" | "max_of") && ws(after).starts_with('(')
             {
-                self.experimental(start, "duration arithmetic")?;
+                self.experimental(start, "experimental duration expression is not enabled")?;
                 let (rest, _) = token("(")(after)?;
                 if lower == "step" || lower == "range" {
                     let rest = match token(")")(rest) {

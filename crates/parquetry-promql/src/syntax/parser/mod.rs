@@ -64,11 +64,13 @@ impl<'s> Parser<'s> {
         Span::new(self.pos(ws(start)), self.pos(end))
     }
 
-    fn experimental<'a>(&self, at: &'a str, what: &str) -> PResult<'a, ()> {
+    /// Accepts an experimental construct when experimental syntax is enabled; refuses
+    /// it with `message` (Prometheus' words where Prometheus has the construct) otherwise.
+    fn experimental<'a>(&self, at: &'a str, message: &str) -> PResult<'a, ()> {
         if self.opts.experimental {
             Ok((at, ()))
         } else {
-            fail(at, format!("{what} is experimental and not enabled"))
+            fail(at, message.to_string())
         }
     }
 

@@ -40,7 +40,10 @@ impl Parser<'_> {
                 })?;
                 i = rest;
             } else if let Some((rest, mode)) = range_mode(at) {
-                self.experimental(at, "the anchored/smoothed modifier")?;
+                self.experimental(
+                    at,
+                    "the anchored/smoothed modifier is experimental and not enabled",
+                )?;
                 e = with_mode(at, e, mode)?;
                 i = rest;
             } else {
