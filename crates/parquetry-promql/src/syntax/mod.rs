@@ -1,6 +1,7 @@
 //! PromQL syntax: parsing to a typed AST with spans, static type checks, and printing
 //! back to canonical text.
 
+pub mod api_ast;
 pub mod ast;
 pub mod check;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod literals;
 pub mod nesting;
 pub mod operators;
 mod parser;
+pub mod pretty;
 pub mod printer;
 pub mod selector;
 
