@@ -99,6 +99,22 @@ pub fn prometheus_range(url: &str, query: &str, grid: StepGrid) -> Result<Matrix
     Ok(out)
 }
 
+/// The JSON body of `GET url/path?query=…` from a Prometheus-compatible server, whatever
+/// its status code (an error body is an answer to compare too).
+pub fn api_answer(url: &str, path: &str, query: &str) -> Result<serde_json::Value, String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut response = agent
+        .get(format!("{url}{path}"))
+        .query("query", query)
+        .call()
+        .map_err(|e| e.to_string())?;
+    let body = read_body(&mut response)?;
+    serde_json::from_str(&body).map_err(|e| format!("{e}: {body}"))
+}
+
 /// The same range query's answer from Parquetry, as a sorted matrix (a scalar result is
 /// one series without labels); the error message when it fails.
 pub fn parquetry_range(engine: &Engine, query: &str, grid: StepGrid) -> Result<Matrix, String> {

@@ -5,14 +5,16 @@
 //! no longer fails on them, giving the same answer on both).
 //!
 //! STORE may also be the URL of a `parquetry serve` (`http://…`): Parquetry's answers
-//! then come through its HTTP API, read exactly as Prometheus' are.
+//! then come through its HTTP API, read exactly as Prometheus' are, and every query also
+//! goes to both servers' `/api/v1/format_query` and `/api/v1/parse_query`, whose bodies
+//! must be equal (counted on a line of their own).
 //!
 //! Usage: promql-compliance PROMETHEUS_URL STORE|PARQUETRY_URL END_UNIX_SECONDS [RANGE_S] [STEP_S]
 
 use parquetry::Engine;
 use parquetry::promql::eval::StepGrid;
-use parquetry_benches::compare::{diff, parquetry_range, prometheus_range};
-use parquetry_conformance::compliance;
+use parquetry_benches::compare::{api_answer, diff, parquetry_range, prometheus_range};
+use parquetry_conformance::{compliance, promqltest_queries};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -95,9 +97,54 @@ fn main() -> ExitCode {
         String::new()
     };
     println!("{passed} passed, {failed} failed{through}");
+    if engine.is_none() {
+        let texts: Vec<String> = queries.iter().map(|c| c.query.clone()).collect();
+        let (syntax_passed, syntax_failed, _) = compare_syntax(url, store, &texts, true);
+        println!(
+            "{syntax_passed} passed, {syntax_failed} failed (format_query and parse_query of the compliance queries, {store} against Prometheus)"
+        );
+        failed += syntax_failed;
+        // The promqltest scripts follow a newer Prometheus than the reference, with syntax
+        // 3.5 refuses; their differences are counted, not failed on.
+        match promqltest_queries::all() {
+            Ok(more) => {
+                let texts: Vec<String> = more.into_iter().map(|q| q.query).collect();
+                let (same, differ, accepted) = compare_syntax(url, store, &texts, false);
+                println!(
+                    "{same} equal, {differ} different (format_query and parse_query of the promqltest queries, informational: {accepted} of the differences are queries Prometheus 3.5 accepts)"
+                );
+            }
+            Err(e) => println!("promqltest queries not compared: {e}"),
+        }
+    }
     if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Asks both servers to format and to parse every query. Returns how many answers were
+/// equal, how many differed (each printed when `print` is set), and how many of the
+/// differences were to queries the reference accepted.
+fn compare_syntax(reference: &str, ours: &str, queries: &[String], print: bool) -> (usize, usize, usize) {
+    let (mut equal, mut differ, mut accepted) = (0, 0, 0);
+    for query in queries {
+        for path in ["/api/v1/format_query", "/api/v1/parse_query"] {
+            let theirs = api_answer(reference, path, query);
+            let got = api_answer(ours, path, query);
+            if theirs.is_ok() && theirs == got {
+                equal += 1;
+                continue;
+            }
+            differ += 1;
+            if theirs.as_ref().is_ok_and(|t| t["status"] == "success") {
+                accepted += 1;
+            }
+            if print {
+                println!("FAIL {path} {query}\n    reference: {theirs:?}\n    parquetry: {got:?}");
+            }
+        }
+    }
+    (equal, differ, accepted)
 }

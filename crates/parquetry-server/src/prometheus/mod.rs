@@ -5,6 +5,7 @@ mod labels;
 mod query;
 mod rules;
 mod status;
+mod syntax;
 
 pub use rules::RulesNow;
 
@@ -27,6 +28,14 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(
             "/api/v1/query_exemplars",
             get(status::exemplars).post(status::exemplars),
+        )
+        .route(
+            "/api/v1/format_query",
+            get(syntax::format_query).post(syntax::format_query),
+        )
+        .route(
+            "/api/v1/parse_query",
+            get(syntax::parse_query).post(syntax::parse_query),
         )
         .route("/api/v1/rules", get(rules::rules))
         .route("/api/v1/alerts", get(rules::alerts))

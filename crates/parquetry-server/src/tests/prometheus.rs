@@ -242,6 +242,29 @@ fn status_endpoints_answer_and_responses_are_gzipped_on_request() {
 }
 
 #[test]
+fn queries_are_formatted_and_parsed_without_being_evaluated() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&fleet(dir.path()), ServerConfig::default());
+    let (status, body) = server.get("/api/v1/format_query?query=sum(up{b=%22x%22,a=%22y%22})by(job)");
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        serde_json::json!({"status": "success", "data": "sum by (job) (up{a=\"y\",b=\"x\"})"})
+    );
+    let (_, posted) = server.post_form("/api/v1/parse_query", "query=-up");
+    assert_eq!(posted["data"]["type"], "unaryExpr");
+    assert_eq!(posted["data"]["expr"]["type"], "vectorSelector");
+    let (status, body) = server.get("/api/v1/format_query?query=sum(");
+    assert_eq!(status, 400);
+    assert_eq!(error_of(&body).0, "bad_data");
+    assert!(
+        error_of(&body)
+            .1
+            .starts_with("invalid parameter \"query\": 1:5: parse error")
+    );
+}
+
+#[test]
 fn a_commit_made_while_serving_is_answered_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let store = fleet(dir.path());
