@@ -77,3 +77,71 @@ pub async fn run_query<T: Send + 'static>(
     drop(guard);
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ServerConfig;
+    use parquetry::Database;
+    use std::sync::mpsc;
+
+    fn internal(error: parquetry::Error) -> ApiError {
+        ApiError::new(ErrorType::Internal, error.to_string())
+    }
+
+    /// An evaluation that runs until its token is cancelled, then says so on `seen`.
+    fn until_cancelled(
+        seen: mpsc::Sender<()>,
+    ) -> impl FnOnce(&Engine, &QueryOptions) -> Result<(), parquetry::Error> + Send + 'static {
+        move |_, options| {
+            while !options.eval.cancel.is_cancelled() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let _ = seen.send(());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_request_dropped_midway_cancels_its_evaluation_and_frees_its_slot() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("store")).unwrap();
+        let config = ServerConfig {
+            max_concurrent_queries: 1,
+            ..ServerConfig::default()
+        };
+        let state = Arc::new(AppState::new(db, config));
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let (seen, cancelled) = mpsc::channel();
+            let task = {
+                let state = state.clone();
+                tokio::spawn(async move { run_query(&state, None, internal, until_cancelled(seen)).await })
+            };
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            // What axum does to a request future whose client went away.
+            task.abort();
+            cancelled
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the evaluation saw its token cancelled");
+            let next = run_query(&state, Some(10_000), internal, |_, _| Ok(7)).await;
+            assert_eq!(next, Ok(7));
+        });
+    }
+
+    #[test]
+    fn an_evaluation_past_its_deadline_is_cancelled_and_answers_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("store")).unwrap();
+        let state = Arc::new(AppState::new(db, ServerConfig::default()));
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let (seen, cancelled) = mpsc::channel();
+            let answer = run_query(&state, Some(50), internal, until_cancelled(seen)).await;
+            assert_eq!(answer.map_err(|e| e.kind), Err(ErrorType::Timeout));
+            cancelled
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the evaluation saw its token cancelled");
+        });
+    }
+}
