@@ -39,6 +39,7 @@ pub fn trace_logs(engine: &Engine, trace_id: &str) -> Result<RecordBatch, Error>
                     .collect(),
             ),
             entries: s.entries.into_iter().map(|e| (e.timestamp, e.line)).collect(),
+            entry_labels: Vec::new(),
         })
         .collect();
     streams_batch(&streams, Direction::Forward).map_err(|e| Error::InvalidArgument(e.to_string()))

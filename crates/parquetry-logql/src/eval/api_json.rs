@@ -1,9 +1,11 @@
 //! Answers as the body of Loki's HTTP API response:
 //! `{"status":"success","data":{"resultType":…,"result":…,"stats":{…}}}`. Stream lines
-//! are `["<nanoseconds>","<line>"]`; metric points `[<seconds>,"<value>"]` as Prometheus
-//! writes them.
+//! are `["<nanoseconds>","<line>"]`, with a third element `{"structuredMetadata":{…},
+//! "parsed":{…}}` (each only when not empty) and `"encodingFlags":["categorize-labels"]`
+//! in `data` for a categorized answer; metric points `[<seconds>,"<value>"]` as
+//! Prometheus writes them.
 
-use super::labels::LabelSet;
+use super::labels::{EntryLabels, LabelSet};
 use super::log_query::LogStream;
 use super::metric::{MetricResult, MetricSeries};
 use super::query::{Answer, QueryOutput, QueryStats};
@@ -38,11 +40,35 @@ fn streams(out: &mut String, streams: &[LogStream]) {
             }
             let _ = write!(out, "[\"{t}\",");
             string(out, line);
+            if let Some(labels) = s.entry_labels.get(j) {
+                out.push(',');
+                entry_labels(out, labels);
+            }
             out.push(']');
         }
         out.push_str("]}");
     }
     out.push(']');
+}
+
+/// One line's own labels: `{"structuredMetadata":{…},"parsed":{…}}`, each only when
+/// not empty.
+fn entry_labels(out: &mut String, labels: &EntryLabels) {
+    out.push('{');
+    let parts = [
+        ("structuredMetadata", &labels.metadata),
+        ("parsed", &labels.parsed),
+    ];
+    let mut first = true;
+    for (name, set) in parts.into_iter().filter(|(_, set)| !set.0.is_empty()) {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        let _ = write!(out, "\"{name}\":");
+        labels_object(out, set);
+    }
+    out.push('}');
 }
 
 fn series_list(out: &mut String, series: &[MetricSeries], instant: bool) {
@@ -114,6 +140,9 @@ pub fn to_loki_json(answer: &Answer) -> String {
         }
         QueryOutput::Metric(MetricResult::Vector(series)) => series_list(&mut out, series, answer.instant),
     }
+    if answer.categorized {
+        out.push_str(",\"encodingFlags\":[\"categorize-labels\"]");
+    }
     out.push_str(",\"stats\":");
     stats(&mut out, &answer.stats);
     out.push_str("}}");
@@ -129,6 +158,7 @@ mod tests {
             output,
             instant,
             time: 2_000_000_000,
+            categorized: false,
             stats: QueryStats::default(),
         }
     }
@@ -142,6 +172,7 @@ mod tests {
         let s = LogStream {
             labels: labels(&[("app", "a"), ("level", "")]),
             entries: vec![(1_500_000_001, "say \"hi\"".into())],
+            entry_labels: Vec::new(),
         };
         let json = to_loki_json(&answer(QueryOutput::Streams(vec![s]), false));
         assert!(
@@ -152,6 +183,35 @@ mod tests {
         );
         let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(parsed["data"]["stats"]["summary"]["totalLinesProcessed"], 0);
+    }
+
+    #[test]
+    fn categorized_lines_carry_their_own_labels_third() {
+        let s = LogStream {
+            labels: labels(&[("app", "a")]),
+            entries: vec![(1, "x".into()), (2, "y".into())],
+            entry_labels: vec![
+                EntryLabels {
+                    metadata: labels(&[("trace_id", "abc")]),
+                    parsed: labels(&[("level", "info")]),
+                },
+                EntryLabels::default(),
+            ],
+        };
+        let mut categorized = answer(QueryOutput::Streams(vec![s]), false);
+        categorized.categorized = true;
+        let json: serde_json::Value = serde_json::from_str(&to_loki_json(&categorized)).unwrap();
+        assert_eq!(
+            json["data"]["result"][0]["values"],
+            serde_json::json!([
+                ["1", "x", {"structuredMetadata": {"trace_id": "abc"}, "parsed": {"level": "info"}}],
+                ["2", "y", {}]
+            ])
+        );
+        assert_eq!(
+            json["data"]["encodingFlags"],
+            serde_json::json!(["categorize-labels"])
+        );
     }
 
     #[test]

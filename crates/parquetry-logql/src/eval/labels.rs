@@ -216,6 +216,55 @@ impl LabelsBuilder {
     pub fn finish(&self) -> LabelSet {
         LabelSet::from_pairs(self.iter().map(|(n, v)| (n.to_string(), v.to_string())))
     }
+
+    /// The final labels split by where each came from, as Loki's `categorize-labels`
+    /// encoding returns them; the error labels are parsed labels.
+    pub fn finish_categorized(&self) -> Categorized {
+        let of = |source: Source| {
+            LabelSet::from_pairs(
+                self.labels
+                    .iter()
+                    .filter(|(_, _, s)| *s == source)
+                    .map(|(n, v, _)| (n.clone(), v.clone())),
+            )
+        };
+        let errors = [
+            (ERROR_LABEL, self.error.as_deref()),
+            (ERROR_DETAILS_LABEL, self.error_details.as_deref()),
+        ];
+        let mut parsed = of(Source::Parsed);
+        for (name, value) in errors {
+            if let Some(value) = value {
+                parsed.0.push((name.to_string(), value.to_string()));
+            }
+        }
+        parsed.0.sort();
+        Categorized {
+            stream: of(Source::Stream),
+            entry: EntryLabels {
+                metadata: of(Source::Metadata),
+                parsed,
+            },
+        }
+    }
+}
+
+/// A line's labels by category: the stream's, and the entry's own.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Categorized {
+    /// The stream labels (after the pipeline).
+    pub stream: LabelSet,
+    /// The labels of the entry itself.
+    pub entry: EntryLabels,
+}
+
+/// The labels one entry has beyond its stream's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EntryLabels {
+    /// Its structured metadata.
+    pub metadata: LabelSet,
+    /// What parsers and formatting stages extracted or set, and the error labels.
+    pub parsed: LabelSet,
 }
 
 #[cfg(test)]

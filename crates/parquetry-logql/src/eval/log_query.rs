@@ -3,7 +3,7 @@
 //! streams, thinned by `interval`, and grouped into streams by their final labels.
 
 use super::EvalError;
-use super::labels::LabelSet;
+use super::labels::{EntryLabels, LabelSet};
 use super::pipeline::{BuildError, Pipeline, StreamRun, required_substrings};
 use super::source::{EntrySource, StreamRows};
 use crate::syntax::ast::LogExpr;
@@ -76,6 +76,10 @@ pub struct LogParams {
     /// When positive, a line is returned only if it is at least this many nanoseconds
     /// after (forward) or before (backward) the previous line returned.
     pub interval: i64,
+    /// Group lines by their stream labels only and give each line its structured
+    /// metadata and parsed labels apart ([`LogStream::entry_labels`]), as Loki's
+    /// `categorize-labels` encoding does.
+    pub categorize: bool,
 }
 
 impl LogParams {
@@ -87,6 +91,7 @@ impl LogParams {
             limit: DEFAULT_LIMIT,
             direction: Direction::Backward,
             interval: 0,
+            categorize: false,
         }
     }
 }
@@ -99,6 +104,9 @@ pub struct LogStream {
     pub labels: LabelSet,
     /// `(nanoseconds, line)` in the query's direction.
     pub entries: Vec<(i64, String)>,
+    /// For a categorized query, each entry's own labels, in the order of `entries`;
+    /// empty otherwise (`labels` then holds every label of the lines).
+    pub entry_labels: Vec<EntryLabels>,
 }
 
 /// Every line of `streams` as `(time, index of its stream, line)`, in `direction` across
@@ -122,6 +130,8 @@ struct Kept {
     timestamp: i64,
     line: String,
     labels: LabelSet,
+    /// The line's own labels, for a categorized query.
+    entry_labels: Option<EntryLabels>,
 }
 
 /// A day in nanoseconds: the store keeps each UTC day in files of its own, so reading a
@@ -177,14 +187,16 @@ impl Collected<'_> {
             }
             self.last = Some(k.timestamp);
             self.returned += 1;
-            self.grouped
+            let stream = self
+                .grouped
                 .entry(k.labels.to_string())
                 .or_insert_with(|| LogStream {
                     labels: k.labels,
                     entries: Vec::new(),
-                })
-                .entries
-                .push((k.timestamp, k.line));
+                    entry_labels: Vec::new(),
+                });
+            stream.entries.push((k.timestamp, k.line));
+            stream.entry_labels.extend(k.entry_labels);
         }
     }
 }
@@ -226,7 +238,7 @@ pub fn evaluate_logs(
                 let streams = piece().map_err(EvalError::Storage)?;
                 Ok(streams
                     .iter()
-                    .flat_map(|s| kept_lines(s, &pipeline, params.direction, cap))
+                    .flat_map(|s| kept_lines(s, &pipeline, params, cap))
                     .collect())
             })
             .collect::<Result<_, EvalError>>()?;
@@ -247,10 +259,10 @@ fn step_from(prev: i64, params: &LogParams) -> i64 {
 }
 
 /// The first `cap` lines of `stream` in `direction` that the pipeline keeps.
-fn kept_lines(stream: &StreamRows, pipeline: &Pipeline, direction: Direction, cap: usize) -> Vec<Kept> {
+fn kept_lines(stream: &StreamRows, pipeline: &Pipeline, params: &LogParams, cap: usize) -> Vec<Kept> {
     let mut run = StreamRun::new(pipeline, &stream.labels);
     let rows = stream.view();
-    let order: Box<dyn Iterator<Item = usize>> = match direction {
+    let order: Box<dyn Iterator<Item = usize>> = match params.direction {
         Direction::Forward => Box::new(0..rows.len()),
         Direction::Backward => Box::new((0..rows.len()).rev()),
     };
@@ -260,10 +272,17 @@ fn kept_lines(stream: &StreamRows, pipeline: &Pipeline, direction: Direction, ca
             break;
         }
         if run.run(&rows, row) {
+            let (labels, entry_labels) = if params.categorize {
+                let c = run.labels.finish_categorized();
+                (c.stream, Some(c.entry))
+            } else {
+                (run.labels.finish(), None)
+            };
             out.push(Kept {
                 timestamp: rows.time(row),
                 line: run.line.clone(),
-                labels: run.labels.finish(),
+                labels,
+                entry_labels,
             });
         }
     }
@@ -352,6 +371,24 @@ mod tests {
         assert!(names.iter().any(|l| l.contains(r#"level="error""#)));
         let got = run(r#"{app="b"} | json"#, LogParams::new(0, 100));
         assert!(got.iter().all(|(l, _)| l.contains("JSONParserErr")), "{got:?}");
+    }
+
+    #[test]
+    fn categorized_streams_keep_stream_labels_and_give_each_line_its_own() {
+        let expr = parse_log(r#"{app="b"} | logfmt | drop n"#).unwrap();
+        let params = LogParams {
+            categorize: true,
+            ..LogParams::new(0, 100)
+        };
+        let streams = evaluate_logs(&expr, &source(), &params).unwrap();
+        let [stream] = streams.as_slice() else {
+            panic!("one stream per stream label set: {streams:?}")
+        };
+        assert_eq!(stream.labels.to_string(), r#"{app="b"}"#);
+        assert_eq!(stream.entry_labels.len(), stream.entries.len());
+        let parsed: Vec<String> = stream.entry_labels.iter().map(|e| e.parsed.to_string()).collect();
+        assert!(parsed.contains(&r#"{level="error"}"#.to_string()), "{parsed:?}");
+        assert!(stream.entry_labels.iter().all(|e| e.metadata.0.is_empty()));
     }
 
     #[test]

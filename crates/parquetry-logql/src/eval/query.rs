@@ -26,6 +26,9 @@ pub struct QueryParams {
     pub direction: Direction,
     /// A log query's minimum distance between lines returned, in nanoseconds (0: none).
     pub interval: i64,
+    /// A log query's lines grouped by stream labels, each with its own labels apart
+    /// (Loki's `categorize-labels` encoding).
+    pub categorize: bool,
 }
 
 /// Loki's default step of a range query over `[start, end]` (nanoseconds): a 250th of
@@ -44,6 +47,7 @@ impl QueryParams {
             limit: super::log_query::DEFAULT_LIMIT,
             direction: Direction::Backward,
             interval: 0,
+            categorize: false,
         }
     }
 
@@ -69,6 +73,7 @@ impl QueryParams {
             limit: self.limit,
             direction: self.direction,
             interval: self.interval,
+            categorize: self.categorize,
         }
     }
 }
@@ -104,6 +109,9 @@ pub struct Answer {
     pub instant: bool,
     /// The evaluation time of an instant query, nanoseconds.
     pub time: i64,
+    /// A log query's streams hold stream labels only, each line its own labels apart
+    /// ([`QueryParams::categorize`]).
+    pub categorized: bool,
     /// What it took.
     pub stats: QueryStats,
 }
@@ -124,6 +132,7 @@ pub fn run_query(expr: &Expr, source: &dyn EntrySource, params: &QueryParams) ->
         output,
         instant: params.instant,
         time: params.grid.start,
+        categorized: params.categorize && matches!(expr, Expr::Log(_)),
         stats: QueryStats {
             lines_processed: counting.lines(),
             bytes_processed: counting.bytes(),

@@ -8,6 +8,7 @@ use crate::prometheus::json_body;
 use crate::query_run::run_query;
 use crate::state::AppState;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use parquetry::logql::eval::api_json::to_loki_json;
 use parquetry::logql::{Grid, QueryParams, default_step, parse};
@@ -18,7 +19,11 @@ const MAX_POINTS_PER_SERIES: i64 = 11_000;
 
 /// An instant metric query: `query`, `time` (now when absent), `limit`, `direction`. A
 /// log query is refused, as Loki refuses it: it has no range to read.
-pub async fn instant(State(state): State<Arc<AppState>>, params: Params) -> Result<Response, LokiError> {
+pub async fn instant(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    params: Params,
+) -> Result<Response, LokiError> {
     let loki = LokiParams(&params);
     let limit = loki.limit()?;
     let time = loki.time_or("time", now_ns())?;
@@ -34,6 +39,7 @@ pub async fn instant(State(state): State<Arc<AppState>>, params: Params) -> Resu
     let mut query_params = QueryParams::instant(time);
     query_params.limit = limit;
     query_params.direction = direction;
+    query_params.categorize = categorize_labels(&headers);
     let answer = run_query(&state, None, loki_errors, move |engine, _| {
         engine.logql(&query, &query_params)
     })
@@ -44,7 +50,11 @@ pub async fn instant(State(state): State<Arc<AppState>>, params: Params) -> Resu
 /// A range query: `query`, `start`, `end` (an hour to now by default), `limit`,
 /// `direction`, `step` (Loki's default from the range), `interval`, checked in Loki's
 /// order with Loki's messages. A log query reads `[start, end)`.
-pub async fn range(State(state): State<Arc<AppState>>, params: Params) -> Result<Response, LokiError> {
+pub async fn range(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    params: Params,
+) -> Result<Response, LokiError> {
     let loki = LokiParams(&params);
     let (start, end) = loki.bounds()?;
     if end < start {
@@ -74,9 +84,21 @@ pub async fn range(State(state): State<Arc<AppState>>, params: Params) -> Result
     query_params.limit = limit;
     query_params.direction = direction;
     query_params.interval = interval;
+    query_params.categorize = categorize_labels(&headers);
     let answer = run_query(&state, None, loki_errors, move |engine, _| {
         engine.logql(&query, &query_params)
     })
     .await?;
     Ok(json_body(to_loki_json(&answer)))
+}
+
+/// Whether the request asks for Loki's `categorize-labels` encoding (Grafana does): its
+/// `X-Loki-Response-Encoding-Flags` header lists the flag, among others comma-separated.
+fn categorize_labels(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("x-loki-response-encoding-flags")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|flag| flag.trim() == "categorize-labels")
 }
