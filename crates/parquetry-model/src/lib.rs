@@ -8,6 +8,7 @@
 
 pub mod cancel;
 pub mod go_duration;
+pub mod go_float;
 pub mod go_string;
 pub mod go_time;
 pub mod labels;
