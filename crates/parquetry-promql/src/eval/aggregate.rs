@@ -1,5 +1,6 @@
 //! Aggregation operators: series folded into groups, step by step.
 
+use super::annotations::{Level, invalid_quantile};
 use super::evaluator::Ctx;
 use super::functions::quantile;
 use super::kahan::{kahan_mean, kahan_sum};
@@ -67,6 +68,13 @@ pub fn eval(ctx: &Ctx, a: &AggregateExpr, grid: &StepGrid) -> Result<Value, Eval
                 (AggOp::Quantile, Some(Value::Scalar(q))) => q,
                 _ => Vec::new(),
             };
+            if let Some(p) = &a.param {
+                for bad in q.iter().filter(|q| !(0.0..=1.0).contains(*q)) {
+                    ctx.options
+                        .annotations
+                        .add(Level::Warning, invalid_quantile(*bad), p.span().start);
+                }
+            }
             let mut out = Vec::with_capacity(keys.len());
             for (g, key) in keys.into_iter().enumerate() {
                 let mut points = vec![None; steps];

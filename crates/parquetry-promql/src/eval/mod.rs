@@ -6,6 +6,7 @@
 //! samples, aggregations fold series into groups step by step.
 
 mod aggregate;
+pub mod annotations;
 pub mod api_json;
 mod binary;
 mod evaluator;
@@ -92,6 +93,8 @@ pub struct EvalOptions {
     pub cancel: Cancel,
     /// `x / 0` is NaN instead of ±Inf, as in LogQL.
     pub division_by_zero_is_nan: bool,
+    /// Where the evaluation puts its warnings and infos (shared by clones).
+    pub annotations: annotations::Annotations,
 }
 
 impl Default for EvalOptions {
@@ -104,6 +107,7 @@ impl Default for EvalOptions {
             deadline: None,
             cancel: Cancel::default(),
             division_by_zero_is_nan: false,
+            annotations: annotations::Annotations::default(),
         }
     }
 }

@@ -67,7 +67,7 @@ pub(crate) fn call(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalEr
     if let Some(v) = labels::eval(name, args.clone())? {
         return Ok(v);
     }
-    if let Some(v) = histogram::eval(name, &args, grid)? {
+    if let Some(v) = histogram::eval(ctx, c, &args, grid)? {
         return Ok(v);
     }
     Err(EvalError::Execution(format!(

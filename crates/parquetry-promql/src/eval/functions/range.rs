@@ -1,5 +1,6 @@
 //! Functions of a range vector: a window of raw samples per series and step.
 
+use super::super::annotations::{Level, invalid_quantile, possible_non_counter};
 use super::super::evaluator::Ctx;
 use super::super::kahan::{kahan_mean, kahan_sum, kahan_sum_inc};
 use super::super::selectors::reduce_matrix;
@@ -98,7 +99,13 @@ pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
     // A range selector is read and reduced a batch of series at a time; a subquery's
     // range vector is already in memory.
     let out = match &c.args[mi] {
-        Expr::MatrixSelector(ms) => reduce_matrix(ctx, ms, grid, &reduce)?,
+        Expr::MatrixSelector(ms) => {
+            let out = reduce_matrix(ctx, ms, grid, &reduce)?;
+            if matches!(name, "rate" | "increase") {
+                note_possible_non_counter(ctx, &out, c.args[mi].span().start);
+            }
+            out
+        }
         other => match ctx.eval(other, grid)? {
             Value::Range(r) => reduce(r)?,
             v => {
@@ -109,7 +116,32 @@ pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
             }
         },
     };
+    if name == "quantile_over_time" {
+        // Prometheus warns at the steps where some series had samples to take φ of.
+        for (k, q) in params[0].iter().enumerate() {
+            if !(0.0..=1.0).contains(q) && out.iter().any(|s| s.points[k].is_some()) {
+                ctx.options
+                    .annotations
+                    .add(Level::Warning, invalid_quantile(*q), c.args[0].span().start);
+            }
+        }
+    }
     Ok(Value::Vector(out))
+}
+
+/// Prometheus' info for `rate` and `increase` over a selector: it looks at the last
+/// series selected (in label order) and, when that series gave a value, at whether its
+/// metric name says it is a counter.
+fn note_possible_non_counter(ctx: &Ctx, out: &[StepSeries], position: usize) {
+    let Some(last) = out.iter().max_by(|a, b| a.labels.cmp(&b.labels)) else {
+        return;
+    };
+    if last.points.iter().all(Option::is_none) {
+        return;
+    }
+    if let Some(message) = possible_non_counter(last.labels.metric_name().unwrap_or("")) {
+        ctx.options.annotations.add(Level::Info, message, position);
+    }
 }
 
 /// One series of a range vector reduced to the function's value at each step. `range`
