@@ -99,20 +99,47 @@ pub fn prometheus_range(url: &str, query: &str, grid: StepGrid) -> Result<Matrix
     Ok(out)
 }
 
-/// The JSON body of `GET url/path?query=…` from a Prometheus-compatible server, whatever
+/// The JSON body of `GET url/path?params…` from a Prometheus-compatible server, whatever
 /// its status code (an error body is an answer to compare too).
-pub fn api_answer(url: &str, path: &str, query: &str) -> Result<serde_json::Value, String> {
+pub fn api_answer(url: &str, path: &str, params: &[(&str, &str)]) -> Result<serde_json::Value, String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
         .into();
-    let mut response = agent
-        .get(format!("{url}{path}"))
-        .query("query", query)
-        .call()
-        .map_err(|e| e.to_string())?;
+    let mut request = agent.get(format!("{url}{path}"));
+    for (name, value) in params {
+        request = request.query(*name, *value);
+    }
+    let mut response = request.call().map_err(|e| e.to_string())?;
     let body = read_body(&mut response)?;
     serde_json::from_str(&body).map_err(|e| format!("{e}: {body}"))
+}
+
+/// The warnings and infos (each list sorted: Prometheus lists them in no set order) of a
+/// range query's answer from a Prometheus-compatible server.
+pub fn range_annotations(
+    url: &str,
+    query: &str,
+    grid: StepGrid,
+) -> Result<(Vec<String>, Vec<String>), String> {
+    let seconds = |ms: i64| format!("{}", ms as f64 / 1000.0);
+    let (start, end, step) = (seconds(grid.start), seconds(grid.end), seconds(grid.step));
+    let params = [
+        ("query", query),
+        ("start", &start),
+        ("end", &end),
+        ("step", &step),
+    ];
+    let body = api_answer(url, "/api/v1/query_range", &params)?;
+    let list = |key: &str| {
+        let mut texts: Vec<String> = body[key]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        texts.sort();
+        texts
+    };
+    Ok((list("warnings"), list("infos")))
 }
 
 /// The same range query's answer from Parquetry, as a sorted matrix (a scalar result is

@@ -13,7 +13,7 @@
 
 use parquetry::Engine;
 use parquetry::promql::eval::StepGrid;
-use parquetry_benches::compare::{api_answer, diff, parquetry_range, prometheus_range};
+use parquetry_benches::compare::{api_answer, diff, parquetry_range, prometheus_range, range_annotations};
 use parquetry_conformance::{compliance, promqltest_queries};
 use std::process::ExitCode;
 
@@ -98,6 +98,11 @@ fn main() -> ExitCode {
     };
     println!("{passed} passed, {failed} failed{through}");
     if engine.is_none() {
+        let (notes_passed, notes_failed, annotated) = compare_annotations(url, store, &queries, grid);
+        println!(
+            "{notes_passed} passed, {notes_failed} failed (warnings and infos of the compliance queries, {annotated} of them with some, {store} against Prometheus)"
+        );
+        failed += notes_failed;
         let texts: Vec<String> = queries.iter().map(|c| c.query.clone()).collect();
         let (syntax_passed, syntax_failed, _) = compare_syntax(url, store, &texts, true);
         println!(
@@ -124,6 +129,35 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs every query on both servers and compares the warnings and infos of their
+/// answers; returns how many agreed, how many did not (each printed), and how many of
+/// the reference's answers had any.
+fn compare_annotations(
+    reference: &str,
+    ours: &str,
+    queries: &[compliance::ComplianceQuery],
+    grid: StepGrid,
+) -> (usize, usize, usize) {
+    let (mut passed, mut failed, mut annotated) = (0, 0, 0);
+    for case in queries {
+        let theirs = range_annotations(reference, &case.query, grid);
+        let got = range_annotations(ours, &case.query, grid);
+        if theirs.as_ref().is_ok_and(|(w, i)| !w.is_empty() || !i.is_empty()) {
+            annotated += 1;
+        }
+        if theirs.is_ok() && theirs == got {
+            passed += 1;
+        } else {
+            failed += 1;
+            println!(
+                "FAIL annotations of {}\n    reference: {theirs:?}\n    parquetry: {got:?}",
+                case.query
+            );
+        }
+    }
+    (passed, failed, annotated)
+}
+
 /// Asks both servers to format and to parse every query. Returns how many answers were
 /// equal, how many differed (each printed when `print` is set), and how many of the
 /// differences were to queries the reference accepted.
@@ -131,8 +165,8 @@ fn compare_syntax(reference: &str, ours: &str, queries: &[String], print: bool) 
     let (mut equal, mut differ, mut accepted) = (0, 0, 0);
     for query in queries {
         for path in ["/api/v1/format_query", "/api/v1/parse_query"] {
-            let theirs = api_answer(reference, path, query);
-            let got = api_answer(ours, path, query);
+            let theirs = api_answer(reference, path, &[("query", query)]);
+            let got = api_answer(ours, path, &[("query", query)]);
             if theirs.is_ok() && theirs == got {
                 equal += 1;
                 continue;

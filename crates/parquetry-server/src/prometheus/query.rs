@@ -20,11 +20,15 @@ pub async fn instant(State(state): State<Arc<AppState>>, params: Params) -> Resu
     let time = params.time_or("time", now_ms())?;
     let timeout = params.optional_duration("timeout")?;
     let query = params.value("query").to_string();
-    let result = run_query(&state, timeout, query_errors, move |engine, options| {
-        engine.query_instant(&query, time, options)
+    let (result, notes) = run_query(&state, timeout, query_errors, move |engine, options| {
+        let result = engine.query_instant(&query, time, options)?;
+        Ok((result, options.eval.annotations.texts(&query)))
     })
     .await?;
-    Ok(json_body(to_api_json(&result, true, time)))
+    Ok(json_body(with_annotations(
+        to_api_json(&result, true, time),
+        notes,
+    )))
 }
 
 /// A range query: `query`, `start`, `end`, `step`, `timeout`, checked in Prometheus'
@@ -53,11 +57,31 @@ pub async fn range(State(state): State<Arc<AppState>>, params: Params) -> Result
     let timeout = params.optional_duration("timeout")?;
     let query = params.value("query").to_string();
     let grid = StepGrid { start, end, step };
-    let result = run_query(&state, timeout, query_errors, move |engine, options| {
-        engine.query_range(&query, grid, options)
+    let (result, notes) = run_query(&state, timeout, query_errors, move |engine, options| {
+        let result = engine.query_range(&query, grid, options)?;
+        Ok((result, options.eval.annotations.texts(&query)))
     })
     .await?;
-    Ok(json_body(to_api_json(&result, false, start)))
+    Ok(json_body(with_annotations(
+        to_api_json(&result, false, start),
+        notes,
+    )))
+}
+
+/// A success body with Prometheus' `"warnings"` and `"infos"` lists added after `data`
+/// (each only when not empty).
+fn with_annotations(mut body: String, (warnings, infos): (Vec<String>, Vec<String>)) -> String {
+    if warnings.is_empty() && infos.is_empty() {
+        return body;
+    }
+    body.pop();
+    for (key, list) in [("warnings", warnings), ("infos", infos)] {
+        if !list.is_empty() {
+            body.push_str(&format!(",\"{key}\":{}", serde_json::Value::from(list)));
+        }
+    }
+    body.push('}');
+    body
 }
 
 /// Engine errors of a query, parse errors naming the `query` parameter.

@@ -242,6 +242,27 @@ fn status_endpoints_answer_and_responses_are_gzipped_on_request() {
 }
 
 #[test]
+fn annotations_come_as_prometheus_warnings_and_infos() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&fleet(dir.path()), ServerConfig::default());
+    let (_, body) = server.get("/api/v1/query?query=rate(up[5m])&time=300");
+    assert_eq!(
+        body["infos"],
+        serde_json::json!([
+            "PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"up\" (1:6)"
+        ])
+    );
+    assert_eq!(body.get("warnings"), None);
+    let (_, body) = server.get("/api/v1/query_range?query=quantile(2,%20up)&start=0&end=60&step=15");
+    assert_eq!(
+        body["warnings"],
+        serde_json::json!(["PromQL warning: quantile value should be between 0 and 1, got 2 (1:10)"])
+    );
+    let (_, body) = server.get("/api/v1/query?query=rate(requests_total[5m])&time=300");
+    assert_eq!((body.get("infos"), body.get("warnings")), (None, None));
+}
+
+#[test]
 fn queries_are_formatted_and_parsed_without_being_evaluated() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(&fleet(dir.path()), ServerConfig::default());
