@@ -31,14 +31,52 @@ pub const STALE_WORD: &str = "stale";
 /// Formats a value the way Prometheus' HTTP API does: shortest round-trip decimal without
 /// an exponent, `NaN`, `+Inf`, `-Inf`. The stale marker prints as `NaN` here.
 pub fn format_api_value(v: f64) -> String {
+    let mut out = String::with_capacity(24);
+    write_api_value(&mut out, v);
+    out
+}
+
+/// [`format_api_value`] appended to `out`, without a string of its own: the writers of
+/// large answers call it once per point. The digits are Ryū's shortest, as Go's
+/// `strconv.FormatFloat(v, 'f', -1, 64)` chooses them (where two shortest texts round
+/// trip, the standard formatter may pick the other one).
+pub fn write_api_value(out: &mut String, v: f64) {
     if v.is_nan() {
-        "NaN".to_string()
-    } else if v == f64::INFINITY {
-        "+Inf".to_string()
-    } else if v == f64::NEG_INFINITY {
-        "-Inf".to_string()
+        out.push_str("NaN");
+    } else if v.is_infinite() {
+        out.push_str(if v > 0.0 { "+Inf" } else { "-Inf" });
     } else {
-        format!("{v}")
+        let mut buffer = ryu::Buffer::new();
+        let text = buffer.format_finite(v);
+        match text.split_once('e') {
+            None => out.push_str(text.strip_suffix(".0").unwrap_or(text)),
+            Some((mantissa, exponent)) => write_positional(out, mantissa, exponent),
+        }
+    }
+}
+
+/// Ryū's `d.ddde±x` written without the exponent.
+fn write_positional(out: &mut String, mantissa: &str, exponent: &str) {
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", mantissa),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{whole}{fraction}");
+    let point = whole.len() as i64 + exponent.parse::<i64>().unwrap_or(0);
+    out.push_str(sign);
+    if point <= 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', (-point) as usize));
+        out.push_str(&digits);
+    } else if point as usize >= digits.len() {
+        out.push_str(&digits);
+        out.extend(std::iter::repeat_n('0', point as usize - digits.len()));
+    } else {
+        let (left, right) = digits.split_at(point as usize);
+        out.push_str(left);
+        out.push('.');
+        out.push_str(right);
     }
 }
 
@@ -95,6 +133,42 @@ mod tests {
         assert_eq!(format_api_value(0.1), "0.1");
         assert_eq!(format_api_value(1e21), "1000000000000000000000");
         assert_eq!(format_api_value(stale_nan()), "NaN");
+        assert_eq!(format_api_value(-0.0), "-0");
+        assert_eq!(format_api_value(123456.0), "123456");
+    }
+
+    #[test]
+    fn api_values_are_shortest_round_trips_without_exponent() {
+        // Where two 17-digit texts round-trip, Prometheus (Go) writes this one.
+        assert_eq!(format_api_value(1658206780088562.2), "1658206780088562.2");
+        assert_eq!(format_api_value(1.5e-7), "0.00000015");
+        assert_eq!(format_api_value(-2.5e20), "-250000000000000000000");
+        // Values from random bit patterns (every magnitude) and from random decimals
+        // (the values telemetry has): each reads back as itself, in as few digits as the
+        // standard formatter's shortest text.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let significant = |text: &str| {
+            let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+            digits.trim_matches('0').len()
+        };
+        for _ in 0..200_000 {
+            let bits = f64::from_bits(next());
+            let decimal = (next() % 1_000_000_000) as f64 / 10f64.powi((next() % 12) as i32);
+            for v in [bits, decimal, -decimal] {
+                if v.is_finite() {
+                    let text = format_api_value(v);
+                    assert!(!text.contains('e'), "{text}");
+                    assert_eq!(text.parse::<f64>().unwrap().to_bits(), v.to_bits(), "{text}");
+                    assert_eq!(significant(&text), significant(&format!("{v}")), "{text}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,17 +1,17 @@
 //! Results as the body of Prometheus' HTTP API response.
 
 use super::result::{QueryResult, ResultSeries};
-use parquetry_model::value::format_api_value;
-use std::fmt::Write;
+use parquetry_model::value::write_api_value;
 
 /// A timestamp as Prometheus writes it: Unix seconds, with exactly three decimals when
 /// there are milliseconds.
 fn timestamp(out: &mut String, ms: i64) {
     let (secs, frac) = (ms.div_euclid(1000), ms.rem_euclid(1000));
-    if frac == 0 {
-        let _ = write!(out, "{secs}");
-    } else {
-        let _ = write!(out, "{secs}.{frac:03}");
+    out.push_str(itoa::Buffer::new().format(secs));
+    if frac != 0 {
+        let digits = [frac / 100, frac / 10 % 10, frac % 10];
+        out.push('.');
+        out.extend(digits.map(|d| char::from(b'0' + d as u8)));
     }
 }
 
@@ -19,7 +19,21 @@ fn timestamp(out: &mut String, ms: i64) {
 pub fn write_point(out: &mut String, t: i64, v: f64) {
     out.push('[');
     timestamp(out, t);
-    let _ = write!(out, ",\"{}\"]", format_api_value(v));
+    out.push_str(",\"");
+    write_api_value(out, v);
+    out.push_str("\"]");
+}
+
+/// Writes `s` as a JSON string: as it is between quotes when nothing in it needs an
+/// escape (label names and values nearly always), through serde_json otherwise.
+fn write_json_string(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(s).expect("strings serialize"));
+    }
 }
 
 /// Writes label pairs as a JSON object, `{"name":"value",…}`, in the order given.
@@ -29,9 +43,9 @@ pub fn write_label_object<'a>(out: &mut String, pairs: impl IntoIterator<Item = 
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&serde_json::to_string(name).expect("strings serialize"));
+        write_json_string(out, name);
         out.push(':');
-        out.push_str(&serde_json::to_string(value).expect("strings serialize"));
+        write_json_string(out, value);
     }
     out.push('}');
 }
@@ -46,7 +60,14 @@ fn metric(out: &mut String, s: &ResultSeries) {
 /// query's vector gives one `value` per series, a range query's a `values` list; `instant`
 /// says which. `time_ms` is the evaluation time of an instant scalar or string.
 pub fn to_api_json(result: &QueryResult, instant: bool, time_ms: i64) -> String {
-    let mut out = String::from("{\"status\":\"success\",\"data\":{\"resultType\":");
+    // About 30 bytes a point, so that a large answer is written without regrowing.
+    let points = match result {
+        QueryResult::Vector(s) | QueryResult::Range(s) => s.iter().map(|s| s.points.len() + 4).sum(),
+        QueryResult::Scalar(p) => p.len(),
+        QueryResult::String(_) => 1,
+    };
+    let mut out = String::with_capacity(64 + points * 30);
+    out.push_str("{\"status\":\"success\",\"data\":{\"resultType\":");
     match result {
         QueryResult::Scalar(points) if instant => {
             out.push_str("\"scalar\",\"result\":");
@@ -56,7 +77,9 @@ pub fn to_api_json(result: &QueryResult, instant: bool, time_ms: i64) -> String 
         QueryResult::String(s) => {
             out.push_str("\"string\",\"result\":[");
             timestamp(&mut out, time_ms);
-            let _ = write!(out, ",{}]", serde_json::to_string(s).expect("strings serialize"));
+            out.push(',');
+            write_json_string(&mut out, s);
+            out.push(']');
         }
         QueryResult::Vector(series) if instant => {
             out.push_str("\"vector\",\"result\":[");
