@@ -4,6 +4,7 @@
 pub mod api_ast;
 pub mod ast;
 pub mod check;
+pub mod duration_expr;
 pub mod error;
 pub mod functions;
 pub mod json;
