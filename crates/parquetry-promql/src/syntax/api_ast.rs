@@ -6,6 +6,7 @@
 
 use super::ast::*;
 use parquetry_model::labels::is_legacy_metric_name;
+use parquetry_model::value::format_api_value;
 use parquetry_model::{METRIC_NAME, Matcher};
 use serde_json::{Value, json};
 
@@ -60,7 +61,8 @@ fn node(expr: &Expr) -> Value {
             add_modifiers(&mut out, &s.modifiers);
             out
         }
-        Expr::Number { value, .. } => json!({"type": "numberLiteral", "val": go_decimal(value.0)}),
+        // Go's `FormatFloat(v, 'f', -1, 64)`, as the query API writes sample values.
+        Expr::Number { value, .. } => json!({"type": "numberLiteral", "val": format_api_value(value.0)}),
         Expr::String { value, .. } => json!({"type": "stringLiteral", "val": value}),
         Expr::Paren { expr, .. } => json!({"type": "parenExpr", "expr": node(expr)}),
         Expr::Unary { negate, expr, .. } => json!({
@@ -139,18 +141,6 @@ fn type_name(t: ValueType) -> &'static str {
         ValueType::Vector => "vector",
         ValueType::Matrix => "matrix",
         ValueType::String => "string",
-    }
-}
-
-/// Go's `strconv.FormatFloat(v, 'f', -1, 64)`: the shortest decimal digits, never an
-/// exponent.
-fn go_decimal(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".to_string()
-    } else if v.is_infinite() {
-        if v > 0.0 { "+Inf" } else { "-Inf" }.to_string()
-    } else {
-        v.to_string()
     }
 }
 

@@ -20,7 +20,7 @@ use parquetry::Engine;
 use parquetry::QueryOptions;
 use parquetry::model::Labels;
 use parquetry::model::go_float::format_e_shortest;
-use parquetry::model::time::format_timestamp;
+use parquetry::model::go_time::format_layout;
 use parquetry::promql::parse_selector;
 use parquetry::promql::syntax::selector::SeriesMatchers;
 use parquetry::rules::{ActiveAlert, BacktestOptions, Group, Rule, RuleKind, RuleSet, RuleStatus};
@@ -311,19 +311,15 @@ fn object<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Value {
     Value::Object(pairs.map(|(k, v)| (k.to_string(), Value::from(v))).collect())
 }
 
-/// A time as Go writes `time.Time` in JSON (RFC 3339 with the fraction's trailing zeros
-/// dropped); Go's zero time when there is none.
+/// A time as Go writes `time.Time` in JSON (its RFC 3339 layout with nanoseconds, the
+/// fraction's trailing zeros dropped); Go's zero time when there is none.
 fn go_time(ms: Option<i64>) -> String {
-    let Some(ms) = ms else {
-        return "0001-01-01T00:00:00Z".to_string();
-    };
-    let text = format_timestamp(ms);
-    match text.split_once('.') {
-        Some((seconds, fraction)) => {
-            let digits = fraction.trim_end_matches('Z').trim_end_matches('0');
-            format!("{seconds}.{digits}Z")
-        }
-        None => text,
+    match ms {
+        Some(ms) => format_layout(
+            ms.saturating_mul(1_000_000),
+            "2006-01-02T15:04:05.999999999Z07:00",
+        ),
+        None => "0001-01-01T00:00:00Z".to_string(),
     }
 }
 
