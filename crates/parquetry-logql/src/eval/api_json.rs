@@ -9,12 +9,8 @@ use super::labels::{EntryLabels, LabelSet};
 use super::log_query::LogStream;
 use super::metric::{MetricResult, MetricSeries};
 use super::query::{Answer, QueryOutput, QueryStats};
-use parquetry_promql::eval::api_json::{write_label_object, write_point};
+use parquetry_promql::eval::api_json::{write_json_string, write_label_object, write_point};
 use std::fmt::Write;
-
-fn string(out: &mut String, s: &str) {
-    out.push_str(&serde_json::to_string(s).expect("strings serialize"));
-}
 
 fn labels_object(out: &mut String, labels: &LabelSet) {
     write_label_object(out, labels.0.iter().map(|(n, v)| (n.as_str(), v.as_str())));
@@ -39,7 +35,7 @@ fn streams(out: &mut String, streams: &[LogStream]) {
                 out.push(',');
             }
             let _ = write!(out, "[\"{t}\",");
-            string(out, line);
+            write_json_string(out, line);
             if let Some(labels) = s.entry_labels.get(j) {
                 out.push(',');
                 entry_labels(out, labels);

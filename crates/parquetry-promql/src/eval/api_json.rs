@@ -26,7 +26,7 @@ pub fn write_point(out: &mut String, t: i64, v: f64) {
 
 /// Writes `s` as a JSON string: as it is between quotes when nothing in it needs an
 /// escape (label names and values nearly always), through serde_json otherwise.
-fn write_json_string(out: &mut String, s: &str) {
+pub fn write_json_string(out: &mut String, s: &str) {
     if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
         out.push('"');
         out.push_str(s);
