@@ -54,17 +54,7 @@ pub fn diff(reference: &Matrix, got: &Matrix) -> Option<String> {
 /// A range query's answer from a Prometheus server's HTTP API, as a sorted matrix; the
 /// server's error message when it refuses the query.
 pub fn prometheus_range(url: &str, query: &str, grid: StepGrid) -> Result<Matrix, String> {
-    let StepGrid { start, end, step } = grid;
-    let seconds = |ms: i64| format!("{}", ms as f64 / 1000.0);
-    let mut response = ureq::get(format!("{url}/api/v1/query_range"))
-        .query("query", query)
-        .query("start", seconds(start))
-        .query("end", seconds(end))
-        .query("step", seconds(step))
-        .call()
-        .map_err(|e| e.to_string())?;
-    let body = read_body(&mut response)?;
-    let json: serde_json::Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+    let json = range_answer(url, query, grid)?;
     if json["status"] != "success" {
         return Err(json["error"].to_string());
     }
@@ -115,13 +105,8 @@ pub fn api_answer(url: &str, path: &str, params: &[(&str, &str)]) -> Result<serd
     serde_json::from_str(&body).map_err(|e| format!("{e}: {body}"))
 }
 
-/// The warnings and infos (each list sorted: Prometheus lists them in no set order) of a
-/// range query's answer from a Prometheus-compatible server.
-pub fn range_annotations(
-    url: &str,
-    query: &str,
-    grid: StepGrid,
-) -> Result<(Vec<String>, Vec<String>), String> {
+/// The JSON body of a range query over `grid` from a Prometheus-compatible server.
+fn range_answer(url: &str, query: &str, grid: StepGrid) -> Result<serde_json::Value, String> {
     let seconds = |ms: i64| format!("{}", ms as f64 / 1000.0);
     let (start, end, step) = (seconds(grid.start), seconds(grid.end), seconds(grid.step));
     let params = [
@@ -130,7 +115,17 @@ pub fn range_annotations(
         ("end", &end),
         ("step", &step),
     ];
-    let body = api_answer(url, "/api/v1/query_range", &params)?;
+    api_answer(url, "/api/v1/query_range", &params)
+}
+
+/// The warnings and infos (each list sorted: Prometheus lists them in no set order) of a
+/// range query's answer from a Prometheus-compatible server.
+pub fn range_annotations(
+    url: &str,
+    query: &str,
+    grid: StepGrid,
+) -> Result<(Vec<String>, Vec<String>), String> {
+    let body = range_answer(url, query, grid)?;
     let list = |key: &str| {
         let mut texts: Vec<String> = body[key]
             .as_array()
