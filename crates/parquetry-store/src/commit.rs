@@ -3,6 +3,7 @@
 use crate::batch::SeriesSamples;
 use crate::error::Result;
 use crate::segment::SamplesSegment;
+use parquetry_model::MetricMetadata;
 use parquetry_table::commit as log_commit;
 use parquetry_table::{CommitStep, LogState, Manifest, Storage};
 use std::path::Path;
@@ -62,6 +63,15 @@ impl Writer {
     /// commits; readers merge its parts.
     pub fn write(&mut self, batch: Vec<SeriesSamples>) -> Result<()> {
         self.segment.write(batch)
+    }
+
+    /// Records metric family declarations (type, help, unit) to publish with the
+    /// samples; those the store already holds are left out. They are kept only when the
+    /// commit has samples.
+    pub fn declare(&mut self, metadata: Vec<MetricMetadata>) {
+        let known = self.base.manifest.metric_metadata();
+        self.segment
+            .declare(parquetry_model::metadata::new_entries(&known, metadata));
     }
 
     /// Publishes everything staged as one new store version and returns its manifest.

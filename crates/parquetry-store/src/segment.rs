@@ -5,7 +5,7 @@
 use crate::batch::SeriesSamples;
 use crate::error::{Result, StoreError};
 use crate::samples_file::{SamplesFileWriter, SeriesPart, WrittenRange, write_samples_file};
-use parquetry_model::SeriesId;
+use parquetry_model::{MetricMetadata, SeriesId};
 use parquetry_table::{RowsWritten, SegmentBuilder, Storage, TableKind};
 use std::collections::BTreeMap;
 
@@ -38,6 +38,11 @@ impl SamplesSegment {
     /// Series with samples staged so far.
     pub fn series(&self) -> usize {
         self.inner.entities()
+    }
+
+    /// Records metric family declarations to publish with the segment.
+    pub fn declare(&mut self, metadata: Vec<MetricMetadata>) {
+        self.inner.declare(metadata);
     }
 
     /// The staged segment, for the commit.

@@ -342,6 +342,7 @@ fn read_legacy(storage: &Storage) -> Result<LogState> {
             data_files: c.sample_files,
             entities: c.series,
             rows: c.samples,
+            metadata: Vec::new(),
         })
         .collect();
     Ok(LogState {

@@ -104,6 +104,8 @@ pub fn run(
             if !plan.rewrite_days.is_empty() {
                 let (segments, rows) =
                     table.rewrite_days(storage, &shared, &plan.rewrite_days, committed_at)?;
+                let mut segments = segments;
+                carry_metadata(&state.manifest, &plan.remove, &mut segments);
                 added.extend(segments);
                 report.rows_rewritten += rows;
                 report.days_rewritten += plan.rewrite_days.len();
@@ -131,6 +133,23 @@ pub fn run(
     };
     report.vacuumed = checkpoint::vacuum(storage, &state, grace)?;
     Ok(report)
+}
+
+/// Moves the metric family declarations of the segments `removed` (ids in `manifest`)
+/// to the first of the segments replacing them, each once, so that compaction keeps
+/// them; when retention replaces them by nothing, they go with their data.
+fn carry_metadata(manifest: &Manifest, removed: &[String], replacing: &mut [Segment]) {
+    let Some(first) = replacing.first_mut() else {
+        return;
+    };
+    let declared: Vec<_> = manifest
+        .segments
+        .iter()
+        .filter(|s| removed.contains(&s.id))
+        .flat_map(|s| s.metadata.iter().cloned())
+        .collect();
+    let fresh = parquetry_model::metadata::new_entries(&first.metadata, declared);
+    first.metadata.extend(fresh);
 }
 
 /// How many segments of `table` a compaction would rewrite in `manifest`: those on UTC
@@ -218,6 +237,7 @@ mod tests {
                 .collect(),
             entities: 1,
             rows: days.len() as u64,
+            metadata: Vec::new(),
         }
     }
 

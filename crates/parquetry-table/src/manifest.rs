@@ -10,6 +10,7 @@
 //! The order of segments matters: when two segments hold a sample for the same series and
 //! time, the later one wins.
 
+use parquetry_model::MetricMetadata;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -111,6 +112,10 @@ pub struct Segment {
     pub entities: u64,
     /// Number of rows (samples, entries) in the segment.
     pub rows: u64,
+    /// Metric families' type, help and unit that the write declared and the version
+    /// before it did not hold (metrics only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metadata: Vec<MetricMetadata>,
 }
 
 /// One data file of a segment: the rows of one UTC day.
@@ -185,6 +190,22 @@ impl Manifest {
             .sum()
     }
 
+    /// Every distinct metric family declaration of the metrics table, newest segment
+    /// first (within a segment, in the order the write declared them).
+    pub fn metric_metadata(&self) -> Vec<MetricMetadata> {
+        let mut out: Vec<MetricMetadata> = Vec::new();
+        for s in self
+            .segments_of(TableKind::Metrics)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+        {
+            let fresh = parquetry_model::metadata::new_entries(&out, s.metadata.clone());
+            out.extend(fresh);
+        }
+        out
+    }
+
     /// Number of rows per table.
     pub fn rows_by_table(&self) -> BTreeMap<TableKind, u64> {
         let mut out = BTreeMap::new();
@@ -252,6 +273,7 @@ pub(crate) fn test_segment(id: &str, days: &[i64]) -> Segment {
             .collect(),
         entities: 1,
         rows: 2 * days.len() as u64,
+        metadata: Vec::new(),
     }
 }
 

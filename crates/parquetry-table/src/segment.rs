@@ -9,7 +9,7 @@ use crate::manifest::{DataFile, Segment, TableKind};
 use crate::storage::Storage;
 use crate::unique_id;
 use parquetry_model::time::format_date;
-use parquetry_model::{Labels, SeriesId};
+use parquetry_model::{Labels, MetricMetadata, SeriesId};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -67,6 +67,7 @@ pub struct SegmentBuilder {
     directory: Vec<DirectoryRow>,
     files: Vec<DataFile>,
     rows: u64,
+    metadata: Vec<MetricMetadata>,
 }
 
 impl SegmentBuilder {
@@ -80,6 +81,7 @@ impl SegmentBuilder {
             directory: Vec::new(),
             files: Vec::new(),
             rows: 0,
+            metadata: Vec::new(),
         }
     }
 
@@ -113,6 +115,13 @@ impl SegmentBuilder {
             self.id,
             self.files.len()
         )
+    }
+
+    /// Records metric family declarations to publish with the segment (kept only when
+    /// the segment has rows).
+    pub fn declare(&mut self, metadata: Vec<MetricMetadata>) {
+        let fresh = parquetry_model::metadata::new_entries(&self.metadata, metadata);
+        self.metadata.extend(fresh);
     }
 
     /// Records a data file the signal crate published at `rel` (the path
@@ -196,6 +205,7 @@ impl SegmentBuilder {
             data_files: self.files,
             entities: entries.len() as u64,
             rows: self.rows,
+            metadata: self.metadata,
         }))
     }
 

@@ -298,6 +298,42 @@ mod tests {
     }
 
     #[test]
+    fn declared_families_are_stored_once_and_survive_compaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("store")).unwrap();
+        let declare = |i: i64, help: &str| {
+            let file = dir.path().join(format!("{i}.om"));
+            let text = format!("# TYPE req counter\n# HELP req {help}\nreq_total {i} {i}\n# EOF\n");
+            std::fs::write(&file, text).unwrap();
+            db.ingest(&[file], &IngestOptions::default(), &mut |_| {})
+                .unwrap();
+        };
+        declare(1, "Requests.");
+        declare(2, "Requests.");
+        declare(3, "Requests served.");
+        let helps = |db: &Database| -> Vec<String> {
+            let engine = db.snapshot();
+            let declared = engine.store().manifest().metric_metadata();
+            declared.into_iter().map(|m| m.help).collect()
+        };
+        assert_eq!(
+            helps(&db),
+            ["Requests served.", "Requests."],
+            "newest first, each once"
+        );
+        let segments = db.snapshot().store().manifest().segments.clone();
+        assert!(
+            segments[1].metadata.is_empty(),
+            "a repeated declaration is not stored again"
+        );
+        db.compact(Duration::ZERO).unwrap();
+        assert_eq!(db.snapshot().store().manifest().segments.len(), 1);
+        let mut after = helps(&db);
+        after.sort();
+        assert_eq!(after, ["Requests served.", "Requests."]);
+    }
+
+    #[test]
     fn ingest_through_the_handle_refreshes_its_snapshot_and_old_snapshots_stay() {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::create(dir.path().join("store")).unwrap();

@@ -2,6 +2,7 @@
 //! success body every endpoint shares.
 
 mod labels;
+mod metadata;
 mod query;
 mod rules;
 mod status;
@@ -25,6 +26,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/series", get(labels::series).post(labels::series))
         .route("/api/v1/labels", get(labels::names).post(labels::names))
         .route("/api/v1/label/{name}/values", get(labels::values))
+        .route("/api/v1/metadata", get(metadata::metadata))
         .route(
             "/api/v1/query_exemplars",
             get(status::exemplars).post(status::exemplars),

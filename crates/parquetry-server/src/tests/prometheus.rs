@@ -224,6 +224,32 @@ fn series_labels_and_values_list_what_the_selectors_choose() {
 }
 
 #[test]
+fn metadata_lists_what_openmetrics_ingest_declared() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fleet(dir.path());
+    let text = "# TYPE http_requests counter\n# HELP http_requests Requests \\\"served\\\".\n\
+        # UNIT http_request_seconds seconds\n# TYPE http_request_seconds histogram\n\
+        http_requests_total 1 1\n# EOF\n";
+    ingest(dir.path(), &store, "declared.om", text);
+    let server = TestServer::start(&store, ServerConfig::default());
+    let (status, _, raw) = server.get_with("/api/v1/metadata", &[]);
+    assert_eq!(status, 200);
+    assert_eq!(
+        raw,
+        r#"{"status":"success","data":{"http_request_seconds":[{"type":"histogram","help":"","unit":"seconds"}],"http_requests":[{"type":"counter","help":"Requests \"served\".","unit":""}]}}"#
+    );
+    let (_, body) = server.get("/api/v1/metadata?metric=http_requests");
+    assert_eq!(body["data"].as_object().unwrap().len(), 1);
+    let (_, body) = server.get("/api/v1/metadata?limit=0");
+    assert_eq!(body["data"], serde_json::json!({}));
+    let (status, body) = server.get("/api/v1/metadata?limit=x");
+    assert_eq!(
+        (status, error_of(&body)),
+        (400, ("bad_data", "limit must be a number"))
+    );
+}
+
+#[test]
 fn status_endpoints_answer_and_responses_are_gzipped_on_request() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(&fleet(dir.path()), ServerConfig::default());

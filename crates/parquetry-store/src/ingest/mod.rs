@@ -12,7 +12,7 @@ pub mod text;
 
 use crate::commit::Writer;
 use buffer::{DuplicateCounts, SeriesBuffer};
-use parquetry_model::Cancel;
+use parquetry_model::{Cancel, MetricMetadata};
 pub use parquetry_table::error::IngestError;
 use parquetry_table::input::{IngestTally, InputLines, KEPT_SKIP_ERRORS, ingest_each, keep_skipped};
 use series_text::SyntaxError;
@@ -34,6 +34,12 @@ pub trait LineParser {
     /// Samples read but deliberately not stored (e.g. OpenMetrics `_created` series).
     fn skipped_samples(&self) -> u64 {
         0
+    }
+
+    /// The metric families the input declared (type, help, unit), taken once after the
+    /// last line.
+    fn metadata(&mut self) -> Vec<MetricMetadata> {
+        Vec::new()
     }
 }
 
@@ -252,6 +258,7 @@ pub fn ingest_reader(
             .finish()
             .map_err(|e| lines.error_at(lines.line_no() + 1, e.offset + 1, e.message))?;
         report.skipped_samples = parser.skipped_samples();
+        writer.declare(parser.metadata());
         writer.write(buf.take_sorted(&mut report.duplicates))?;
         Ok(())
     })();

@@ -4,6 +4,7 @@ use super::LineParser;
 use super::buffer::SeriesBuffer;
 use super::series_text::{SyntaxError, parse_series, series_len};
 use parquetry_model::value::{STALE_WORD, parse_value};
+use parquetry_model::{MetricMetadata, MetricType};
 use rustc_hash::FxHashMap;
 
 /// Which of the two text formats a file is in.
@@ -16,25 +17,20 @@ pub enum Dialect {
 }
 
 /// Metric families whose `_created` series carry creation times, not samples.
-const CREATED_FAMILIES: [&str; 4] = ["counter", "histogram", "summary", "gaugehistogram"];
-
-const KNOWN_TYPES: [&str; 9] = [
-    "counter",
-    "gauge",
-    "histogram",
-    "gaugehistogram",
-    "summary",
-    "info",
-    "stateset",
-    "unknown",
-    "untyped",
+const CREATED_FAMILIES: [MetricType; 4] = [
+    MetricType::Counter,
+    MetricType::Histogram,
+    MetricType::Summary,
+    MetricType::GaugeHistogram,
 ];
 
-/// Parses lines of a text exposition file into a [`SeriesBuffer`].
+/// Parses lines of a text exposition file into a [`SeriesBuffer`], and keeps what its
+/// `# TYPE`, `# HELP` and `# UNIT` lines declare.
 pub struct TextParser {
     dialect: Dialect,
     saw_eof: bool,
-    types: FxHashMap<String, String>,
+    families: Vec<MetricMetadata>,
+    family_index: FxHashMap<String, usize>,
     created_skipped: u64,
 }
 
@@ -44,9 +40,23 @@ impl TextParser {
         TextParser {
             dialect,
             saw_eof: false,
-            types: FxHashMap::default(),
+            families: Vec::new(),
+            family_index: FxHashMap::default(),
             created_skipped: 0,
         }
+    }
+
+    /// The declaration of the family `name`, created when this is its first line.
+    fn family(&mut self, name: &str) -> &mut MetricMetadata {
+        let next = self.families.len();
+        let at = *self.family_index.entry(name.to_string()).or_insert(next);
+        if at == next {
+            self.families.push(MetricMetadata {
+                metric: name.to_string(),
+                ..MetricMetadata::default()
+            });
+        }
+        &mut self.families[at]
     }
 
     fn comment(&mut self, line: &str) -> Result<(), SyntaxError> {
@@ -65,24 +75,32 @@ impl TextParser {
                     ));
                 };
                 let kind = kind.trim();
-                if !KNOWN_TYPES.contains(&kind) {
+                let Some(parsed) = MetricType::from_name(kind) else {
+                    let names: Vec<&str> = MetricType::ALL.iter().map(|t| t.as_str()).collect();
                     return Err(SyntaxError::new(
                         line.len() - kind.len(),
                         format!(
-                            "unknown metric type {kind:?}: expected one of {}",
-                            KNOWN_TYPES.join(", ")
+                            "unknown metric type {kind:?}: expected one of {}, untyped",
+                            names.join(", ")
                         ),
                     ));
-                }
-                self.types.insert(name.to_string(), kind.to_string());
+                };
+                self.family(name).kind = parsed;
                 Ok(())
             }
             "HELP" | "UNIT" => {
-                if words.next().is_none_or(str::is_empty) {
+                let Some(name) = words.next().filter(|n| !n.is_empty()) else {
                     return Err(SyntaxError::new(
                         line.len(),
                         format!("expected a metric name after # {keyword}"),
                     ));
+                };
+                let text = words.next().unwrap_or("");
+                if keyword == "UNIT" {
+                    self.family(name).unit = text.trim().to_string();
+                } else {
+                    let help = unescape_help(text, self.dialect);
+                    self.family(name).help = help;
                 }
                 Ok(())
             }
@@ -97,8 +115,8 @@ impl TextParser {
     /// True when `labels`' metric is the `_created` series of a family that has one.
     fn is_created_series(&self, name: &str) -> bool {
         name.strip_suffix("_created")
-            .and_then(|family| self.types.get(family))
-            .is_some_and(|t| CREATED_FAMILIES.contains(&t.as_str()))
+            .and_then(|family| self.family_index.get(family))
+            .is_some_and(|&at| CREATED_FAMILIES.contains(&self.families[at].kind))
     }
 
     fn timestamp(&self, token: &str, at: usize) -> Result<i64, SyntaxError> {
@@ -198,6 +216,34 @@ impl LineParser for TextParser {
     fn skipped_samples(&self) -> u64 {
         self.created_skipped
     }
+
+    fn metadata(&mut self) -> Vec<MetricMetadata> {
+        std::mem::take(&mut self.families)
+    }
+}
+
+/// A `# HELP` text with its escapes resolved: `\\` and `\n` in both formats, `\"` in
+/// OpenMetrics; any other backslash stays as written.
+fn unescape_help(text: &str, dialect: Dialect) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('\\') => out.push('\\'),
+            Some('n') => out.push('\n'),
+            Some('"') if dialect == Dialect::OpenMetrics => out.push('"'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 /// Blank-separated fields of a line after the series, with their byte offsets.
@@ -261,6 +307,33 @@ mod tests {
                 vec![5.0, 7.0]
             )]
         );
+    }
+
+    #[test]
+    fn type_help_and_unit_lines_declare_families() {
+        let text = "# TYPE req counter\n# HELP req Requests \\\"served\\\" \\\\ \\n.\n# UNIT req requests\n\
+            # HELP up\n# TYPE up untyped\nreq_total 1 1\n# EOF\n";
+        let mut p = TextParser::new(Dialect::OpenMetrics);
+        let mut buf = SeriesBuffer::default();
+        for line in text.lines() {
+            p.line(line, &mut buf).unwrap();
+        }
+        let declared = p.metadata();
+        let req = MetricMetadata {
+            metric: "req".into(),
+            kind: MetricType::Counter,
+            help: "Requests \"served\" \\ \n.".into(),
+            unit: "requests".into(),
+        };
+        let up = MetricMetadata {
+            metric: "up".into(),
+            ..MetricMetadata::default()
+        };
+        assert_eq!(declared, vec![req, up]);
+        // The Prometheus text format escapes no quotes in help texts.
+        let mut p = TextParser::new(Dialect::Prometheus);
+        p.line("# HELP x a \\\"b\\\"", &mut buf).unwrap();
+        assert_eq!(p.metadata()[0].help, "a \\\"b\\\"");
     }
 
     #[test]
