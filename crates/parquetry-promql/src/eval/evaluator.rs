@@ -47,7 +47,9 @@ impl Ctx<'_> {
     /// Evaluates `e` at every time of `grid`.
     pub(crate) fn eval(&self, e: &Expr, grid: &StepGrid) -> Result<Value, EvalError> {
         self.check_deadline()?;
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.eval_node(e, grid))
+        let value = stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.eval_node(e, grid))?;
+        self.options.stats.note_points_held(value.points() as u64);
+        Ok(value)
     }
 
     fn eval_node(&self, e: &Expr, grid: &StepGrid) -> Result<Value, EvalError> {
@@ -206,6 +208,7 @@ impl Ctx<'_> {
     fn admit(&self, batch: &[RawSeries]) -> Result<(), EvalError> {
         self.check_deadline()?;
         let n: usize = batch.iter().map(|s| s.timestamps.len()).sum();
+        self.options.stats.add_samples_read(n as u64);
         let total = self.samples.fetch_add(n, Ordering::Relaxed) + n;
         if total > self.options.max_samples {
             return Err(EvalError::TooManySamples);
@@ -215,6 +218,9 @@ impl Ctx<'_> {
 
     /// Refuses results with more points than the query may hold.
     pub(crate) fn check_points(&self, series: usize, steps: usize) -> Result<(), EvalError> {
+        self.options
+            .stats
+            .note_points_held(series.saturating_mul(steps) as u64);
         if series.saturating_mul(steps) > self.options.max_points {
             return Err(EvalError::Limit(format!(
                 "an intermediate result would hold {} points (limit {})",

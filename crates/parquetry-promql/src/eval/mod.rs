@@ -15,6 +15,7 @@ pub mod gomath;
 pub mod grid;
 pub mod kahan;
 pub mod lookback;
+pub mod query_stats;
 mod rank_heap;
 mod result;
 mod selectors;
@@ -22,6 +23,7 @@ pub mod value;
 
 pub use evaluator::evaluate;
 pub use grid::StepGrid;
+pub use query_stats::QueryStats;
 pub use result::{QueryResult, ResultSeries};
 pub use value::{RawSeries, StepSeries, Value};
 
@@ -95,6 +97,8 @@ pub struct EvalOptions {
     pub division_by_zero_is_nan: bool,
     /// Where the evaluation puts its warnings and infos (shared by clones).
     pub annotations: annotations::Annotations,
+    /// Where the evaluation counts what it read and held (shared by clones).
+    pub stats: QueryStats,
 }
 
 impl Default for EvalOptions {
@@ -108,6 +112,7 @@ impl Default for EvalOptions {
             cancel: Cancel::default(),
             division_by_zero_is_nan: false,
             annotations: annotations::Annotations::default(),
+            stats: QueryStats::default(),
         }
     }
 }

@@ -75,6 +75,17 @@ pub enum Value {
 }
 
 impl Value {
+    /// Points the value holds: a number per series and step, or a range vector's raw
+    /// samples.
+    pub fn points(&self) -> usize {
+        match self {
+            Value::Scalar(points) => points.len(),
+            Value::Vector(series) => series.iter().map(|s| s.points.len()).sum(),
+            Value::Range(range) => range.series.iter().map(|s| s.timestamps.len()).sum(),
+            Value::String(_) => 1,
+        }
+    }
+
     /// A short name of the value's type for messages.
     pub fn type_name(&self) -> &'static str {
         match self {

@@ -8,32 +8,36 @@ use crate::request_log::now_ms;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
-use parquetry::promql::eval::StepGrid;
+use parquetry::model::value::format_api_value;
 use parquetry::promql::eval::api_json::to_api_json;
+use parquetry::promql::eval::{QueryStats, StepGrid};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// Most steps a range query may have, as in Prometheus.
 const MAX_POINTS_PER_SERIES: i64 = 11_000;
 
-/// An instant query: `query`, `time` (now when absent), `timeout`.
+/// An instant query: `query`, `time` (now when absent), `timeout`, `stats`.
 pub async fn instant(State(state): State<Arc<AppState>>, params: Params) -> Result<Response, ApiError> {
+    let received = Instant::now();
     let time = params.time_or("time", now_ms())?;
     let timeout = params.optional_duration("timeout")?;
     let query = params.value("query").to_string();
-    let (result, notes) = run_query(&state, timeout, query_errors, move |engine, options| {
+    let (result, notes, stats) = run_query(&state, timeout, query_errors, move |engine, options| {
+        let began = Instant::now();
         let result = engine.query_instant(&query, time, options)?;
-        Ok((result, options.eval.annotations.texts(&query)))
+        let stats = Timed::since(received, began, &options.eval.stats);
+        Ok((result, options.eval.annotations.texts(&query), stats))
     })
     .await?;
-    Ok(json_body(with_annotations(
-        to_api_json(&result, true, time),
-        notes,
-    )))
+    let body = to_api_json(&result, true, time);
+    Ok(answer(body, &params, stats, notes))
 }
 
-/// A range query: `query`, `start`, `end`, `step`, `timeout`, checked in Prometheus'
-/// order with Prometheus' messages.
+/// A range query: `query`, `start`, `end`, `step`, `timeout`, `stats`, checked in
+/// Prometheus' order with Prometheus' messages.
 pub async fn range(State(state): State<Arc<AppState>>, params: Params) -> Result<Response, ApiError> {
+    let received = Instant::now();
     let start = params.time("start")?;
     let end = params.time("end")?;
     if end < start {
@@ -57,15 +61,66 @@ pub async fn range(State(state): State<Arc<AppState>>, params: Params) -> Result
     let timeout = params.optional_duration("timeout")?;
     let query = params.value("query").to_string();
     let grid = StepGrid { start, end, step };
-    let (result, notes) = run_query(&state, timeout, query_errors, move |engine, options| {
+    let (result, notes, stats) = run_query(&state, timeout, query_errors, move |engine, options| {
+        let began = Instant::now();
         let result = engine.query_range(&query, grid, options)?;
-        Ok((result, options.eval.annotations.texts(&query)))
+        let stats = Timed::since(received, began, &options.eval.stats);
+        Ok((result, options.eval.annotations.texts(&query), stats))
     })
     .await?;
-    Ok(json_body(with_annotations(
-        to_api_json(&result, false, start),
-        notes,
-    )))
+    let body = to_api_json(&result, false, start);
+    Ok(answer(body, &params, stats, notes))
+}
+
+/// The answer's body: `stats` inside `data` when the request's `stats` parameter is
+/// set (Prometheus gives them for any value), then the annotations.
+fn answer(mut body: String, params: &Params, stats: Timed, notes: (Vec<String>, Vec<String>)) -> Response {
+    if !params.value("stats").is_empty() {
+        let total = stats.received.elapsed().as_secs_f64();
+        // `{"status":"success","data":{…}}`: the stats go before the two closing braces.
+        let closing = body.split_off(body.len() - 2);
+        body.push_str(&stats.json(total));
+        body.push_str(&closing);
+    }
+    json_body(with_annotations(body, notes))
+}
+
+/// What a query's `stats` report: when its request came, how long it waited for a slot
+/// and evaluated, and what the evaluation read and held.
+struct Timed {
+    received: Instant,
+    queued: f64,
+    evaluated: f64,
+    samples_read: u64,
+    peak_points: u64,
+}
+
+impl Timed {
+    /// The times of an evaluation that began at `began` and ended now, for a request
+    /// received at `received`.
+    fn since(received: Instant, began: Instant, stats: &QueryStats) -> Timed {
+        Timed {
+            received,
+            queued: began.duration_since(received).as_secs_f64(),
+            evaluated: began.elapsed().as_secs_f64(),
+            samples_read: stats.samples_read(),
+            peak_points: stats.peak_points(),
+        }
+    }
+
+    /// `,"stats":{…}` in Prometheus' shape, `total` seconds since the request came.
+    /// Parsing is part of the evaluation here, so preparation and sorting count zero.
+    fn json(&self, total: f64) -> String {
+        let seconds = format_api_value;
+        format!(
+            r#","stats":{{"timings":{{"evalTotalTime":{eval},"resultSortTime":0,"queryPreparationTime":0,"innerEvalTime":{eval},"execQueueTime":{queue},"execTotalTime":{total}}},"samples":{{"totalQueryableSamples":{read},"peakSamples":{peak}}}}}"#,
+            eval = seconds(self.evaluated),
+            queue = seconds(self.queued),
+            total = seconds(total),
+            read = self.samples_read,
+            peak = self.peak_points,
+        )
+    }
 }
 
 /// A success body with Prometheus' `"warnings"` and `"infos"` lists added after `data`

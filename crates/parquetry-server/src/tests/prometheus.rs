@@ -53,6 +53,31 @@ fn queries_answer_in_prometheus_shapes_by_get_and_by_post() {
         serde_json::json!([[120, "30"], [135, "30"], [150, "30"]])
     );
 
+    let (_, with_stats) = server.get("/api/v1/query?query=sum(up)&time=300&stats=all");
+    assert_eq!(
+        with_stats["data"]["result"],
+        serde_json::json!([{"metric": {}, "value": [300, "1"]}])
+    );
+    let stats = &with_stats["data"]["stats"];
+    let timings: Vec<&str> = stats["timings"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    assert_eq!(timings.len(), 6, "{stats}");
+    for name in ["evalTotalTime", "execQueueTime", "execTotalTime", "innerEvalTime"] {
+        assert!(stats["timings"][name].as_f64().unwrap() >= 0.0, "{stats}");
+    }
+    assert_eq!(
+        (
+            stats["samples"]["totalQueryableSamples"].as_u64(),
+            stats["samples"]["peakSamples"].as_u64()
+        ),
+        (Some(40), Some(2)),
+        "both series' samples in the lookback window (0 s, 300 s], then one value of each: {stats}"
+    );
+
     let (_, scalar) = server.get("/api/v1/query?query=1%2B1&time=2026-01-05T00:00:00.5Z");
     assert_eq!(
         scalar["data"],
