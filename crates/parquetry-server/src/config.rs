@@ -1,5 +1,6 @@
 //! What `parquetry serve` is told on its command line.
 
+pub use crate::receive::intake::ReceiveConfig;
 use parquetry::rules::RuleSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,6 +31,9 @@ pub struct ServerConfig {
     /// History before the newest sample over which the rules are evaluated to find their
     /// state, on top of the longest `for` plus `keep_firing_for`, ms.
     pub rule_history_ms: i64,
+    /// The receivers' write-ahead log and batching; `None` serves read-only, without
+    /// the write routes.
+    pub receive: Option<ReceiveConfig>,
 }
 
 impl Default for ServerConfig {
@@ -44,6 +48,7 @@ impl Default for ServerConfig {
             rules: Arc::default(),
             rule_interval_ms: 60 * 1000,
             rule_history_ms: 60 * 60 * 1000,
+            receive: None,
         }
     }
 }

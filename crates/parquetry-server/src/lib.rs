@@ -15,12 +15,13 @@ mod loki;
 mod params;
 mod prometheus;
 mod query_run;
+mod receive;
 mod request_log;
 mod state;
 mod tempo;
 
 pub use api_error::{ApiError, ErrorType};
-pub use config::ServerConfig;
+pub use config::{ReceiveConfig, ServerConfig};
 pub use params::Params;
 
 use axum::Router;
@@ -35,20 +36,27 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 /// Every route of the server over `db`: Prometheus', Loki's and Tempo's HTTP APIs on
 /// one port, with gzip responses for clients that accept them, request bodies bounded
 /// by `config.max_body_bytes`, one structured log line per request on standard error,
-/// and 404 for unknown paths.
-pub fn router(db: Database, config: ServerConfig) -> Router {
+/// and 404 for unknown paths. With `config.receive`, the receivers too: their
+/// write-ahead log is replayed and committed first (an error says why it could not
+/// be), and their flusher runs on the current Tokio runtime.
+pub fn router(db: Database, config: ServerConfig) -> Result<Router, String> {
     let max_body = config.max_body_bytes;
-    let state = Arc::new(AppState::new(db, config));
-    prometheus::routes()
+    let state = Arc::new(AppState::start(db, config)?);
+    let receivers = match state.intake {
+        Some(_) => receive::routes(),
+        None => Router::new(),
+    };
+    Ok(prometheus::routes()
         .merge(loki::routes())
         .merge(tempo::routes())
+        .merge(receivers)
         .fallback(api_error::not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(max_body))
         // The fastest level: answers are large and mostly go over fast links, where the
         // default level costs more time than the bytes it saves.
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
-        .layer(axum::middleware::from_fn(request_log::log_request))
+        .layer(axum::middleware::from_fn(request_log::log_request)))
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets the requests in
@@ -69,7 +77,8 @@ pub fn run(db: Database, config: ServerConfig, ready: impl FnOnce(SocketAddr)) -
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         ready(listener.local_addr()?);
-        serve(listener, router(db, config), shutdown_signal()).await
+        let app = router(db, config).map_err(std::io::Error::other)?;
+        serve(listener, app, shutdown_signal()).await
     })
 }
 

@@ -3,13 +3,14 @@
 use crate::api_error::{ApiError, ErrorType};
 use crate::config::ServerConfig;
 use crate::prometheus::RulesNow;
+use crate::receive::intake::Intake;
 use parquetry::{Database, Engine};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
 /// The server's shared state.
 pub struct AppState {
-    db: Database,
+    db: Arc<Database>,
     /// The server's settings.
     pub config: ServerConfig,
     /// One permit per query that may be evaluated at once.
@@ -17,18 +18,32 @@ pub struct AppState {
     /// The rules' state over the latest store version it was asked for; the lock also
     /// keeps two requests from evaluating the rules at once.
     pub rules_now: tokio::sync::Mutex<Option<Arc<RulesNow>>>,
+    /// Where the receivers put what they accept; `None` when the server is read-only.
+    pub intake: Option<Arc<Intake>>,
 }
 
 impl AppState {
-    /// The state over `db` with `config`.
+    /// The state over `db` with `config`, read-only.
     pub fn new(db: Database, config: ServerConfig) -> AppState {
         let slots = Arc::new(Semaphore::new(config.max_concurrent_queries.max(1)));
         AppState {
-            db,
+            db: Arc::new(db),
             config,
             slots,
             rules_now: tokio::sync::Mutex::new(None),
+            intake: None,
         }
+    }
+
+    /// The state over `db` with `config`, with the receivers' intake started (its
+    /// write-ahead log replayed and committed) when `config.receive` asks for it. Must
+    /// run on a Tokio runtime, where the intake's flusher runs.
+    pub fn start(db: Database, config: ServerConfig) -> Result<AppState, String> {
+        let mut state = AppState::new(db, config);
+        if let Some(receive) = &state.config.receive {
+            state.intake = Some(Intake::start(state.db.clone(), receive.clone())?);
+        }
+        Ok(state)
     }
 
     /// The newest snapshot of the store: re-read first when a commit landed since the

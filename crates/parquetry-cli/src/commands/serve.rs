@@ -5,7 +5,7 @@ use crate::time_args;
 use anyhow::{Context, Result};
 use parquetry::Database;
 use parquetry::rules::{LoadOptions, RuleSet};
-use parquetry_server::ServerConfig;
+use parquetry_server::{ReceiveConfig, ServerConfig};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -46,12 +46,55 @@ pub struct Args {
     /// longest `for` plus `keep_firing_for`.
     #[arg(long = "rules.history", default_value = "1h")]
     rule_history: String,
+    /// Serve queries only: no remote write (or other) receivers.
+    #[arg(long = "read-only")]
+    read_only: bool,
+    /// The receivers' write-ahead log folder, on local disk (default: `_wal` in a
+    /// store folder; required for an object-store URL).
+    #[arg(long = "wal-dir")]
+    wal_dir: Option<PathBuf>,
+    /// Longest time received data waits before it is committed.
+    #[arg(long = "write.flush-interval", default_value = "5s")]
+    flush_interval: String,
+    /// Samples waiting that start a commit before the flush interval ends.
+    #[arg(long = "write.flush-samples", default_value_t = 1_000_000)]
+    flush_samples: usize,
+    /// Samples waiting beyond which writes are refused with 429 until a commit.
+    #[arg(long = "write.max-pending-samples", default_value_t = 10_000_000)]
+    max_pending_samples: usize,
+}
+
+/// The receivers' settings, or `None` with `--read-only`.
+fn receive_config(args: &Args) -> Result<Option<ReceiveConfig>> {
+    if args.read_only {
+        return Ok(None);
+    }
+    let wal_dir = match &args.wal_dir {
+        Some(dir) => dir.clone(),
+        None if args.store.to_string_lossy().contains("://") => anyhow::bail!(
+            "a store in object storage needs --wal-dir, a local folder for the receivers' write-ahead log (or --read-only)"
+        ),
+        None => args.store.join("_wal"),
+    };
+    let flush_ms = time_args::duration(&args.flush_interval)?;
+    anyhow::ensure!(flush_ms > 0, "--write.flush-interval must be positive");
+    Ok(Some(ReceiveConfig {
+        flush_interval: Duration::from_millis(flush_ms as u64),
+        flush_samples: args.flush_samples.max(1),
+        max_pending_samples: args.max_pending_samples.max(1),
+        ..ReceiveConfig::new(wal_dir)
+    }))
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<()> {
-    let db =
-        Database::open(&args.store).with_context(|| format!("opening the store {}", args.store.display()))?;
+    // A receiving server starts a store where there is none yet.
+    let db = if args.read_only {
+        Database::open(&args.store)
+    } else {
+        Database::create(&args.store)
+    }
+    .with_context(|| format!("opening the store {}", args.store.display()))?;
     let timeout_ms = time_args::duration(&args.query_timeout)?;
     let rules = RuleSet::load(&args.rules, LoadOptions::default())?;
     let rule_interval_ms = time_args::duration(&args.rule_interval)?;
@@ -66,6 +109,7 @@ pub fn run(args: Args) -> Result<()> {
         rules: Arc::new(rules),
         rule_interval_ms,
         rule_history_ms: time_args::duration(&args.rule_history)?.max(0),
+        receive: receive_config(&args)?,
     };
     parquetry_server::run(db, config, |address| {
         eprintln!("parquetry serve: {} on http://{address}", args.store.display());

@@ -2,5 +2,6 @@
 
 mod logs_and_traces;
 mod prometheus;
+mod receive;
 mod rules;
 mod server;

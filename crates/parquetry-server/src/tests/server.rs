@@ -33,7 +33,9 @@ impl TestServer {
                 let shutdown = async {
                     let _ = stopped.await;
                 };
-                serve(listener, router(db, config), shutdown).await.unwrap();
+                serve(listener, router(db, config).unwrap(), shutdown)
+                    .await
+                    .unwrap();
             });
         });
         let address = address.recv().unwrap();
@@ -85,6 +87,33 @@ impl TestServer {
             .unwrap();
         let body = response.body_mut().read_to_string().unwrap();
         (response.status().as_u16(), serde_json::from_str(&body).unwrap())
+    }
+
+    /// Status, the headers named in `wanted` and the text body of a POST of `body` with
+    /// `headers` to `path`.
+    pub fn post_bytes(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        wanted: &[&str],
+    ) -> (u16, Vec<Option<String>>, String) {
+        let mut request = TestServer::agent().post(format!("{}{path}", self.url));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut response = request.send(body).unwrap();
+        let found = wanted
+            .iter()
+            .map(|name| {
+                response
+                    .headers()
+                    .get(*name)
+                    .map(|v| v.to_str().unwrap().to_string())
+            })
+            .collect();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        (response.status().as_u16(), found, text)
     }
 }
 
