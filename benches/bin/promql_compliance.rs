@@ -9,7 +9,10 @@
 //! goes to both servers' `/api/v1/format_query` and `/api/v1/parse_query`, whose bodies
 //! must be equal (counted on a line of their own).
 //!
-//! Usage: promql-compliance PROMETHEUS_URL STORE|PARQUETRY_URL END_UNIX_SECONDS [RANGE_S] [STEP_S]
+//! With QUERIES_FILE (one query per line; blank lines and `#` comments skipped), its
+//! queries are compared instead of the compliance list, answers and annotations alike.
+//!
+//! Usage: promql-compliance PROMETHEUS_URL STORE|PARQUETRY_URL END_UNIX_SECONDS [RANGE_S] [STEP_S] [QUERIES_FILE]
 
 use parquetry::Engine;
 use parquetry::promql::eval::StepGrid;
@@ -21,7 +24,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
         eprintln!(
-            "usage: promql-compliance PROMETHEUS_URL STORE|PARQUETRY_URL END_UNIX_SECONDS [RANGE_S] [STEP_S]"
+            "usage: promql-compliance PROMETHEUS_URL STORE|PARQUETRY_URL END_UNIX_SECONDS [RANGE_S] [STEP_S] [QUERIES_FILE]"
         );
         return ExitCode::FAILURE;
     }
@@ -45,7 +48,12 @@ fn main() -> ExitCode {
             }
         }
     };
-    let queries = match compliance::queries() {
+    let own_list = args.get(6);
+    let listed = match own_list {
+        Some(path) => queries_in(path),
+        None => compliance::queries(),
+    };
+    let queries = match listed {
         Ok(q) => q,
         Err(e) => {
             eprintln!("error: {e}");
@@ -100,9 +108,11 @@ fn main() -> ExitCode {
     if engine.is_none() {
         let (notes_passed, notes_failed, annotated) = compare_annotations(url, store, &queries, grid);
         println!(
-            "{notes_passed} passed, {notes_failed} failed (warnings and infos of the compliance queries, {annotated} of them with some, {store} against Prometheus)"
+            "{notes_passed} passed, {notes_failed} failed (warnings and infos of the queries, {annotated} of them with some, {store} against Prometheus)"
         );
         failed += notes_failed;
+    }
+    if engine.is_none() && own_list.is_none() {
         let texts: Vec<String> = queries.iter().map(|c| c.query.clone()).collect();
         let (syntax_passed, syntax_failed, _) = compare_syntax(url, store, &texts, true);
         println!(
@@ -127,6 +137,20 @@ fn main() -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// The queries of a file, one per line, none expected to fail.
+fn queries_in(path: &str) -> Result<Vec<compliance::ComplianceQuery>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|query| compliance::ComplianceQuery {
+            query: query.to_string(),
+            should_fail: false,
+        })
+        .collect())
 }
 
 /// Runs every query on both servers and compares the warnings and infos of their

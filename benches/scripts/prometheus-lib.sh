@@ -5,10 +5,15 @@
 #                           test build builds them, so nothing compiles twice; or
 #                           `release`); sets `bin`
 #   install_prometheus      installs Prometheus 3.5.3; sets `prom_bin`
-#   start_prometheus DIR    starts it on a free 127.0.0.1 port over the TSDB in DIR and
-#                           waits until it is ready; sets `prom_url` and `prom_pid`
+#   start_prometheus DIR [CONFIG]
+#                           starts it on a free 127.0.0.1 port over the TSDB in DIR
+#                           (with CONFIG, where PROM_ADDRESS stands for its own
+#                           host:port) and waits until it is ready; sets `prom_url` and
+#                           `prom_pid`
 #   stop_prometheus         stops it (call from an EXIT trap)
-#   start_parquetry_serve DIR   serves the store in DIR on a free port; sets `serve_url`
+#   start_parquetry_serve DIR [ARG…]
+#                           serves the store in DIR on a free port, with more ARGs of
+#                           `parquetry serve`; sets `serve_url`
 #   stop_parquetry_serve    stops it (call from an EXIT trap)
 
 prom_pid=""
@@ -30,9 +35,13 @@ install_prometheus() {
 }
 
 start_prometheus() {
-  printf 'global:\n  scrape_interval: 15s\n' > "$work/prometheus.yml"
   local port
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  if [ -n "${2:-}" ]; then
+    sed "s|PROM_ADDRESS|127.0.0.1:$port|g" "$2" > "$work/prometheus.yml"
+  else
+    printf 'global:\n  scrape_interval: 15s\n' > "$work/prometheus.yml"
+  fi
   "$prom_bin/prometheus" --config.file="$work/prometheus.yml" --storage.tsdb.path="$1" \
     --storage.tsdb.retention.time=100y --web.listen-address="127.0.0.1:$port" >"$work/prometheus.log" 2>&1 &
   prom_pid=$!
@@ -61,7 +70,7 @@ serve_pid=""
 # Starts `parquetry serve` over the store in DIR on a free 127.0.0.1 port and waits
 # until it listens; sets `serve_url` and `serve_pid`.
 start_parquetry_serve() {
-  "$bin/parquetry" serve --store "$1" --listen 127.0.0.1:0 2>"$work/serve.log" &
+  "$bin/parquetry" serve --store "$1" --listen 127.0.0.1:0 "${@:2}" 2>"$work/serve.log" &
   serve_pid=$!
   serve_url=$(python3 - "$work/serve.log" <<'PY'
 import re, sys, time
