@@ -4,9 +4,12 @@
 mod labels;
 mod metadata;
 mod query;
+pub mod remote_read;
+pub mod remote_read_stream;
 mod rules;
 mod status;
 mod syntax;
+mod xor_chunk;
 
 pub use rules::RulesNow;
 
@@ -27,6 +30,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/labels", get(labels::names).post(labels::names))
         .route("/api/v1/label/{name}/values", get(labels::values))
         .route("/api/v1/metadata", get(metadata::metadata))
+        .route("/api/v1/read", axum::routing::post(remote_read::remote_read))
         .route(
             "/api/v1/query_exemplars",
             get(status::exemplars).post(status::exemplars),

@@ -350,3 +350,109 @@ fn a_commit_made_while_serving_is_answered_at_once() {
         serde_json::json!([{"metric": {"__name__": "late", "job": "x"}, "value": [60, "7"]}])
     );
 }
+
+#[test]
+fn remote_read_answers_each_query_with_its_raw_samples() {
+    use crate::prometheus::remote_read::{LabelMatcher, Query, ReadRequest, ReadResponse};
+    use crate::prometheus::remote_read_stream::ChunkedReadResponse;
+    use prost::Message;
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(&fleet(dir.path()), ServerConfig::default());
+    let matcher = |kind, name: &str, value: &str| LabelMatcher {
+        kind,
+        name: name.into(),
+        value: value.into(),
+    };
+    let request = ReadRequest {
+        queries: vec![
+            Query {
+                start_timestamp_ms: 0,
+                end_timestamp_ms: 60_000,
+                matchers: vec![matcher(0, "__name__", "up"), matcher(2, "job", "a.*")],
+            },
+            Query {
+                start_timestamp_ms: 0,
+                end_timestamp_ms: 600_000,
+                matchers: vec![matcher(1, "__name__", "up")],
+            },
+        ],
+        accepted_response_types: vec![0],
+    };
+    let encode = |request: &ReadRequest| {
+        snap::raw::Encoder::new()
+            .compress_vec(&request.encode_to_vec())
+            .unwrap()
+    };
+    let body = encode(&request);
+    let headers = [
+        ("Content-Type", "application/x-protobuf"),
+        ("Content-Encoding", "snappy"),
+    ];
+    let (status, found, text) = server.post_bytes("/api/v1/read", &headers, &body, &["content-type"]);
+    assert_eq!(
+        (status, found[0].as_deref()),
+        (200, Some("application/x-protobuf")),
+        "{text}"
+    );
+    let raw = TestServer::agent()
+        .post(format!("{}/api/v1/read", server.url))
+        .send(&body)
+        .unwrap()
+        .body_mut()
+        .read_to_vec()
+        .unwrap();
+    let answer =
+        ReadResponse::decode(snap::raw::Decoder::new().decompress_vec(&raw).unwrap().as_slice()).unwrap();
+    assert_eq!(answer.results.len(), 2);
+    let first = &answer.results[0].timeseries;
+    assert_eq!(first.len(), 1);
+    let names: Vec<(&str, &str)> = first[0]
+        .labels
+        .iter()
+        .map(|l| (l.name.as_str(), l.value.as_str()))
+        .collect();
+    assert_eq!(names, [("__name__", "up"), ("instance", "a"), ("job", "api")]);
+    let times: Vec<i64> = first[0].samples.iter().map(|s| s.timestamp).collect();
+    assert_eq!(times, [0, 15_000, 30_000, 45_000, 60_000]);
+    let others = &answer.results[1].timeseries;
+    assert_eq!(others.len(), 1, "requests_total only");
+    assert_eq!(others[0].samples.len(), 41);
+    let (status, _, text) = server.post_bytes("/api/v1/read", &headers, b"not snappy", &[]);
+    assert_eq!(status, 400, "{text}");
+
+    // Streamed chunks when the client prefers them, as Prometheus does.
+    let streamed = ReadRequest {
+        accepted_response_types: vec![1, 0],
+        ..request
+    };
+    let mut response = TestServer::agent()
+        .post(format!("{}/api/v1/read", server.url))
+        .send(&encode(&streamed))
+        .unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse"
+    );
+    let mut bytes: &[u8] = &response.body_mut().read_to_vec().unwrap();
+    let mut frames = Vec::new();
+    while !bytes.is_empty() {
+        let len = prost::encoding::decode_varint(&mut bytes).unwrap() as usize;
+        let checksum = u32::from_be_bytes(bytes[..4].try_into().unwrap());
+        let message = &bytes[4..4 + len];
+        assert_eq!(crc32c::crc32c(message), checksum);
+        frames.push(ChunkedReadResponse::decode(message).unwrap());
+        bytes = &bytes[4 + len..];
+    }
+    let indexes: Vec<(i64, usize)> = frames
+        .iter()
+        .map(|f| (f.query_index, f.chunked_series.len()))
+        .collect();
+    assert_eq!(indexes, [(0, 1), (1, 1)], "a frame per series");
+    let chunks = &frames[0].chunked_series[0].chunks;
+    assert_eq!(chunks.len(), 1);
+    assert_eq!(
+        (chunks[0].min_time_ms, chunks[0].max_time_ms, chunks[0].kind),
+        (0, 60_000, 1)
+    );
+    assert_eq!(u16::from_be_bytes([chunks[0].data[0], chunks[0].data[1]]), 5);
+}

@@ -46,7 +46,8 @@ impl TestServer {
         }
     }
 
-    fn agent() -> ureq::Agent {
+    /// An HTTP client that gives error statuses back as responses.
+    pub fn agent() -> ureq::Agent {
         ureq::Agent::config_builder()
             .http_status_as_error(false)
             .build()
