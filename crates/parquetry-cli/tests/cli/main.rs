@@ -1,8 +1,9 @@
-//! The `parquetry` binary end to end: ingest, series, export, query, and clear errors for
-//! malformed input that leave the store as it was. One test binary; a module per signal.
+//! The `parquetry` binary end to end: ingest, series, export, query, serve, and clear
+//! errors for malformed input that leave the store as it was. One test binary; a module per signal.
 
 mod logs;
 mod metrics;
+mod serve;
 mod spans;
 
 use std::io::Read;
