@@ -5,11 +5,11 @@
 #                           test build builds them, so nothing compiles twice; or
 #                           `release`); sets `bin`
 #   install_prometheus      installs Prometheus 3.5.3; sets `prom_bin`
-#   start_prometheus DIR [CONFIG]
+#   start_prometheus DIR [CONFIG [FLAG…]]
 #                           starts it on a free 127.0.0.1 port over the TSDB in DIR
-#                           (with CONFIG, where PROM_ADDRESS stands for its own
-#                           host:port) and waits until it is ready; sets `prom_url` and
-#                           `prom_pid`
+#                           (with CONFIG unless empty, where PROM_ADDRESS stands for its
+#                           own host:port; with more FLAGs) and waits until it is ready;
+#                           sets `prom_url` and `prom_pid`
 #   stop_prometheus         stops it (call from an EXIT trap)
 #   start_parquetry_serve DIR [ARG…]
 #                           serves the store in DIR on a free port, with more ARGs of
@@ -43,7 +43,7 @@ start_prometheus() {
     printf 'global:\n  scrape_interval: 15s\n' > "$work/prometheus.yml"
   fi
   "$prom_bin/prometheus" --config.file="$work/prometheus.yml" --storage.tsdb.path="$1" \
-    --storage.tsdb.retention.time=100y --web.listen-address="127.0.0.1:$port" >"$work/prometheus.log" 2>&1 &
+    --storage.tsdb.retention.time=100y --web.listen-address="127.0.0.1:$port" "${@:3}" >"$work/prometheus.log" 2>&1 &
   prom_pid=$!
   prom_url="http://127.0.0.1:$port"
   python3 - "$prom_url" <<'PY'

@@ -14,11 +14,18 @@ pub struct SeriesId(pub u64);
 impl SeriesId {
     /// The id of the series named by `labels`.
     pub fn of(labels: &Labels) -> SeriesId {
+        SeriesId::of_sorted_pairs(labels.iter().map(|l| (l.name.as_str(), l.value.as_str())))
+    }
+
+    /// The id of the series whose labels are `pairs`, given as a [`Labels`] holds them:
+    /// sorted by name, each name once, no empty value. Callers holding labels as text
+    /// find a series' id without building its [`Labels`].
+    pub fn of_sorted_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> SeriesId {
         let mut h = Xxh3::new();
-        for l in labels {
-            h.update(l.name.as_bytes());
+        for (name, value) in pairs {
+            h.update(name.as_bytes());
             h.update(&[0xff]);
-            h.update(l.value.as_bytes());
+            h.update(value.as_bytes());
             h.update(&[0xff]);
         }
         SeriesId(h.digest())

@@ -103,23 +103,7 @@ impl Intake {
 
     /// Buffers the log's records and commits them.
     fn replay(&self, records: Vec<Record>) -> Result<(), String> {
-        let mut pending = self.lock();
-        for record in records {
-            let protocol = match record.kind {
-                REMOTE_WRITE_V1 => Protocol::V1,
-                REMOTE_WRITE_V2 => Protocol::V2,
-                other => {
-                    return Err(format!(
-                        "the write-ahead log holds a record of unknown kind {other}"
-                    ));
-                }
-            };
-            // Records were checked before they were logged.
-            let write = remote_write::decode(protocol, &record.body)
-                .map_err(|e| format!("replaying the write-ahead log: {e}"))?;
-            pending.add(write);
-        }
-        drop(pending);
+        buffer_records(&mut self.lock(), records)?;
         self.flush()
             .map_err(|e| format!("committing the write-ahead log's data: {e}"))?;
         Ok(())
@@ -131,10 +115,10 @@ impl Intake {
         &self,
         protocol: Protocol,
         body: &[u8],
-        write: RemoteWrite,
+        write: &RemoteWrite,
     ) -> Result<(), Refusal> {
         let mut pending = self.lock();
-        let waiting = pending.samples + write.samples as usize;
+        let waiting = pending.samples + write.samples() as usize;
         if waiting > self.config.max_pending_samples && pending.samples > 0 {
             return Err(Refusal::Overloaded(waiting, self.config.max_pending_samples));
         }
@@ -151,8 +135,8 @@ impl Intake {
     }
 
     /// Commits everything buffered as one version, then deletes the log files it
-    /// covers; returns the samples committed. On an error the data stays buffered and
-    /// logged for the next commit.
+    /// covers; returns the samples committed. On an error the data stays logged and is
+    /// buffered again for the next commit.
     pub fn flush(&self) -> Result<usize, String> {
         let _one_at_a_time = self.committing.lock().unwrap_or_else(|e| e.into_inner());
         let (series, metadata, samples, covered) = {
@@ -169,23 +153,18 @@ impl Intake {
             let samples = std::mem::take(&mut pending.samples);
             (series, metadata, samples, covered)
         };
-        match self
-            .db
-            .write_samples(series.clone(), metadata.clone(), "remote-write")
-        {
+        let dir = &self.config.wal_dir;
+        match self.db.write_samples(series, metadata, "remote-write") {
             Ok(_) => {
-                let dir = self.config.wal_dir.clone();
-                Wal::remove_through(&dir, covered)
+                Wal::remove_through(dir, covered)
                     .map_err(|e| format!("deleting committed write-ahead log files: {e}"))?;
                 Ok(samples)
             }
             Err(e) => {
-                let mut pending = self.lock();
-                for s in series {
-                    pending.buffer_samples((*s.labels).clone(), &s.timestamps, &s.values);
-                }
-                pending.declare(metadata);
-                pending.samples += samples;
+                // What the commit took is in the log files it would have covered.
+                let records = Wal::records_through(dir, covered)
+                    .map_err(|io| format!("{e}; reading the write-ahead log back: {io}"))?;
+                buffer_records(&mut self.lock(), records)?;
                 Err(e.to_string())
             }
         }
@@ -209,25 +188,36 @@ impl Drop for Intake {
 }
 
 impl Pending {
-    fn add(&mut self, write: RemoteWrite) {
-        for series in write.series {
-            self.buffer_samples(series.labels, &series.timestamps, &series.values);
+    fn add(&mut self, write: &RemoteWrite) {
+        for (labels, points) in write.series() {
+            let at = self.buffer.intern_sorted_pairs(labels);
+            for &(t, v) in points {
+                self.buffer.push(at, t, v);
+            }
         }
-        self.declare(write.metadata);
-        self.samples += write.samples as usize;
-    }
-
-    fn buffer_samples(&mut self, labels: parquetry::model::Labels, timestamps: &[i64], values: &[f64]) {
-        let at = self.buffer.intern(None, labels);
-        for (&t, &v) in timestamps.iter().zip(values) {
-            self.buffer.push(at, t, v);
-        }
-    }
-
-    fn declare(&mut self, metadata: Vec<MetricMetadata>) {
-        let fresh = parquetry::model::metadata::new_entries(&self.metadata, metadata);
+        let fresh = parquetry::model::metadata::new_entries(&self.metadata, write.metadata.clone());
         self.metadata.extend(fresh);
+        self.samples += write.samples() as usize;
     }
+}
+
+/// Buffers the data of log records, which were checked before they were logged.
+fn buffer_records(pending: &mut Pending, records: Vec<Record>) -> Result<(), String> {
+    for record in records {
+        let protocol = match record.kind {
+            REMOTE_WRITE_V1 => Protocol::V1,
+            REMOTE_WRITE_V2 => Protocol::V2,
+            other => {
+                return Err(format!(
+                    "the write-ahead log holds a record of unknown kind {other}"
+                ));
+            }
+        };
+        let unreadable = |e: remote_write::RemoteWriteError| format!("reading the write-ahead log: {e}");
+        let decoded = remote_write::decode(protocol, &record.body).map_err(unreadable)?;
+        pending.add(&decoded.read().map_err(unreadable)?);
+    }
+    Ok(())
 }
 
 /// Commits every `interval`, or when `full` says enough waits, until the intake is

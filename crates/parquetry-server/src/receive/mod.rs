@@ -62,11 +62,12 @@ async fn remote_write(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
         );
     };
     let accepted = tokio::task::spawn_blocking(move || {
-        let write =
-            remote_write::decode(protocol, &body).map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
-        let counts = (write.samples, write.histograms, write.exemplars);
+        let bad = |e: remote_write::RemoteWriteError| (StatusCode::BAD_REQUEST, e.to_string());
+        let decoded = remote_write::decode(protocol, &body).map_err(bad)?;
+        let write = decoded.read().map_err(bad)?;
+        let counts = (write.samples(), write.histograms, write.exemplars);
         intake
-            .accept_remote_write(protocol, &body, write)
+            .accept_remote_write(protocol, &body, &write)
             .map_err(|refusal| match refusal {
                 Refusal::Overloaded(..) => (StatusCode::TOO_MANY_REQUESTS, refusal.to_string()),
                 Refusal::Log(_) => (StatusCode::INTERNAL_SERVER_ERROR, refusal.to_string()),

@@ -39,12 +39,8 @@ impl Wal {
     /// the files already there, oldest first. New records go to a new file.
     pub fn open(dir: &Path) -> io::Result<(Wal, Vec<Record>)> {
         fs::create_dir_all(dir)?;
-        let numbers = file_numbers(dir)?;
-        let mut records = Vec::new();
-        for &n in &numbers {
-            records.extend(read_records(&file_path(dir, n))?);
-        }
-        let number = numbers.last().map_or(1, |n| n + 1);
+        let number = file_numbers(dir)?.last().map_or(1, |n| n + 1);
+        let records = Wal::records_through(dir, number)?;
         let file = create(dir, number)?;
         Ok((
             Wal {
@@ -77,6 +73,17 @@ impl Wal {
         self.file = create(&self.dir, closed + 1)?;
         self.number = closed + 1;
         Ok(closed)
+    }
+
+    /// The records of the files numbered up to `number`, oldest first.
+    pub fn records_through(dir: &Path, number: u64) -> io::Result<Vec<Record>> {
+        let mut records = Vec::new();
+        for n in file_numbers(dir)? {
+            if n <= number {
+                records.extend(read_records(&file_path(dir, n))?);
+            }
+        }
+        Ok(records)
     }
 
     /// Deletes the files numbered up to `number`, whose records a commit holds.

@@ -213,8 +213,10 @@ fn a_crash_before_the_commit_loses_nothing_and_doubles_nothing() {
     let intake = Intake::start(db.clone(), receive.clone()).unwrap();
     for job in ["a", "b"] {
         let body = snappy(&up_request(job, 0, 10));
-        let write = remote_write::decode(Protocol::V1, &body).unwrap();
-        intake.accept_remote_write(Protocol::V1, &body, write).unwrap();
+        let decoded = remote_write::decode(Protocol::V1, &body).unwrap();
+        intake
+            .accept_remote_write(Protocol::V1, &body, &decoded.read().unwrap())
+            .unwrap();
     }
     // A crash: the process ends without its commit (no drop, no flush).
     std::mem::forget(intake);

@@ -46,6 +46,17 @@ impl SeriesBuffer {
         index
     }
 
+    /// Interns the series whose labels are `pairs` (sorted by name, each once, no empty
+    /// value), building its [`Labels`] only when it is new.
+    pub fn intern_sorted_pairs(&mut self, pairs: &[(&str, &str)]) -> u32 {
+        let id = SeriesId::of_sorted_pairs(pairs.iter().copied());
+        *self.by_id.entry(id).or_insert_with(|| {
+            self.series
+                .push(SeriesSamples::new(Labels::from_pairs(pairs.iter().copied())));
+            (self.series.len() - 1) as u32
+        })
+    }
+
     /// Adds one sample to an interned series.
     pub fn push(&mut self, series: u32, timestamp: i64, value: f64) {
         let s = &mut self.series[series as usize];

@@ -28,6 +28,31 @@ fn v1_series(labels: Vec<Label>, samples: Vec<Sample>) -> TimeSeries {
     }
 }
 
+/// What a request reads as: each series' labels as text with its times and value bits,
+/// the metadata, and the counts of samples, histograms and exemplars.
+type Read = (
+    Vec<(String, Vec<i64>, Vec<u64>)>,
+    Vec<parquetry_model::MetricMetadata>,
+    (u64, u64, u64),
+);
+
+fn read(protocol: Protocol, body: &[u8]) -> Result<Read, RemoteWriteError> {
+    let decoded = decode(protocol, body)?;
+    let write = decoded.read()?;
+    let series = write
+        .series()
+        .map(|(labels, points)| {
+            (
+                Labels::from_pairs(labels.iter().copied()).to_string(),
+                points.iter().map(|p| p.0).collect(),
+                points.iter().map(|p| p.1.to_bits()).collect(),
+            )
+        })
+        .collect();
+    let counts = (write.samples(), write.histograms, write.exemplars);
+    Ok((series, write.metadata.clone(), counts))
+}
+
 fn v1(timeseries: Vec<TimeSeries>) -> Vec<u8> {
     body(&WriteRequest {
         timeseries,
@@ -79,22 +104,14 @@ fn a_1_0_request_gives_series_metadata_and_counts() {
             unit: String::new(),
         }],
     };
-    let got = decode(Protocol::V1, &body(&request)).unwrap();
-    assert_eq!(got.series.len(), 1);
-    assert_eq!(
-        got.series[0].labels.to_string(),
-        r#"up{job="api"}"#,
-        "the empty label is absent"
-    );
-    assert_eq!(got.series[0].timestamps, [1000, 2000]);
-    assert_eq!(
-        got.series[0].values[1].to_bits(),
-        0x7ff0000000000002,
-        "stale marker kept"
-    );
-    assert_eq!((got.samples, got.histograms, got.exemplars), (2, 1, 1));
-    assert_eq!(got.metadata[0].kind, MetricType::Counter);
-    assert_eq!(got.metadata[0].metric, "http_requests_total");
+    let (series, metadata, counts) = read(Protocol::V1, &body(&request)).unwrap();
+    assert_eq!(series.len(), 1);
+    assert_eq!(series[0].0, r#"up{job="api"}"#, "the empty label is absent");
+    assert_eq!(series[0].1, [1000, 2000]);
+    assert_eq!(series[0].2[1], 0x7ff0000000000002, "stale marker kept");
+    assert_eq!(counts, (2, 1, 1));
+    assert_eq!(metadata[0].kind, MetricType::Counter);
+    assert_eq!(metadata[0].metric, "http_requests_total");
 }
 
 #[test]
@@ -114,11 +131,11 @@ fn a_2_0_request_resolves_symbols_and_per_series_metadata() {
             }),
         }],
     };
-    let got = decode(Protocol::V2, &body(&request)).unwrap();
-    assert_eq!(got.series[0].labels.to_string(), r#"req_total{job="api"}"#);
-    assert_eq!(got.series[0].values, [7.0]);
+    let (series, metadata, _) = read(Protocol::V2, &body(&request)).unwrap();
+    assert_eq!(series[0].0, r#"req_total{job="api"}"#);
+    assert_eq!(series[0].2, [7.0f64.to_bits()]);
     assert_eq!(
-        got.metadata,
+        metadata,
         vec![parquetry_model::MetricMetadata {
             metric: "req_total".into(),
             kind: MetricType::Counter,
@@ -202,7 +219,7 @@ fn bad_requests_are_refused_whole_with_the_reason() {
         ),
     ];
     for (protocol, request, reason) in cases {
-        let error = decode(protocol, &request).unwrap_err();
+        let error = read(protocol, &request).unwrap_err();
         assert!(error.to_string().contains(reason), "{reason}: {error}");
     }
 }
