@@ -6,6 +6,7 @@ use super::metric::{MetricResult, evaluate};
 use super::source::{CountingSource, EntrySource};
 use super::{EvalError, Grid};
 use crate::syntax::ast::Expr;
+use parquetry_model::Cancel;
 use std::time::{Duration, Instant};
 
 /// How far back an instant log query at T reads: `[T − 30 s, T)`, Loki's
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 pub const INSTANT_LOG_LOOKBACK_NS: i64 = 30_000_000_000;
 
 /// When and how a query is evaluated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct QueryParams {
     /// Evaluation times of a metric query (`start == end` for an instant query); a log
     /// query reads `[start, end)`.
@@ -29,6 +30,8 @@ pub struct QueryParams {
     /// A log query's lines grouped by stream labels, each with its own labels apart
     /// (Loki's `categorize-labels` encoding).
     pub categorize: bool,
+    /// Stops the query when cancelled: reads of entries not begun yet fail instead.
+    pub cancel: Cancel,
 }
 
 /// Loki's default step of a range query over `[start, end]` (nanoseconds): a 250th of
@@ -48,6 +51,7 @@ impl QueryParams {
             direction: Direction::Backward,
             interval: 0,
             categorize: false,
+            cancel: Cancel::default(),
         }
     }
 
@@ -119,7 +123,7 @@ pub struct Answer {
 /// Evaluates `expr` over `source`.
 pub fn run_query(expr: &Expr, source: &dyn EntrySource, params: &QueryParams) -> Result<Answer, EvalError> {
     let began = Instant::now();
-    let counting = CountingSource::new(source);
+    let counting = CountingSource::new(source).until(&params.cancel);
     let output = match expr {
         Expr::Log(log) => QueryOutput::Streams(evaluate_logs(log, &counting, &params.log_params())?),
         _ => QueryOutput::Metric(evaluate(expr, &counting, params.grid, params.instant)?),
@@ -188,5 +192,19 @@ mod tests {
             panic!()
         };
         assert_eq!(series[0].points, [(90_000_000_000, 6.0)]);
+    }
+
+    #[test]
+    fn a_cancelled_query_reads_nothing_more_and_fails() {
+        let cancel = Cancel::new();
+        let params = QueryParams {
+            cancel: cancel.clone(),
+            ..QueryParams::instant(90_000_000_000)
+        };
+        cancel.cancel();
+        for query in [r#"{app="a"}"#, r#"count_over_time({app="a"}[1m])"#] {
+            let error = run_query(&parse(query).unwrap(), &source(), &params).unwrap_err();
+            assert!(error.to_string().contains("cancelled"), "{query}: {error}");
+        }
     }
 }

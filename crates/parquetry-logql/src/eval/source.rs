@@ -7,7 +7,7 @@
 //! they keep.
 
 use parquetry_logs::{EntryColumns, LogEntry, LogQuery, LogStore, ScanCounts, StreamBatch, StreamEntries};
-use parquetry_model::{Labels, Matcher};
+use parquetry_model::{Cancel, Labels, Matcher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -213,11 +213,12 @@ impl EntrySource for MemorySource {
 }
 
 /// A source that counts the entries and line bytes read through it, for a query's
-/// statistics.
+/// statistics, and stops reading once its query is cancelled.
 pub struct CountingSource<'a> {
     inner: &'a dyn EntrySource,
     lines: AtomicU64,
     bytes: AtomicU64,
+    cancel: Cancel,
 }
 
 impl<'a> CountingSource<'a> {
@@ -227,7 +228,14 @@ impl<'a> CountingSource<'a> {
             inner,
             lines: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
+            cancel: Cancel::default(),
         }
+    }
+
+    /// The same source, whose reads fail once `cancel` is cancelled.
+    pub fn until(mut self, cancel: &Cancel) -> CountingSource<'a> {
+        self.cancel = cancel.clone();
+        self
     }
 
     /// Entries read so far.
@@ -260,6 +268,9 @@ impl EntrySource for CountingSource<'_> {
             .into_iter()
             .map(|piece| {
                 Box::new(move || {
+                    if self.cancel.is_cancelled() {
+                        return Err("query cancelled".to_string());
+                    }
                     let rows = piece()?;
                     for r in &rows {
                         let view = r.view();

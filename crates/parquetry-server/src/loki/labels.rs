@@ -14,7 +14,7 @@ use axum::response::Response;
 use parquetry::Engine;
 use parquetry::logql::syntax::parse_selector;
 use parquetry::logs::read::LogQuery;
-use parquetry::model::{Labels, Matcher};
+use parquetry::model::{Cancel, Labels, Matcher};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -141,7 +141,8 @@ pub async fn stats(State(state): State<Arc<AppState>>, params: Params) -> Result
     let [matchers] = <[Vec<Matcher>; 1]>::try_from(selection.selectors)
         .map_err(|_| ApiError::bad_data("give one stream selector in query"))?;
     let (start, end) = (selection.start, selection.end);
-    let body = run_query(&state, None, loki_errors, move |engine, _| {
+    let body = run_query(&state, None, loki_errors, move |engine, options| {
+        let cancel = &options.eval.cancel;
         let logs = engine.logs()?;
         let query = LogQuery {
             matchers,
@@ -150,8 +151,8 @@ pub async fn stats(State(state): State<Arc<AppState>>, params: Params) -> Result
             ..LogQuery::default()
         };
         let (streams, chunks) = logs.pieces(&query)?;
-        let entries = total(engine, &format!("count_over_time({text}"), start, end)?;
-        let bytes = total(engine, &format!("bytes_over_time({text}"), start, end)?;
+        let entries = total(engine, &format!("count_over_time({text}"), start, end, cancel)?;
+        let bytes = total(engine, &format!("bytes_over_time({text}"), start, end, cancel)?;
         Ok(serde_json::json!({
             "streams": streams,
             "chunks": chunks,
@@ -164,14 +165,25 @@ pub async fn stats(State(state): State<Arc<AppState>>, params: Params) -> Result
 }
 
 /// `sum(<head>[end − start]))` at `end`: the total of a range aggregation whose opening
-/// (`count_over_time({…}`) is `head`, over the entries in `[start, end)`.
-fn total(engine: &Engine, head: &str, start: i64, end: i64) -> Result<f64, parquetry::Error> {
+/// (`count_over_time({…}`) is `head`, over the entries in `[start, end)`; its reads stop
+/// once `cancel` is cancelled.
+fn total(
+    engine: &Engine,
+    head: &str,
+    start: i64,
+    end: i64,
+    cancel: &Cancel,
+) -> Result<f64, parquetry::Error> {
     use parquetry::logql::{QueryOutput, QueryParams, eval::metric::MetricResult};
     let range_ms = ((end - start) / NANOS_PER_MS).max(1);
     let query = format!("sum({head}[{range_ms}ms]))");
     // The window is (t − range, t]; evaluating a nanosecond before `end` makes it
     // [start, end) for whole-millisecond ranges.
-    let answer = engine.logql(&query, &QueryParams::instant(end - 1))?;
+    let params = QueryParams {
+        cancel: cancel.clone(),
+        ..QueryParams::instant(end - 1)
+    };
+    let answer = engine.logql(&query, &params)?;
     let value = match answer.output {
         QueryOutput::Metric(MetricResult::Vector(series)) => {
             series.first().and_then(|s| s.points.first()).map(|&(_, v)| v)

@@ -8,6 +8,7 @@ mod status;
 mod volume;
 
 use crate::api_error::{ApiError, ErrorType};
+use crate::query_run::run_query;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::{StatusCode, header};
@@ -83,6 +84,23 @@ impl IntoResponse for LokiError {
         )
             .into_response()
     }
+}
+
+/// Evaluates the LogQL `query` with `params` as [`run_query`] runs queries: in a slot,
+/// under the timeout, its reads stopped when the request is cancelled or times out.
+pub async fn run_logql(
+    state: &Arc<AppState>,
+    query: String,
+    params: parquetry::logql::QueryParams,
+) -> Result<parquetry::logql::Answer, ApiError> {
+    run_query(state, None, loki_errors, move |engine, options| {
+        let params = parquetry::logql::QueryParams {
+            cancel: options.eval.cancel.clone(),
+            ..params
+        };
+        engine.logql(&query, &params)
+    })
+    .await
 }
 
 /// An engine error in Loki's words: parse errors as `parse error at line L, col C: …`,

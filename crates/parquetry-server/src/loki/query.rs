@@ -1,11 +1,10 @@
 //! `/loki/api/v1/query` and `/loki/api/v1/query_range`.
 
 use super::params::{LokiParams, now_ns};
-use super::{LokiError, loki_errors, parse_message};
+use super::{LokiError, parse_message, run_logql};
 use crate::api_error::ApiError;
 use crate::params::Params;
 use crate::prometheus::json_body;
-use crate::query_run::run_query;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -40,10 +39,7 @@ pub async fn instant(
     query_params.limit = limit;
     query_params.direction = direction;
     query_params.categorize = categorize_labels(&headers);
-    let answer = run_query(&state, None, loki_errors, move |engine, _| {
-        engine.logql(&query, &query_params)
-    })
-    .await?;
+    let answer = run_logql(&state, query, query_params).await?;
     Ok(json_body(to_loki_json(&answer)))
 }
 
@@ -85,10 +81,7 @@ pub async fn range(
     query_params.direction = direction;
     query_params.interval = interval;
     query_params.categorize = categorize_labels(&headers);
-    let answer = run_query(&state, None, loki_errors, move |engine, _| {
-        engine.logql(&query, &query_params)
-    })
-    .await?;
+    let answer = run_logql(&state, query, query_params).await?;
     Ok(json_body(to_loki_json(&answer)))
 }
 

@@ -3,11 +3,10 @@
 //! `targetLabels`), largest first, at most `limit` of them.
 
 use super::params::LokiParams;
-use super::{LokiError, loki_errors, parse_message};
+use super::{LokiError, parse_message, run_logql};
 use crate::api_error::ApiError;
 use crate::params::Params;
 use crate::prometheus::json_body;
-use crate::query_run::run_query;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -104,10 +103,7 @@ pub async fn instant(State(state): State<Arc<AppState>>, params: Params) -> Resu
     let query = request.query(request.end - request.start);
     // The window is (t − range, t]: a nanosecond before `end` it is [start, end).
     let query_params = QueryParams::instant(request.end - 1);
-    let answer = run_query(&state, None, loki_errors, move |engine, _| {
-        engine.logql(&query, &query_params)
-    })
-    .await?;
+    let answer = run_logql(&state, query, query_params).await?;
     Ok(json_body(to_loki_json(&largest(answer, request.limit))))
 }
 
@@ -130,9 +126,6 @@ pub async fn range(State(state): State<Arc<AppState>>, params: Params) -> Result
         end: request.end,
         step,
     });
-    let answer = run_query(&state, None, loki_errors, move |engine, _| {
-        engine.logql(&query, &query_params)
-    })
-    .await?;
+    let answer = run_logql(&state, query, query_params).await?;
     Ok(json_body(to_loki_json(&largest(answer, request.limit))))
 }

@@ -239,8 +239,9 @@ async fn flusher(intake: Weak<Intake>, full: Arc<tokio::sync::Notify>, interval:
     }
 }
 
-/// One JSON line on standard error, as the request log writes them.
-fn log_line(message: &str, error: &str) {
-    let line = serde_json::json!({ "msg": message, "err": error });
+/// One JSON line on standard error, as the request log writes them: what happened and
+/// the detail.
+pub fn log_line(message: &str, detail: &str) {
+    let line = serde_json::json!({ "msg": message, "detail": detail });
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }

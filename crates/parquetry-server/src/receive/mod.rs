@@ -75,11 +75,17 @@ async fn remote_write(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
         Ok(counts)
     })
     .await;
-    let (samples, _histograms, _exemplars) = match accepted {
+    let (samples, histograms, exemplars) = match accepted {
         Ok(Ok(counts)) => counts,
         Ok(Err((status, reason))) => return refuse(status, reason),
         Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, e),
     };
+    if histograms > 0 || exemplars > 0 {
+        intake::log_line(
+            "native histograms and exemplars are not stored yet",
+            &format!("{histograms} histogram samples and {exemplars} exemplars left out"),
+        );
+    }
     let mut response = StatusCode::NO_CONTENT.into_response();
     if protocol == Protocol::V2 {
         let written = response.headers_mut();
