@@ -26,10 +26,9 @@ impl Drop for CancelOnDrop {
 /// server's query slots until it ends. The deadline is the server's query timeout, or
 /// `timeout_ms` (the request's `timeout` parameter) when shorter; waiting for a slot
 /// counts against it. At the deadline the answer is a `timeout` error and the token in
-/// the options is cancelled (PromQL checks it between batches, LogQL before each read
-/// of entries, remote read between batches of series); an evaluation that does not
-/// watch it (TraceQL) runs to its end, still holding its slot, so the bound on
-/// concurrent work holds. Engine errors become API errors through `errors`.
+/// the options is cancelled: PromQL checks it between batches, LogQL before each read
+/// of entries, TraceQL before each trace, remote read between batches of series. Until
+/// the evaluation notices, it keeps its slot, so the bound on concurrent work holds. Engine errors become API errors through `errors`.
 pub async fn run_query<T: Send + 'static>(
     state: &Arc<AppState>,
     timeout_ms: Option<i64>,

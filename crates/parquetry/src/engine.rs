@@ -8,6 +8,7 @@ use parquetry_logs::LogStore;
 use parquetry_logs::export::{LogExportFormat, export_logs};
 use parquetry_logs::ingest::{LogIngestOptions, LogIngestReport, ingest_log_files};
 use parquetry_logs::read::LogQuery;
+use parquetry_model::Cancel;
 use parquetry_promql::eval::{EvalOptions, QueryResult, StepGrid, evaluate};
 use parquetry_promql::parse_selector;
 use parquetry_promql::{ParseOptions, parse_with};
@@ -19,7 +20,7 @@ use parquetry_store::export::export;
 use parquetry_store::ingest::rows::RowFormat;
 use parquetry_store::{IngestOptions, IngestReport, SeriesBatch, SeriesInfo, Store, ingest_files};
 use parquetry_traceql::eval::{
-    MetricsParams, MetricsResult, SearchParams, SearchResult, run_metrics, search,
+    MetricsParams, MetricsResult, SearchParams, SearchResult, run_metrics_until, search_until,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -142,15 +143,35 @@ impl Engine {
     /// Runs the TraceQL search `query` over the spans table: the newest traces with a
     /// span starting in the params' range whose spansets the query finds.
     pub fn traceql_search(&self, query: &str, params: &SearchParams) -> Result<SearchResult, Error> {
+        self.traceql_search_until(query, params, &Cancel::default())
+    }
+
+    /// [`Engine::traceql_search`], stopped once `cancel` is cancelled.
+    pub fn traceql_search_until(
+        &self,
+        query: &str,
+        params: &SearchParams,
+        cancel: &Cancel,
+    ) -> Result<SearchResult, Error> {
         let q = parquetry_traceql::parse(query)?;
-        Ok(search(&self.spans(), &q, params)?)
+        Ok(search_until(&self.spans(), &q, params, cancel)?)
     }
 
     /// Runs the TraceQL metrics query `query` (one ending in `rate()`,
     /// `count_over_time()` or another `…_over_time()` function) over the spans table.
     pub fn traceql_metrics(&self, query: &str, params: &MetricsParams) -> Result<MetricsResult, Error> {
+        self.traceql_metrics_until(query, params, &Cancel::default())
+    }
+
+    /// [`Engine::traceql_metrics`], stopped once `cancel` is cancelled.
+    pub fn traceql_metrics_until(
+        &self,
+        query: &str,
+        params: &MetricsParams,
+        cancel: &Cancel,
+    ) -> Result<MetricsResult, Error> {
         let q = parquetry_traceql::parse(query)?;
-        Ok(run_metrics(&self.spans(), &q, params)?)
+        Ok(run_metrics_until(&self.spans(), &q, params, cancel)?)
     }
 
     /// Writes the log entries of the streams `selector` matches (every stream when

@@ -37,6 +37,10 @@ impl From<parquetry_traceql::eval::EvalError> for Error {
         match e {
             parquetry_traceql::eval::EvalError::Store(e) => Error::Store(e),
             parquetry_traceql::eval::EvalError::Invalid(message) => Error::Traceql(message),
+            // Cancelled as any query is.
+            parquetry_traceql::eval::EvalError::Cancelled => {
+                Error::Eval(parquetry_promql::eval::EvalError::Cancelled)
+            }
         }
     }
 }

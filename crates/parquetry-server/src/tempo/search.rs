@@ -128,7 +128,7 @@ pub async fn search(State(state): State<Arc<AppState>>, params: Params) -> Resul
     } else {
         (q, min.is_some() || max.is_some())
     };
-    let result = run_query(&state, None, tempo_errors, move |engine, _| {
+    let result = run_query(&state, None, tempo_errors, move |engine, options| {
         let (start_ns, end_ns) = range(engine, start, end)?;
         let search_params = SearchParams {
             start_ns,
@@ -136,7 +136,7 @@ pub async fn search(State(state): State<Arc<AppState>>, params: Params) -> Resul
             limit: if filter { usize::MAX } else { limit },
             spans_per_spanset: spss,
         };
-        let mut result = engine.traceql_search(&query, &search_params)?;
+        let mut result = engine.traceql_search_until(&query, &search_params, &options.eval.cancel)?;
         if filter {
             result
                 .traces
@@ -162,14 +162,14 @@ pub async fn metrics_range(
         return Err(ApiError::bad_data("step must be positive").into());
     }
     let q = params.value("q").to_string();
-    let result = run_query(&state, None, tempo_errors, move |engine, _| {
+    let result = run_query(&state, None, tempo_errors, move |engine, options| {
         let (start_ns, end_ns) = range(engine, start, end)?;
         let metrics_params = MetricsParams {
             start_ns,
             end_ns,
             step_ns: step.unwrap_or_else(|| default_step(start_ns, end_ns)),
         };
-        engine.traceql_metrics(&q, &metrics_params)
+        engine.traceql_metrics_until(&q, &metrics_params, &options.eval.cancel)
     })
     .await?;
     Ok(json(result.to_tempo_json()))

@@ -17,6 +17,7 @@ use super::trace_view::TraceView;
 use super::value::Value;
 use super::{EvalError, Regexes, compile_regexes, for_each_batch};
 use crate::syntax::ast::{FieldExpr, MetricsFunction, MetricsStage, Query, Rank};
+use parquetry_model::Cancel;
 use parquetry_spans::SpanStore;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -67,6 +68,16 @@ type Cells = FxHashMap<(Labels, i64), Cell>;
 
 /// Runs the metrics query `q` over `store`.
 pub fn run_metrics(store: &SpanStore, q: &Query, params: &MetricsParams) -> Result<MetricsResult, EvalError> {
+    run_metrics_until(store, q, params, &Cancel::default())
+}
+
+/// [`run_metrics`], stopping with [`EvalError::Cancelled`] once `cancel` is cancelled.
+pub fn run_metrics_until(
+    store: &SpanStore,
+    q: &Query,
+    params: &MetricsParams,
+    cancel: &Cancel,
+) -> Result<MetricsResult, EvalError> {
     let Some(stage) = &q.metrics else {
         return Err(EvalError::Invalid(
             "not a metrics query: end it with | rate(), | count_over_time() or another …_over_time() function".into(),
@@ -86,6 +97,7 @@ pub fn run_metrics(store: &SpanStore, q: &Query, params: &MetricsParams) -> Resu
         q,
         &regexes,
         (params.start_ns, params.end_ns),
+        cancel,
         &mut |batch| {
             let parts: Vec<Cells> = batch
                 .into_par_iter()

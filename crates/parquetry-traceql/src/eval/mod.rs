@@ -17,11 +17,12 @@ pub mod trace_view;
 pub mod value;
 
 use crate::syntax::ast::*;
+use parquetry_model::Cancel;
 use regex::Regex;
 use rustc_hash::FxHashMap;
 
-pub use metrics::{MetricsParams, MetricsResult, Series, run_metrics};
-pub use search::{SearchParams, SearchResult, SpanMatch, SpansetMatch, TraceMatch, search};
+pub use metrics::{MetricsParams, MetricsResult, Series, run_metrics, run_metrics_until};
+pub use search::{SearchParams, SearchResult, SpanMatch, SpansetMatch, TraceMatch, search, search_until};
 
 /// Why a query could not be answered.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +34,26 @@ pub enum EvalError {
     /// The store could not be read.
     #[error(transparent)]
     Store(#[from] parquetry_table::error::StoreError),
+    /// The caller cancelled the query (its request went away or timed out).
+    #[error("query cancelled")]
+    Cancelled,
+}
+
+/// What a read of traces returns to the store when its query was cancelled: an error
+/// that ends the read, which [`EvalError::Cancelled`] then replaces.
+fn stop_reading() -> parquetry_table::error::StoreError {
+    parquetry_table::error::StoreError::InvalidInput("query cancelled".to_string())
+}
+
+/// `outcome`, or [`EvalError::Cancelled`] when `cancel` was cancelled during it.
+fn unless_cancelled<T>(
+    cancel: &Cancel,
+    outcome: Result<T, parquetry_table::error::StoreError>,
+) -> Result<T, EvalError> {
+    if cancel.is_cancelled() {
+        return Err(EvalError::Cancelled);
+    }
+    Ok(outcome?)
 }
 
 /// The regular expressions of a query, compiled once, by pattern.
@@ -149,13 +170,17 @@ fn for_each_batch(
     q: &Query,
     regexes: &Regexes,
     (start_ns, end_ns): (i64, i64),
+    cancel: &Cancel,
     each: &mut dyn FnMut(Vec<Vec<parquetry_spans::Span>>),
 ) -> Result<(u64, u64), EvalError> {
     let needs = needs::trace_needs(q, regexes);
     let mut batch = Vec::with_capacity(TRACE_BATCH);
     let (mut traces, mut spans) = (0u64, 0u64);
     let parts = parts::span_parts(q);
-    store.for_each_trace((start_ns, end_ns), &needs, &parts, &mut |trace| {
+    let read = store.for_each_trace((start_ns, end_ns), &needs, &parts, &mut |trace| {
+        if cancel.is_cancelled() {
+            return Err(stop_reading());
+        }
         traces += 1;
         spans += trace.len() as u64;
         batch.push(trace);
@@ -163,7 +188,8 @@ fn for_each_batch(
             each(std::mem::take(&mut batch));
         }
         Ok(())
-    })?;
+    });
+    unless_cancelled(cancel, read)?;
     if !batch.is_empty() {
         each(batch);
     }

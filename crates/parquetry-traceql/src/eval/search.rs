@@ -9,8 +9,9 @@ use super::parts::span_parts;
 use super::spansets::spansets;
 use super::trace_view::TraceView;
 use super::value::Value;
-use super::{EvalError, Regexes, compile_regexes, top_fields, walk};
+use super::{EvalError, Regexes, compile_regexes, stop_reading, top_fields, unless_cancelled, walk};
 use crate::syntax::ast::{FieldExpr, Intrinsic, Query};
+use parquetry_model::Cancel;
 use parquetry_spans::{SpanId, SpanStore, TraceId};
 use rayon::prelude::*;
 use serde_json::{Value as Json, json};
@@ -97,6 +98,16 @@ pub struct SearchResult {
 
 /// Runs the search `q` over `store`.
 pub fn search(store: &SpanStore, q: &Query, params: &SearchParams) -> Result<SearchResult, EvalError> {
+    search_until(store, q, params, &Cancel::default())
+}
+
+/// [`search`], stopping with [`EvalError::Cancelled`] once `cancel` is cancelled.
+pub fn search_until(
+    store: &SpanStore,
+    q: &Query,
+    params: &SearchParams,
+    cancel: &Cancel,
+) -> Result<SearchResult, EvalError> {
     if q.metrics.is_some() {
         return Err(EvalError::Invalid(
             "a metrics query (rate(), …_over_time()) is a range query, not a search".into(),
@@ -112,7 +123,10 @@ pub fn search(store: &SpanStore, q: &Query, params: &SearchParams) -> Result<Sea
     let parts = span_parts(q);
     let mut found: Vec<TraceMatch> = Vec::new();
     let range = (params.start_ns, params.end_ns);
-    store.for_each_newest(range, &needs, &parts, params.limit, &mut |traces| {
+    let read = store.for_each_newest(range, &needs, &parts, params.limit, &mut |traces| {
+        if cancel.is_cancelled() {
+            return Err(stop_reading());
+        }
         result.inspected_traces += traces.len() as u64;
         result.inspected_spans += traces.iter().map(|t| t.len() as u64).sum::<u64>();
         let matches: Vec<TraceMatch> = traces
@@ -127,7 +141,8 @@ pub fn search(store: &SpanStore, q: &Query, params: &SearchParams) -> Result<Sea
             Some(last) => last.start_ns,
             None => i64::MIN,
         })
-    })?;
+    });
+    unless_cancelled(cancel, read)?;
     result.traces = found;
     Ok(result)
 }

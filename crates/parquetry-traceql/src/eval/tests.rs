@@ -503,6 +503,28 @@ fn bad_regexes_and_the_wrong_kind_of_query_are_refused() {
     assert!(run_metrics(&store, &q, &params).is_err());
 }
 
+#[test]
+fn a_cancelled_search_or_metrics_query_stops_with_cancelled() {
+    let (_dir, store) = store();
+    let cancel = Cancel::new();
+    cancel.cancel();
+    let q = parse("{ kind = server }").unwrap();
+    let e = search_until(&store, &q, &everything(), &cancel).unwrap_err();
+    assert!(matches!(e, EvalError::Cancelled), "{e}");
+    let q = parse("{} | rate()").unwrap();
+    let params = MetricsParams {
+        start_ns: T0,
+        end_ns: T0 + 120_000 * MS,
+        step_ns: 60_000 * MS,
+    };
+    let e = run_metrics_until(&store, &q, &params, &cancel).unwrap_err();
+    assert!(matches!(e, EvalError::Cancelled), "{e}");
+    assert!(
+        run_metrics(&store, &q, &params).is_ok(),
+        "the same query, not cancelled"
+    );
+}
+
 fn series(store: &SpanStore, q: &str, step_ms: i64) -> Vec<(String, Vec<(i64, f64)>)> {
     let query = parse(q).unwrap();
     let params = MetricsParams {
