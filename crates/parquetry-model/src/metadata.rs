@@ -84,6 +84,9 @@ pub struct MetricMetadata {
 /// The entries of `new` that neither `known` nor an earlier entry of `new` holds, in
 /// their order.
 pub fn new_entries(known: &[MetricMetadata], new: Vec<MetricMetadata>) -> Vec<MetricMetadata> {
+    if new.is_empty() {
+        return new;
+    }
     let mut seen: std::collections::HashSet<&MetricMetadata> = known.iter().collect();
     let mut fresh = Vec::new();
     for m in &new {

@@ -127,10 +127,16 @@ impl IntoResponse for ApiError {
 
 /// The answer to a path no API serves: Go's `404 page not found`, as Prometheus gives it.
 pub async fn not_found() -> Response {
+    refuse(StatusCode::NOT_FOUND, "404 page not found")
+}
+
+/// A plain-text error as Go's `http.Error` writes it (the reason and a line break), as
+/// Prometheus' remote write and remote read handlers answer.
+pub fn refuse(status: StatusCode, reason: impl std::fmt::Display) -> Response {
     (
-        StatusCode::NOT_FOUND,
+        status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "404 page not found\n",
+        format!("{reason}\n"),
     )
         .into_response()
 }

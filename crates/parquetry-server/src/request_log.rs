@@ -22,8 +22,13 @@ pub async fn log_request(request: Request, next: Next) -> Response {
         "status": response.status().as_u16(),
         "duration_ms": (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
     });
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    write_line(&line);
     response
+}
+
+/// Writes `line` as one line of JSON on standard error, where the request log goes.
+pub fn write_line(line: &serde_json::Value) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// The wall clock, milliseconds since the Unix epoch.

@@ -58,6 +58,10 @@ pub enum StoreError {
     /// visible; run the operation again on the new version.
     #[error("commit conflict: {0}")]
     Conflict(String),
+    /// A read was stopped because its caller cancelled it (a query whose request went
+    /// away or timed out).
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl StoreError {

@@ -173,7 +173,7 @@ impl Manifest {
     }
 
     /// The segments of one table, oldest first.
-    pub fn segments_of(&self, table: TableKind) -> impl Iterator<Item = &Segment> {
+    pub fn segments_of(&self, table: TableKind) -> impl DoubleEndedIterator<Item = &Segment> {
         self.segments.iter().filter(move |s| s.table == table)
     }
 
@@ -193,17 +193,13 @@ impl Manifest {
     /// Every distinct metric family declaration of the metrics table, newest segment
     /// first (within a segment, in the order the write declared them).
     pub fn metric_metadata(&self) -> Vec<MetricMetadata> {
-        let mut out: Vec<MetricMetadata> = Vec::new();
-        for s in self
-            .segments_of(TableKind::Metrics)
-            .collect::<Vec<_>>()
-            .into_iter()
+        let mut seen = std::collections::HashSet::new();
+        self.segments_of(TableKind::Metrics)
             .rev()
-        {
-            let fresh = parquetry_model::metadata::new_entries(&out, s.metadata.clone());
-            out.extend(fresh);
-        }
-        out
+            .flat_map(|s| &s.metadata)
+            .filter(|m| seen.insert(*m))
+            .cloned()
+            .collect()
     }
 
     /// Number of rows per table.

@@ -6,7 +6,7 @@
 //! `STREAMED_XOR_CHUNKS` one ([`remote_read_stream`]).
 
 use super::remote_read_stream;
-use crate::api_error::{ApiError, ErrorType};
+use crate::api_error::{ApiError, ErrorType, refuse};
 use crate::query_run::run_query;
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -75,16 +75,6 @@ pub struct QueryResult {
     /// The series with their samples in the range.
     #[prost(message, repeated, tag = "1")]
     pub timeseries: Vec<TimeSeries>,
-}
-
-/// A plain-text refusal, as Prometheus' remote read handler gives them.
-fn refuse(status: StatusCode, reason: impl std::fmt::Display) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        format!("{reason}\n"),
-    )
-        .into_response()
 }
 
 /// Answers a remote read request within a query slot and the server's query timeout;

@@ -9,7 +9,6 @@ use parquetry::Database;
 use parquetry::model::MetricMetadata;
 use parquetry::store::ingest::buffer::{DuplicateCounts, SeriesBuffer};
 use parquetry::store::ingest::remote_write::{self, Protocol, RemoteWrite};
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
@@ -242,6 +241,5 @@ async fn flusher(intake: Weak<Intake>, full: Arc<tokio::sync::Notify>, interval:
 /// One JSON line on standard error, as the request log writes them: what happened and
 /// the detail.
 pub fn log_line(message: &str, detail: &str) {
-    let line = serde_json::json!({ "msg": message, "detail": detail });
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    crate::request_log::write_line(&serde_json::json!({ "msg": message, "detail": detail }));
 }

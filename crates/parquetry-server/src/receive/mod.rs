@@ -4,6 +4,7 @@
 pub mod intake;
 pub mod wal;
 
+use crate::api_error::refuse;
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
@@ -18,16 +19,6 @@ use std::sync::Arc;
 /// The receivers' routes.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new().route("/api/v1/write", post(remote_write))
-}
-
-/// A refusal as the protocols give it: a status and a reason as plain text.
-fn refuse(status: StatusCode, reason: impl std::fmt::Display) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        format!("{reason}\n"),
-    )
-        .into_response()
 }
 
 /// Prometheus remote write, protocols 1.0 and 2.0: 204 once the request is in the

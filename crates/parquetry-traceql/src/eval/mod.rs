@@ -39,13 +39,8 @@ pub enum EvalError {
     Cancelled,
 }
 
-/// What a read of traces returns to the store when its query was cancelled: an error
-/// that ends the read, which [`EvalError::Cancelled`] then replaces.
-fn stop_reading() -> parquetry_table::error::StoreError {
-    parquetry_table::error::StoreError::InvalidInput("query cancelled".to_string())
-}
-
-/// `outcome`, or [`EvalError::Cancelled`] when `cancel` was cancelled during it.
+/// `outcome`, or [`EvalError::Cancelled`] when `cancel` was cancelled during it (the
+/// read then stopped with [`parquetry_table::error::StoreError::Cancelled`]).
 fn unless_cancelled<T>(
     cancel: &Cancel,
     outcome: Result<T, parquetry_table::error::StoreError>,
@@ -179,7 +174,7 @@ fn for_each_batch(
     let parts = parts::span_parts(q);
     let read = store.for_each_trace((start_ns, end_ns), &needs, &parts, &mut |trace| {
         if cancel.is_cancelled() {
-            return Err(stop_reading());
+            return Err(parquetry_table::error::StoreError::Cancelled);
         }
         traces += 1;
         spans += trace.len() as u64;

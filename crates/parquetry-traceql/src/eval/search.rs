@@ -9,7 +9,7 @@ use super::parts::span_parts;
 use super::spansets::spansets;
 use super::trace_view::TraceView;
 use super::value::Value;
-use super::{EvalError, Regexes, compile_regexes, stop_reading, top_fields, unless_cancelled, walk};
+use super::{EvalError, Regexes, compile_regexes, top_fields, unless_cancelled, walk};
 use crate::syntax::ast::{FieldExpr, Intrinsic, Query};
 use parquetry_model::Cancel;
 use parquetry_spans::{SpanId, SpanStore, TraceId};
@@ -125,7 +125,7 @@ pub fn search_until(
     let range = (params.start_ns, params.end_ns);
     let read = store.for_each_newest(range, &needs, &parts, params.limit, &mut |traces| {
         if cancel.is_cancelled() {
-            return Err(stop_reading());
+            return Err(parquetry_table::error::StoreError::Cancelled);
         }
         result.inspected_traces += traces.len() as u64;
         result.inspected_spans += traces.iter().map(|t| t.len() as u64).sum::<u64>();
