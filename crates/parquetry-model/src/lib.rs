@@ -16,6 +16,7 @@ pub mod labels;
 pub mod matcher;
 pub mod metadata;
 pub mod otlp;
+pub mod otlp_proto;
 pub mod series_id;
 pub mod time;
 pub mod value;

@@ -66,8 +66,16 @@ pub struct KeyValue {
 /// An attribute name as a label name: every character outside `[A-Za-z0-9_]` becomes
 /// `_`, and a leading digit gets a `_` before it.
 pub fn label_name(key: &str) -> String {
-    let mut out: String = key
-        .chars()
+    let mut out = label_chars(key);
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
+}
+
+/// `key` with every character outside `[A-Za-z0-9_]` made `_`.
+pub fn label_chars(key: &str) -> String {
+    key.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '_' {
                 c
@@ -75,11 +83,7 @@ pub fn label_name(key: &str) -> String {
                 '_'
             }
         })
-        .collect();
-    if out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, '_');
-    }
-    out
+        .collect()
 }
 
 /// An AnyValue as text: strings as they are, numbers and booleans printed, bytes as

@@ -9,6 +9,9 @@ use crate::span::{
     Event, Link, Resource, Scope, Span, SpanId, SpanKind, StatusCode, TraceId, by_resource_and_scope,
     check_span,
 };
+use parquetry_model::otlp_proto::{
+    AnyValueProto, ArrayValue, InstrumentationScope, KeyValue, KeyValueList, Kind, ResourceProto,
+};
 use prost::Message;
 use std::sync::Arc;
 
@@ -34,17 +37,6 @@ pub struct ResourceSpans {
     pub schema_url: String,
 }
 
-/// `opentelemetry.proto.resource.v1.Resource`.
-#[derive(Clone, PartialEq, Message)]
-pub struct ResourceProto {
-    /// Its attributes.
-    #[prost(message, repeated, tag = "1")]
-    pub attributes: Vec<KeyValue>,
-    /// Attributes the sender dropped.
-    #[prost(uint32, tag = "2")]
-    pub dropped_attributes_count: u32,
-}
-
 /// The spans of one instrumentation scope.
 #[derive(Clone, PartialEq, Message)]
 pub struct ScopeSpans {
@@ -57,23 +49,6 @@ pub struct ScopeSpans {
     /// The scope's schema URL.
     #[prost(string, tag = "3")]
     pub schema_url: String,
-}
-
-/// `opentelemetry.proto.common.v1.InstrumentationScope`.
-#[derive(Clone, PartialEq, Message)]
-pub struct InstrumentationScope {
-    /// Its name.
-    #[prost(string, tag = "1")]
-    pub name: String,
-    /// Its version.
-    #[prost(string, tag = "2")]
-    pub version: String,
-    /// Its attributes.
-    #[prost(message, repeated, tag = "3")]
-    pub attributes: Vec<KeyValue>,
-    /// Attributes the sender dropped.
-    #[prost(uint32, tag = "4")]
-    pub dropped_attributes_count: u32,
 }
 
 /// `opentelemetry.proto.trace.v1.Span`.
@@ -178,67 +153,6 @@ pub struct StatusProto {
     /// `StatusCode` as a number.
     #[prost(int32, tag = "3")]
     pub code: i32,
-}
-
-/// `opentelemetry.proto.common.v1.KeyValue`.
-#[derive(Clone, PartialEq, Message)]
-pub struct KeyValue {
-    /// The key.
-    #[prost(string, tag = "1")]
-    pub key: String,
-    /// The value.
-    #[prost(message, optional, tag = "2")]
-    pub value: Option<AnyValueProto>,
-}
-
-/// `opentelemetry.proto.common.v1.AnyValue`.
-#[derive(Clone, PartialEq, Message)]
-pub struct AnyValueProto {
-    /// The value, of one kind.
-    #[prost(oneof = "Kind", tags = "1, 2, 3, 4, 5, 6, 7")]
-    pub value: Option<Kind>,
-}
-
-/// The kinds of an `AnyValue`.
-#[derive(Clone, PartialEq, prost::Oneof)]
-pub enum Kind {
-    /// A string.
-    #[prost(string, tag = "1")]
-    String(String),
-    /// A boolean.
-    #[prost(bool, tag = "2")]
-    Bool(bool),
-    /// An integer.
-    #[prost(int64, tag = "3")]
-    Int(i64),
-    /// A double.
-    #[prost(double, tag = "4")]
-    Double(f64),
-    /// An array.
-    #[prost(message, tag = "5")]
-    Array(ArrayValue),
-    /// Key-value pairs.
-    #[prost(message, tag = "6")]
-    KvList(KeyValueList),
-    /// Bytes.
-    #[prost(bytes = "vec", tag = "7")]
-    Bytes(Vec<u8>),
-}
-
-/// `ArrayValue`.
-#[derive(Clone, PartialEq, Message)]
-pub struct ArrayValue {
-    /// The items.
-    #[prost(message, repeated, tag = "1")]
-    pub values: Vec<AnyValueProto>,
-}
-
-/// `KeyValueList`.
-#[derive(Clone, PartialEq, Message)]
-pub struct KeyValueList {
-    /// The pairs.
-    #[prost(message, repeated, tag = "1")]
-    pub values: Vec<KeyValue>,
 }
 
 fn value_of(v: Option<AnyValueProto>) -> Value {

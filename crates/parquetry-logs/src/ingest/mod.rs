@@ -4,26 +4,26 @@
 //! batch size: every `batch_bytes` of entries the buffer is staged as Parquet files.
 
 pub mod discover;
+pub mod entry_batch;
 pub mod fields;
 pub mod loki_push;
 pub mod otlp;
+pub mod otlp_proto;
 pub mod plain;
 pub mod timestamp;
 
-use crate::entry::{LogEntry, StreamEntries};
+use crate::entry::LogEntry;
 use crate::logfmt;
 use crate::writer::LogsWriter;
+use entry_batch::EntryBatch;
 use fields::FieldNames;
-use parquetry_model::labels::is_legacy_label_name;
-use parquetry_model::{Cancel, Labels, SeriesId};
+use parquetry_model::Cancel;
 use parquetry_table::Storage;
 use parquetry_table::error::IngestError;
 use parquetry_table::input::{IngestTally, InputLines, KEPT_SKIP_ERRORS, ingest_each, keep_skipped};
 use plain::{LineFormat, TimeSource};
-use rustc_hash::FxHashMap;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The input formats of logs.
@@ -222,7 +222,7 @@ pub fn ingest_log_reader(
     let started = Instant::now();
     let mut writer = LogsWriter::begin(storage)?.with_operation("ingest");
     let mut lines = InputLines::new(name, input, &options.cancel, progress);
-    let mut batch = Batch::new(options)?;
+    let mut batch = EntryBatch::new(options)?;
     let mut report = LogIngestReport {
         files: 1,
         ..LogIngestReport::default()
@@ -238,7 +238,7 @@ pub fn ingest_log_reader(
     report.entries = segment.entries();
     report.duplicates = segment.duplicates();
     report.bytes_written = segment.bytes();
-    report.line_bytes = batch.line_bytes;
+    report.line_bytes = batch.line_bytes();
     writer.commit()?;
     report.elapsed = started.elapsed();
     Ok(report)
@@ -247,7 +247,7 @@ pub fn ingest_log_reader(
 fn read_input<R: BufRead>(
     lines: &mut InputLines<'_, R>,
     options: &LogIngestOptions,
-    batch: &mut Batch,
+    batch: &mut EntryBatch,
     writer: &mut LogsWriter,
     report: &mut LogIngestReport,
 ) -> Result<(), IngestError> {
@@ -313,7 +313,7 @@ fn read_input<R: BufRead>(
             None => match read_document(line, lines, f) {
                 Ok((document, detected)) => {
                     format.get_or_insert(detected);
-                    batch.add_document(document).map_err(|e| (1, e))
+                    add_document(batch, document).map_err(|e| (1, e))
                 }
                 Err(DocumentError::Syntax {
                     line: at,
@@ -329,7 +329,7 @@ fn read_input<R: BufRead>(
         if let Err((column, message)) = added {
             skip(lines.error_at(line_no, column, message), report)?;
         }
-        if batch.weight >= options.batch_bytes {
+        if batch.weight() >= options.batch_bytes {
             writer.write(batch.take())?;
         }
     }
@@ -428,170 +428,32 @@ fn read_document<R: BufRead>(
         .map_err(|e| syntax(e, format))
 }
 
+/// Adds a parsed document's entries to `batch`.
+fn add_document(batch: &mut EntryBatch, document: Document) -> Result<(), String> {
+    match document {
+        Document::Push(body) => batch.add_push(body),
+        Document::Otlp(data) => batch.add_otlp(data),
+        Document::Entry(row) => {
+            let entry = LogEntry {
+                timestamp: entry_batch::push_timestamp(&row.timestamp)?,
+                line: row.line,
+                metadata: row.structured_metadata.0,
+                trace_id: row.trace_id,
+                span_id: row.span_id,
+                severity: row.severity,
+                severity_number: row.severity_number,
+            };
+            batch.add_exported(row.labels.0, entry)
+        }
+    }
+}
+
 fn format_name(format: LogFormat) -> &'static str {
     match format {
         LogFormat::LokiPush => "Loki push body",
         LogFormat::Entries => "entry line",
         _ => "OTLP LogsData",
     }
-}
-
-/// Entries read but not yet staged, by stream.
-struct Batch {
-    streams: FxHashMap<SeriesId, StreamEntries>,
-    plain: Option<(SeriesId, Arc<Labels>)>,
-    weight: usize,
-    line_bytes: u64,
-    fields: FieldNames,
-    service_name: bool,
-    detected_level: bool,
-}
-
-impl Batch {
-    fn new(options: &LogIngestOptions) -> Result<Batch, IngestError> {
-        let mut batch = Batch {
-            streams: FxHashMap::default(),
-            plain: None,
-            weight: 0,
-            line_bytes: 0,
-            fields: options.fields.clone(),
-            service_name: options.service_name,
-            detected_level: options.detected_level,
-        };
-        if !options.labels.is_empty() {
-            let labels = batch
-                .stream_labels(options.labels.iter().cloned())
-                .map_err(|e| parquetry_table::StoreError::InvalidInput(format!("--label: {e}")))?;
-            batch.plain = Some((SeriesId::of(&labels), labels));
-        }
-        Ok(batch)
-    }
-
-    /// Checks and completes a stream's labels: at least one, every name valid.
-    fn stream_labels(&self, pairs: impl Iterator<Item = (String, String)>) -> Result<Arc<Labels>, String> {
-        let pairs: Vec<(String, String)> = pairs.collect();
-        if let Some((name, _)) = pairs.iter().find(|(n, _)| !is_legacy_label_name(n)) {
-            return Err(format!("{name:?} is not a valid label name"));
-        }
-        let mut labels = Labels::from_pairs(pairs);
-        if self.service_name {
-            labels = discover::with_service_name(labels);
-        }
-        if labels.is_empty() {
-            return Err("a stream needs at least one label with a value".to_string());
-        }
-        Ok(Arc::new(labels))
-    }
-
-    fn add(&mut self, id: SeriesId, labels: &Arc<Labels>, mut entry: LogEntry) {
-        if self.detected_level
-            && !entry.metadata.iter().any(|(k, _)| k == "detected_level")
-            && let Some(level) = discover::detected_level(&entry)
-        {
-            entry
-                .metadata
-                .push(("detected_level".to_string(), level.to_string()));
-        }
-        self.weight += entry.weight();
-        self.line_bytes += entry.line.len() as u64;
-        self.streams
-            .entry(id)
-            .or_insert_with(|| StreamEntries {
-                id,
-                labels: labels.clone(),
-                entries: Vec::new(),
-            })
-            .entries
-            .push(entry);
-    }
-
-    fn add_plain(&mut self, entry: LogEntry) -> Result<(), String> {
-        let Some((id, labels)) = self.plain.clone() else {
-            return Err("plain log files need stream labels (--label name=value)".to_string());
-        };
-        self.add(id, &labels, entry);
-        Ok(())
-    }
-
-    fn add_document(&mut self, document: Document) -> Result<(), String> {
-        match document {
-            Document::Push(body) => {
-                for stream in body.streams {
-                    let labels = self.stream_labels(stream.stream.into_iter())?;
-                    let id = SeriesId::of(&labels);
-                    for value in stream.values {
-                        let timestamp = push_timestamp(&value.timestamp)?;
-                        let mut entry = LogEntry {
-                            timestamp,
-                            line: value.line,
-                            metadata: value.metadata,
-                            ..LogEntry::default()
-                        };
-                        self.fill_context(&mut entry);
-                        self.add(id, &labels, entry);
-                    }
-                }
-            }
-            Document::Entry(row) => {
-                let labels = self.stream_labels(row.labels.0.into_iter())?;
-                let entry = LogEntry {
-                    timestamp: push_timestamp(&row.timestamp)?,
-                    line: row.line,
-                    metadata: row.structured_metadata.0,
-                    trace_id: row.trace_id,
-                    span_id: row.span_id,
-                    severity: row.severity,
-                    severity_number: row.severity_number,
-                };
-                self.add(SeriesId::of(&labels), &labels, entry);
-            }
-            Document::Otlp(data) => {
-                for (labels, entry) in otlp::entries_of(data)? {
-                    let labels =
-                        self.stream_labels(labels.iter().map(|l| (l.name.clone(), l.value.clone())))?;
-                    self.add(SeriesId::of(&labels), &labels, entry);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The trace id, span id and severity of a pushed entry: from its structured metadata
-    /// when there, else from the line's fields when the line is JSON or logfmt.
-    fn fill_context(&self, entry: &mut LogEntry) {
-        let metadata = std::mem::take(&mut entry.metadata);
-        let from_metadata = |key: &str| metadata.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-        entry.trace_id = from_metadata("trace_id");
-        entry.span_id = from_metadata("span_id");
-        self.fields.fill_context(&metadata, entry);
-        entry.metadata = metadata;
-        if entry.trace_id.is_some() && entry.severity.is_some() {
-            return;
-        }
-        // The fields borrow the line while the entry takes what they hold.
-        let whole = std::mem::take(&mut entry.line);
-        let line = whole.trim_start();
-        if line.starts_with('{') {
-            if let Ok(object) = fields::JsonFields::parse(line) {
-                self.fields.fill_context(&object, entry);
-            }
-        } else if logfmt::looks_like_logfmt(line) {
-            self.fields.fill_context(&logfmt::pairs(line), entry);
-        }
-        entry.line = whole;
-    }
-
-    fn take(&mut self) -> Vec<StreamEntries> {
-        self.weight = 0;
-        std::mem::take(&mut self.streams).into_values().collect()
-    }
-}
-
-/// A push entry's time: nanoseconds since the epoch as a decimal string.
-fn push_timestamp(text: &str) -> Result<i64, String> {
-    text.parse::<i64>().map_err(|_| {
-        format!("{text:?} is not a timestamp in nanoseconds since the epoch (or is out of range)")
-    })
 }
 
 /// Reads a whole input (for tests and small bodies) from bytes.

@@ -1,9 +1,11 @@
 //! Ingest end to end: every format into a store, read back, and the failures.
 
+use super::entry_batch::PushedEntry;
 use super::*;
+use crate::entry::StreamEntries;
 use crate::export::{LogExportFormat, export_logs};
 use crate::read::{LogQuery, LogStore};
-use parquetry_model::Matcher;
+use parquetry_model::{Labels, Matcher};
 use proptest::prelude::*;
 
 fn store() -> (tempfile::TempDir, Storage) {
@@ -198,9 +200,6 @@ fn export(storage: &Storage, format: LogExportFormat) -> String {
     export_logs(&store, &LogQuery::default(), format, &mut out, Path::new("out")).unwrap();
     String::from_utf8(out).unwrap()
 }
-
-/// What a push body carries of an entry: time, line and structured metadata.
-type PushedEntry = (i64, String, Vec<(String, String)>);
 
 fn entry_strategy() -> impl Strategy<Value = (usize, LogEntry)> {
     let text = "[ -~]{0,12}|[a-zé\"\\\\\n\t]{0,6}";
