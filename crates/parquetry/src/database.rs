@@ -4,9 +4,8 @@
 use crate::maintenance::{MaintenanceReport, compact, compactable_segments, retain};
 use crate::{Engine, Error};
 use parquetry_logs::ingest::{LogIngestOptions, LogIngestReport};
-use parquetry_model::MetricMetadata;
 use parquetry_spans::ingest::{SpanIngestOptions, SpanIngestReport};
-use parquetry_store::{IngestOptions, IngestReport, SeriesSamples, Store, StoreError, Writer};
+use parquetry_store::{IngestOptions, IngestReport, Store, StoreError, Writer};
 use parquetry_table::checkpoint::DEFAULT_GRACE;
 use parquetry_table::{Storage, TableKind};
 use std::path::{Path, PathBuf};
@@ -186,30 +185,13 @@ impl Database {
         report
     }
 
-    /// Commits `series` (each sorted by time, without repeated times) and the metric
-    /// family declarations `metadata` as one new version whose record names
-    /// `operation`, then refreshes the snapshot and compacts when automatic compaction
-    /// is due, as [`Database::ingest`] does. Returns the version committed (the current
-    /// one when `series` holds no sample). Nothing is committed on an error.
-    pub fn write_samples(
-        &self,
-        series: Vec<SeriesSamples>,
-        metadata: Vec<MetricMetadata>,
-        operation: &str,
-    ) -> Result<u64, Error> {
-        let mut writer = Writer::begin(&self.location)?.with_operation(operation);
-        if let Err(e) = writer.write(series) {
-            writer.abort()?;
-            return Err(e.into());
-        }
-        writer.declare(metadata);
-        let version = writer.commit()?.version;
-        self.after_ingest()?;
-        Ok(version)
+    /// The store's storage.
+    pub(crate) fn storage(&self) -> &Storage {
+        &self.storage
     }
 
     /// Refreshes the snapshot and compacts when automatic compaction is due.
-    fn after_ingest(&self) -> Result<(), Error> {
+    pub(crate) fn after_ingest(&self) -> Result<(), Error> {
         let fresh = self.refresh()?;
         let waiting = compactable_segments(fresh.store().manifest());
         if self.auto_compact.is_some_and(|min| waiting >= min) {

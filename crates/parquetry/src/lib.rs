@@ -25,6 +25,7 @@ mod source;
 mod span_metrics_source;
 #[cfg(feature = "sql")]
 mod sql_session;
+mod write_batch;
 
 pub use arrow;
 pub use database::{DEFAULT_AUTO_COMPACT_SEGMENTS, Database, LogStats, SpanStats, Stats};
@@ -44,3 +45,4 @@ pub use parquetry_traceql as traceql;
 pub use signal::Signal;
 pub use source::StoreSource;
 pub use span_metrics_source::WithSpanMetrics;
+pub use write_batch::WriteBatch;
