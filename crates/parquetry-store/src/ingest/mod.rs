@@ -6,6 +6,7 @@
 //! `batch_samples` samples the buffer is sorted and staged as Parquet files.
 
 pub mod buffer;
+pub mod otlp_metrics;
 pub mod remote_write;
 pub mod rows;
 pub mod series_text;
