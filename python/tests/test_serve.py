@@ -5,10 +5,7 @@ codes and bodies Loki and Tempo give."""
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,20 +14,12 @@ import requests
 from opentelemetry.proto.trace.v1.trace_pb2 import TracesData
 
 import parquetry
+from serving import cli, start_serve
 
 T0 = 1_767_323_040  # 2026-01-02T03:04:00Z, in seconds
 SECOND = 1_000_000_000
 TRACE_A = "5b8efff798038103d269b633813fc60c"
 TRACE_B = "0af7651916cd43dd8448eb211c80319c"
-
-
-def cli() -> Path:
-    """The `parquetry` binary that scripts/test-python names, or the workspace's own."""
-    named = os.environ.get("PARQUETRY_CLI")
-    path = Path(named) if named else Path(__file__).resolve().parents[2] / "target" / "debug" / "parquetry"
-    if not path.exists():
-        pytest.skip(f"SKIPPED: no parquetry binary at {path} (scripts/test-python sets PARQUETRY_CLI)")
-    return path
 
 
 def log_push() -> dict:
@@ -83,21 +72,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     ]
     (root / "traces.jsonl").write_text("".join(json.dumps(s) + "\n" for s in spans))
     db.ingest(root / "traces.jsonl")
-    errors = root / "serve.err"
-    with errors.open("w") as stderr:
-        server = subprocess.Popen(
-            [str(binary), "serve", "--store", str(store), "--listen", "127.0.0.1:0"],
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
+    server, url = start_serve(store, root / "serve.err")
     try:
-        url = None
-        deadline = time.monotonic() + 60
-        while url is None and time.monotonic() < deadline and server.poll() is None:
-            found = re.search(r"on (http://127\.0\.0\.1:\d+)", errors.read_text())
-            url = found.group(1) if found else None
-            time.sleep(0.05)
-        assert url, f"parquetry serve did not start: {errors.read_text()}"
         yield url, store
     finally:
         server.terminate()

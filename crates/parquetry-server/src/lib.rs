@@ -42,8 +42,8 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 pub fn router(db: Database, config: ServerConfig) -> Result<Router, String> {
     let max_body = config.max_body_bytes;
     let state = Arc::new(AppState::start(db, config)?);
-    let receivers = match state.intake {
-        Some(_) => receive::routes(),
+    let receivers = match &state.intake {
+        Some(intake) => receive::routes(intake.clone()),
         None => Router::new(),
     };
     Ok(prometheus::routes()

@@ -4,6 +4,7 @@
 use crate::time_args;
 use anyhow::{Context, Result};
 use parquetry::Database;
+use parquetry::logs::ingest::LogIngestOptions;
 use parquetry::rules::{LoadOptions, RuleSet};
 use parquetry_server::{ReceiveConfig, ServerConfig};
 use std::net::SocketAddr;
@@ -46,7 +47,7 @@ pub struct Args {
     /// longest `for` plus `keep_firing_for`.
     #[arg(long = "rules.history", default_value = "1h")]
     rule_history: String,
-    /// Serve queries only: no remote write (or other) receivers.
+    /// Serve queries only: no receivers (remote write, Loki push, OTLP).
     #[arg(long = "read-only")]
     read_only: bool,
     /// The receivers' write-ahead log folder, on local disk (default: `_wal` in a
@@ -56,12 +57,20 @@ pub struct Args {
     /// Longest time received data waits before it is committed.
     #[arg(long = "write.flush-interval", default_value = "5s")]
     flush_interval: String,
-    /// Samples waiting that start a commit before the flush interval ends.
+    /// Samples waiting that start a commit before the flush interval ends (a log entry
+    /// or a span counts as one).
     #[arg(long = "write.flush-samples", default_value_t = 1_000_000)]
     flush_samples: usize,
-    /// Samples waiting beyond which writes are refused with 429 until a commit.
+    /// Samples waiting beyond which writes are refused with 429 until a commit (a log
+    /// entry or a span counts as one).
     #[arg(long = "write.max-pending-samples", default_value_t = 10_000_000)]
     max_pending_samples: usize,
+    /// Pushed logs: add a `service_name` label as Loki 3 does by default.
+    #[arg(long = "service-name")]
+    service_name: bool,
+    /// Pushed logs: add `detected_level` structured metadata as Loki 3 does by default.
+    #[arg(long = "detect-level")]
+    detect_level: bool,
 }
 
 /// The receivers' settings, or `None` with `--read-only`.
@@ -82,6 +91,11 @@ fn receive_config(args: &Args) -> Result<Option<ReceiveConfig>> {
         flush_interval: Duration::from_millis(flush_ms as u64),
         flush_samples: args.flush_samples.max(1),
         max_pending_samples: args.max_pending_samples.max(1),
+        logs: LogIngestOptions {
+            service_name: args.service_name,
+            detected_level: args.detect_level,
+            ..LogIngestOptions::default()
+        },
         ..ReceiveConfig::new(wal_dir)
     }))
 }

@@ -1,5 +1,5 @@
-//! `parquetry serve` as a process: remote write acknowledged before a `kill -9` is all
-//! there after a restart, once.
+//! `parquetry serve` as a process: samples, log lines and spans acknowledged before a
+//! `kill -9` are all there after a restart, once.
 
 use parquetry::store::ingest::remote_write::proto::{Label, Sample, TimeSeries, WriteRequest};
 use prost::Message;
@@ -70,41 +70,122 @@ fn request(n: usize) -> Vec<u8> {
         .unwrap()
 }
 
-fn post(url: &str, body: &[u8]) -> Result<u16, ureq::Error> {
-    let response = ureq::post(format!("{url}/api/v1/write"))
-        .header("Content-Type", "application/x-protobuf")
-        .header("Content-Encoding", "snappy")
-        .send(body)?;
-    Ok(response.status().as_u16())
+/// Request `n` to Loki's push API: stream `{job="crash", request="n"}` with ten lines.
+fn push(n: usize) -> String {
+    let values: Vec<String> = (0..10)
+        .map(|i| {
+            format!(
+                r#"["{}","line {i}"]"#,
+                1_767_571_200_000_000_000_i64 + i * 1_000_000_000
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"streams":[{{"stream":{{"job":"crash","request":"{n}"}},"values":[{}]}}]}}"#,
+        values.join(",")
+    )
+}
+
+/// The trace id of OTLP request `n`.
+fn trace_id(n: usize) -> String {
+    format!("{:032x}", n + 1)
+}
+
+/// Request `n` to OTLP's traces endpoint: a trace of three spans.
+fn export(n: usize) -> String {
+    let spans: Vec<String> = (1..=3)
+        .map(|s| {
+            format!(
+                r#"{{"traceId":"{}","spanId":"{s:016x}","name":"op","startTimeUnixNano":"1767571200000000000","endTimeUnixNano":"1767571201000000000"}}"#,
+                trace_id(n)
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+        spans.join(",")
+    )
+}
+
+/// Posts `body` to `path` with the headers; the status, or an error when the server is
+/// gone.
+fn post(url: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<u16, ureq::Error> {
+    let mut request = ureq::post(format!("{url}{path}"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    Ok(request.send(body)?.status().as_u16())
+}
+
+/// Sends request after request with `send` (true when acknowledged) until `stop` or a
+/// refusal; counts the acknowledged ones in `acknowledged`.
+fn sender(
+    stop: Arc<AtomicBool>,
+    acknowledged: Arc<AtomicUsize>,
+    send: impl Fn(usize) -> bool + Send + 'static,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        for n in 0.. {
+            if stop.load(Ordering::SeqCst) || !send(n) {
+                return;
+            }
+            acknowledged.store(n + 1, Ordering::SeqCst);
+        }
+    })
+}
+
+/// True when `count` is what `acked` requests of `each` items make, or one request
+/// more (it reached the log just before the kill, and its answer did not reach the
+/// sender).
+fn all_once(count: usize, acked: usize, each: usize) -> bool {
+    count == acked * each || count == (acked + 1) * each
 }
 
 #[test]
-fn writes_acknowledged_before_a_kill_9_survive_it_once() {
+fn data_acknowledged_before_a_kill_9_survives_it_once() {
     let dir = tempfile::tempdir().unwrap();
     let (store, wal) = (dir.path().join("store"), dir.path().join("wal"));
     let mut server = serve(&store, &wal);
-    let acknowledged = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
-    let sender = {
-        let (url, acknowledged, stop) = (server.url.clone(), acknowledged.clone(), stop.clone());
-        std::thread::spawn(move || {
-            for n in 0.. {
-                if stop.load(Ordering::SeqCst) || !matches!(post(&url, &request(n)), Ok(204)) {
-                    return;
-                }
-                acknowledged.store(n + 1, Ordering::SeqCst);
+    let counts: [Arc<AtomicUsize>; 3] = Default::default();
+    let url = server.url.clone();
+    let senders = [
+        sender(stop.clone(), counts[0].clone(), {
+            let url = url.clone();
+            move |n| {
+                let headers = [
+                    ("Content-Type", "application/x-protobuf"),
+                    ("Content-Encoding", "snappy"),
+                ];
+                matches!(post(&url, "/api/v1/write", &headers, &request(n)), Ok(204))
             }
-        })
-    };
-    while acknowledged.load(Ordering::SeqCst) < 50 {
+        }),
+        sender(stop.clone(), counts[1].clone(), {
+            let url = url.clone();
+            move |n| {
+                let headers = [("Content-Type", "application/json")];
+                matches!(
+                    post(&url, "/loki/api/v1/push", &headers, push(n).as_bytes()),
+                    Ok(204)
+                )
+            }
+        }),
+        sender(stop.clone(), counts[2].clone(), move |n| {
+            let headers = [("Content-Type", "application/json")];
+            matches!(post(&url, "/v1/traces", &headers, export(n).as_bytes()), Ok(200))
+        }),
+    ];
+    while counts.iter().any(|c| c.load(Ordering::SeqCst) < 30) {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    // SIGKILL while the sender is still writing: no flush, no shutdown.
+    // SIGKILL while the senders are still writing: no flush, no shutdown.
     server.child.kill().unwrap();
     server.child.wait().unwrap();
     stop.store(true, Ordering::SeqCst);
-    sender.join().unwrap();
-    let acked = acknowledged.load(Ordering::SeqCst);
+    for s in senders {
+        s.join().unwrap();
+    }
+    let [acked, pushed, exported] = counts.map(|c| c.load(Ordering::SeqCst));
 
     let mut restarted = serve(&store, &wal);
     let value_of = |expr: &str| -> usize {
@@ -125,13 +206,34 @@ fn writes_acknowledged_before_a_kill_9_survive_it_once() {
     };
     let series = value_of("count(count_over_time(up[10m]))");
     let samples = value_of("sum(count_over_time(up[10m]))");
-    // Every acknowledged request is there; one more may be, if it reached the log just
-    // before the kill and its answer did not reach the sender.
+    // Every acknowledged request is there, once.
     assert!(
-        series == acked || series == acked + 1,
+        all_once(series, acked, 1),
         "{series} series for {acked} acknowledged"
     );
     assert_eq!(samples, series * 10, "each request's samples once");
     restarted.child.kill().unwrap();
     restarted.child.wait().unwrap();
+
+    let db = parquetry::Database::open(&store).unwrap();
+    let stats = db.stats().unwrap();
+    let engine = db.snapshot();
+    let streams = engine.logs().unwrap().streams().len();
+    assert!(
+        all_once(streams, pushed, 1),
+        "{streams} streams for {pushed} acknowledged"
+    );
+    assert_eq!(
+        stats.logs.entries as usize,
+        streams * 10,
+        "each push's lines once"
+    );
+    for n in 0..exported {
+        assert_eq!(engine.trace(&trace_id(n)).unwrap().len(), 3, "trace {n}");
+    }
+    assert!(
+        all_once(stats.spans.spans as usize, exported, 3),
+        "{} spans for {exported} acknowledged traces",
+        stats.spans.spans
+    );
 }

@@ -1,14 +1,19 @@
 //! What the receivers accepted and the store does not hold yet: each request is logged
-//! to the write-ahead log and buffered, and the buffer is committed as one version every
-//! flush interval, or sooner when enough samples wait. On start, the log's requests are
-//! replayed and committed before anything is served; on shutdown, the buffer is
-//! committed.
+//! to the write-ahead log and buffered, and the buffer (samples, log entries and spans
+//! together) is committed as one version every flush interval, or sooner when enough
+//! waits. On start, the log's requests are replayed and committed before anything is
+//! served; on shutdown, the buffer is committed.
 
+use super::payload::{self, Contents, Payload};
 use super::wal::{Record, Wal};
-use parquetry::Database;
+use parquetry::logs::ingest::LogIngestOptions;
+use parquetry::logs::ingest::entry_batch::EntryBatch;
 use parquetry::model::MetricMetadata;
+use parquetry::spans::Span;
 use parquetry::store::ingest::buffer::{DuplicateCounts, SeriesBuffer};
-use parquetry::store::ingest::remote_write::{self, Protocol, RemoteWrite};
+use parquetry::store::ingest::otlp_metrics::OtlpMetrics;
+use parquetry::store::ingest::remote_write::RemoteWrite;
+use parquetry::{Database, WriteBatch};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
@@ -20,10 +25,15 @@ pub struct ReceiveConfig {
     pub wal_dir: PathBuf,
     /// Longest time accepted data waits before its commit.
     pub flush_interval: Duration,
-    /// Samples waiting that start a commit before the interval ends.
+    /// Samples waiting that start a commit before the interval ends (a log entry or a
+    /// span counts as one sample).
     pub flush_samples: usize,
-    /// Samples waiting beyond which requests are refused with 429 until a commit.
+    /// Samples waiting beyond which requests are refused with 429 until a commit (a log
+    /// entry or a span counts as one sample).
     pub max_pending_samples: usize,
+    /// How pushed logs are completed: `service_name` and `detected_level` as Loki 3
+    /// adds them, when asked for.
+    pub logs: LogIngestOptions,
 }
 
 impl ReceiveConfig {
@@ -35,6 +45,7 @@ impl ReceiveConfig {
             flush_interval: Duration::from_secs(5),
             flush_samples: 1_000_000,
             max_pending_samples: 10_000_000,
+            logs: LogIngestOptions::default(),
         }
     }
 }
@@ -42,24 +53,44 @@ impl ReceiveConfig {
 /// Why a request was not accepted.
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {
+    /// The body is not valid: nothing of it is kept, and senders should not retry it
+    /// (HTTP 400).
+    #[error("{0}")]
+    Invalid(String),
     /// Too much waits for a commit: the sender should retry later (HTTP 429).
-    #[error("{0} samples are waiting to be committed, past the limit of {1}: retry later")]
+    #[error(
+        "{0} samples, log entries and spans are waiting to be committed, past the limit of {1}: retry later"
+    )]
     Overloaded(usize, usize),
     /// The write-ahead log could not be written (HTTP 500, retried by senders).
     #[error("the write-ahead log could not be written: {0}")]
     Log(std::io::Error),
 }
 
-/// The log's kind byte of each request type.
-const REMOTE_WRITE_V1: u8 = 1;
-const REMOTE_WRITE_V2: u8 = 2;
+/// What an accepted request carried.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Accepted {
+    /// Samples, log entries or spans buffered.
+    pub items: usize,
+    /// Native histogram samples left out (not stored yet).
+    pub histograms: u64,
+    /// Exemplars left out (not stored yet).
+    pub exemplars: u64,
+    /// OTLP points left out (delta temporality, exponential histograms).
+    pub rejected: u64,
+    /// Why they were, each reason once, joined with `; `.
+    pub rejection: String,
+}
 
 /// The buffer of accepted data and its log.
 struct Pending {
     wal: Wal,
     buffer: SeriesBuffer,
     metadata: Vec<MetricMetadata>,
-    samples: usize,
+    logs: EntryBatch,
+    spans: Vec<Span>,
+    /// Samples, entries and spans buffered.
+    items: usize,
 }
 
 /// Accepted data on its way into the store.
@@ -79,6 +110,7 @@ impl Intake {
     pub fn start(db: Arc<Database>, config: ReceiveConfig) -> Result<Arc<Intake>, String> {
         let (wal, records) = Wal::open(&config.wal_dir)
             .map_err(|e| format!("opening the write-ahead log in {}: {e}", config.wal_dir.display()))?;
+        let logs = EntryBatch::new(&config.logs).map_err(|e| e.to_string())?;
         let intake = Arc::new(Intake {
             db,
             config,
@@ -86,7 +118,9 @@ impl Intake {
                 wal,
                 buffer: SeriesBuffer::default(),
                 metadata: Vec::new(),
-                samples: 0,
+                logs,
+                spans: Vec::new(),
+                items: 0,
             }),
             committing: Mutex::new(()),
             full: Arc::new(tokio::sync::Notify::new()),
@@ -102,71 +136,101 @@ impl Intake {
 
     /// Buffers the log's records and commits them.
     fn replay(&self, records: Vec<Record>) -> Result<(), String> {
-        buffer_records(&mut self.lock(), records)?;
+        self.buffer_records(records)?;
         self.flush()
             .map_err(|e| format!("committing the write-ahead log's data: {e}"))?;
         Ok(())
     }
 
-    /// Logs a checked remote write request (its body as received) and buffers its data;
-    /// once this returns `Ok`, the data survives a crash.
-    pub fn accept_remote_write(
-        &self,
-        protocol: Protocol,
-        body: &[u8],
-        write: &RemoteWrite,
-    ) -> Result<(), Refusal> {
-        let mut pending = self.lock();
-        let waiting = pending.samples + write.samples() as usize;
-        if waiting > self.config.max_pending_samples && pending.samples > 0 {
-            return Err(Refusal::Overloaded(waiting, self.config.max_pending_samples));
-        }
-        let kind = match protocol {
-            Protocol::V1 => REMOTE_WRITE_V1,
-            Protocol::V2 => REMOTE_WRITE_V2,
-        };
-        pending.wal.append(kind, body).map_err(Refusal::Log)?;
-        pending.add(write);
-        if pending.samples >= self.config.flush_samples {
-            self.full.notify_one();
-        }
-        Ok(())
+    /// Reads `body` as `payload` says, checks all of it, logs it and buffers its data;
+    /// once this returns `Ok`, the data survives a crash. An invalid body is refused
+    /// whole, and nothing of it is logged or buffered.
+    pub fn accept(&self, payload: Payload, body: &[u8]) -> Result<Accepted, Refusal> {
+        payload::read(payload, body, &self.config.logs, |contents| {
+            let mut accepted = Accepted {
+                items: contents.items(),
+                ..Accepted::default()
+            };
+            match &contents {
+                Contents::Samples(write) => {
+                    accepted.histograms = write.histograms;
+                    accepted.exemplars = write.exemplars;
+                }
+                Contents::Metrics(metrics) => {
+                    accepted.rejected = metrics.rejected;
+                    accepted.rejection = metrics.reasons.join("; ");
+                }
+                Contents::Logs(_) | Contents::Spans(_) => {}
+            }
+            let mut pending = self.lock();
+            let waiting = pending.items + accepted.items;
+            if waiting > self.config.max_pending_samples && pending.items > 0 {
+                return Err(Refusal::Overloaded(waiting, self.config.max_pending_samples));
+            }
+            pending.wal.append(payload.byte(), body).map_err(Refusal::Log)?;
+            pending.add(contents);
+            if pending.items >= self.config.flush_samples {
+                self.full.notify_one();
+            }
+            Ok(accepted)
+        })
+        .map_err(Refusal::Invalid)?
     }
 
     /// Commits everything buffered as one version, then deletes the log files it
-    /// covers; returns the samples committed. On an error the data stays logged and is
+    /// covers; returns the samples, entries and spans committed. On an error the data stays logged and is
     /// buffered again for the next commit.
     pub fn flush(&self) -> Result<usize, String> {
         let _one_at_a_time = self.committing.lock().unwrap_or_else(|e| e.into_inner());
-        let (series, metadata, samples, covered) = {
+        let (batch, items, covered) = {
             let mut pending = self.lock();
-            if pending.samples == 0 {
+            if pending.items == 0 {
                 return Ok(0);
             }
             let covered = pending
                 .wal
                 .rotate()
                 .map_err(|e| format!("starting a new write-ahead log file: {e}"))?;
-            let series = pending.buffer.take_sorted(&mut DuplicateCounts::default());
-            let metadata = std::mem::take(&mut pending.metadata);
-            let samples = std::mem::take(&mut pending.samples);
-            (series, metadata, samples, covered)
+            let batch = WriteBatch {
+                series: pending.buffer.take_sorted(&mut DuplicateCounts::default()),
+                metadata: std::mem::take(&mut pending.metadata),
+                streams: pending.logs.take(),
+                spans: std::mem::take(&mut pending.spans),
+            };
+            (batch, std::mem::take(&mut pending.items), covered)
         };
         let dir = &self.config.wal_dir;
-        match self.db.write_samples(series, metadata, "remote-write") {
+        match self.db.write_batch(batch, "receive") {
             Ok(_) => {
                 Wal::remove_through(dir, covered)
                     .map_err(|e| format!("deleting committed write-ahead log files: {e}"))?;
-                Ok(samples)
+                Ok(items)
             }
             Err(e) => {
                 // What the commit took is in the log files it would have covered.
                 let records = Wal::records_through(dir, covered)
                     .map_err(|io| format!("{e}; reading the write-ahead log back: {io}"))?;
-                buffer_records(&mut self.lock(), records)?;
+                self.buffer_records(records)?;
                 Err(e.to_string())
             }
         }
+    }
+
+    /// Buffers the data of log records, which were checked before they were logged.
+    fn buffer_records(&self, records: Vec<Record>) -> Result<(), String> {
+        for record in records {
+            let payload = Payload::from_byte(record.kind).ok_or_else(|| {
+                format!(
+                    "the write-ahead log holds a record of unknown kind {}",
+                    record.kind
+                )
+            })?;
+            payload::read(payload, &record.body, &self.config.logs, |contents| {
+                self.lock().add(contents)
+            })
+            .map_err(|e| format!("reading the write-ahead log: {e}"))?;
+        }
+        Ok(())
     }
 
     fn lock(&self) -> MutexGuard<'_, Pending> {
@@ -187,36 +251,41 @@ impl Drop for Intake {
 }
 
 impl Pending {
-    fn add(&mut self, write: &RemoteWrite) {
+    fn add(&mut self, contents: Contents) {
+        self.items += contents.items();
+        match contents {
+            Contents::Samples(write) => self.add_samples(&write),
+            Contents::Metrics(metrics) => self.add_metrics(metrics),
+            Contents::Logs(batch) => self.logs.absorb(batch),
+            Contents::Spans(spans) => self.spans.extend(spans),
+        }
+    }
+
+    fn add_samples(&mut self, write: &RemoteWrite) {
         for (labels, points) in write.series() {
             let at = self.buffer.intern_sorted_pairs(labels);
             for &(t, v) in points {
                 self.buffer.push(at, t, v);
             }
         }
-        let fresh = parquetry::model::metadata::new_entries(&self.metadata, write.metadata.clone());
-        self.metadata.extend(fresh);
-        self.samples += write.samples() as usize;
+        self.declare(write.metadata.clone());
     }
-}
 
-/// Buffers the data of log records, which were checked before they were logged.
-fn buffer_records(pending: &mut Pending, records: Vec<Record>) -> Result<(), String> {
-    for record in records {
-        let protocol = match record.kind {
-            REMOTE_WRITE_V1 => Protocol::V1,
-            REMOTE_WRITE_V2 => Protocol::V2,
-            other => {
-                return Err(format!(
-                    "the write-ahead log holds a record of unknown kind {other}"
-                ));
+    fn add_metrics(&mut self, metrics: OtlpMetrics) {
+        for (labels, points) in metrics.series {
+            let at = self.buffer.intern(None, labels);
+            for (t, v) in points {
+                self.buffer.push(at, t, v);
             }
-        };
-        let unreadable = |e: remote_write::RemoteWriteError| format!("reading the write-ahead log: {e}");
-        let decoded = remote_write::decode(protocol, &record.body).map_err(unreadable)?;
-        pending.add(&decoded.read().map_err(unreadable)?);
+        }
+        self.declare(metrics.metadata);
     }
-    Ok(())
+
+    /// Keeps the declarations not buffered yet.
+    fn declare(&mut self, metadata: Vec<MetricMetadata>) {
+        let fresh = parquetry::model::metadata::new_entries(&self.metadata, metadata);
+        self.metadata.extend(fresh);
+    }
 }
 
 /// Commits every `interval`, or when `full` says enough waits, until the intake is

@@ -3,5 +3,6 @@
 mod logs_and_traces;
 mod prometheus;
 mod receive;
+mod receive_push;
 mod rules;
 mod server;

@@ -2,16 +2,13 @@
 //! refusals senders rely on, and the write-ahead log across a crash.
 
 use super::server::TestServer;
-use crate::receive::intake::Intake;
 use crate::{ReceiveConfig, ServerConfig};
 use parquetry::Database;
 use parquetry::store::ingest::remote_write::proto::{
     Label, MetadataV2, MetricMetadata, RequestV2, Sample, TimeSeries, TimeSeriesV2, WriteRequest,
 };
-use parquetry::store::ingest::remote_write::{self, Protocol};
 use prost::Message;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Request headers, name and value.
@@ -35,14 +32,15 @@ const WRITTEN: &[&str] = &[
     "x-prometheus-remote-write-histograms-written",
 ];
 
-fn snappy(message: &impl Message) -> Vec<u8> {
+/// A message encoded and snappy-compressed, as remote write sends it.
+pub(super) fn snappy(message: &impl Message) -> Vec<u8> {
     snap::raw::Encoder::new()
         .compress_vec(&message.encode_to_vec())
         .unwrap()
 }
 
 /// `up{job=<job>}` with a sample every 15 s from `from` ms, `count` of them.
-fn up_request(job: &str, from: i64, count: i64) -> WriteRequest {
+pub(super) fn up_request(job: &str, from: i64, count: i64) -> WriteRequest {
     let label = |name: &str, value: &str| Label {
         name: name.into(),
         value: value.into(),
@@ -68,7 +66,9 @@ fn up_request(job: &str, from: i64, count: i64) -> WriteRequest {
     }
 }
 
-fn receiving(dir: &Path, flush: Duration, max_pending: usize) -> (PathBuf, ServerConfig) {
+/// A store in `dir` and a receiving server's settings: commits every `flush`, 429
+/// past `max_pending` waiting.
+pub(super) fn receiving(dir: &Path, flush: Duration, max_pending: usize) -> (PathBuf, ServerConfig) {
     let store = dir.join("store");
     Database::create(&store).unwrap();
     let config = ServerConfig {
@@ -82,7 +82,8 @@ fn receiving(dir: &Path, flush: Duration, max_pending: usize) -> (PathBuf, Serve
     (store, config)
 }
 
-fn count_up(store: &Path) -> usize {
+/// Samples of `up` in the store.
+pub(super) fn count_up(store: &Path) -> usize {
     let db = Database::open(store).unwrap();
     let engine = db.snapshot();
     let series = engine.raw_samples("up", i64::MIN, i64::MAX).unwrap();
@@ -200,31 +201,4 @@ fn bad_writes_are_refused_with_the_protocol_status_and_nothing_lands() {
         40,
         "only the accepted request, committed at shutdown"
     );
-}
-
-#[test]
-fn a_crash_before_the_commit_loses_nothing_and_doubles_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let (store, config) = receiving(dir.path(), Duration::from_secs(3600), 1_000_000);
-    let receive = config.receive.unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let _inside = runtime.enter();
-    let db = Arc::new(Database::open(&store).unwrap());
-    let intake = Intake::start(db.clone(), receive.clone()).unwrap();
-    for job in ["a", "b"] {
-        let body = snappy(&up_request(job, 0, 10));
-        let decoded = remote_write::decode(Protocol::V1, &body).unwrap();
-        intake
-            .accept_remote_write(Protocol::V1, &body, &decoded.read().unwrap())
-            .unwrap();
-    }
-    // A crash: the process ends without its commit (no drop, no flush).
-    std::mem::forget(intake);
-    assert_eq!(count_up(&store), 0);
-    let restarted = Intake::start(db, receive.clone()).unwrap();
-    assert_eq!(count_up(&store), 20, "replayed and committed at start");
-    drop(restarted);
-    let again = Intake::start(Arc::new(Database::open(&store).unwrap()), receive).unwrap();
-    drop(again);
-    assert_eq!(count_up(&store), 20, "a committed log is not replayed twice");
 }
