@@ -20,8 +20,8 @@ if [ "${RELEASE:-0}" = 1 ]; then build_tools release; else build_tools debug; fi
 install_prometheus
 echo "== parquetry serve"
 start_parquetry_serve "$work/store"
-"$bin/remote-write-load" "$serve_url" "$seconds" "$clients" 2000 "$serve_pid"
+"$bin/push-load" remote-write "$serve_url" "$seconds" "$clients" 2000 "$serve_pid"
 stop_parquetry_serve
 echo "== Prometheus 3.5"
 start_prometheus "$work/prom" "" --web.enable-remote-write-receiver
-"$bin/remote-write-load" "$prom_url" "$seconds" "$clients" 2000 "$prom_pid"
+"$bin/push-load" remote-write "$prom_url" "$seconds" "$clients" 2000 "$prom_pid"
