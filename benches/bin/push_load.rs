@@ -9,6 +9,7 @@
 //!   (traces of ten spans, of one service; 512 is the SDK's batch);
 //! * `loki-push`: Loki push JSON bodies of ITEMS lines of about 200 bytes over ten
 //!   streams.
+//!
 //! The requests are encoded before the clock starts; a client that used all of its
 //! requests stops early, and the rate is over the time the requests took. Prints the
 //! items (and payload megabytes) acknowledged per second and, given the server's PID,

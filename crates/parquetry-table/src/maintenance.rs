@@ -8,6 +8,14 @@
 //! the ones they replace, so readers see the store before or after, never between, and
 //! answers are the same either way. Removed files stay on disk for the grace period, for
 //! readers of older snapshots.
+//!
+//! A long-lived writer (a receiver committing every few seconds) would rewrite its
+//! current day again and again that way, at a cost growing with the day. It merges the
+//! *tail* of a table instead ([`merge_tail`]): the newest segments, back to the first one
+//! that holds more rows than all those after it, rewritten from themselves alone into one
+//! segment per day. Merged tails grow like the digits of a binary counter, so every row is
+//! rewritten about log₂(rows per commit) times a day instead of once per merge, and a
+//! table keeps a few segments per day until the next full compaction.
 
 use crate::checkpoint::{self, Vacuumed};
 use crate::commit::{self as log_commit, now_ms};
@@ -97,19 +105,10 @@ pub fn run(
     let state = if plans.iter().all(|p| p.remove.is_empty()) {
         state
     } else {
-        let shared = Arc::new(state.clone());
         let committed_at = now_ms();
         let mut added = Vec::new();
         for (table, plan) in tables.iter().zip(&plans) {
-            if !plan.rewrite_days.is_empty() {
-                let (segments, rows) =
-                    table.rewrite_days(storage, &shared, &plan.rewrite_days, committed_at)?;
-                let mut segments = segments;
-                carry_metadata(&state.manifest, &plan.remove, &mut segments);
-                added.extend(segments);
-                report.rows_rewritten += rows;
-                report.days_rewritten += plan.rewrite_days.len();
-            }
+            added.extend(rewrite(storage, &state, *table, plan, committed_at, &mut report)?);
         }
         let change = Change {
             operation: if drop_before.is_some() {
@@ -135,6 +134,105 @@ pub fn run(
     Ok(report)
 }
 
+/// Rewrites the days `plan` names from the segments it removes (which hold every row of
+/// those days that is to be kept), as of `state`; counts them in `report`.
+fn rewrite(
+    storage: &Storage,
+    state: &LogState,
+    table: &dyn DayRewriter,
+    plan: &MaintenancePlan,
+    committed_at: i64,
+    report: &mut MaintenanceReport,
+) -> Result<Vec<Segment>> {
+    if plan.rewrite_days.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The version as if it held the removed segments alone. Its checkpoint's catalogs
+    // stay (the segments they cover may have no tables of their own any more); their
+    // rows in the other segments' files are skipped, as for files removed since.
+    let mut removed = state.clone();
+    removed.manifest.segments.retain(|s| plan.remove.contains(&s.id));
+    let removed = Arc::new(removed);
+    let (mut segments, rows) = table.rewrite_days(storage, &removed, &plan.rewrite_days, committed_at)?;
+    carry_metadata(&state.manifest, &plan.remove, &mut segments);
+    report.rows_rewritten += rows;
+    report.days_rewritten += plan.rewrite_days.len();
+    Ok(segments)
+}
+
+/// Merges the tail of `table` (see the module documentation) in one commit when it has
+/// at least two segments, then deletes files unnamed for longer than `grace`. Answers
+/// stay the same: the merged segments take the tail's place, after every segment they
+/// share a day with.
+pub fn merge_tail(storage: &Storage, table: &dyn DayRewriter, grace: Duration) -> Result<MaintenanceReport> {
+    let state = log_commit::begin(storage)?;
+    let segments: Vec<&Segment> = state.manifest.segments_of(table.table()).collect();
+    let plan = plan_tail(&segments);
+    let files = |m: &Manifest| {
+        m.segments_of(table.table())
+            .map(|s| s.data_files.len())
+            .sum::<usize>()
+    };
+    let before = (segments.len(), files(&state.manifest));
+    let mut report = MaintenanceReport {
+        version: state.manifest.version,
+        segments: (before.0, before.0),
+        files: (before.1, before.1),
+        ..Default::default()
+    };
+    let state = if plan.remove.is_empty() {
+        state
+    } else {
+        let added = rewrite(storage, &state, table, &plan, now_ms(), &mut report)?;
+        let change = Change {
+            operation: "merge".to_string(),
+            add: added,
+            remove: plan.remove,
+        };
+        let state = log_commit::publish(storage, state, change)?;
+        if checkpoint::due(state.manifest.version) {
+            checkpoint::write_merged(storage, &state)?;
+        }
+        report.version = state.manifest.version;
+        report.segments.1 = state.manifest.segments_of(table.table()).count();
+        report.files.1 = files(&state.manifest);
+        state
+    };
+    report.vacuumed = checkpoint::vacuum(storage, &state, grace)?;
+    Ok(report)
+}
+
+/// How many segments of `table` a tail merge would rewrite in `manifest` (0 when the
+/// tail is a single segment). Long-lived writers merge when this passes a threshold.
+pub fn tail_segments(manifest: &Manifest, table: TableKind) -> usize {
+    let segments: Vec<&Segment> = manifest.segments_of(table).collect();
+    plan_tail(&segments).remove.len()
+}
+
+/// Plans the merge of the tail of `segments` (one table's, oldest first): from the
+/// newest, every segment holding no more rows than all those after it together.
+fn plan_tail(segments: &[&Segment]) -> MaintenancePlan {
+    let mut newer_rows = 0u64;
+    let mut start = segments.len();
+    for (i, s) in segments.iter().enumerate().rev() {
+        if start < segments.len() && s.rows > newer_rows {
+            break;
+        }
+        newer_rows += s.rows;
+        start = i;
+    }
+    let tail = &segments[start..];
+    if tail.len() < 2 {
+        return MaintenancePlan::default();
+    }
+    let days: BTreeSet<i64> = tail.iter().flat_map(|s| s.days()).collect();
+    MaintenancePlan {
+        remove: tail.iter().map(|s| s.id.clone()).collect(),
+        rewrite_days: days.into_iter().collect(),
+        dropped_days: 0,
+    }
+}
+
 /// Moves the metric family declarations of the segments `removed` (ids in `manifest`)
 /// to the first of the segments replacing them, each once, so that compaction keeps
 /// them; when retention replaces them by nothing, they go with their data.
@@ -150,14 +248,6 @@ fn carry_metadata(manifest: &Manifest, removed: &[String], replacing: &mut [Segm
         .collect();
     let fresh = parquetry_model::metadata::new_entries(&first.metadata, declared);
     first.metadata.extend(fresh);
-}
-
-/// How many segments of `table` a compaction would rewrite in `manifest`: those on UTC
-/// days that are not yet one file of one segment (and those sharing a day with them).
-/// Long-lived writers compact when this passes a threshold.
-pub fn compactable_segments(manifest: &Manifest, table: TableKind) -> usize {
-    let segments: Vec<&Segment> = manifest.segments_of(table).collect();
-    plan(&segments, None).remove.len()
 }
 
 /// Which segments of one table to remove and which days to write again.
@@ -254,6 +344,31 @@ mod tests {
         assert_eq!(p.rewrite_days, [2 * PARTITION_MS, 3 * PARTITION_MS]);
         // Settled days alone: nothing to do.
         assert_eq!(plan(&[&a, &d], None), MaintenancePlan::default());
+    }
+
+    fn sized(id: &str, days: &[i64], rows: u64) -> Segment {
+        Segment {
+            rows,
+            ..segment(id, days)
+        }
+    }
+
+    #[test]
+    fn tails_grow_like_a_binary_counter() {
+        let (big, mid) = (sized("big", &[1, 2], 100), sized("mid", &[2], 30));
+        let small: Vec<Segment> = (0..4).map(|i| sized(&format!("s{i}"), &[2, 3], 10)).collect();
+        let mut all = vec![&big, &mid];
+        all.extend(&small);
+        // 40 rows after `mid` outweigh its 30: it joins them; `big` holds more than all.
+        let p = plan_tail(&all);
+        assert_eq!(p.remove, ["mid", "s0", "s1", "s2", "s3"]);
+        assert_eq!(p.rewrite_days, [2 * PARTITION_MS, 3 * PARTITION_MS]);
+        // Two small segments after a larger one: only they merge.
+        let p = plan_tail(&[&big, &mid, &small[0], &small[1]]);
+        assert_eq!(p.remove, ["s0", "s1"]);
+        // One segment, or one after a larger one: nothing to merge.
+        assert_eq!(plan_tail(&[&big, &small[0]]), MaintenancePlan::default());
+        assert_eq!(plan_tail(&[&small[0]]), MaintenancePlan::default());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `Database`: a store held open by a long-lived user — the CLI, the Python package, a
 //! server — with the snapshot its queries read, refreshed after every commit it makes.
 
-use crate::maintenance::{MaintenanceReport, compact, compactable_segments, retain};
+use crate::maintenance::{MaintenanceReport, compact, merge_tails, retain, tail_segments};
 use crate::{Engine, Error};
 use parquetry_logs::ingest::{LogIngestOptions, LogIngestReport};
 use parquetry_spans::ingest::{SpanIngestOptions, SpanIngestReport};
@@ -19,10 +19,11 @@ use std::time::Duration;
 /// [`Database::refresh`] picks up commits made elsewhere. Snapshots share one connection
 /// and one cache of Parquet footers. The handle is `Sync`: share it between threads.
 ///
-/// A handle compacts the store after its own ingests once
-/// [`DEFAULT_AUTO_COMPACT_SEGMENTS`] segments are waiting to be rewritten (see
-/// [`Database::with_auto_compaction`]), so that a long-lived writer's small commits do not
-/// pile up.
+/// A handle merges the newest small segments of the store after its own ingests once
+/// [`DEFAULT_AUTO_COMPACT_SEGMENTS`] of them wait to be rewritten (see
+/// [`Database::with_auto_compaction`] and [`crate::maintenance::merge_tails`]), so that a
+/// long-lived writer's small commits do not pile up, and no merge rewrites much more than
+/// what was written since the last.
 #[derive(Debug)]
 pub struct Database {
     location: PathBuf,
@@ -31,8 +32,7 @@ pub struct Database {
     auto_compact: Option<usize>,
 }
 
-/// Segments waiting for compaction (on days that are not yet one file) after which a
-/// [`Database`] compacts on its own.
+/// Segments in the tables' tails after which a [`Database`] merges them on its own.
 pub const DEFAULT_AUTO_COMPACT_SEGMENTS: usize = 16;
 
 /// What a snapshot holds.
@@ -109,8 +109,8 @@ impl Database {
         }
     }
 
-    /// Compact after an ingest through this handle once at least `min_segments` segments
-    /// wait to be rewritten; `None` turns automatic compaction off.
+    /// Merge the tables' tails after an ingest through this handle once at least
+    /// `min_segments` segments are in them; `None` turns automatic compaction off.
     pub fn with_auto_compaction(mut self, min_segments: Option<usize>) -> Database {
         self.auto_compact = min_segments.map(|n| n.max(1));
         self
@@ -190,18 +190,20 @@ impl Database {
         &self.storage
     }
 
-    /// Refreshes the snapshot and compacts when automatic compaction is due.
+    /// Refreshes the snapshot and merges the tables' tails when automatic compaction is
+    /// due.
     pub(crate) fn after_ingest(&self) -> Result<(), Error> {
         let fresh = self.refresh()?;
-        let waiting = compactable_segments(fresh.store().manifest());
+        let waiting = tail_segments(fresh.store().manifest());
         if self.auto_compact.is_some_and(|min| waiting >= min) {
-            match self.compact(DEFAULT_GRACE) {
-                // Another writer compacted the same segments first: nothing left to do.
-                Err(Error::Store(StoreError::Conflict(_))) => {}
+            match merge_tails(&self.storage, DEFAULT_GRACE) {
+                // Another writer rewrote the same segments first: nothing left to do.
+                Err(StoreError::Conflict(_)) => {}
                 other => {
                     other?;
                 }
             }
+            self.refresh()?;
         }
         Ok(())
     }
