@@ -65,6 +65,14 @@ pub struct Args {
     /// entry or a span counts as one).
     #[arg(long = "write.max-pending-samples", default_value_t = 10_000_000)]
     max_pending_samples: usize,
+    /// Bytes of request bodies waiting that start a commit before the flush interval
+    /// ends (bounds the memory of decoded spans and log lines).
+    #[arg(long = "write.flush-bytes", default_value_t = 64 << 20)]
+    flush_bytes: usize,
+    /// Bytes of request bodies waiting beyond which writes are refused with 429 until a
+    /// commit.
+    #[arg(long = "write.max-pending-bytes", default_value_t = 512 << 20)]
+    max_pending_bytes: usize,
     /// Pushed logs: add a `service_name` label as Loki 3 does by default.
     #[arg(long = "service-name")]
     service_name: bool,
@@ -91,6 +99,8 @@ fn receive_config(args: &Args) -> Result<Option<ReceiveConfig>> {
         flush_interval: Duration::from_millis(flush_ms as u64),
         flush_samples: args.flush_samples.max(1),
         max_pending_samples: args.max_pending_samples.max(1),
+        flush_bytes: args.flush_bytes.max(1),
+        max_pending_bytes: args.max_pending_bytes.max(1),
         logs: LogIngestOptions {
             service_name: args.service_name,
             detected_level: args.detect_level,

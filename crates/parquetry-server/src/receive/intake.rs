@@ -31,20 +31,31 @@ pub struct ReceiveConfig {
     /// Samples waiting beyond which requests are refused with 429 until a commit (a log
     /// entry or a span counts as one sample).
     pub max_pending_samples: usize,
+    /// Bytes of request bodies waiting (as logged: remote write compressed, the others
+    /// decompressed) that start a commit before the interval ends. Decoded spans and
+    /// log entries take a few times their bodies' bytes, so this bounds their memory
+    /// where counting them as samples does not.
+    pub flush_bytes: usize,
+    /// Bytes of request bodies waiting beyond which requests are refused with 429 until
+    /// a commit.
+    pub max_pending_bytes: usize,
     /// How pushed logs are completed: `service_name` and `detected_level` as Loki 3
     /// adds them, when asked for.
     pub logs: LogIngestOptions,
 }
 
 impl ReceiveConfig {
-    /// The defaults, with the log in `wal_dir`: a commit every 5 seconds or 1 million
-    /// samples, refusals past 10 million waiting.
+    /// The defaults, with the log in `wal_dir`: a commit every 5 seconds, or sooner at 1
+    /// million samples or 64 MiB of bodies waiting; refusals past 10 million samples or
+    /// 512 MiB.
     pub fn new(wal_dir: PathBuf) -> ReceiveConfig {
         ReceiveConfig {
             wal_dir,
             flush_interval: Duration::from_secs(5),
             flush_samples: 1_000_000,
             max_pending_samples: 10_000_000,
+            flush_bytes: 64 << 20,
+            max_pending_bytes: 512 << 20,
             logs: LogIngestOptions::default(),
         }
     }
@@ -57,11 +68,10 @@ pub enum Refusal {
     /// (HTTP 400).
     #[error("{0}")]
     Invalid(String),
-    /// Too much waits for a commit: the sender should retry later (HTTP 429).
-    #[error(
-        "{0} samples, log entries and spans are waiting to be committed, past the limit of {1}: retry later"
-    )]
-    Overloaded(usize, usize),
+    /// Too much waits for a commit (what, and the bound it passes): the sender should
+    /// retry later (HTTP 429).
+    #[error("{0} are waiting to be committed, past the limit of {1}: retry later")]
+    Overloaded(String, usize),
     /// The write-ahead log could not be written (HTTP 500, retried by senders).
     #[error("the write-ahead log could not be written: {0}")]
     Log(std::io::Error),
@@ -91,6 +101,8 @@ struct Pending {
     spans: Vec<Span>,
     /// Samples, entries and spans buffered.
     items: usize,
+    /// Bytes of their logged bodies.
+    bytes: usize,
 }
 
 /// Accepted data on its way into the store.
@@ -121,6 +133,7 @@ impl Intake {
                 logs,
                 spans: Vec::new(),
                 items: 0,
+                bytes: 0,
             }),
             committing: Mutex::new(()),
             full: Arc::new(tokio::sync::Notify::new()),
@@ -163,13 +176,23 @@ impl Intake {
                 Contents::Logs(_) | Contents::Spans(_) => {}
             }
             let mut pending = self.lock();
-            let waiting = pending.items + accepted.items;
-            if waiting > self.config.max_pending_samples && pending.items > 0 {
-                return Err(Refusal::Overloaded(waiting, self.config.max_pending_samples));
+            if pending.items > 0 {
+                let (items, bytes) = (pending.items + accepted.items, pending.bytes + body.len());
+                let (max_items, max_bytes) = (self.config.max_pending_samples, self.config.max_pending_bytes);
+                if items > max_items {
+                    let what = format!("{items} samples, log entries and spans");
+                    return Err(Refusal::Overloaded(what, max_items));
+                }
+                if bytes > max_bytes {
+                    return Err(Refusal::Overloaded(
+                        format!("{bytes} bytes of requests"),
+                        max_bytes,
+                    ));
+                }
             }
             pending.wal.append(payload.byte(), body).map_err(Refusal::Log)?;
-            pending.add(contents);
-            if pending.items >= self.config.flush_samples {
+            pending.add(contents, body.len());
+            if pending.items >= self.config.flush_samples || pending.bytes >= self.config.flush_bytes {
                 self.full.notify_one();
             }
             Ok(accepted)
@@ -197,6 +220,7 @@ impl Intake {
                 streams: pending.logs.take(),
                 spans: std::mem::take(&mut pending.spans),
             };
+            pending.bytes = 0;
             (batch, std::mem::take(&mut pending.items), covered)
         };
         let dir = &self.config.wal_dir;
@@ -226,7 +250,7 @@ impl Intake {
                 )
             })?;
             payload::read(payload, &record.body, &self.config.logs, |contents| {
-                self.lock().add(contents)
+                self.lock().add(contents, record.body.len())
             })
             .map_err(|e| format!("reading the write-ahead log: {e}"))?;
         }
@@ -251,8 +275,10 @@ impl Drop for Intake {
 }
 
 impl Pending {
-    fn add(&mut self, contents: Contents) {
+    /// Buffers `contents`, read from a logged body of `bytes`.
+    fn add(&mut self, contents: Contents, bytes: usize) {
         self.items += contents.items();
+        self.bytes += bytes;
         match contents {
             Contents::Samples(write) => self.add_samples(&write),
             Contents::Metrics(metrics) => self.add_metrics(metrics),

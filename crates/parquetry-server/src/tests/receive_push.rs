@@ -415,3 +415,31 @@ fn otlp_metrics_land_as_prometheus_names_them_and_left_out_points_are_reported()
         serde_json::json!({"type": "counter", "help": "Requests served.", "unit": ""})
     );
 }
+
+#[test]
+fn past_the_bound_on_waiting_bytes_exports_are_shed_with_429_and_a_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, mut config) = receiving(dir.path(), Duration::from_secs(3600), 1_000_000);
+    if let Some(receive) = config.receive.as_mut() {
+        receive.max_pending_bytes = 2048;
+    }
+    let server = TestServer::start(&store, config);
+    let big = otlp_traces_json(1, 20);
+    assert!(big.len() > 2048);
+    let (status, _, text) = server.post_bytes("/v1/traces", JSON, big.as_bytes(), &[]);
+    assert_eq!(
+        status, 200,
+        "the first request is taken whatever its size: {text}"
+    );
+    let (status, _, text) = server.post_bytes("/v1/traces", JSON, otlp_traces_json(2, 1).as_bytes(), &[]);
+    assert_eq!(status, 429, "{text}");
+    let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(answer["code"], 8, "RESOURCE_EXHAUSTED: {text}");
+    assert!(text.contains("bytes of requests"), "{text}");
+    drop(server);
+    assert_eq!(
+        counts(&store),
+        (0, 20),
+        "only the accepted request, committed at shutdown"
+    );
+}
