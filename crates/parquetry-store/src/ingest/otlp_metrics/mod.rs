@@ -315,10 +315,14 @@ fn add_histogram(
         ));
     }
     let mut add = |suffix: &str, extra: Option<(&str, String)>, value: f64| {
-        let mut labels = vec![(METRIC_NAME, format!("{name}{suffix}"))];
-        labels.extend(extra);
-        let series = target.labels(&point.attributes, &labels);
-        out.series.push((series, vec![(t, recorded(point.flags, value))]));
+        add_classic(
+            out,
+            target,
+            &point.attributes,
+            (name, suffix, extra),
+            t,
+            recorded(point.flags, value),
+        );
     };
     if let Some(sum) = point.sum {
         add("_sum", None, sum);
@@ -343,16 +347,36 @@ fn add_summary(
     let t = time_ms(point.time_unix_nano);
     times.include(t);
     let mut add = |suffix: &str, extra: Option<(&str, String)>, value: f64| {
-        let mut labels = vec![(METRIC_NAME, format!("{name}{suffix}"))];
-        labels.extend(extra);
-        let series = target.labels(&point.attributes, &labels);
-        out.series.push((series, vec![(t, recorded(point.flags, value))]));
+        add_classic(
+            out,
+            target,
+            &point.attributes,
+            (name, suffix, extra),
+            t,
+            recorded(point.flags, value),
+        );
     };
     add("_sum", None, point.sum);
     add("_count", None, point.count as f64);
     for q in &point.quantile_values {
         add("", Some(("quantile", float_label(q.quantile))), q.value);
     }
+}
+
+/// One sample of a histogram's or summary's classic series: `name` with `suffix`, and
+/// `le` or `quantile` when given, over the point's attributes.
+fn add_classic(
+    out: &mut OtlpMetrics,
+    target: &Target,
+    attributes: &[KeyValue],
+    (name, suffix, extra): (&str, &str, Option<(&str, String)>),
+    t: i64,
+    value: f64,
+) {
+    let mut labels = vec![(METRIC_NAME, format!("{name}{suffix}"))];
+    labels.extend(extra);
+    out.series
+        .push((target.labels(attributes, &labels), vec![(t, value)]));
 }
 
 #[cfg(test)]
