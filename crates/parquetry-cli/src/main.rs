@@ -2,6 +2,7 @@
 
 mod commands;
 mod progress;
+mod result_table;
 mod table;
 mod time_args;
 

@@ -161,7 +161,7 @@ fn params(args: &QueryArgs, expr: &Expr, engine: &Engine) -> Result<QueryParams>
 
 fn table(answer: &Answer, direction: Direction) -> String {
     match &answer.output {
-        QueryOutput::Metric(m) => crate::commands::query::table(&m.clone().into_promql(), answer.instant),
+        QueryOutput::Metric(m) => crate::result_table::result_table(&m.clone().into_promql(), answer.instant),
         QueryOutput::Streams(streams) => {
             let rows: Vec<Vec<String>> = merged_lines(streams, direction)
                 .into_iter()

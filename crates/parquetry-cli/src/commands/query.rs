@@ -1,14 +1,12 @@
 //! `parquetry query`.
 
-use crate::table::render;
+use crate::result_table::result_table;
 use crate::time_args;
 use anyhow::{Result, bail};
 use parquetry::promql::ParseOptions;
 use parquetry::promql::eval::api_json::to_api_json;
-use parquetry::promql::eval::{EvalOptions, QueryResult, StepGrid};
+use parquetry::promql::eval::{EvalOptions, StepGrid};
 use parquetry::{Engine, QueryOptions};
-use parquetry_model::time::format_timestamp;
-use parquetry_model::value::format_api_value;
 use std::path::PathBuf;
 
 /// Evaluate PromQL at one time (--time) or over a range (--start, --end, --step).
@@ -81,48 +79,8 @@ pub fn run(args: Args) -> Result<()> {
     };
     match args.format.as_str() {
         "json" => println!("{}", to_api_json(&result, instant, grid.start)),
-        "table" => print!("{}", table(&result, instant)),
+        "table" => print!("{}", result_table(&result, instant)),
         other => bail!("unknown format {other:?}: expected table or json"),
     }
     Ok(())
-}
-
-/// A result as a text table: a row per point, and the number of series.
-pub(crate) fn table(result: &QueryResult, instant: bool) -> String {
-    let mut rows = Vec::new();
-    let count = match result {
-        QueryResult::String(s) => return format!("{s}\n"),
-        QueryResult::Scalar(points) => {
-            for (t, v) in points {
-                rows.push(vec![String::new(), format_timestamp(*t), format_api_value(*v)]);
-            }
-            1
-        }
-        QueryResult::Vector(series) | QueryResult::Range(series) => {
-            for s in series {
-                for (t, v) in &s.points {
-                    rows.push(vec![
-                        s.labels.to_string(),
-                        format_timestamp(*t),
-                        format_api_value(*v),
-                    ]);
-                }
-            }
-            series.len()
-        }
-    };
-    let single_point = instant && !matches!(result, QueryResult::Range(_));
-    if single_point {
-        for r in &mut rows {
-            r.remove(1);
-        }
-    }
-    let header: &[&str] = if single_point {
-        &["series", "value"]
-    } else {
-        &["series", "time", "value"]
-    };
-    let mut out = render(header, &rows);
-    out.push_str(&format!("{count} series\n"));
-    out
 }
