@@ -123,6 +123,36 @@ impl SeriesSource for Layered<'_> {
         let mine = self.outputs.matching(matchers, min_time, max_time);
         if mine.is_empty() { Ok(()) } else { each(mine) }
     }
+
+    /// The base's batches as the base hands them over (several threads at once where it
+    /// can), then the rules' outputs as one batch more.
+    fn for_each_batch(
+        &self,
+        matchers: &[Matcher],
+        min_time: i64,
+        max_time: i64,
+        each: &(dyn Fn(usize, Vec<RawSeries>) -> Result<(), EvalError> + Sync),
+    ) -> Result<usize, EvalError> {
+        let base_max = self.base_until.map_or(max_time, |u| u.min(max_time));
+        let mut n = 0;
+        if base_max >= min_time {
+            n = self
+                .base
+                .for_each_batch(matchers, min_time, base_max, &|i, batch| {
+                    let batch: Vec<RawSeries> = batch
+                        .into_iter()
+                        .filter(|s| !self.outputs.contains(&s.labels))
+                        .collect();
+                    each(i, batch)
+                })?;
+        }
+        let mine = self.outputs.matching(matchers, min_time, max_time);
+        if mine.is_empty() {
+            return Ok(n);
+        }
+        each(n, mine)?;
+        Ok(n + 1)
+    }
 }
 
 #[cfg(test)]

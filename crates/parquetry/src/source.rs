@@ -1,7 +1,7 @@
 //! The store as a source of raw samples for the PromQL evaluator.
 
 use parquetry_model::Matcher;
-use parquetry_promql::eval::{EvalError, RawSeries, SeriesSource, StepSeries};
+use parquetry_promql::eval::{EvalError, RawSeries, SeriesSource};
 use parquetry_store::{Selection, Store};
 use rayon::prelude::*;
 use std::ops::Range;
@@ -68,20 +68,22 @@ impl SeriesSource for StoreSource<'_> {
         Ok(())
     }
 
-    /// Every batch is read and reduced on the thread that picked it up, so reading and
-    /// reducing overlap across threads and no batch waits for a slower neighbour.
-    fn reduce_batches(
+    /// Every batch is read and handed over on the thread that picked it up, so reading
+    /// and reducing overlap across threads and no batch waits for a slower neighbour.
+    fn for_each_batch(
         &self,
         matchers: &[Matcher],
         min_time: i64,
         max_time: i64,
-        reduce: &(dyn Fn(Vec<RawSeries>) -> Result<Vec<StepSeries>, EvalError> + Sync),
-    ) -> Result<Vec<StepSeries>, EvalError> {
+        each: &(dyn Fn(usize, Vec<RawSeries>) -> Result<(), EvalError> + Sync),
+    ) -> Result<usize, EvalError> {
         let selection = self.0.select(matchers, min_time, max_time).map_err(storage)?;
-        let parts: Vec<Vec<StepSeries>> = batch_ranges(selection.series().len())
+        let ranges = batch_ranges(selection.series().len());
+        let n = ranges.len();
+        ranges
             .into_par_iter()
-            .map(|r| reduce(read_raw(&selection, r)?))
-            .collect::<Result<_, _>>()?;
-        Ok(parts.into_iter().flatten().collect())
+            .enumerate()
+            .try_for_each(|(i, r)| each(i, read_raw(&selection, r)?))?;
+        Ok(n)
     }
 }

@@ -3,7 +3,7 @@
 //! [`parquetry_spans::span_metrics`]) beside whatever the metrics table holds.
 
 use parquetry_model::Matcher;
-use parquetry_promql::eval::{EvalError, RawSeries, SeriesSource, StepSeries};
+use parquetry_promql::eval::{EvalError, RawSeries, SeriesSource};
 use parquetry_spans::SpanStore;
 use parquetry_spans::span_metrics::{self, SpanMetricSeries};
 
@@ -56,18 +56,19 @@ impl<S: SeriesSource> SeriesSource for WithSpanMetrics<'_, S> {
         if spans.is_empty() { Ok(()) } else { each(spans) }
     }
 
-    fn reduce_batches(
+    fn for_each_batch(
         &self,
         matchers: &[Matcher],
         min_time: i64,
         max_time: i64,
-        reduce: &(dyn Fn(Vec<RawSeries>) -> Result<Vec<StepSeries>, EvalError> + Sync),
-    ) -> Result<Vec<StepSeries>, EvalError> {
-        let mut out = self.inner.reduce_batches(matchers, min_time, max_time, reduce)?;
+        each: &(dyn Fn(usize, Vec<RawSeries>) -> Result<(), EvalError> + Sync),
+    ) -> Result<usize, EvalError> {
+        let n = self.inner.for_each_batch(matchers, min_time, max_time, each)?;
         let spans = self.span_series(matchers, min_time, max_time)?;
-        if !spans.is_empty() {
-            out.extend(reduce(spans)?);
+        if spans.is_empty() {
+            return Ok(n);
         }
-        Ok(out)
+        each(n, spans)?;
+        Ok(n + 1)
     }
 }

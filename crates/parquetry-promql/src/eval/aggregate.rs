@@ -15,6 +15,9 @@ use std::collections::HashMap;
 
 /// Evaluates an aggregation.
 pub fn eval(ctx: &Ctx, a: &AggregateExpr, grid: &StepGrid) -> Result<Value, EvalError> {
+    if let Some(fused) = super::fused::eval(ctx, a, grid) {
+        return fused;
+    }
     let input = match ctx.eval(&a.expr, grid)? {
         Value::Vector(v) => v,
         other => {
@@ -100,7 +103,7 @@ pub fn eval(ctx: &Ctx, a: &AggregateExpr, grid: &StepGrid) -> Result<Value, Eval
 }
 
 /// The labels that identify a series' group.
-fn group_key(labels: &Labels, grouping: &Grouping) -> Labels {
+pub(super) fn group_key(labels: &Labels, grouping: &Grouping) -> Labels {
     match grouping {
         Grouping::By(names) => Labels::from_pairs(
             labels

@@ -5,6 +5,7 @@ use super::value::{RangeValue, RawSeries, StepSeries, Value};
 use super::{EvalError, EvalOptions, SeriesSource, StepGrid, aggregate, binary, functions, selectors};
 use crate::syntax::ast::{At, DurationExpr, Expr, RangeMode, TimeModifiers, ValueType};
 use parquetry_model::Matcher;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
@@ -183,6 +184,29 @@ impl Ctx<'_> {
         })
     }
 
+    /// Reads raw samples a batch of series at a time and makes something of each batch
+    /// with `f` (on several threads at once where the source can), counting samples
+    /// against the query's limit; returns what `f` made, in the source's batch order.
+    pub(crate) fn map_batches<T: Send>(
+        &self,
+        matchers: &[Matcher],
+        min_t: i64,
+        max_t: i64,
+        f: &(dyn Fn(Vec<RawSeries>) -> Result<T, EvalError> + Sync),
+    ) -> Result<Vec<T>, EvalError> {
+        self.check_deadline()?;
+        let parts = Mutex::new(Vec::new());
+        self.source.for_each_batch(matchers, min_t, max_t, &|i, batch| {
+            self.admit(&batch)?;
+            let made = f(batch)?;
+            parts.lock().unwrap_or_else(|e| e.into_inner()).push((i, made));
+            Ok(())
+        })?;
+        let mut parts = parts.into_inner().unwrap_or_else(|e| e.into_inner());
+        parts.sort_unstable_by_key(|(i, _)| *i);
+        Ok(parts.into_iter().map(|(_, made)| made).collect())
+    }
+
     /// Reads raw samples a batch of series at a time and reduces each batch to step
     /// series with `reduce` (on several threads at once where the source can), counting
     /// samples and points against the query's limits, with `steps` points per series.
@@ -194,14 +218,13 @@ impl Ctx<'_> {
         steps: usize,
         reduce: &(dyn Fn(Vec<RawSeries>) -> Result<Vec<StepSeries>, EvalError> + Sync),
     ) -> Result<Vec<StepSeries>, EvalError> {
-        self.check_deadline()?;
         let series = AtomicUsize::new(0);
-        self.source.reduce_batches(matchers, min_t, max_t, &|batch| {
-            self.admit(&batch)?;
+        let parts = self.map_batches(matchers, min_t, max_t, &|batch| {
             let held = series.fetch_add(batch.len(), Ordering::Relaxed) + batch.len();
             self.check_points(held, steps)?;
             reduce(batch)
-        })
+        })?;
+        Ok(parts.into_iter().flatten().collect())
     }
 
     /// Counts a batch's samples against the query's limit, checking the deadline first.

@@ -11,10 +11,13 @@ pub mod api_json;
 mod binary;
 mod evaluator;
 pub mod functions;
+mod fused;
 pub mod gomath;
 pub mod grid;
 pub mod kahan;
 pub mod lookback;
+#[cfg(test)]
+mod memory_source;
 pub mod query_stats;
 mod rank_heap;
 mod result;
@@ -44,22 +47,25 @@ pub trait SeriesSource: Sync {
         each: &mut dyn FnMut(Vec<RawSeries>) -> Result<(), EvalError>,
     ) -> Result<(), EvalError>;
 
-    /// Those series handed to `reduce` a batch at a time, and what it made of every batch,
-    /// in batch order. A source may call `reduce` on several threads at once, so that
-    /// reading one batch overlaps reducing another; the default calls it in turn.
-    fn reduce_batches(
+    /// Those series handed to `each` a batch at a time, with the batch's number (0, 1, …
+    /// in the source's order, so that a caller can put what it made of the batches back in
+    /// that order). A source may call `each` on several threads at once, so that reading
+    /// one batch overlaps reducing another; the default calls it in turn. Returns how many
+    /// batches there were.
+    fn for_each_batch(
         &self,
         matchers: &[Matcher],
         min_time: i64,
         max_time: i64,
-        reduce: &(dyn Fn(Vec<RawSeries>) -> Result<Vec<StepSeries>, EvalError> + Sync),
-    ) -> Result<Vec<StepSeries>, EvalError> {
-        let mut out = Vec::new();
+        each: &(dyn Fn(usize, Vec<RawSeries>) -> Result<(), EvalError> + Sync),
+    ) -> Result<usize, EvalError> {
+        let mut n = 0;
         self.select_batches(matchers, min_time, max_time, &mut |batch| {
-            out.extend(reduce(batch)?);
+            each(n, batch)?;
+            n += 1;
             Ok(())
         })?;
-        Ok(out)
+        Ok(n)
     }
 
     /// All those series at once.
@@ -99,6 +105,11 @@ pub struct EvalOptions {
     pub annotations: annotations::Annotations,
     /// Where the evaluation counts what it read and held (shared by clones).
     pub stats: QueryStats,
+    /// Evaluate `sum|avg|count|group|min|max by (…) (range_function(selector[range]))`
+    /// by folding each series' window values straight into its group (default); off, the
+    /// range function's series are built first and then aggregated, as for any other
+    /// argument. Both give the same answer.
+    pub fuse_aggregations: bool,
 }
 
 impl Default for EvalOptions {
@@ -113,6 +124,7 @@ impl Default for EvalOptions {
             division_by_zero_is_nan: false,
             annotations: annotations::Annotations::default(),
             stats: QueryStats::default(),
+            fuse_aggregations: true,
         }
     }
 }

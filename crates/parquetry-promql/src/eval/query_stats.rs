@@ -12,6 +12,7 @@ pub struct QueryStats(Arc<Counters>);
 struct Counters {
     samples_read: AtomicU64,
     peak_points: AtomicU64,
+    fused_aggregations: AtomicU64,
 }
 
 impl QueryStats {
@@ -23,6 +24,16 @@ impl QueryStats {
     /// Notes an intermediate result of `points` points (series × steps) held at once.
     pub fn note_points_held(&self, points: u64) {
         self.0.peak_points.fetch_max(points, Ordering::Relaxed);
+    }
+
+    /// Counts an aggregation evaluated fused with the range function under it.
+    pub fn note_fused_aggregation(&self) {
+        self.0.fused_aggregations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Aggregations evaluated fused with the range function under them, so far.
+    pub fn fused_aggregations(&self) -> u64 {
+        self.0.fused_aggregations.load(Ordering::Relaxed)
     }
 
     /// Raw samples read from the store so far, each once however many windows use it.

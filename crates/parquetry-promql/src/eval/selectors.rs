@@ -127,6 +127,21 @@ pub fn reduce_matrix(
     Ok(out)
 }
 
+/// A range selector's batches of series, each made into something by `f` (batches on
+/// several threads at once where the source can), returned in the source's batch order.
+pub fn map_matrix<T: Send>(
+    ctx: &Ctx,
+    ms: &MatrixSelector,
+    grid: &StepGrid,
+    f: &(dyn Fn(RangeValue) -> Result<T, EvalError> + Sync),
+) -> Result<Vec<T>, EvalError> {
+    let m = MatrixRead::new(ctx, ms, grid);
+    let Some((min_t, max_t)) = m.bounds else {
+        return Ok(Vec::new());
+    };
+    ctx.map_batches(&ms.selector.matchers, min_t, max_t, &|raw| f(m.range_value(raw)))
+}
+
 /// What reading a range selector needs: its windows and the time span they cover.
 struct MatrixRead {
     window_ends: Vec<i64>,

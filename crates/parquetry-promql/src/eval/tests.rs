@@ -1,47 +1,13 @@
 //! End-to-end evaluator tests over an in-memory source.
 
+use super::memory_source::MemorySource;
 use super::*;
 use crate::{ParseOptions, parse_with};
-use parquetry_model::{Labels, Matcher};
+use parquetry_model::Labels;
 use std::time::{Duration, Instant};
 
-/// Series held in memory.
-struct MemorySource(Vec<RawSeries>);
-
-impl SeriesSource for MemorySource {
-    fn select_batches(
-        &self,
-        matchers: &[Matcher],
-        min_time: i64,
-        max_time: i64,
-        each: &mut dyn FnMut(Vec<RawSeries>) -> Result<(), EvalError>,
-    ) -> Result<(), EvalError> {
-        each(
-            self.0
-                .iter()
-                .filter(|s| s.labels.matches_all(matchers))
-                .map(|s| {
-                    let (timestamps, values) = s
-                        .timestamps
-                        .iter()
-                        .zip(&s.values)
-                        .filter(|(t, _)| **t >= min_time && **t <= max_time)
-                        .map(|(t, v)| (*t, *v))
-                        .unzip();
-                    RawSeries {
-                        labels: s.labels.clone(),
-                        drop_name: false,
-                        timestamps,
-                        values,
-                    }
-                })
-                .collect(),
-        )
-    }
-}
-
 fn counters(n: usize) -> MemorySource {
-    MemorySource(
+    MemorySource::new(
         (0..n)
             .map(|i| RawSeries {
                 labels: Labels::from_pairs([
@@ -149,7 +115,7 @@ fn topk_breaks_ties_as_prometheus_does_whatever_order_the_source_reads_in() {
         timestamps: vec![0],
         values: vec![v],
     };
-    let source = MemorySource(vec![gauge("c", 7.0), gauge("b", 5.0), gauge("a", 5.0)]);
+    let source = MemorySource::new(vec![gauge("c", 7.0), gauge("b", 5.0), gauge("a", 5.0)]);
     let grid = StepGrid {
         start: 0,
         end: 60_000,

@@ -8,6 +8,7 @@ mod labels;
 mod math;
 mod range;
 pub use range::window_value;
+pub(crate) use range::{RangeCall, is_range_function};
 mod time;
 
 use super::evaluator::Ctx;

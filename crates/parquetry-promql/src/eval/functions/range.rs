@@ -8,6 +8,7 @@ use super::super::value::{RangeValue, RawSeries, StepSeries, Value};
 use super::super::{EvalError, StepGrid};
 use super::{edges, quantile};
 use crate::syntax::ast::{Call, Expr, RangeMode};
+use parquetry_model::Labels;
 use rayon::prelude::*;
 
 /// Names of the functions whose range-vector argument is windowed here.
@@ -45,44 +46,119 @@ pub fn is_range_function(name: &str) -> bool {
     RANGE_FUNCTIONS.contains(&name)
 }
 
-/// Evaluates a range function: scalar parameters first, then the window of each series at
-/// each step.
-pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
-    let name = c.func.name;
-    let matrix_index = c
-        .args
-        .iter()
-        .position(|a| a.value_type() == crate::syntax::ast::ValueType::Matrix);
-    let Some(mi) = matrix_index else {
-        return Err(EvalError::Execution(format!(
-            "{name} needs a range vector argument"
-        )));
-    };
-    check_range_mode(name, &c.args[mi])?;
-    let mut params: Vec<Vec<f64>> = Vec::new();
-    for (i, a) in c.args.iter().enumerate() {
-        if i != mi {
-            match ctx.eval(a, grid)? {
-                Value::Scalar(s) => params.push(s),
-                other => {
+/// A range function call checked and ready to run: its name, its range-vector argument
+/// and its scalar parameters (one value per step), evaluated once per query.
+pub(crate) struct RangeCall<'a> {
+    call: &'a Call,
+    /// The function's name.
+    pub(crate) name: &'a str,
+    /// The range-vector argument.
+    pub(crate) matrix: &'a Expr,
+    params: Vec<Vec<f64>>,
+}
+
+impl<'a> RangeCall<'a> {
+    /// Checks the call (a range-vector argument, a window mode the function allows, valid
+    /// smoothing factors) and evaluates its scalar parameters.
+    pub(crate) fn prepare(ctx: &Ctx, c: &'a Call, grid: &StepGrid) -> Result<Self, EvalError> {
+        let name = c.func.name;
+        let matrix_index = c
+            .args
+            .iter()
+            .position(|a| a.value_type() == crate::syntax::ast::ValueType::Matrix);
+        let Some(mi) = matrix_index else {
+            return Err(EvalError::Execution(format!(
+                "{name} needs a range vector argument"
+            )));
+        };
+        check_range_mode(name, &c.args[mi])?;
+        let mut params: Vec<Vec<f64>> = Vec::new();
+        for (i, a) in c.args.iter().enumerate() {
+            if i != mi {
+                match ctx.eval(a, grid)? {
+                    Value::Scalar(s) => params.push(s),
+                    other => {
+                        return Err(EvalError::Execution(format!(
+                            "{name}: expected a scalar parameter, got {}",
+                            other.type_name()
+                        )));
+                    }
+                }
+            }
+        }
+        if name == "double_exponential_smoothing" {
+            for (p, what) in params.iter().zip(["smoothing", "trend"]) {
+                if let Some(bad) = p.iter().find(|v| !(**v > 0.0 && **v < 1.0)) {
                     return Err(EvalError::Execution(format!(
-                        "{name}: expected a scalar parameter, got {}",
-                        other.type_name()
+                        "invalid {what} factor. Expected: 0 < {} < 1, got: {bad}",
+                        if what == "smoothing" { "sf" } else { "tf" }
                     )));
                 }
             }
         }
+        Ok(RangeCall {
+            call: c,
+            name,
+            matrix: &c.args[mi],
+            params,
+        })
     }
-    if name == "double_exponential_smoothing" {
-        for (p, what) in params.iter().zip(["smoothing", "trend"]) {
-            if let Some(bad) = p.iter().find(|v| !(**v > 0.0 && **v < 1.0)) {
-                return Err(EvalError::Execution(format!(
-                    "invalid {what} factor. Expected: 0 < {} < 1, got: {bad}",
-                    if what == "smoothing" { "sf" } else { "tf" }
-                )));
+
+    /// The function's value for one series at each step; `range` gives the windows.
+    pub(crate) fn points(
+        &self,
+        range: &RangeValue,
+        s: &RawSeries,
+        step_times: &[i64],
+        lookback: i64,
+    ) -> Vec<Option<f64>> {
+        series_points(self.name, range, s, &self.params, step_times, lookback)
+    }
+
+    /// True when the function's result keeps the metric name (`last_over_time`,
+    /// `first_over_time`); every other range function drops it.
+    pub(crate) fn keeps_name(&self) -> bool {
+        matches!(self.name, "last_over_time" | "first_over_time")
+    }
+
+    /// The annotations Prometheus adds once the function has run: for `rate` and
+    /// `increase` over a selector, an info when `last` (the selected series last in label
+    /// order, and whether it gave any value) is not named like a counter; for
+    /// `quantile_over_time`, a warning at every step where `valued_at` says some series
+    /// had a value and φ is outside [0, 1].
+    pub(crate) fn annotate(
+        &self,
+        ctx: &Ctx,
+        last: Option<(&Labels, bool)>,
+        valued_at: impl Fn(usize) -> bool,
+    ) {
+        if matches!(self.name, "rate" | "increase")
+            && matches!(self.matrix, Expr::MatrixSelector(_))
+            && let Some((labels, true)) = last
+            && let Some(message) = possible_non_counter(labels.metric_name().unwrap_or(""))
+        {
+            ctx.options
+                .annotations
+                .add(Level::Info, message, self.matrix.span().start);
+        }
+        if self.name == "quantile_over_time" {
+            for (k, q) in self.params[0].iter().enumerate() {
+                if !(0.0..=1.0).contains(q) && valued_at(k) {
+                    ctx.options.annotations.add(
+                        Level::Warning,
+                        invalid_quantile(*q),
+                        self.call.args[0].span().start,
+                    );
+                }
             }
         }
     }
+}
+
+/// Evaluates a range function: scalar parameters first, then the window of each series at
+/// each step.
+pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
+    let call = RangeCall::prepare(ctx, c, grid)?;
     let step_times: Vec<i64> = grid.times().collect();
     let lookback = ctx.options.lookback_ms;
     // Each batch's series are reduced in parallel, checking for cancellation between them
@@ -92,72 +168,50 @@ pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
             .into_par_iter()
             .map(|s| {
                 ctx.check_deadline()?;
-                Ok(step_series(name, &range, s, &params, &step_times, lookback))
+                Ok(StepSeries {
+                    points: call.points(&range, &s, &step_times, lookback),
+                    drop_name: s.drop_name || !call.keeps_name(),
+                    labels: s.labels,
+                })
             })
             .collect()
     };
     // A range selector is read and reduced a batch of series at a time; a subquery's
     // range vector is already in memory.
-    let out = match &c.args[mi] {
-        Expr::MatrixSelector(ms) => {
-            let out = reduce_matrix(ctx, ms, grid, &reduce)?;
-            if matches!(name, "rate" | "increase") {
-                note_possible_non_counter(ctx, &out, c.args[mi].span().start);
-            }
-            out
-        }
+    let out = match call.matrix {
+        Expr::MatrixSelector(ms) => reduce_matrix(ctx, ms, grid, &reduce)?,
         other => match ctx.eval(other, grid)? {
             Value::Range(r) => reduce(r)?,
             v => {
                 return Err(EvalError::Execution(format!(
                     "{name}: expected a range vector, got {}",
-                    v.type_name()
+                    v.type_name(),
+                    name = call.name
                 )));
             }
         },
     };
-    if name == "quantile_over_time" {
-        // Prometheus warns at the steps where some series had samples to take φ of.
-        for (k, q) in params[0].iter().enumerate() {
-            if !(0.0..=1.0).contains(q) && out.iter().any(|s| s.points[k].is_some()) {
-                ctx.options
-                    .annotations
-                    .add(Level::Warning, invalid_quantile(*q), c.args[0].span().start);
-            }
-        }
-    }
+    let last = out
+        .iter()
+        .max_by(|a, b| a.labels.cmp(&b.labels))
+        .map(|s| (&s.labels, s.points.iter().any(Option::is_some)));
+    call.annotate(ctx, last, |k| out.iter().any(|s| s.points[k].is_some()));
     Ok(Value::Vector(out))
 }
 
-/// Prometheus' info for `rate` and `increase` over a selector: it looks at the last
-/// series selected (in label order) and, when that series gave a value, at whether its
-/// metric name says it is a counter.
-fn note_possible_non_counter(ctx: &Ctx, out: &[StepSeries], position: usize) {
-    let Some(last) = out.iter().max_by(|a, b| a.labels.cmp(&b.labels)) else {
-        return;
-    };
-    if last.points.iter().all(Option::is_none) {
-        return;
-    }
-    if let Some(message) = possible_non_counter(last.labels.metric_name().unwrap_or("")) {
-        ctx.options.annotations.add(Level::Info, message, position);
-    }
-}
-
-/// One series of a range vector reduced to the function's value at each step. `range`
-/// gives the windows (its own `series` are not used).
-fn step_series(
+/// One series of a range vector reduced to the function `name`'s value at each step.
+/// `range` gives the windows (its own `series` are not used).
+fn series_points(
     name: &str,
     range: &RangeValue,
-    s: RawSeries,
+    s: &RawSeries,
     params: &[Vec<f64>],
     step_times: &[i64],
     lookback: i64,
-) -> StepSeries {
-    let keeps_name = matches!(name, "last_over_time" | "first_over_time");
-    let points = if range.mode == RangeMode::Default {
+) -> Vec<Option<f64>> {
+    if range.mode == RangeMode::Default {
         let resets = ResetCounts::for_function(name, &s.values);
-        window_points(range, &s, step_times, |w, k, start, end| {
+        window_points(range, s, step_times, |w, k, start, end| {
             let (ts, vs) = (&s.timestamps[w.clone()], &s.values[w.clone()]);
             if let Some(resets) = &resets {
                 let n = resets.within(w);
@@ -199,11 +253,6 @@ fn step_series(
                 )
             })
             .collect()
-    };
-    StepSeries {
-        labels: s.labels,
-        drop_name: s.drop_name || !keeps_name,
-        points,
     }
 }
 
@@ -554,7 +603,7 @@ mod tests {
             let range = RangeValue { series: Vec::new(), range_ms: range_s * 1000, window_ends: window_ends.clone(), mode: RangeMode::Default };
             let series = RawSeries { labels: parquetry_model::Labels::empty(), drop_name: false, timestamps: timestamps.clone(), values: values.clone() };
             for name in ["rate", "increase", "resets"] {
-                let got = step_series(name, &range, series.clone(), &[], &window_ends, 300_000).points;
+                let got = series_points(name, &range, &series, &[], &window_ends, 300_000);
                 let want: Vec<Option<f64>> = window_ends.iter().map(|&end| {
                     let start = end - range.range_ms;
                     let lo = timestamps.partition_point(|&t| t <= start);

@@ -1,0 +1,279 @@
+//! Aggregations fused with the range function under them: `sum by (job) (rate(x[5m]))`
+//! folds each series' window values straight into its group's accumulators, a batch of
+//! series at a time, so the range function's series × steps are never held.
+//!
+//! Batches are folded on several threads and their partial groups merged in the source's
+//! batch order, so an answer does not depend on scheduling. The groups come out in the
+//! order the general path gives them (by their first member in label order), and sums
+//! and means carry their compensation across the merge, so the two paths agree to the
+//! last bits but for summation order.
+
+use super::aggregate::group_key;
+use super::evaluator::Ctx;
+use super::functions::{RangeCall, is_range_function};
+use super::kahan::kahan_sum_inc;
+use super::selectors::map_matrix;
+use super::value::{RangeValue, StepSeries, Value};
+use super::{EvalError, StepGrid};
+use crate::syntax::ast::{AggOp, AggregateExpr, Call, Expr, Grouping, ValueType};
+use parquetry_model::Labels;
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// The fused evaluation of `a` when it is `sum`, `avg`, `count`, `group`, `min` or `max`
+/// of a range function over a range selector, and fusion is on; `None` when it has
+/// another shape, or when a mean's sum left the finite numbers (Prometheus then switches
+/// to a running mean whose result depends on the order of the values), so that the caller
+/// evaluates it the general way.
+pub(crate) fn eval(ctx: &Ctx, a: &AggregateExpr, grid: &StepGrid) -> Option<Result<Value, EvalError>> {
+    if !ctx.options.fuse_aggregations || a.param.is_some() || !folds_one_value_at_a_time(a.op) {
+        return None;
+    }
+    let c = fusable_call(&a.expr)?;
+    match fold(ctx, a, c, grid) {
+        Ok(Some(value)) => {
+            ctx.options.stats.note_fused_aggregation();
+            Some(Ok(value))
+        }
+        Ok(None) => None,
+        Err(e) => Some(Err(e)),
+    }
+}
+
+fn folds_one_value_at_a_time(op: AggOp) -> bool {
+    matches!(
+        op,
+        AggOp::Sum | AggOp::Avg | AggOp::Count | AggOp::Group | AggOp::Min | AggOp::Max
+    )
+}
+
+/// The range function call under an aggregation when its range vector is a selector (a
+/// subquery's range vector is computed whole and gains nothing from fusion).
+fn fusable_call(e: &Expr) -> Option<&Call> {
+    match e {
+        Expr::Paren { expr, .. } => fusable_call(expr),
+        Expr::Call(c) if is_range_function(c.func.name) => {
+            let matrix = c.args.iter().find(|a| a.value_type() == ValueType::Matrix)?;
+            matches!(matrix, Expr::MatrixSelector(_)).then_some(c)
+        }
+        _ => None,
+    }
+}
+
+/// Reads the selector a batch at a time, folds every batch into partial groups (its
+/// series split across threads), merges them, and finishes the groups.
+fn fold(ctx: &Ctx, a: &AggregateExpr, c: &Call, grid: &StepGrid) -> Result<Option<Value>, EvalError> {
+    let call = RangeCall::prepare(ctx, c, grid)?;
+    let Expr::MatrixSelector(ms) = call.matrix else {
+        return Ok(None);
+    };
+    let steps = grid.len();
+    let step_times: Vec<i64> = grid.times().collect();
+    let lookback = ctx.options.lookback_ms;
+    let empty = || Partial::new(a.op, &a.grouping, steps);
+    let fold_batch = |range: RangeValue| -> Result<Partial, EvalError> {
+        range
+            .series
+            .par_iter()
+            .with_min_len(8)
+            .try_fold(empty, |mut partial, s| {
+                ctx.check_deadline()?;
+                let points = call.points(&range, s, &step_times, lookback);
+                partial.add(&s.labels, &points);
+                Ok(partial)
+            })
+            .try_reduce(empty, |x, y| Ok(x.merge(y)))
+    };
+    let whole = map_matrix(ctx, ms, grid, &fold_batch)?
+        .into_iter()
+        .fold(empty(), Partial::merge);
+    ctx.check_points(whole.groups.len(), steps)?;
+    let valued_at: Vec<bool> = (0..steps)
+        .map(|k| whole.groups.iter().any(|g| g.count[k] > 0))
+        .collect();
+    call.annotate(ctx, whole.last.as_ref().map(|(l, v)| (l, *v)), |k| valued_at[k]);
+    Ok(whole.finish(!call.keeps_name()).map(Value::Vector))
+}
+
+/// The groups of a run of series, in the source's order.
+struct Partial<'a> {
+    op: AggOp,
+    grouping: &'a Grouping,
+    steps: usize,
+    groups: Vec<Group>,
+    index: HashMap<Labels, usize>,
+    /// The series last in label order, and whether it gave any value.
+    last: Option<(Labels, bool)>,
+}
+
+/// One group's accumulators, a cell per step.
+struct Group {
+    key: Labels,
+    /// The member first in label order: the general path lists groups in that order.
+    first: Labels,
+    /// The running sum, minimum or maximum (empty for `count` and `group`).
+    value: Vec<f64>,
+    /// The sum's compensation (only for `sum` and `avg`).
+    compensation: Vec<f64>,
+    /// How many members had a value at the step.
+    count: Vec<u32>,
+}
+
+impl<'a> Partial<'a> {
+    fn new(op: AggOp, grouping: &'a Grouping, steps: usize) -> Self {
+        Partial {
+            op,
+            grouping,
+            steps,
+            groups: Vec::new(),
+            index: HashMap::new(),
+            last: None,
+        }
+    }
+
+    /// Folds one series' values at each step into its group.
+    fn add(&mut self, labels: &Labels, points: &[Option<f64>]) {
+        let key = group_key(labels, self.grouping);
+        let g = match self.index.get(&key) {
+            Some(&g) => {
+                if *labels < self.groups[g].first {
+                    self.groups[g].first = labels.clone();
+                }
+                g
+            }
+            None => {
+                self.groups
+                    .push(Group::new(self.op, key.clone(), labels.clone(), self.steps));
+                self.index.insert(key, self.groups.len() - 1);
+                self.groups.len() - 1
+            }
+        };
+        let valued = points.iter().any(Option::is_some);
+        if self.last.as_ref().is_none_or(|(l, _)| labels > l) {
+            self.last = Some((labels.clone(), valued));
+        }
+        let group = &mut self.groups[g];
+        for (k, p) in points.iter().enumerate() {
+            if let Some(v) = *p {
+                group.fold(self.op, k, v);
+            }
+        }
+    }
+
+    /// This run's groups followed by `later`'s, as if its series had been added here.
+    fn merge(mut self, later: Partial<'a>) -> Self {
+        for group in later.groups {
+            match self.index.get(&group.key) {
+                Some(&g) => self.groups[g].absorb(self.op, group),
+                None => {
+                    self.index.insert(group.key.clone(), self.groups.len());
+                    self.groups.push(group);
+                }
+            }
+        }
+        if let Some((labels, valued)) = later.last
+            && self.last.as_ref().is_none_or(|(l, _)| labels > *l)
+        {
+            self.last = Some((labels, valued));
+        }
+        self
+    }
+
+    /// The groups as step series in the general path's order; `None` when a mean's sum
+    /// is not finite. `drops_name`: the range function drops the metric name, so a group
+    /// kept by `__name__` drops it at the end.
+    fn finish(self, drops_name: bool) -> Option<Vec<StepSeries>> {
+        let op = self.op;
+        let mut groups = self.groups;
+        groups.sort_by(|x, y| x.first.cmp(&y.first));
+        let mut out = Vec::with_capacity(groups.len());
+        for g in groups {
+            let mut points = Vec::with_capacity(g.count.len());
+            for (k, &n) in g.count.iter().enumerate() {
+                if n == 0 {
+                    points.push(None);
+                    continue;
+                }
+                let n = f64::from(n);
+                points.push(Some(match op {
+                    AggOp::Sum => g.value[k] + g.compensation[k],
+                    AggOp::Avg => {
+                        if !(g.value[k] + g.compensation[k]).is_finite() {
+                            return None;
+                        }
+                        g.value[k] / n + g.compensation[k] / n
+                    }
+                    AggOp::Count => n,
+                    AggOp::Group => 1.0,
+                    _ => g.value[k],
+                }));
+            }
+            out.push(StepSeries {
+                drop_name: drops_name && g.key.metric_name().is_some(),
+                labels: g.key,
+                points,
+            });
+        }
+        Some(out)
+    }
+}
+
+impl Group {
+    fn new(op: AggOp, key: Labels, first: Labels, steps: usize) -> Self {
+        let cells = |needed: bool| if needed { vec![0.0; steps] } else { Vec::new() };
+        Group {
+            key,
+            first,
+            value: cells(!matches!(op, AggOp::Count | AggOp::Group)),
+            compensation: cells(matches!(op, AggOp::Sum | AggOp::Avg)),
+            count: vec![0; steps],
+        }
+    }
+
+    /// Adds a member's value at step `k`, as the general path's fold would.
+    fn fold(&mut self, op: AggOp, k: usize, v: f64) {
+        match op {
+            AggOp::Sum | AggOp::Avg => {
+                (self.value[k], self.compensation[k]) = kahan_sum_inc(v, self.value[k], self.compensation[k]);
+            }
+            AggOp::Min => self.keep_if(k, v, |m, v| m > v),
+            AggOp::Max => self.keep_if(k, v, |m, v| m < v),
+            _ => {}
+        }
+        self.count[k] += 1;
+    }
+
+    /// Takes `v` at step `k` when the cell is empty or NaN, or when `better(cell, v)`.
+    fn keep_if(&mut self, k: usize, v: f64, better: impl Fn(f64, f64) -> bool) {
+        let m = self.value[k];
+        if self.count[k] == 0 || better(m, v) || m.is_nan() {
+            self.value[k] = v;
+        }
+    }
+
+    /// Adds the accumulators of the same group over later series.
+    fn absorb(&mut self, op: AggOp, later: Group) {
+        for k in 0..self.count.len() {
+            if later.count[k] == 0 {
+                continue;
+            }
+            match op {
+                AggOp::Sum | AggOp::Avg => {
+                    let (sum, c) = kahan_sum_inc(later.value[k], self.value[k], self.compensation[k]);
+                    self.value[k] = sum;
+                    self.compensation[k] = c + later.compensation[k];
+                }
+                AggOp::Min => self.keep_if(k, later.value[k], |m, v| m > v),
+                AggOp::Max => self.keep_if(k, later.value[k], |m, v| m < v),
+                _ => {}
+            }
+            self.count[k] += later.count[k];
+        }
+        if later.first < self.first {
+            self.first = later.first;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
