@@ -2,6 +2,7 @@
 
 mod backtest;
 mod compaction;
+mod fused_aggregation;
 mod object_storage;
 mod round_trip;
 mod store_lifecycle;
