@@ -175,3 +175,70 @@ impl Store {
         Selection::new(self, series, min_time, max_time)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{SeriesSamples, Writer};
+    use parquetry_model::{Labels, MatchOp};
+
+    fn series(name: &str, job: &str, i: usize) -> SeriesSamples {
+        let mut s = SeriesSamples::new(Labels::from_pairs([
+            ("__name__", name.to_string()),
+            ("job", job.to_string()),
+            ("i", i.to_string()),
+        ]));
+        s.timestamps = vec![i as i64 * 1000];
+        s.values = vec![1.0];
+        s
+    }
+
+    fn ids(store: &Store, matchers: &[Matcher], min: i64, max: i64) -> Vec<SeriesId> {
+        let selection = store.select(matchers, min, max).unwrap();
+        selection.series().iter().map(|s| s.id).collect()
+    }
+
+    #[test]
+    fn selecting_by_name_before_the_label_index_is_built_selects_what_the_index_does() {
+        let dir = tempfile::tempdir().unwrap();
+        // Two commits, so the catalog merges two segments' series out of name order.
+        for commit in 0..2 {
+            let mut w = Writer::begin(dir.path()).unwrap();
+            let batch = (0..30)
+                .filter(|i| i % 2 == commit)
+                .map(|i| series(["b", "a", "up", "c"][i % 4], ["api", "web", ""][i % 3], i))
+                .collect();
+            w.write(batch).unwrap();
+            w.commit().unwrap();
+        }
+        let m = |op, name: &str, value: &str| Matcher::new(op, name, value).unwrap();
+        let cases = [
+            vec![m(MatchOp::Equal, "__name__", "up")],
+            vec![
+                m(MatchOp::Equal, "__name__", "a"),
+                m(MatchOp::Equal, "job", "api"),
+            ],
+            vec![m(MatchOp::Equal, "__name__", "b"), m(MatchOp::Equal, "job", "")],
+            vec![
+                m(MatchOp::Equal, "__name__", "c"),
+                m(MatchOp::RegexNoMatch, "i", "1.*"),
+            ],
+            vec![m(MatchOp::Equal, "__name__", "missing")],
+            vec![
+                m(MatchOp::Equal, "__name__", "a"),
+                m(MatchOp::RegexMatch, "__name__", "a|b"),
+            ],
+        ];
+        for (min, max) in [(i64::MIN, i64::MAX), (5_000, 20_000)] {
+            for matchers in &cases {
+                let unindexed = Store::open(dir.path()).unwrap();
+                let by_name = ids(&unindexed, matchers, min, max);
+                let indexed = Store::open(dir.path()).unwrap();
+                indexed.label_index();
+                assert_eq!(by_name, ids(&indexed, matchers, min, max), "{matchers:?}");
+            }
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(ids(&store, &cases[0], i64::MIN, i64::MAX).len(), 7);
+    }
+}

@@ -2,30 +2,32 @@
 
 use parquetry_model::{Labels, MatchOp, Matcher};
 use roaring::RoaringBitmap;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Postings of every label pair over series ordinals, built when a store is opened.
 #[derive(Debug, Default)]
 pub struct LabelIndex {
-    postings: HashMap<String, HashMap<String, RoaringBitmap>>,
+    postings: FxHashMap<String, FxHashMap<String, RoaringBitmap>>,
     all: RoaringBitmap,
 }
 
 impl LabelIndex {
-    /// Indexes `series`, where a series' position in the iterator is its ordinal.
+    /// Indexes `series`, where a series' position in the iterator is its ordinal. Names
+    /// and values are copied once each, not once per series.
     pub fn build<'a>(series: impl IntoIterator<Item = &'a Labels>) -> LabelIndex {
         let mut index = LabelIndex::default();
         for (ordinal, labels) in series.into_iter().enumerate() {
             let ordinal = u32::try_from(ordinal).expect("fewer than 2^32 series");
-            index.all.insert(ordinal);
+            append(&mut index.all, ordinal);
             for l in labels {
-                index
-                    .postings
-                    .entry(l.name.clone())
-                    .or_default()
-                    .entry(l.value.clone())
-                    .or_default()
-                    .insert(ordinal);
+                let values = match index.postings.get_mut(l.name.as_str()) {
+                    Some(values) => values,
+                    None => index.postings.entry(l.name.clone()).or_default(),
+                };
+                match values.get_mut(l.value.as_str()) {
+                    Some(bitmap) => append(bitmap, ordinal),
+                    None => append(values.entry(l.value.clone()).or_default(), ordinal),
+                }
             }
         }
         index
@@ -96,6 +98,14 @@ impl LabelIndex {
             }
         }
         out
+    }
+}
+
+/// Adds `ordinal` to `bitmap`, at its end when it is larger than every ordinal there
+/// (as while building, where ordinals come in order).
+fn append(bitmap: &mut RoaringBitmap, ordinal: u32) {
+    if bitmap.try_push(ordinal).is_err() {
+        bitmap.insert(ordinal);
     }
 }
 

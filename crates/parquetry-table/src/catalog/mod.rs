@@ -19,7 +19,7 @@ use crate::label_index::LabelIndex;
 use crate::log::LogState;
 use crate::manifest::TableKind;
 use crate::storage::Storage;
-use parquetry_model::{Labels, Matcher, SeriesId};
+use parquetry_model::{Labels, METRIC_NAME, MatchOp, Matcher, SeriesId};
 use rustc_hash::FxHashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -44,6 +44,21 @@ impl CatalogEntry {
     }
 }
 
+/// The entries in row order, (`__name__` value, id): as they are when they already are
+/// (a checkpoint's catalog is written in that order), sorted otherwise, each name looked
+/// up once.
+fn in_row_order(entries: Vec<CatalogEntry>) -> Vec<CatalogEntry> {
+    let keys: Vec<(&str, SeriesId)> = entries.iter().map(|e| (e.name(), e.id)).collect();
+    if keys.is_sorted() {
+        return entries;
+    }
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
+    drop(keys);
+    let mut slots: Vec<Option<CatalogEntry>> = entries.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
 /// One row of a directory table: where one label set's rows are in one data file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DirectoryRow {
@@ -63,8 +78,9 @@ pub struct DirectoryRow {
 
 /// The label sets of one table at one version, indexed.
 ///
-/// Opening reads the catalog tables and builds the label index; the directory of where
-/// rows are is read on the first call to [`Catalog::files`].
+/// Opening reads the catalog tables; the label index is built when first needed (a
+/// selector naming its metric finds its label sets by name without it), and the
+/// directory of where rows are is read on the first call to [`Catalog::files`].
 #[derive(Debug)]
 pub struct Catalog {
     storage: Storage,
@@ -72,38 +88,41 @@ pub struct Catalog {
     table: TableKind,
     entries: Vec<CatalogEntry>,
     by_id: FxHashMap<SeriesId, u32>,
-    index: LabelIndex,
+    index: OnceLock<LabelIndex>,
     files: OnceLock<Vec<IndexedFile>>,
 }
 
 impl Catalog {
     /// Reads the catalog of `table` at `state`'s version and indexes its labels.
     pub fn open(storage: &Storage, state: &Arc<LogState>, table: TableKind) -> Result<Catalog> {
-        let mut merged: FxHashMap<SeriesId, CatalogEntry> = FxHashMap::default();
+        let mut entries: Vec<CatalogEntry> = Vec::new();
+        let mut at: FxHashMap<SeriesId, usize> = FxHashMap::default();
         for row in files::read_entries(storage, state, table)? {
-            merged
-                .entry(row.id)
-                .and_modify(|s| {
+            match at.get(&row.id) {
+                Some(&i) => {
+                    let s = &mut entries[i];
                     s.min_time = s.min_time.min(row.min_time);
                     s.max_time = s.max_time.max(row.max_time);
-                })
-                .or_insert(row);
+                }
+                None => {
+                    at.insert(row.id, entries.len());
+                    entries.push(row);
+                }
+            }
         }
-        let mut entries: Vec<CatalogEntry> = merged.into_values().collect();
-        entries.sort_by(|a, b| (a.name(), a.id).cmp(&(b.name(), b.id)));
+        let entries = in_row_order(entries);
         let by_id = entries
             .iter()
             .enumerate()
             .map(|(i, s)| (s.id, i as u32))
             .collect();
-        let index = LabelIndex::build(entries.iter().map(|s| s.labels.as_ref()));
         Ok(Catalog {
             storage: storage.clone(),
             state: state.clone(),
             table,
             entries,
             by_id,
-            index,
+            index: OnceLock::new(),
             files: OnceLock::new(),
         })
     }
@@ -118,9 +137,10 @@ impl Catalog {
         self.by_id.get(&id).copied()
     }
 
-    /// The label index over ordinals.
+    /// The label index over ordinals, built on the first call.
     pub fn label_index(&self) -> &LabelIndex {
-        &self.index
+        self.index
+            .get_or_init(|| LabelIndex::build(self.entries.iter().map(|s| s.labels.as_ref())))
     }
 
     /// The ordinals, ascending, of the label sets that `matchers` select (Prometheus'
@@ -135,15 +155,40 @@ impl Catalog {
                     .to_string(),
             ));
         }
+        let in_time = |o: &u32| {
+            let e = &self.entries[*o as usize];
+            e.max_time >= min_time && e.min_time <= max_time
+        };
+        if let Some(named) = self.named_without_index(matchers) {
+            return Ok(named
+                .filter(|o| self.entries[*o as usize].labels.matches_all(matchers))
+                .filter(in_time)
+                .collect());
+        }
         Ok(self
-            .index
+            .label_index()
             .select(matchers)
             .iter()
-            .filter(|&o| {
-                let e = &self.entries[o as usize];
-                e.max_time >= min_time && e.min_time <= max_time
-            })
+            .filter(in_time)
             .collect())
+    }
+
+    /// The ordinals of the label sets named by a `__name__="…"` matcher, when the label
+    /// index is not built yet and they are few enough to check one by one: ordinals are in
+    /// name order, so they are one run, found by two binary searches.
+    fn named_without_index(&self, matchers: &[Matcher]) -> Option<std::ops::Range<u32>> {
+        /// Most label sets checked one by one instead of building the index.
+        const MOST_CHECKED: usize = 16_384;
+        if self.index.get().is_some() {
+            return None;
+        }
+        let name = matchers
+            .iter()
+            .find(|m| m.name == METRIC_NAME && m.op == MatchOp::Equal && !m.value.is_empty())?;
+        let value = name.value.as_str();
+        let start = self.entries.partition_point(|e| e.name() < value);
+        let end = start + self.entries[start..].partition_point(|e| e.name() == value);
+        (end - start <= MOST_CHECKED).then_some(start as u32..end as u32)
     }
 
     /// The table's data files at this version, oldest segment first, each with where each
