@@ -313,6 +313,11 @@ fn window_points(
     step_times: &[i64],
     mut f: impl FnMut(std::ops::Range<usize>, usize, i64, i64) -> Option<f64>,
 ) -> Vec<Option<f64>> {
+    let ts = &s.timestamps;
+    // Window ends normally rise step by step, so both edges only move forward: one pass
+    // over the samples. An end below the one before (never from a grid, but cheap to
+    // allow) finds its edges by binary search.
+    let (mut lo, mut hi, mut previous) = (0, 0, i64::MIN);
     range
         .window_ends
         .iter()
@@ -320,8 +325,19 @@ fn window_points(
         .take(step_times.len())
         .map(|(k, &end)| {
             let start = end - range.range_ms;
-            let lo = s.timestamps.partition_point(|&t| t <= start);
-            let hi = s.timestamps.partition_point(|&t| t <= end);
+            if end < previous {
+                lo = ts.partition_point(|&t| t <= start);
+                hi = ts.partition_point(|&t| t <= end);
+            } else {
+                while lo < ts.len() && ts[lo] <= start {
+                    lo += 1;
+                }
+                hi = hi.max(lo);
+                while hi < ts.len() && ts[hi] <= end {
+                    hi += 1;
+                }
+            }
+            previous = end;
             if lo >= hi {
                 return None;
             }
@@ -613,6 +629,29 @@ mod tests {
                 }).collect();
                 prop_assert_eq!(got, want, "{}", name);
             }
+        }
+
+        #[test]
+        fn the_window_sweep_finds_the_edges_binary_search_finds(
+            ts in proptest::collection::btree_set(-2000i64..2000, 0..60),
+            mut ends in proptest::collection::vec(-2500i64..2500, 0..40),
+            range_ms in 1i64..900,
+            sorted in proptest::bool::ANY,
+        ) {
+            if sorted {
+                ends.sort_unstable();
+            }
+            let timestamps: Vec<i64> = ts.into_iter().collect();
+            let series = RawSeries { labels: parquetry_model::Labels::empty(), drop_name: false, values: vec![0.0; timestamps.len()], timestamps: timestamps.clone() };
+            let range = RangeValue { series: Vec::new(), range_ms, window_ends: ends.clone(), mode: RangeMode::Default };
+            let mut seen = Vec::new();
+            window_points(&range, &series, &ends, |w, k, _, _| { seen.push((k, w)); None });
+            let want: Vec<(usize, std::ops::Range<usize>)> = ends.iter().enumerate().filter_map(|(k, &end)| {
+                let lo = timestamps.partition_point(|&t| t <= end - range_ms);
+                let hi = timestamps.partition_point(|&t| t <= end);
+                (lo < hi).then_some((k, lo..hi))
+            }).collect();
+            prop_assert_eq!(seen, want);
         }
 
         #[test]
