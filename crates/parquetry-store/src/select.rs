@@ -5,10 +5,11 @@ use crate::error::Result;
 use crate::schema::samples;
 use crate::store::Store;
 use arrow::array::{AsArray, Float64Array, Int64Array};
+use arrow::buffer::ScalarBuffer;
 use arrow::datatypes::{Float64Type, Int64Type};
 use parquetry_table::Storage;
 use parquetry_table::catalog::{FileEntry, IndexedFile};
-use parquetry_table::scan::read_row_ranges;
+use parquetry_table::scan::read_row_ranges_whole;
 use std::ops::Range;
 
 /// Series per batch when the caller does not choose.
@@ -34,7 +35,7 @@ struct RowsRead<'s> {
     /// Where each series' rows are, a part per file holding some.
     parts: Vec<Vec<Part>>,
     /// Timestamps and values read from each file.
-    buffers: Vec<(Vec<i64>, Vec<f64>)>,
+    buffers: Vec<(ScalarBuffer<i64>, ScalarBuffer<f64>)>,
 }
 
 /// One series' rows from one file.
@@ -117,7 +118,7 @@ impl<'a> Selection<'a> {
         let chosen = &self.series[range];
         let mut parts: Vec<Vec<Part>> = (0..chosen.len()).map(|_| Vec::new()).collect();
         // The rows read from each file; parts point into them rather than copying.
-        let mut buffers: Vec<(Vec<i64>, Vec<f64>)> = Vec::new();
+        let mut buffers: Vec<(ScalarBuffer<i64>, ScalarBuffer<f64>)> = Vec::new();
         let mut by_ordinal: Vec<usize> = (0..chosen.len()).collect();
         by_ordinal.sort_by_key(|&p| chosen[p].ordinal);
         for file in self.store.files()? {
@@ -197,7 +198,7 @@ impl<'a> Selection<'a> {
     /// Cuts the series' parts to the time range and appends them, merged, to the output.
     fn append_merged(
         &self,
-        buffers: &[(Vec<i64>, Vec<f64>)],
+        buffers: &[(ScalarBuffer<i64>, ScalarBuffer<f64>)],
         parts: &[Part],
         ts_out: &mut Vec<i64>,
         vs_out: &mut Vec<f64>,
@@ -234,28 +235,39 @@ impl<'a> Selection<'a> {
 }
 
 /// Reads the rows of `wanted` (sorted by row) from `file`: timestamps and values only,
-/// skipping every page that holds none of them.
+/// skipping every page that holds none of them. The columns are the decoded record
+/// batch's own buffers when the file gives one batch (as it is asked to), not copies.
 fn read_rows(
     storage: &Storage,
     file: &IndexedFile,
     wanted: &[(usize, FileEntry)],
-) -> Result<(Vec<i64>, Vec<f64>)> {
+) -> Result<(ScalarBuffer<i64>, ScalarBuffer<f64>)> {
     let ranges: Vec<Range<u64>> = wanted
         .iter()
         .map(|(_, e)| e.row_start..e.row_start + e.row_count)
         .collect();
-    let batches = read_row_ranges(
+    let batches = read_row_ranges_whole(
         storage,
         &file.rel,
         &ranges,
         &[samples::TIMESTAMP_INDEX, samples::VALUE_INDEX],
     )?;
+    let columns = |b: &arrow::record_batch::RecordBatch| {
+        (
+            b.column(0).as_primitive::<Int64Type>().values().clone(),
+            b.column(1).as_primitive::<Float64Type>().values().clone(),
+        )
+    };
+    if let [batch] = batches.as_slice() {
+        return Ok(columns(batch));
+    }
     let needed: usize = batches.iter().map(|b| b.num_rows()).sum();
     let mut ts = Vec::with_capacity(needed);
     let mut vs = Vec::with_capacity(needed);
-    for batch in batches {
-        ts.extend_from_slice(batch.column(0).as_primitive::<Int64Type>().values());
-        vs.extend_from_slice(batch.column(1).as_primitive::<Float64Type>().values());
+    for batch in &batches {
+        let (t, v) = columns(batch);
+        ts.extend_from_slice(&t);
+        vs.extend_from_slice(&v);
     }
-    Ok((ts, vs))
+    Ok((ts.into(), vs.into()))
 }

@@ -29,7 +29,20 @@ pub fn read_row_ranges(
     ranges: &[Range<u64>],
     projection: &[usize],
 ) -> Result<Vec<RecordBatch>> {
-    read_row_ranges_keeping_dictionaries(storage, rel, ranges, projection, &[])
+    read_rows_in_batches(storage, rel, ranges, projection, &[], SCAN_BATCH_ROWS)
+}
+
+/// [`read_row_ranges`] as one record batch (none when the ranges are empty), so that a
+/// caller can slice the rows of each range out of its columns without copying them.
+pub fn read_row_ranges_whole(
+    storage: &Storage,
+    rel: &str,
+    ranges: &[Range<u64>],
+    projection: &[usize],
+) -> Result<Vec<RecordBatch>> {
+    let needed: u64 = ranges.iter().map(|r| r.end.saturating_sub(r.start)).sum();
+    let rows = usize::try_from(needed).unwrap_or(usize::MAX).max(1);
+    read_rows_in_batches(storage, rel, ranges, projection, &[], rows)
 }
 
 /// [`read_row_ranges`], with the text columns among `dictionaries` (top-level places in
@@ -42,6 +55,18 @@ pub fn read_row_ranges_keeping_dictionaries(
     ranges: &[Range<u64>],
     projection: &[usize],
     dictionaries: &[usize],
+) -> Result<Vec<RecordBatch>> {
+    read_rows_in_batches(storage, rel, ranges, projection, dictionaries, SCAN_BATCH_ROWS)
+}
+
+/// The scan behind the public readers, with `batch_rows` rows per record batch.
+fn read_rows_in_batches(
+    storage: &Storage,
+    rel: &str,
+    ranges: &[Range<u64>],
+    projection: &[usize],
+    dictionaries: &[usize],
+    batch_rows: usize,
 ) -> Result<Vec<RecordBatch>> {
     let path = storage.path(rel);
     let handle = storage.open_file(rel)?;
@@ -91,7 +116,7 @@ pub fn read_row_ranges_keeping_dictionaries(
         .with_projection(mask)
         .with_row_groups(groups)
         .with_row_selection(RowSelection::from(selectors))
-        .with_batch_size(SCAN_BATCH_ROWS)
+        .with_batch_size(batch_rows)
         .build()
         .map_err(pq_err(&path))?;
     let batches = reader.collect::<Result<Vec<_>, _>>().map_err(arrow_err(&path))?;
@@ -248,6 +273,24 @@ mod tests {
         let batches = read_row_ranges(&storage, "d/f.parquet", &[3..5, 40..41, 99..100], &[0]).unwrap();
         assert!(batches.iter().all(|b| b.num_columns() == 1));
         assert_eq!(first_column_numbers(&batches), [3, 4, 40, 99]);
+    }
+
+    #[test]
+    fn a_whole_read_is_one_batch_across_row_groups_with_the_same_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::local(dir.path());
+        write_file_in_groups(&storage, "d.parquet", 100, Some(16));
+        let ranges = [3..5, 14..40, 99..100];
+        let whole = read_row_ranges_whole(&storage, "d.parquet", &ranges, &[0]).unwrap();
+        assert_eq!(whole.len(), 1, "rows from three row groups in one batch");
+        let batched = read_row_ranges(&storage, "d.parquet", &ranges, &[0]).unwrap();
+        assert_eq!(first_column_numbers(&whole), first_column_numbers(&batched));
+        assert!(
+            read_row_ranges_whole(&storage, "d.parquet", &[], &[0])
+                .unwrap()
+                .iter()
+                .all(|b| b.num_rows() == 0)
+        );
     }
 
     #[test]
