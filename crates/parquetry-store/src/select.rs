@@ -215,8 +215,24 @@ impl<'a> Selection<'a> {
             vs_out.extend_from_slice(vs);
             return;
         }
-        // Several files hold this series: order by time, newer files first on equal times,
-        // then keep the first sample of each timestamp.
+        // Several files hold this series. Files written one after another (an ingest cut
+        // into batches, commits over time) usually hold disjoint stretches of it: then the
+        // stretches are appended in time order.
+        let mut pieces: Vec<(&[i64], &[f64])> = parts
+            .iter()
+            .map(slices)
+            .filter(|(ts, _)| !ts.is_empty())
+            .collect();
+        pieces.sort_by_key(|(ts, _)| ts[0]);
+        if pieces.windows(2).all(|w| w[0].0[w[0].0.len() - 1] < w[1].0[0]) {
+            for (ts, vs) in pieces {
+                ts_out.extend_from_slice(ts);
+                vs_out.extend_from_slice(vs);
+            }
+            return;
+        }
+        // Otherwise order by time, newer files first on equal times, then keep the first
+        // sample of each timestamp.
         let mut merged: Vec<(i64, usize, f64)> = Vec::new();
         for (age, p) in parts.iter().enumerate() {
             let (ts, vs) = slices(p);

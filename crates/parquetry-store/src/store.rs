@@ -198,6 +198,46 @@ mod tests {
         selection.series().iter().map(|s| s.id).collect()
     }
 
+    fn commit(root: &Path, samples: &[(i64, f64)]) {
+        let mut s = SeriesSamples::new(Labels::from_pairs([("__name__", "m")]));
+        (s.timestamps, s.values) = samples.iter().copied().unzip();
+        let mut w = Writer::begin(root).unwrap();
+        w.write(vec![s]).unwrap();
+        w.commit().unwrap();
+    }
+
+    fn read(root: &Path, min: i64, max: i64) -> Vec<(i64, f64)> {
+        let store = Store::open(root).unwrap();
+        let selection = store
+            .select(&[Matcher::equal("__name__", "m")], min, max)
+            .unwrap();
+        let series = selection.read_each(0..1).unwrap();
+        series[0]
+            .timestamps
+            .iter()
+            .copied()
+            .zip(series[0].values.iter().copied())
+            .collect()
+    }
+
+    #[test]
+    fn a_series_in_several_files_reads_in_time_order_with_the_latest_commit_winning() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        // Disjoint stretches committed out of time order are appended in time order.
+        commit(root, &[(40, 4.0), (50, 5.0)]);
+        commit(root, &[(10, 1.0), (20, 2.0)]);
+        assert_eq!(
+            read(root, i64::MIN, i64::MAX),
+            [(10, 1.0), (20, 2.0), (40, 4.0), (50, 5.0)]
+        );
+        assert_eq!(read(root, 15, 45), [(20, 2.0), (40, 4.0)]);
+        // An overlapping commit replaces the samples it shares a time with.
+        commit(root, &[(20, 20.0), (30, 30.0), (40, 40.0)]);
+        let want = [(10, 1.0), (20, 20.0), (30, 30.0), (40, 40.0), (50, 5.0)];
+        assert_eq!(read(root, i64::MIN, i64::MAX), want);
+    }
+
     #[test]
     fn selecting_by_name_before_the_label_index_is_built_selects_what_the_index_does() {
         let dir = tempfile::tempdir().unwrap();
