@@ -7,9 +7,11 @@ mod info;
 mod labels;
 mod math;
 mod range;
-pub use range::window_value;
-pub(crate) use range::{RangeCall, is_range_function};
+mod range_fn;
 mod time;
+
+pub(crate) use range::{RangeCall, is_range_function};
+pub use range_fn::{RangeFn, window_value};
 
 use super::evaluator::Ctx;
 use super::selectors::eval_vector_timestamps;

@@ -1,0 +1,413 @@
+//! The range functions' kernels: each function's value over one window of samples,
+//! with the function resolved from its name once per query.
+
+use super::super::kahan::{kahan_mean, kahan_sum, kahan_sum_inc};
+use super::quantile;
+
+/// A function of a range vector, resolved once per query from its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RangeFn {
+    /// `rate`.
+    Rate,
+    /// `increase`.
+    Increase,
+    /// `delta`.
+    Delta,
+    /// `irate`.
+    Irate,
+    /// `idelta`.
+    Idelta,
+    /// `deriv`.
+    Deriv,
+    /// `predict_linear`.
+    PredictLinear,
+    /// `changes`.
+    Changes,
+    /// `resets`.
+    Resets,
+    /// `avg_over_time`.
+    AvgOverTime,
+    /// `sum_over_time`.
+    SumOverTime,
+    /// `count_over_time`.
+    CountOverTime,
+    /// `min_over_time`.
+    MinOverTime,
+    /// `max_over_time`.
+    MaxOverTime,
+    /// `last_over_time`.
+    LastOverTime,
+    /// `first_over_time`.
+    FirstOverTime,
+    /// `present_over_time`.
+    PresentOverTime,
+    /// `stddev_over_time`.
+    StddevOverTime,
+    /// `stdvar_over_time`.
+    StdvarOverTime,
+    /// `mad_over_time`.
+    MadOverTime,
+    /// `quantile_over_time`.
+    QuantileOverTime,
+    /// `double_exponential_smoothing`.
+    DoubleExponentialSmoothing,
+    /// `ts_of_max_over_time`.
+    TsOfMaxOverTime,
+    /// `ts_of_min_over_time`.
+    TsOfMinOverTime,
+    /// `ts_of_last_over_time`.
+    TsOfLastOverTime,
+    /// `ts_of_first_over_time`.
+    TsOfFirstOverTime,
+}
+
+/// Every range function with its name.
+const NAMES: [(RangeFn, &str); 26] = [
+    (RangeFn::Rate, "rate"),
+    (RangeFn::Increase, "increase"),
+    (RangeFn::Delta, "delta"),
+    (RangeFn::Irate, "irate"),
+    (RangeFn::Idelta, "idelta"),
+    (RangeFn::Deriv, "deriv"),
+    (RangeFn::PredictLinear, "predict_linear"),
+    (RangeFn::Changes, "changes"),
+    (RangeFn::Resets, "resets"),
+    (RangeFn::AvgOverTime, "avg_over_time"),
+    (RangeFn::SumOverTime, "sum_over_time"),
+    (RangeFn::CountOverTime, "count_over_time"),
+    (RangeFn::MinOverTime, "min_over_time"),
+    (RangeFn::MaxOverTime, "max_over_time"),
+    (RangeFn::LastOverTime, "last_over_time"),
+    (RangeFn::FirstOverTime, "first_over_time"),
+    (RangeFn::PresentOverTime, "present_over_time"),
+    (RangeFn::StddevOverTime, "stddev_over_time"),
+    (RangeFn::StdvarOverTime, "stdvar_over_time"),
+    (RangeFn::MadOverTime, "mad_over_time"),
+    (RangeFn::QuantileOverTime, "quantile_over_time"),
+    (
+        RangeFn::DoubleExponentialSmoothing,
+        "double_exponential_smoothing",
+    ),
+    (RangeFn::TsOfMaxOverTime, "ts_of_max_over_time"),
+    (RangeFn::TsOfMinOverTime, "ts_of_min_over_time"),
+    (RangeFn::TsOfLastOverTime, "ts_of_last_over_time"),
+    (RangeFn::TsOfFirstOverTime, "ts_of_first_over_time"),
+];
+
+impl RangeFn {
+    /// The range function called `name`, if there is one.
+    pub fn from_name(name: &str) -> Option<RangeFn> {
+        NAMES.iter().find(|(_, n)| *n == name).map(|(f, _)| *f)
+    }
+
+    /// The function's name.
+    pub fn name(self) -> &'static str {
+        NAMES.iter().find(|(f, _)| *f == self).map_or("", |(_, n)| n)
+    }
+}
+
+/// The value of the range function `name` over one window: samples `ts` (milliseconds)
+/// and `vs`, the window `start..=end` of length `range`, evaluated at `step_time`, with
+/// the scalar parameters `p0` and `p1` (`quantile_over_time`'s φ, …). `None` when the
+/// function gives no value for these samples (too few for a rate, an unknown name).
+/// `ts`/`vs` is non-empty. LogQL's range aggregations share these kernels.
+#[allow(clippy::too_many_arguments)]
+pub fn window_value(
+    name: &str,
+    ts: &[i64],
+    vs: &[f64],
+    start: i64,
+    end: i64,
+    range: i64,
+    step_time: i64,
+    p0: f64,
+    p1: f64,
+) -> Option<f64> {
+    RangeFn::from_name(name)?.window_value(ts, vs, start, end, range, step_time, p0, p1)
+}
+
+impl RangeFn {
+    /// The function's value over one window, as [`window_value`] gives it for its name.
+    #[allow(clippy::too_many_arguments)]
+    pub fn window_value(
+        self,
+        ts: &[i64],
+        vs: &[f64],
+        start: i64,
+        end: i64,
+        range: i64,
+        step_time: i64,
+        p0: f64,
+        p1: f64,
+    ) -> Option<f64> {
+        let last = vs.len() - 1;
+        Some(match self {
+            RangeFn::Rate => extrapolated_rate(ts, vs, start, end, range, true, true, false)?,
+            RangeFn::Increase => extrapolated_rate(ts, vs, start, end, range, true, false, false)?,
+            RangeFn::Delta => extrapolated_rate(ts, vs, start, end, range, false, false, false)?,
+            RangeFn::Irate | RangeFn::Idelta => {
+                if vs.len() < 2 {
+                    return None;
+                }
+                let (prev, cur) = (vs[last - 1], vs[last]);
+                let mut d = cur - prev;
+                if self == RangeFn::Irate {
+                    if cur < prev {
+                        d = cur;
+                    }
+                    let dt = (ts[last] - ts[last - 1]) as f64 / 1000.0;
+                    if dt == 0.0 {
+                        return None;
+                    }
+                    d /= dt;
+                }
+                d
+            }
+            RangeFn::Deriv => {
+                if vs.len() < 2 {
+                    return None;
+                }
+                linear_regression(ts, vs, ts[0]).0
+            }
+            RangeFn::PredictLinear => {
+                if vs.len() < 2 {
+                    return None;
+                }
+                let (slope, intercept) = linear_regression(ts, vs, step_time);
+                intercept + slope * p0
+            }
+            RangeFn::Changes => vs
+                .windows(2)
+                .filter(|w| !(w[0] == w[1] || (w[0].is_nan() && w[1].is_nan())))
+                .count() as f64,
+            RangeFn::Resets => vs.windows(2).filter(|w| w[1] < w[0]).count() as f64,
+            RangeFn::AvgOverTime => kahan_mean(vs.iter().copied()),
+            RangeFn::SumOverTime => kahan_sum(vs.iter().copied()),
+            RangeFn::CountOverTime => vs.len() as f64,
+            RangeFn::MinOverTime => vs[1..]
+                .iter()
+                .fold(vs[0], |m, &v| if v < m || m.is_nan() { v } else { m }),
+            RangeFn::MaxOverTime => vs[1..]
+                .iter()
+                .fold(vs[0], |m, &v| if v > m || m.is_nan() { v } else { m }),
+            RangeFn::LastOverTime => vs[last],
+            RangeFn::FirstOverTime => vs[0],
+            RangeFn::PresentOverTime => 1.0,
+            RangeFn::StddevOverTime | RangeFn::StdvarOverTime => {
+                let (mut n, mut mean, mut cm, mut aux, mut ca) = (0.0, 0.0, 0.0, 0.0, 0.0);
+                for &v in vs {
+                    n += 1.0;
+                    let delta = v - (mean + cm);
+                    (mean, cm) = kahan_sum_inc(delta / n, mean, cm);
+                    (aux, ca) = kahan_sum_inc(delta * (v - (mean + cm)), aux, ca);
+                }
+                let var = (aux + ca) / n;
+                if self == RangeFn::StddevOverTime {
+                    var.sqrt()
+                } else {
+                    var
+                }
+            }
+            RangeFn::MadOverTime => {
+                if vs.iter().any(|v| v.is_nan()) {
+                    return Some(f64::NAN);
+                }
+                let median = quantile(0.5, vs.to_vec());
+                quantile(0.5, vs.iter().map(|v| (v - median).abs()).collect())
+            }
+            RangeFn::QuantileOverTime => quantile(p0, vs.to_vec()),
+            RangeFn::DoubleExponentialSmoothing => double_exponential_smoothing(vs, p0, p1)?,
+            RangeFn::TsOfMaxOverTime | RangeFn::TsOfMinOverTime => {
+                let max = self == RangeFn::TsOfMaxOverTime;
+                let mut best = 0;
+                for (i, &v) in vs.iter().enumerate().skip(1) {
+                    let b = vs[best];
+                    // Later samples win ties; NaN loses to any number.
+                    let better = if max {
+                        v >= b || b.is_nan()
+                    } else {
+                        v <= b || b.is_nan()
+                    };
+                    if better && !v.is_nan() {
+                        best = i;
+                    }
+                }
+                ts[best] as f64 / 1000.0
+            }
+            RangeFn::TsOfLastOverTime => ts[last] as f64 / 1000.0,
+            RangeFn::TsOfFirstOverTime => ts[0] as f64 / 1000.0,
+        })
+    }
+}
+
+/// Prometheus' extrapolated rate/increase/delta: the change over the samples in the
+/// window (with counter resets compensated for counters), extrapolated towards the window
+/// edges when the samples are close enough to them. `no_resets` says the caller already
+/// knows the window has no counter reset, so there is nothing to compensate.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn extrapolated_rate(
+    ts: &[i64],
+    vs: &[f64],
+    start: i64,
+    end: i64,
+    range: i64,
+    counter: bool,
+    rate: bool,
+    no_resets: bool,
+) -> Option<f64> {
+    if vs.len() < 2 {
+        return None;
+    }
+    let mut change = vs[vs.len() - 1] - vs[0];
+    if counter && !no_resets {
+        let mut prev = vs[0];
+        for &v in &vs[1..] {
+            if v < prev {
+                change += prev;
+            }
+            prev = v;
+        }
+    }
+    let last = vs.len() - 1;
+    let mut to_start = (ts[0] - start) as f64 / 1000.0;
+    let mut to_end = (end - ts[last]) as f64 / 1000.0;
+    let sampled = (ts[last] - ts[0]) as f64 / 1000.0;
+    let average = sampled / last as f64;
+    let threshold = average * 1.1;
+    let mut interval = sampled;
+    if to_start >= threshold {
+        to_start = average / 2.0;
+    }
+    if counter && change > 0.0 && vs[0] >= 0.0 {
+        let to_zero = sampled * (vs[0] / change);
+        if to_zero < to_start {
+            to_start = to_zero;
+        }
+    }
+    interval += to_start;
+    if to_end >= threshold {
+        to_end = average / 2.0;
+    }
+    interval += to_end;
+    let mut factor = interval / sampled;
+    if rate {
+        factor /= range as f64 / 1000.0;
+    }
+    Some(change * factor)
+}
+
+/// Least-squares slope and intercept (at `intercept_time`), with compensated sums.
+fn linear_regression(ts: &[i64], vs: &[f64], intercept_time: i64) -> (f64, f64) {
+    let (mut n, mut sx, mut cx, mut sy, mut cy, mut sxy, mut cxy, mut sx2, mut cx2) =
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    let init = vs[0];
+    let mut constant = true;
+    for (i, (&t, &v)) in ts.iter().zip(vs).enumerate() {
+        if constant && i > 0 && v != init {
+            constant = false;
+        }
+        n += 1.0;
+        let x = (t - intercept_time) as f64 / 1000.0;
+        (sx, cx) = kahan_sum_inc(x, sx, cx);
+        (sy, cy) = kahan_sum_inc(v, sy, cy);
+        (sxy, cxy) = kahan_sum_inc(x * v, sxy, cxy);
+        (sx2, cx2) = kahan_sum_inc(x * x, sx2, cx2);
+    }
+    if constant {
+        if init.is_infinite() {
+            return (f64::NAN, f64::NAN);
+        }
+        return (0.0, init);
+    }
+    let (sx, sy, sxy, sx2) = (sx + cx, sy + cy, sxy + cxy, sx2 + cx2);
+    let cov = sxy - sx * sy / n;
+    let var = sx2 - sx * sx / n;
+    let slope = cov / var;
+    (slope, sy / n - slope * sx / n)
+}
+
+fn double_exponential_smoothing(vs: &[f64], sf: f64, tf: f64) -> Option<f64> {
+    if vs.len() < 2 {
+        return None;
+    }
+    let (mut s0, mut s1) = (0.0, vs[0]);
+    let mut b = vs[1] - vs[0];
+    for (i, &v) in vs.iter().enumerate().skip(1) {
+        let x = sf * v;
+        if i > 1 {
+            b = tf * (s1 - s0) + (1.0 - tf) * b;
+        }
+        let y = (1.0 - sf) * (s1 + b);
+        s0 = s1;
+        s1 = x + y;
+    }
+    Some(s1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn rate_extrapolates_like_prometheus() {
+        // A counter rising by 1 every 15 s, window (0, 60s], samples at 15..60.
+        let ts = [15_000, 30_000, 45_000, 60_000];
+        let vs = [1.0, 2.0, 3.0, 4.0];
+        let inc = extrapolated_rate(&ts, &vs, 0, 60_000, 60_000, true, false, false).unwrap();
+        // 3 over 45 s, extrapolated 15 s to the start but capped by the zero point (15 s).
+        assert!((inc - 4.0).abs() < 1e-12, "{inc}");
+        let r = extrapolated_rate(&ts, &vs, 0, 60_000, 60_000, true, true, false).unwrap();
+        assert!((r - 4.0 / 60.0).abs() < 1e-12);
+        let reset = extrapolated_rate(
+            &[10_000, 20_000, 30_000],
+            &[5.0, 1.0, 2.0],
+            0,
+            30_000,
+            30_000,
+            true,
+            false,
+            false,
+        )
+        .unwrap();
+        // 2 - 5 + 5 (the value before the reset) = 2 over 20 s, extrapolated to 30 s.
+        assert!((reset - 3.0).abs() < 1e-12, "{reset}");
+    }
+
+    #[test]
+    fn regression_finds_a_line() {
+        let ts: Vec<i64> = (0..10).map(|i| i * 1000).collect();
+        let vs: Vec<f64> = (0..10).map(|i| 3.0 + 2.0 * i as f64).collect();
+        let (slope, intercept) = linear_regression(&ts, &vs, 0);
+        assert!((slope - 2.0).abs() < 1e-12 && (intercept - 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn names_resolve_both_ways() {
+        for (f, n) in NAMES {
+            assert_eq!((RangeFn::from_name(n), f.name()), (Some(f), n));
+        }
+        assert_eq!(RangeFn::from_name("rates"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn over_time_kernels_equal_brute_force(vs in proptest::collection::vec(-1e6f64..1e6, 1..40)) {
+            let ts: Vec<i64> = (0..vs.len() as i64).map(|i| i * 1000).collect();
+            let run = |name: &str| window_value(name, &ts, &vs, -1, ts[ts.len() - 1], 1, 0, 0.5, 0.5).unwrap();
+            let sum: f64 = vs.iter().sum();
+            prop_assert!((run("sum_over_time") - sum).abs() <= 1e-6 * (1.0 + sum.abs()));
+            prop_assert!((run("avg_over_time") - sum / vs.len() as f64).abs() <= 1e-6 * (1.0 + sum.abs()));
+            prop_assert_eq!(run("count_over_time"), vs.len() as f64);
+            prop_assert_eq!(run("max_over_time"), vs.iter().cloned().fold(f64::MIN, f64::max));
+            prop_assert_eq!(run("min_over_time"), vs.iter().cloned().fold(f64::MAX, f64::min));
+            let changes = vs.windows(2).filter(|w| w[0] != w[1]).count() as f64;
+            prop_assert_eq!(run("changes"), changes);
+            let resets = vs.windows(2).filter(|w| w[1] < w[0]).count() as f64;
+            prop_assert_eq!(run("resets"), resets);
+            let mean = sum / vs.len() as f64;
+            let var = vs.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / vs.len() as f64;
+            prop_assert!((run("stdvar_over_time") - var).abs() <= 1e-6 * (1.0 + var));
+        }
+    }
+}
