@@ -46,17 +46,26 @@ pub fn result_table(result: &QueryResult, instant: bool) -> String {
         pad(&mut out, "time", time_width);
     }
     out.push_str("value\n");
+    // Every row ends with its value, never blank, so rows need no trimming; the padded
+    // time cells are made once per distinct time and a series' padded labels once.
+    let time_cells: HashMap<i64, String> = times
+        .iter()
+        .map(|(t, text)| {
+            let mut cell = String::new();
+            pad(&mut cell, text, time_width);
+            (*t, cell)
+        })
+        .collect();
+    let mut label_cell = String::new();
     for (labels, points) in &series {
+        label_cell.clear();
+        pad(&mut label_cell, labels, label_width);
         for (t, v) in points.iter() {
-            let start = out.len();
-            pad(&mut out, labels, label_width);
+            out.push_str(&label_cell);
             if with_time {
-                pad(&mut out, &times[t], time_width);
+                out.push_str(&time_cells[t]);
             }
             write_api_value(&mut out, *v);
-            // As `render`, no trailing blanks (an empty row is an empty line).
-            let kept = out[start..].trim_end().len();
-            out.truncate(start + kept);
             out.push('\n');
         }
     }
