@@ -12,7 +12,7 @@ use super::values::{parse_value_bytes, parse_value_duration, parse_value_float};
 use super::{EvalError, Grid};
 use crate::syntax::ast::{Conversion, Grouping, RangeAggregation, RangeOp};
 use parquetry_model::MatchOp;
-use parquetry_promql::eval::functions::window_value;
+use parquetry_promql::eval::functions::RangeFn;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -282,8 +282,10 @@ fn window(
     range_seconds: f64,
 ) -> f64 {
     let sum = || vs.iter().sum::<f64>();
-    let kernel =
-        |name: &str, p0: f64| window_value(name, ts, vs, lo, hi, range, hi, p0, f64::NAN).unwrap_or(f64::NAN);
+    let kernel = |f: RangeFn, p0: f64| {
+        f.window_value(ts, vs, lo, hi, range, hi, p0, f64::NAN)
+            .unwrap_or(f64::NAN)
+    };
     match agg.op {
         RangeOp::CountOverTime => vs.len() as f64,
         RangeOp::BytesOverTime => sum(),
@@ -292,19 +294,21 @@ fn window(
             if vs.len() < 2 {
                 0.0
             } else {
-                window_value("increase", ts, vs, lo, hi, range, hi, f64::NAN, f64::NAN).unwrap_or(0.0)
+                RangeFn::Increase
+                    .window_value(ts, vs, lo, hi, range, hi, f64::NAN, f64::NAN)
+                    .unwrap_or(0.0)
                     / range_seconds
             }
         }
-        RangeOp::SumOverTime => kernel("sum_over_time", f64::NAN),
-        RangeOp::AvgOverTime => kernel("avg_over_time", f64::NAN),
-        RangeOp::MinOverTime => kernel("min_over_time", f64::NAN),
-        RangeOp::MaxOverTime => kernel("max_over_time", f64::NAN),
-        RangeOp::StdvarOverTime => kernel("stdvar_over_time", f64::NAN),
-        RangeOp::StddevOverTime => kernel("stddev_over_time", f64::NAN),
+        RangeOp::SumOverTime => kernel(RangeFn::SumOverTime, f64::NAN),
+        RangeOp::AvgOverTime => kernel(RangeFn::AvgOverTime, f64::NAN),
+        RangeOp::MinOverTime => kernel(RangeFn::MinOverTime, f64::NAN),
+        RangeOp::MaxOverTime => kernel(RangeFn::MaxOverTime, f64::NAN),
+        RangeOp::StdvarOverTime => kernel(RangeFn::StdvarOverTime, f64::NAN),
+        RangeOp::StddevOverTime => kernel(RangeFn::StddevOverTime, f64::NAN),
         RangeOp::FirstOverTime => vs[0],
         RangeOp::LastOverTime => vs[vs.len() - 1],
-        RangeOp::QuantileOverTime => kernel("quantile_over_time", agg.param.map_or(f64::NAN, |p| p.0)),
+        RangeOp::QuantileOverTime => kernel(RangeFn::QuantileOverTime, agg.param.map_or(f64::NAN, |p| p.0)),
         RangeOp::AbsentOverTime => 1.0,
     }
 }

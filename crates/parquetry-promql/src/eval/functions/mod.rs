@@ -11,7 +11,7 @@ mod range_fn;
 mod time;
 
 pub(crate) use range::{RangeCall, is_range_function};
-pub use range_fn::{RangeFn, window_value};
+pub use range_fn::RangeFn;
 
 use super::evaluator::Ctx;
 use super::selectors::eval_vector_timestamps;

@@ -16,12 +16,10 @@ pub fn is_range_function(name: &str) -> bool {
     RangeFn::from_name(name).is_some()
 }
 
-/// A range function call checked and ready to run: its name, its range-vector argument
+/// A range function call checked and ready to run: the function, its range-vector argument
 /// and its scalar parameters (one value per step), evaluated once per query.
 pub(crate) struct RangeCall<'a> {
     call: &'a Call,
-    /// The function's name.
-    pub(crate) name: &'a str,
     /// The function, resolved once.
     kind: RangeFn,
     /// The range-vector argument.
@@ -75,7 +73,6 @@ impl<'a> RangeCall<'a> {
         }
         Ok(RangeCall {
             call: c,
-            name,
             kind,
             matrix: &c.args[mi],
             params,
@@ -164,7 +161,7 @@ pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
                 return Err(EvalError::Execution(format!(
                     "{name}: expected a range vector, got {}",
                     v.type_name(),
-                    name = call.name
+                    name = call.kind.name()
                 )));
             }
         },
@@ -325,7 +322,6 @@ fn window_points(
 
 #[cfg(test)]
 mod tests {
-    use super::super::range_fn::window_value;
     use super::*;
     use proptest::prelude::*;
 
@@ -350,7 +346,7 @@ mod tests {
                     let lo = timestamps.partition_point(|&t| t <= start);
                     let hi = timestamps.partition_point(|&t| t <= end);
                     if lo >= hi { return None; }
-                    window_value(name, &timestamps[lo..hi], &values[lo..hi], start, end, range.range_ms, end, f64::NAN, f64::NAN)
+                    kind.window_value(&timestamps[lo..hi], &values[lo..hi], start, end, range.range_ms, end, f64::NAN, f64::NAN)
                 }).collect();
                 prop_assert_eq!(got, want, "{}", name);
             }

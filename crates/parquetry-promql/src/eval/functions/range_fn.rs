@@ -106,28 +106,12 @@ impl RangeFn {
     }
 }
 
-/// The value of the range function `name` over one window: samples `ts` (milliseconds)
-/// and `vs`, the window `start..=end` of length `range`, evaluated at `step_time`, with
-/// the scalar parameters `p0` and `p1` (`quantile_over_time`'s φ, …). `None` when the
-/// function gives no value for these samples (too few for a rate, an unknown name).
-/// `ts`/`vs` is non-empty. LogQL's range aggregations share these kernels.
-#[allow(clippy::too_many_arguments)]
-pub fn window_value(
-    name: &str,
-    ts: &[i64],
-    vs: &[f64],
-    start: i64,
-    end: i64,
-    range: i64,
-    step_time: i64,
-    p0: f64,
-    p1: f64,
-) -> Option<f64> {
-    RangeFn::from_name(name)?.window_value(ts, vs, start, end, range, step_time, p0, p1)
-}
-
 impl RangeFn {
-    /// The function's value over one window, as [`window_value`] gives it for its name.
+    /// The function's value over one window: samples `ts` (milliseconds) and `vs`, the
+    /// window `start..=end` of length `range`, evaluated at `step_time`, with the scalar
+    /// parameters `p0` and `p1` (`quantile_over_time`'s φ, …). `None` when the function
+    /// gives no value for these samples (too few for a rate). `ts`/`vs` is non-empty.
+    /// LogQL's range aggregations share these kernels.
     #[allow(clippy::too_many_arguments)]
     pub fn window_value(
         self,
@@ -394,7 +378,10 @@ mod tests {
         #[test]
         fn over_time_kernels_equal_brute_force(vs in proptest::collection::vec(-1e6f64..1e6, 1..40)) {
             let ts: Vec<i64> = (0..vs.len() as i64).map(|i| i * 1000).collect();
-            let run = |name: &str| window_value(name, &ts, &vs, -1, ts[ts.len() - 1], 1, 0, 0.5, 0.5).unwrap();
+            let run = |name: &str| {
+                let f = RangeFn::from_name(name).unwrap();
+                f.window_value(&ts, &vs, -1, ts[ts.len() - 1], 1, 0, 0.5, 0.5).unwrap()
+            };
             let sum: f64 = vs.iter().sum();
             prop_assert!((run("sum_over_time") - sum).abs() <= 1e-6 * (1.0 + sum.abs()));
             prop_assert!((run("avg_over_time") - sum / vs.len() as f64).abs() <= 1e-6 * (1.0 + sum.abs()));
