@@ -101,6 +101,23 @@ pub struct Layered<'a> {
     pub outputs: &'a MemoryStore,
 }
 
+impl Layered<'_> {
+    /// The end of the base's part of `[min_time, max_time]`; `None` when the base has
+    /// none of it.
+    fn base_max(&self, min_time: i64, max_time: i64) -> Option<i64> {
+        let base_max = self.base_until.map_or(max_time, |u| u.min(max_time));
+        (base_max >= min_time).then_some(base_max)
+    }
+
+    /// A batch of base series without those the rules' outputs replace.
+    fn without_outputs(&self, batch: Vec<RawSeries>) -> Vec<RawSeries> {
+        batch
+            .into_iter()
+            .filter(|s| !self.outputs.contains(&s.labels))
+            .collect()
+    }
+}
+
 impl SeriesSource for Layered<'_> {
     fn select_batches(
         &self,
@@ -109,14 +126,10 @@ impl SeriesSource for Layered<'_> {
         max_time: i64,
         each: &mut dyn FnMut(Vec<RawSeries>) -> Result<(), EvalError>,
     ) -> Result<(), EvalError> {
-        let base_max = self.base_until.map_or(max_time, |u| u.min(max_time));
-        if base_max >= min_time {
+        if let Some(base_max) = self.base_max(min_time, max_time) {
             self.base
                 .select_batches(matchers, min_time, base_max, &mut |batch| {
-                    let batch: Vec<RawSeries> = batch
-                        .into_iter()
-                        .filter(|s| !self.outputs.contains(&s.labels))
-                        .collect();
+                    let batch = self.without_outputs(batch);
                     if batch.is_empty() { Ok(()) } else { each(batch) }
                 })?;
         }
@@ -133,17 +146,12 @@ impl SeriesSource for Layered<'_> {
         max_time: i64,
         each: &(dyn Fn(usize, Vec<RawSeries>) -> Result<(), EvalError> + Sync),
     ) -> Result<usize, EvalError> {
-        let base_max = self.base_until.map_or(max_time, |u| u.min(max_time));
         let mut n = 0;
-        if base_max >= min_time {
+        if let Some(base_max) = self.base_max(min_time, max_time) {
             n = self
                 .base
                 .for_each_batch(matchers, min_time, base_max, &|i, batch| {
-                    let batch: Vec<RawSeries> = batch
-                        .into_iter()
-                        .filter(|s| !self.outputs.contains(&s.labels))
-                        .collect();
-                    each(i, batch)
+                    each(i, self.without_outputs(batch))
                 })?;
         }
         let mine = self.outputs.matching(matchers, min_time, max_time);
