@@ -1,6 +1,6 @@
 //! A PromQL result as an aligned text table, written straight into one buffer: a row per
-//! point, label sets formatted once per series and times once per distinct time, so a
-//! table is as quick to print as the API's JSON.
+//! point, label sets formatted once per series and times once per distinct time, so
+//! printing a table costs little beyond writing its bytes.
 
 use parquetry::promql::eval::QueryResult;
 use parquetry_model::time::format_timestamp;
@@ -47,15 +47,13 @@ pub fn result_table(result: &QueryResult, instant: bool) -> String {
     }
     out.push_str("value\n");
     // Every row ends with its value, never blank, so rows need no trimming; the padded
-    // time cells are made once per distinct time and a series' padded labels once.
-    let time_cells: HashMap<i64, String> = times
-        .iter()
-        .map(|(t, text)| {
-            let mut cell = String::new();
-            pad(&mut cell, text, time_width);
-            (*t, cell)
-        })
-        .collect();
+    // time cells are made once per distinct time (in place of the times' text) and a
+    // series' padded labels once.
+    for text in times.values_mut() {
+        let mut cell = String::with_capacity(time_width + 2);
+        pad(&mut cell, text, time_width);
+        *text = cell;
+    }
     let mut label_cell = String::new();
     for (labels, points) in &series {
         label_cell.clear();
@@ -63,7 +61,7 @@ pub fn result_table(result: &QueryResult, instant: bool) -> String {
         for (t, v) in points.iter() {
             out.push_str(&label_cell);
             if with_time {
-                out.push_str(&time_cells[t]);
+                out.push_str(&times[t]);
             }
             write_api_value(&mut out, *v);
             out.push('\n');
