@@ -5,7 +5,9 @@
 //! * `samples` — `timestamp`, `value`, `metric`, `labels` (a `map<string, string>` without
 //!   `__name__`) and `series_id`, one row per sample. Conditions on `timestamp`, `metric`
 //!   (`=`, `!=`, `IN`) and `labels['name'] = 'value'` are applied by the store, so a query
-//!   for one metric over one hour reads only those rows.
+//!   for one metric over one hour reads only those rows, and DataFusion does not check them
+//!   again. A `labels['name']` the query reads is produced by the scan as a string column,
+//!   one value per series, without building the map.
 //! * `series` — `series_id`, `metric`, `labels`, `min_time`, `max_time`, one row per series.
 //! * `logs` (when registered with [`SqlContext::register_logs`]) — `timestamp` (ns),
 //!   `line`, `labels`, `stream_id`, `structured_metadata`, `trace_id`, `span_id`,
@@ -31,6 +33,8 @@ mod partitioned_scan;
 mod promql_functions;
 mod pushdown;
 mod runs;
+mod sample_columns;
+mod samples_scan;
 mod samples_table;
 pub mod schema;
 mod series_table;

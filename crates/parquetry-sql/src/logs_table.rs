@@ -187,7 +187,11 @@ impl TableProvider for LogsTable {
     }
 
     fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
-        Ok(filter_support(filters, |f| Narrowing::default().absorb(f)))
+        Ok(filter_support(
+            filters,
+            |f| Narrowing::default().absorb(f),
+            |_| false,
+        ))
     }
 
     async fn scan(

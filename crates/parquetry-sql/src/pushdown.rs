@@ -122,7 +122,8 @@ pub(crate) fn narrow_time(
     let lower = |min: &mut Option<i64>, t: i64| *min = Some(min.map_or(t, |m| m.max(t)));
     let upper = |max: &mut Option<i64>, t: i64| *max = Some(max.map_or(t, |m| m.min(t)));
     match op {
-        Operator::Gt => lower(min_time, if exact { ms + 1 } else { ms }),
+        // A bound off the millisecond lies above `ms`, so `t > bound` starts at `ms + 1` too.
+        Operator::Gt => lower(min_time, ms.saturating_add(1)),
         Operator::GtEq => lower(min_time, if exact { ms } else { ms + 1 }),
         Operator::Lt => upper(max_time, if exact { ms - 1 } else { ms }),
         Operator::LtEq => upper(max_time, ms),
@@ -136,22 +137,68 @@ pub(crate) fn narrow_time(
 }
 
 /// Which of `filters` a table's store can narrow a scan by, `absorbs` saying whether it
-/// can take one filter; those are inexact (DataFusion still checks every row), the rest
-/// unsupported.
+/// can take one filter and `exact` whether it then applies it exactly: exact ones
+/// DataFusion leaves to the store, inexact ones it still checks row by row, and the rest
+/// are unsupported.
 pub fn filter_support(
     filters: &[&Expr],
     absorbs: impl Fn(&Expr) -> bool,
+    exact: impl Fn(&Expr) -> bool,
 ) -> Vec<TableProviderFilterPushDown> {
     filters
         .iter()
         .map(|f| {
-            if absorbs(f) {
+            if exact(f) {
+                TableProviderFilterPushDown::Exact
+            } else if absorbs(f) {
                 TableProviderFilterPushDown::Inexact
             } else {
                 TableProviderFilterPushDown::Unsupported
             }
         })
         .collect()
+}
+
+/// Whether the store applies `filter` to the `samples` table exactly, so DataFusion need
+/// not check its rows again: a conjunction of bounds on `timestamp` by literals that fall
+/// on a millisecond, `metric` compared (`=`, `!=`, `IN`) with strings, and
+/// `labels['name'] = 'value'` with a value that is not empty (`''` holds for no row, while
+/// the matcher `name=""` selects the series without the label).
+pub fn samples_filter_is_exact(filter: &Expr) -> bool {
+    let plain = |e: &Expr, name: &str| matches!(e, Expr::Column(c) if c.name == name);
+    let on_label = |e: &Expr| {
+        label_access(e).is_some()
+            && matches!(e, Expr::ScalarFunction(f) if matches!(f.args.first(), Some(Expr::Column(_))))
+    };
+    let exact_time = |e: &Expr| time_literal(e).is_some_and(|(_, on_ms)| on_ms);
+    let absorbed = || Narrowing::default().absorb(filter);
+    match filter {
+        Expr::BinaryExpr(BinaryExpr {
+            left,
+            op: Operator::And,
+            right,
+        }) => samples_filter_is_exact(left) && samples_filter_is_exact(right),
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
+            let (col, lit) = if matches!(**left, Expr::Literal(..)) {
+                (right, left)
+            } else {
+                (left, right)
+            };
+            let fits = if plain(col, "timestamp") {
+                exact_time(lit)
+            } else if plain(col, "metric") {
+                string_literal(lit).is_some()
+            } else {
+                on_label(col) && *op == Operator::Eq && string_literal(lit).is_some_and(|v| !v.is_empty())
+            };
+            fits && absorbed()
+        }
+        Expr::Between(b) => {
+            plain(&b.expr, "timestamp") && exact_time(&b.low) && exact_time(&b.high) && absorbed()
+        }
+        Expr::InList(list) => plain(&list.expr, "metric") && absorbed(),
+        _ => false,
+    }
 }
 
 impl Narrowing {

@@ -3,6 +3,7 @@
 //! batch and copies the bytes for its other rows in one block, rather than appending
 //! string after string.
 
+use datafusion::arrow::array::NullBufferBuilder;
 use datafusion::arrow::array::StringArray;
 use datafusion::arrow::buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use datafusion::arrow::error::ArrowError;
@@ -12,6 +13,8 @@ use datafusion::arrow::error::ArrowError;
 pub struct StringColumn {
     offsets: Vec<i32>,
     bytes: Vec<u8>,
+    /// Which rows are null; materialised only once a null is appended.
+    nulls: NullBufferBuilder,
     /// Set when the column would outgrow `Utf8`'s 2 GiB of bytes; `finish` then fails.
     overflow: bool,
 }
@@ -24,6 +27,7 @@ impl StringColumn {
         StringColumn {
             offsets,
             bytes: Vec::with_capacity(bytes),
+            nulls: NullBufferBuilder::new(rows),
             overflow: false,
         }
     }
@@ -42,6 +46,7 @@ impl StringColumn {
         if times == 0 || self.overflow {
             return;
         }
+        self.nulls.append_n_non_nulls(strings.len() * times);
         let start = self.bytes.len();
         for s in strings {
             self.bytes.extend_from_slice(s.as_bytes());
@@ -60,8 +65,15 @@ impl StringColumn {
         }
     }
 
+    /// Appends `times` null rows.
+    pub fn append_nulls(&mut self, times: usize) {
+        let last = *self.offsets.last().unwrap_or(&0);
+        self.offsets.extend(std::iter::repeat_n(last, times));
+        self.nulls.append_n_nulls(times);
+    }
+
     /// The finished column; an error when it grew past 2 GiB of text.
-    pub fn finish(self) -> Result<StringArray, ArrowError> {
+    pub fn finish(mut self) -> Result<StringArray, ArrowError> {
         if self.overflow {
             return Err(ArrowError::ComputeError(
                 "a string column of this batch would exceed 2 GiB".to_string(),
@@ -70,7 +82,7 @@ impl StringColumn {
         StringArray::try_new(
             OffsetBuffer::new(ScalarBuffer::from(self.offsets)),
             Buffer::from_vec(self.bytes),
-            None,
+            self.nulls.finish(),
         )
     }
 }
@@ -89,6 +101,18 @@ mod tests {
         let a = c.finish().unwrap();
         let got: Vec<&str> = a.iter().map(Option::unwrap).collect();
         assert_eq!(got, ["a", "bc", "a", "bc", "", "é", "é", "é"]);
+    }
+
+    #[test]
+    fn null_runs_sit_between_string_runs() {
+        let mut c = StringColumn::with_capacity(0, 0);
+        c.append_nulls(2);
+        c.append_repeated(&["x"], 2);
+        c.append_nulls(1);
+        c.append_repeated(&["yz"], 1);
+        let a = c.finish().unwrap();
+        let got: Vec<Option<&str>> = a.iter().collect();
+        assert_eq!(got, [None, None, Some("x"), Some("x"), None, Some("yz")]);
     }
 
     #[test]

@@ -145,7 +145,11 @@ impl TableProvider for SpansTable {
     }
 
     fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
-        Ok(filter_support(filters, |f| SpanNarrowing::default().absorb(f)))
+        Ok(filter_support(
+            filters,
+            |f| SpanNarrowing::default().absorb(f),
+            |_| false,
+        ))
     }
 
     async fn scan(

@@ -228,3 +228,99 @@ fn a_corrupt_file_met_by_a_query_is_a_storage_error() {
     let err = sql.sql("SELECT count(*) FROM samples").unwrap_err();
     assert!(matches!(err, SqlError::Store(_)), "{err:?}");
 }
+
+/// Every row of `sql`'s answer, printed.
+fn rows(sql: &SqlContext, query: &str) -> Vec<String> {
+    let batches = sql.sql(query).unwrap_or_else(|e| panic!("{query}: {e}"));
+    let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+        .unwrap()
+        .to_string();
+    text.lines().skip(3).map(str::to_string).collect()
+}
+
+#[test]
+fn label_columns_and_exact_filters_answer_as_map_lookups_and_row_checks_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = SqlContext::new(demo_store(dir.path()), fake_promql()).unwrap();
+    // Each query beside the same question written so that neither the scan's label
+    // columns (`map_extract` instead of `labels['…']`) nor the store's filters
+    // (`metric || ''`) can serve it.
+    let pairs = [
+        (
+            "SELECT labels['job'] AS job, labels['instance'] AS i, labels['__name__'] AS n, labels['nope'] AS x, \
+             count(*) AS c, sum(value) AS s FROM samples GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+            "SELECT map_extract(labels, 'job')[1] AS job, map_extract(labels, 'instance')[1] AS i, \
+             map_extract(labels, '__name__')[1] AS n, map_extract(labels, 'nope')[1] AS x, \
+             count(*) AS c, sum(value) AS s FROM samples GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+        ),
+        (
+            "SELECT upper(labels['job']) || metric AS k, labels, series_id, labels['job'] AS j, count(*) AS c \
+             FROM samples WHERE metric != 'up' AND labels['job'] = 'api' GROUP BY 1, 2, 3, 4 ORDER BY 3",
+            "SELECT upper(map_extract(labels, 'job')[1]) || metric AS k, labels, series_id, \
+             map_extract(labels, 'job')[1] AS j, count(*) AS c FROM samples \
+             WHERE (metric || '') != 'up' AND map_extract(labels, 'job')[1] = 'api' GROUP BY 1, 2, 3, 4 ORDER BY 3",
+        ),
+        (
+            "SELECT metric, count(*) AS c, min(timestamp) AS a, max(timestamp) AS b FROM samples \
+             WHERE metric IN ('up', 'node_cpu_seconds_total') AND timestamp > TIMESTAMP '2026-01-05T01:00:00.0005Z' \
+             AND timestamp <= TIMESTAMP '2026-01-05T03:00:00Z' GROUP BY 1 ORDER BY 1",
+            "SELECT metric, count(*) AS c, min(timestamp) AS a, max(timestamp) AS b FROM samples \
+             WHERE (metric || '') IN ('up', 'node_cpu_seconds_total') \
+             AND timestamp + INTERVAL '0 seconds' > TIMESTAMP '2026-01-05T01:00:00.0005Z' \
+             AND timestamp + INTERVAL '0 seconds' <= TIMESTAMP '2026-01-05T03:00:00Z' GROUP BY 1 ORDER BY 1",
+        ),
+        (
+            "SELECT count(*) AS c FROM samples WHERE labels['job'] = '' OR timestamp = TIMESTAMP '2026-01-05T01:00:00.5Z'",
+            "SELECT count(*) AS c FROM samples WHERE map_extract(labels, 'job')[1] = '' \
+             OR timestamp + INTERVAL '0 seconds' = TIMESTAMP '2026-01-05T01:00:00.5Z'",
+        ),
+        (
+            "SELECT count(*) AS c FROM samples WHERE metric = 'up' \
+             AND timestamp BETWEEN TIMESTAMP '2026-01-05T01:00:00Z' AND TIMESTAMP '2026-01-05T01:30:00Z'",
+            "SELECT count(*) AS c FROM samples WHERE (metric || '') = 'up' \
+             AND timestamp + INTERVAL '0 seconds' BETWEEN TIMESTAMP '2026-01-05T01:00:00Z' AND TIMESTAMP '2026-01-05T01:30:00Z'",
+        ),
+    ];
+    for (served, plain) in pairs {
+        let want = rows(&sql, plain);
+        assert!(want.len() > 1, "{plain} gives rows");
+        assert_eq!(rows(&sql, served), want, "{served}");
+    }
+}
+
+#[test]
+fn the_scan_produces_label_columns_and_applies_exact_filters_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = SqlContext::new(demo_store(dir.path()), fake_promql()).unwrap();
+    let plan = physical_plan(
+        &sql,
+        "EXPLAIN SELECT labels['job'] AS job, count(DISTINCT labels['instance']), min(value) FROM samples \
+         WHERE metric = 'up' AND labels['env'] = 'prod' AND timestamp < TIMESTAMP '2026-01-05T02:00:00Z' GROUP BY 1",
+    );
+    assert!(
+        plan.contains("SamplesScan: partitions=") && plan.contains("labels['job']") && plain_scan(&plan),
+        "{plan}"
+    );
+    assert!(!plan.contains("FilterExec"), "{plan}");
+    assert!(!plan.contains("get_field"), "{plan}");
+    // A filter the store only narrows by is still checked row by row.
+    let plan = physical_plan(
+        &sql,
+        "EXPLAIN SELECT count(*) FROM samples WHERE labels['job'] = ''",
+    );
+    assert!(plan.contains("FilterExec"), "{plan}");
+}
+
+/// The physical half of an `EXPLAIN`'s answer.
+fn physical_plan(sql: &SqlContext, explain: &str) -> String {
+    let all = rows(sql, explain).join("\n");
+    let at = all.find("physical_plan").expect("a physical plan");
+    all[at..].to_string()
+}
+
+/// Whether the plan's scan reads neither the `labels` map nor `metric`.
+fn plain_scan(plan: &str) -> bool {
+    plan.lines()
+        .filter(|l| l.contains("SamplesScan"))
+        .all(|l| !l.contains("metric") && !l.contains(" labels,") && !l.contains(" labels]"))
+}
