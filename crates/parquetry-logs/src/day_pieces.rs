@@ -49,7 +49,7 @@ impl LogStore {
                     .push((file, e.row_start..e.row_start + e.row_count));
             }
         }
-        let entries = self.catalog().entries();
+        let entries = self.streams();
         let mut order: Vec<u32> = streams.keys().copied().collect();
         order.sort_by(|&a, &b| {
             let (a, b) = (&entries[a as usize], &entries[b as usize]);

@@ -89,6 +89,8 @@ fn ms_bounds(query: &LogQuery) -> (i64, i64) {
 pub struct LogStore {
     storage: Storage,
     catalog: Catalog,
+    /// Every stream with its labels, read at open.
+    streams: Vec<CatalogEntry>,
 }
 
 impl LogStore {
@@ -102,13 +104,14 @@ impl LogStore {
         let catalog = Catalog::open(storage, &state, TableKind::Logs)?;
         Ok(LogStore {
             storage: storage.clone(),
+            streams: catalog.entries()?.to_vec(),
             catalog,
         })
     }
 
     /// Every stream, with the time of its first and last entry in milliseconds.
     pub fn streams(&self) -> &[CatalogEntry] {
-        self.catalog.entries()
+        &self.streams
     }
 
     /// The stream catalog (label index, directory).
@@ -159,11 +162,11 @@ impl LogStore {
     pub(crate) fn planned_entries(&self, query: &LogQuery) -> Result<Vec<(&IndexedFile, Vec<&FileEntry>)>> {
         let (min_ms, max_ms) = ms_bounds(query);
         let selected: Vec<u32> = if query.matchers.is_empty() {
-            (0..self.catalog.entries().len() as u32).collect()
+            (0..self.streams.len() as u32).collect()
         } else {
             self.catalog.select(&query.matchers, min_ms, max_ms)?
         };
-        let mut wanted = vec![false; self.catalog.entries().len()];
+        let mut wanted = vec![false; self.streams.len()];
         for &o in &selected {
             wanted[o as usize] = true;
         }
@@ -253,9 +256,7 @@ impl LogStore {
 
     /// The labels of the stream with this id, if the table has it.
     pub fn stream_labels(&self, id: SeriesId) -> Option<&Arc<parquetry_model::Labels>> {
-        self.catalog
-            .ordinal(id)
-            .map(|o| &self.catalog.entries()[o as usize].labels)
+        self.catalog.ordinal(id).map(|o| &self.streams[o as usize].labels)
     }
 
     /// The entries `query` asks for, grouped by stream (in label order), each stream's

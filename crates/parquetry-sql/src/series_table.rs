@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 /// The series catalog of `store` as an in-memory table.
 pub fn series_table(store: &Store) -> Result<MemTable> {
-    let all = store.all_series();
+    let all = store
+        .all_series()
+        .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
     let mut ids = UInt64Builder::with_capacity(all.len());
     let mut metrics = StringBuilder::new();
     let mut labels = LabelsBuilder::new();

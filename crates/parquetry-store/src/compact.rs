@@ -30,7 +30,7 @@ impl DayRewriter for MetricsDays {
         let (mut added, mut samples) = (Vec::new(), 0);
         for &day in days {
             let mut segment = SamplesSegment::new(storage);
-            let selection = store.select_all(day, day + PARTITION_MS - 1);
+            let selection = store.select_all(day, day + PARTITION_MS - 1)?;
             let n = selection.series().len();
             let step = crate::select::DEFAULT_BATCH_SERIES;
             let batches = (0..n)

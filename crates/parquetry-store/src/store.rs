@@ -114,19 +114,26 @@ impl Store {
         self.state.clone()
     }
 
-    /// Every series, in catalog (ordinal) order.
-    pub fn all_series(&self) -> &[SeriesInfo] {
+    /// Every series, in catalog (ordinal) order, reading the labels not read yet.
+    pub fn all_series(&self) -> Result<&[SeriesInfo]> {
         self.catalog.entries()
     }
 
-    /// The series with this id, if the store has it.
-    pub fn series_by_id(&self, id: SeriesId) -> Option<&SeriesInfo> {
-        let ordinal = self.catalog.ordinal(id)?;
-        Some(&self.all_series()[ordinal as usize])
+    /// Number of series, without reading their labels.
+    pub fn series_count(&self) -> usize {
+        self.catalog.len()
     }
 
-    /// The label index.
-    pub fn label_index(&self) -> &LabelIndex {
+    /// The series with this id, if the store has it.
+    pub fn series_by_id(&self, id: SeriesId) -> Result<Option<SeriesInfo>> {
+        let Some(ordinal) = self.catalog.ordinal(id) else {
+            return Ok(None);
+        };
+        self.catalog.entry(ordinal).map(Some)
+    }
+
+    /// The label index, built on the first call (reading every series' labels).
+    pub fn label_index(&self) -> Result<&LabelIndex> {
         self.catalog.label_index()
     }
 
@@ -135,18 +142,25 @@ impl Store {
     /// At least one matcher must not match the empty string, as in Prometheus; otherwise
     /// the selection is refused with [`crate::StoreError::InvalidSelection`].
     pub fn select(&self, matchers: &[Matcher], min_time: i64, max_time: i64) -> Result<Selection<'_>> {
-        let all = self.all_series();
-        let series = self
-            .catalog
-            .select(matchers, min_time, max_time)?
+        let ordinals = self.catalog.select(matchers, min_time, max_time)?;
+        self.selection_of_ordinals(ordinals, min_time, max_time)
+    }
+
+    /// The series of the catalog `ordinals`, with their labels.
+    fn selection_of_ordinals(
+        &self,
+        ordinals: Vec<u32>,
+        min_time: i64,
+        max_time: i64,
+    ) -> Result<Selection<'_>> {
+        let labels = self.catalog.labels_of(&ordinals)?;
+        let series = ordinals
             .into_iter()
-            .map(|ordinal| {
-                let s = &all[ordinal as usize];
-                SelectedSeries {
-                    ordinal,
-                    id: s.id,
-                    labels: s.labels.clone(),
-                }
+            .zip(labels)
+            .map(|(ordinal, labels)| SelectedSeries {
+                ordinal,
+                id: self.catalog.id(ordinal),
+                labels,
             })
             .collect();
         Ok(Selection::new(self, series, min_time, max_time))
@@ -160,19 +174,14 @@ impl Store {
     }
 
     /// Every series with samples in `[min_time, max_time]`, for export and full scans.
-    pub fn select_all(&self, min_time: i64, max_time: i64) -> Selection<'_> {
-        let series = self
-            .all_series()
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.max_time >= min_time && s.min_time <= max_time)
-            .map(|(o, s)| SelectedSeries {
-                ordinal: o as u32,
-                id: s.id,
-                labels: s.labels.clone(),
+    pub fn select_all(&self, min_time: i64, max_time: i64) -> Result<Selection<'_>> {
+        let ordinals = (0..self.catalog.len() as u32)
+            .filter(|&o| {
+                let (min, max) = self.catalog.time_range(o);
+                max >= min_time && min <= max_time
             })
             .collect();
-        Selection::new(self, series, min_time, max_time)
+        self.selection_of_ordinals(ordinals, min_time, max_time)
     }
 }
 
@@ -218,6 +227,37 @@ mod tests {
             .copied()
             .zip(series[0].values.iter().copied())
             .collect()
+    }
+
+    #[test]
+    fn opening_reads_no_labels_and_a_named_selector_reads_only_its_series_labels() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Writer::begin(dir.path()).unwrap();
+        let all = (0..5)
+            .map(|i| series("a", "x", i))
+            .chain((0..7).map(|i| series("b", "y", i)));
+        w.write(all.collect()).unwrap();
+        w.commit().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!((store.series_count(), store.catalog.labels_read()), (12, 0));
+        let a = store
+            .select(
+                &[Matcher::equal("__name__", "a"), Matcher::equal("job", "x")],
+                i64::MIN,
+                i64::MAX,
+            )
+            .unwrap();
+        assert_eq!(a.series().len(), 5);
+        assert!(a.series().iter().all(|s| s.labels.metric_name() == Some("a")));
+        assert_eq!(store.catalog.labels_read(), 5);
+        let b = store
+            .series_by_id(SeriesId::of(&series("b", "y", 3).labels))
+            .unwrap()
+            .unwrap();
+        assert_eq!(b.labels.get("i"), Some("3"));
+        assert_eq!(store.catalog.labels_read(), 6);
+        assert_eq!(store.all_series().unwrap().len(), 12);
+        assert_eq!(store.catalog.labels_read(), 12);
     }
 
     #[test]
@@ -274,7 +314,7 @@ mod tests {
                 let unindexed = Store::open(dir.path()).unwrap();
                 let by_name = ids(&unindexed, matchers, min, max);
                 let indexed = Store::open(dir.path()).unwrap();
-                indexed.label_index();
+                indexed.label_index().unwrap();
                 assert_eq!(by_name, ids(&indexed, matchers, min, max), "{matchers:?}");
             }
         }

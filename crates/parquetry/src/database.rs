@@ -258,7 +258,7 @@ impl Database {
         };
         Ok(Stats {
             version: manifest.version,
-            series: store.all_series().len(),
+            series: store.series_count(),
             files,
             samples,
             bytes: manifest.data_bytes(TableKind::Metrics),

@@ -227,11 +227,10 @@ impl Engine {
     pub fn series(&self, selector: &str) -> Result<Vec<SeriesInfo>, Error> {
         let sel = parse_selector(selector)?;
         let selection = self.store.select(&sel.matchers, i64::MIN, i64::MAX)?;
-        let mut out: Vec<SeriesInfo> = selection
-            .series()
-            .iter()
-            .filter_map(|s| self.store.series_by_id(s.id).cloned())
-            .collect();
+        let mut out = Vec::with_capacity(selection.series().len());
+        for s in selection.series() {
+            out.extend(self.store.series_by_id(s.id)?);
+        }
         out.sort_by(|a, b| a.labels.cmp(&b.labels));
         Ok(out)
     }
@@ -305,7 +304,7 @@ impl Engine {
             Some(s) => self
                 .store
                 .select(&parse_selector(s)?.matchers, start_ms, end_ms)?,
-            None => self.store.select_all(start_ms, end_ms),
+            None => self.store.select_all(start_ms, end_ms)?,
         };
         Ok(export(selection, format, out, name)?)
     }

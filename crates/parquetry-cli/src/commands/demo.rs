@@ -99,7 +99,7 @@ pub fn run(args: Args) -> Result<()> {
 
     println!("\nSeries per metric:");
     let mut per_metric: BTreeMap<String, usize> = BTreeMap::new();
-    for s in engine.store().all_series() {
+    for s in engine.store().all_series()? {
         *per_metric
             .entry(s.labels.metric_name().unwrap_or("").to_string())
             .or_default() += 1;

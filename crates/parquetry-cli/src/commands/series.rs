@@ -22,7 +22,7 @@ pub fn run(args: Args) -> Result<()> {
     let series = match &args.selector {
         Some(s) => engine.series(s)?,
         None => {
-            let mut all = engine.store().all_series().to_vec();
+            let mut all = engine.store().all_series()?.to_vec();
             all.sort_by(|a, b| a.labels.cmp(&b.labels));
             all
         }

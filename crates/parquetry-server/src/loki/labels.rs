@@ -64,8 +64,7 @@ impl StreamSelection {
         let mut found: Vec<Arc<Labels>> = Vec::new();
         if self.selectors.is_empty() {
             found.extend(
-                catalog
-                    .entries()
+                logs.streams()
                     .iter()
                     .filter(|e| e.max_time >= min_ms && e.min_time <= max_ms)
                     .map(|e| e.labels.clone()),
@@ -75,11 +74,7 @@ impl StreamSelection {
             let chosen = catalog
                 .select(matchers, min_ms, max_ms)
                 .map_err(|e| ApiError::bad_data(e.to_string()))?;
-            found.extend(
-                chosen
-                    .iter()
-                    .map(|&o| catalog.entries()[o as usize].labels.clone()),
-            );
+            found.extend(chosen.iter().map(|&o| logs.streams()[o as usize].labels.clone()));
         }
         found.sort();
         found.dedup();

@@ -52,7 +52,7 @@ impl Selection {
         let internal = |e: parquetry::store::StoreError| ApiError::new(ErrorType::Internal, e.to_string());
         let mut found: Vec<Arc<Labels>> = Vec::new();
         if self.selectors.is_empty() {
-            let all = store.select_all(self.start, self.end);
+            let all = store.select_all(self.start, self.end).map_err(internal)?;
             found.extend(all.series().iter().map(|s| s.labels.clone()));
         }
         for selector in &self.selectors {

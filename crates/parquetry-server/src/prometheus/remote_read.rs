@@ -219,7 +219,7 @@ fn select(
     let everything = matchers.iter().all(Matcher::matches_empty);
     let store = engine.store();
     let selection = if everything {
-        store.select_all(start, end)
+        store.select_all(start, end)?
     } else {
         store.select(matchers, start, end)?
     };

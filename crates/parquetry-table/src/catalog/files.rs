@@ -1,16 +1,16 @@
-//! Reading one table's catalog of one version: its label sets (at open), and its data
-//! files with where each label set's rows are in them (at the first read of rows).
+//! Reading one table's catalog of one version: its label sets' ids, names and times (at
+//! open), and its data files with where each label set's rows are in them (at the first
+//! read of rows).
 //!
 //! Segments that the version's checkpoint covers are described by its merged tables;
 //! segments committed after it by their own catalog and directory tables.
 
-use super::tables::{read_catalog_table, read_directory_table};
-use super::{CatalogEntry, DirectoryRow};
+use super::tables::{CatalogHead, read_catalog_heads, read_directory_table};
+use super::{Catalog, DirectoryRow};
 use crate::error::{Result, StoreError};
 use crate::log::{LogState, MergedCatalog};
 use crate::manifest::{Segment, TableKind};
 use crate::storage::Storage;
-use parquetry_model::SeriesId;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::PathBuf;
@@ -64,37 +64,39 @@ fn sources(state: &LogState, table: TableKind) -> (Option<&MergedCatalog>, Vec<&
     (merged.map(|(catalog, _)| catalog), own)
 }
 
-/// Every catalog row of `table` in the version (a label set once per catalog table that
-/// has it).
-pub(crate) fn read_entries(
+/// The catalog tables of `table` in the version, the checkpoint's first, each with its
+/// rows without their labels (a label set once per catalog table that has it).
+pub(crate) fn read_heads(
     storage: &Storage,
     state: &LogState,
     table: TableKind,
-) -> Result<Vec<CatalogEntry>> {
+) -> Result<Vec<(String, Vec<CatalogHead>)>> {
     let (merged, own) = sources(state, table);
-    let tables: Vec<Vec<CatalogEntry>> = own
-        .par_iter()
-        .map(|seg| read_catalog_table(storage, &seg.catalog_file))
-        .collect::<Result<_>>()?;
-    let mut rows = match merged {
-        Some(m) => read_catalog_table(storage, &m.catalog_file)?,
-        None => Vec::new(),
-    };
-    rows.extend(tables.into_iter().flatten());
-    Ok(rows)
+    let rels: Vec<&str> = merged
+        .map(|m| m.catalog_file.as_str())
+        .into_iter()
+        .chain(own.iter().map(|seg| seg.catalog_file.as_str()))
+        .collect();
+    rels.par_iter()
+        .map(|rel| Ok((rel.to_string(), read_catalog_heads(storage, rel)?)))
+        .collect()
 }
 
-/// The data files of `table` in the version, oldest segment first, each with its
-/// directory entries by ordinal (`by_id` gives every label set's ordinal).
-pub(crate) fn read_files(
-    storage: &Storage,
-    state: &LogState,
-    table: TableKind,
-    by_id: &FxHashMap<SeriesId, u32>,
-) -> Result<Vec<IndexedFile>> {
+/// One directory table as read: where it is, the slot of each data file it names (none
+/// for a file removed since the checkpoint), and its rows.
+struct Directory<'a> {
+    source: &'a str,
+    slots: Vec<Option<usize>>,
+    rows: Vec<DirectoryRow>,
+}
+
+/// The data files of the catalog's table at its version, oldest segment first, each with
+/// its directory entries by ordinal.
+pub(crate) fn read_files(catalog: &Catalog) -> Result<Vec<IndexedFile>> {
+    let (storage, state) = (&catalog.storage, catalog.state.as_ref());
     let mut files = Vec::new();
     let mut slot_of: FxHashMap<&str, usize> = FxHashMap::default();
-    for seg in state.manifest.segments_of(table) {
+    for seg in state.manifest.segments_of(catalog.table) {
         for f in &seg.data_files {
             slot_of.insert(f.path.as_str(), files.len());
             files.push(IndexedFile {
@@ -106,51 +108,79 @@ pub(crate) fn read_files(
             });
         }
     }
-    let (merged, own) = sources(state, table);
+    let (merged, own) = sources(state, catalog.table);
     let tables: Vec<Vec<DirectoryRow>> = own
         .par_iter()
         .map(|seg| read_directory_table(storage, &seg.directory_file))
         .collect::<Result<_>>()?;
-    let mut attach = |slot: usize, row: &DirectoryRow, source: &str| -> Result<()> {
-        let ordinal = *by_id.get(&row.id).ok_or_else(|| StoreError::Corrupt {
-            path: storage.path(source),
-            reason: format!("label set {:016x} is not in the catalog", row.id.0),
-        })?;
-        files[slot].entries.push(FileEntry {
-            ordinal,
-            row_start: row.row_start,
-            row_count: row.row_count,
-            min_time: row.min_time,
-            max_time: row.max_time,
-        });
-        Ok(())
-    };
+    let mut directories: Vec<Directory> = Vec::new();
     if let Some(m) = merged {
-        // Slots of the merged directory's files; files removed since are skipped.
-        let slots: Vec<Option<usize>> = m
-            .data_files
-            .iter()
-            .map(|p| slot_of.get(p.as_str()).copied())
-            .collect();
-        for row in read_directory_table(storage, &m.directory_file)? {
-            match slots.get(row.file as usize) {
-                Some(Some(slot)) => attach(*slot, &row, &m.directory_file)?,
-                Some(None) => {}
-                None => return Err(out_of_range(storage, &m.directory_file, row.file)),
+        directories.push(Directory {
+            source: &m.directory_file,
+            slots: m
+                .data_files
+                .iter()
+                .map(|p| slot_of.get(p.as_str()).copied())
+                .collect(),
+            rows: read_directory_table(storage, &m.directory_file)?,
+        });
+    }
+    for (seg, rows) in own.iter().zip(tables) {
+        directories.push(Directory {
+            source: &seg.directory_file,
+            slots: seg
+                .data_files
+                .iter()
+                .map(|f| slot_of.get(f.path.as_str()).copied())
+                .collect(),
+            rows,
+        });
+    }
+    let slot = |slots: &[Option<usize>], row: &DirectoryRow, source: &str| match slots.get(row.file as usize)
+    {
+        Some(slot) => Ok(*slot),
+        None => Err(out_of_range(storage, source, row.file)),
+    };
+    let mut counts = vec![0; files.len()];
+    for d in &directories {
+        for row in &d.rows {
+            if let Some(s) = slot(&d.slots, row, d.source)? {
+                counts[s] += 1;
             }
         }
     }
-    for (seg, rows) in own.iter().zip(tables) {
-        for row in rows {
-            let file = seg
-                .data_files
-                .get(row.file as usize)
-                .ok_or_else(|| out_of_range(storage, &seg.directory_file, row.file))?;
-            attach(slot_of[file.path.as_str()], &row, &seg.directory_file)?;
+    for (file, count) in files.iter_mut().zip(counts) {
+        file.entries.reserve_exact(count);
+    }
+    // A file's rows mostly name consecutive label sets: try the one after the last first.
+    let mut next = vec![0u32; files.len()];
+    for d in directories {
+        for row in d.rows {
+            let Some(s) = slot(&d.slots, &row, d.source)? else {
+                continue;
+            };
+            let guess = next[s];
+            let ordinal = match catalog.heads.get(guess as usize) {
+                Some(h) if h.id == row.id => guess,
+                _ => catalog.ordinal(row.id).ok_or_else(|| StoreError::Corrupt {
+                    path: storage.path(d.source),
+                    reason: format!("label set {:016x} is not in the catalog", row.id.0),
+                })?,
+            };
+            next[s] = ordinal + 1;
+            files[s].entries.push(FileEntry {
+                ordinal,
+                row_start: row.row_start,
+                row_count: row.row_count,
+                min_time: row.min_time,
+                max_time: row.max_time,
+            });
         }
     }
     for f in &mut files {
-        f.entries.sort_by_key(|e| e.ordinal);
+        if !f.entries.is_sorted_by_key(|e| e.ordinal) {
+            f.entries.sort_by_key(|e| e.ordinal);
+        }
     }
     Ok(files)
 }

@@ -28,7 +28,7 @@ pub(crate) fn write_merged(
     };
     // Each label set's time range from its rows in the version's files, so that label
     // sets whose rows compaction or retention removed leave the catalog.
-    let all = catalog.entries();
+    let all = catalog.entries()?;
     let mut ranges: Vec<Option<(i64, i64)>> = vec![None; all.len()];
     let mut directory = Vec::new();
     for (index, file) in files.iter().enumerate() {

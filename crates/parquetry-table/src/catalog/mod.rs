@@ -20,6 +20,7 @@ use crate::log::LogState;
 use crate::manifest::TableKind;
 use crate::storage::Storage;
 use parquetry_model::{Labels, METRIC_NAME, MatchOp, Matcher, SeriesId};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -44,19 +45,26 @@ impl CatalogEntry {
     }
 }
 
-/// The entries in row order, (`__name__` value, id): as they are when they already are
-/// (a checkpoint's catalog is written in that order), sorted otherwise, each name looked
-/// up once.
-fn in_row_order(entries: Vec<CatalogEntry>) -> Vec<CatalogEntry> {
-    let keys: Vec<(&str, SeriesId)> = entries.iter().map(|e| (e.name(), e.id)).collect();
-    if keys.is_sorted() {
-        return entries;
+/// What opening keeps of one label set: everything but its labels, and where to read them.
+#[derive(Clone, Debug)]
+struct Head {
+    id: SeriesId,
+    name: Arc<str>,
+    min_time: i64,
+    max_time: i64,
+    /// The catalog table its labels are read from (an index into `Catalog::sources`).
+    source: u32,
+    /// Its row in that table.
+    row: u32,
+}
+
+/// The heads in row order, (`__name__` value, id): as they are when they already are (a
+/// checkpoint's catalog is written in that order), sorted otherwise.
+fn in_row_order(mut heads: Vec<Head>) -> Vec<Head> {
+    if !heads.is_sorted_by(|a, b| (&*a.name, a.id) <= (&*b.name, b.id)) {
+        heads.sort_unstable_by(|a, b| (&*a.name, a.id).cmp(&(&*b.name, b.id)));
     }
-    let mut order: Vec<usize> = (0..entries.len()).collect();
-    order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
-    drop(keys);
-    let mut slots: Vec<Option<CatalogEntry>> = entries.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|i| slots[i].take()).collect()
+    heads
 }
 
 /// One row of a directory table: where one label set's rows are in one data file.
@@ -78,58 +86,174 @@ pub struct DirectoryRow {
 
 /// The label sets of one table at one version, indexed.
 ///
-/// Opening reads the catalog tables; the label index is built when first needed (a
-/// selector naming its metric finds its label sets by name without it), and the
-/// directory of where rows are is read on the first call to [`Catalog::files`].
+/// Opening reads the catalog tables' ids, names and time ranges; a label set's labels are
+/// read when first asked for (a selector naming its metric reads only that metric's), the
+/// label index is built when a selector needs it, and the directory of where rows are is
+/// read on the first call to [`Catalog::files`].
 #[derive(Debug)]
 pub struct Catalog {
     storage: Storage,
     state: Arc<LogState>,
     table: TableKind,
-    entries: Vec<CatalogEntry>,
+    /// The catalog tables read, the checkpoint's first.
+    sources: Vec<String>,
+    heads: Vec<Head>,
+    labels: Vec<OnceLock<Arc<Labels>>>,
+    entries: OnceLock<Vec<CatalogEntry>>,
     by_id: FxHashMap<SeriesId, u32>,
     index: OnceLock<LabelIndex>,
     files: OnceLock<Vec<IndexedFile>>,
 }
 
 impl Catalog {
-    /// Reads the catalog of `table` at `state`'s version and indexes its labels.
+    /// Reads the catalog of `table` at `state`'s version: every label set's id, name and
+    /// time range, without their labels.
     pub fn open(storage: &Storage, state: &Arc<LogState>, table: TableKind) -> Result<Catalog> {
-        let mut entries: Vec<CatalogEntry> = Vec::new();
+        let tables = files::read_heads(storage, state, table)?;
+        let mut heads: Vec<Head> = Vec::with_capacity(tables.first().map_or(0, |(_, rows)| rows.len()));
         let mut at: FxHashMap<SeriesId, usize> = FxHashMap::default();
-        for row in files::read_entries(storage, state, table)? {
-            match at.get(&row.id) {
-                Some(&i) => {
-                    let s = &mut entries[i];
-                    s.min_time = s.min_time.min(row.min_time);
-                    s.max_time = s.max_time.max(row.max_time);
-                }
-                None => {
-                    at.insert(row.id, entries.len());
-                    entries.push(row);
+        at.reserve(heads.capacity());
+        for (source, (_, rows)) in tables.iter().enumerate() {
+            for (row, h) in rows.iter().enumerate() {
+                match at.get(&h.id) {
+                    Some(&i) => {
+                        let s = &mut heads[i];
+                        s.min_time = s.min_time.min(h.min_time);
+                        s.max_time = s.max_time.max(h.max_time);
+                    }
+                    None => {
+                        at.insert(h.id, heads.len());
+                        heads.push(Head {
+                            id: h.id,
+                            name: h.name.clone(),
+                            min_time: h.min_time,
+                            max_time: h.max_time,
+                            source: source as u32,
+                            row: row as u32,
+                        });
+                    }
                 }
             }
         }
-        let entries = in_row_order(entries);
-        let by_id = entries
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id, i as u32))
-            .collect();
+        drop(at);
+        let heads = in_row_order(heads);
+        let by_id = heads.iter().enumerate().map(|(i, s)| (s.id, i as u32)).collect();
         Ok(Catalog {
             storage: storage.clone(),
             state: state.clone(),
             table,
-            entries,
+            sources: tables.into_iter().map(|(rel, _)| rel).collect(),
+            labels: (0..heads.len()).map(|_| OnceLock::new()).collect(),
+            heads,
+            entries: OnceLock::new(),
             by_id,
             index: OnceLock::new(),
             files: OnceLock::new(),
         })
     }
 
-    /// Every label set, in ordinal order.
-    pub fn entries(&self) -> &[CatalogEntry] {
-        &self.entries
+    /// Number of label sets.
+    pub fn len(&self) -> usize {
+        self.heads.len()
+    }
+
+    /// Whether the table has no label sets.
+    pub fn is_empty(&self) -> bool {
+        self.heads.is_empty()
+    }
+
+    /// The stable id of the label set `ordinal` (which must be below [`Catalog::len`]).
+    pub fn id(&self, ordinal: u32) -> SeriesId {
+        self.heads[ordinal as usize].id
+    }
+
+    /// The first and last row times of the label set `ordinal` (below [`Catalog::len`]).
+    pub fn time_range(&self, ordinal: u32) -> (i64, i64) {
+        let h = &self.heads[ordinal as usize];
+        (h.min_time, h.max_time)
+    }
+
+    /// The label set `ordinal` (below [`Catalog::len`]), reading its labels if not read yet.
+    pub fn entry(&self, ordinal: u32) -> Result<CatalogEntry> {
+        let h = &self.heads[ordinal as usize];
+        let mut labels = self.labels_of(&[ordinal])?;
+        Ok(CatalogEntry {
+            id: h.id,
+            labels: labels.swap_remove(0),
+            min_time: h.min_time,
+            max_time: h.max_time,
+        })
+    }
+
+    /// The labels of the label sets `ordinals` (each below [`Catalog::len`]), in that
+    /// order, reading those not read yet.
+    pub fn labels_of(&self, ordinals: &[u32]) -> Result<Vec<Arc<Labels>>> {
+        self.read_labels(ordinals.iter().copied())?;
+        Ok(ordinals
+            .iter()
+            .map(|&o| self.labels[o as usize].get().expect("labels read above").clone())
+            .collect())
+    }
+
+    /// Reads the labels of those of `ordinals` not read yet, each catalog table's rows
+    /// in one pass over the pages that hold them.
+    fn read_labels(&self, ordinals: impl Iterator<Item = u32>) -> Result<()> {
+        let mut wanted: Vec<Vec<(u32, u32)>> = vec![Vec::new(); self.sources.len()];
+        for o in ordinals {
+            if self.labels[o as usize].get().is_none() {
+                let h = &self.heads[o as usize];
+                wanted[h.source as usize].push((h.row, o));
+            }
+        }
+        wanted
+            .into_par_iter()
+            .enumerate()
+            .filter(|(_, rows)| !rows.is_empty())
+            .try_for_each(|(source, mut rows)| {
+                rows.sort_unstable();
+                rows.dedup();
+                let numbers: Vec<u32> = rows.iter().map(|&(row, _)| row).collect();
+                let read = tables::read_catalog_labels(&self.storage, &self.sources[source], &numbers)?;
+                for ((_, o), labels) in rows.into_iter().zip(read) {
+                    if SeriesId::of(&labels) != self.heads[o as usize].id {
+                        return Err(StoreError::Corrupt {
+                            path: self.storage.path(&self.sources[source]),
+                            reason: format!(
+                                "the labels of row {} are not those of their id",
+                                self.heads[o as usize].row
+                            ),
+                        });
+                    }
+                    // Another reader may have read them meanwhile: the same labels.
+                    let _ = self.labels[o as usize].set(Arc::new(labels));
+                }
+                Ok(())
+            })
+    }
+
+    /// How many label sets' labels have been read so far.
+    pub fn labels_read(&self) -> usize {
+        self.labels.iter().filter(|l| l.get().is_some()).count()
+    }
+
+    /// Every label set, in ordinal order, reading the labels not read yet.
+    pub fn entries(&self) -> Result<&[CatalogEntry]> {
+        if let Some(entries) = self.entries.get() {
+            return Ok(entries);
+        }
+        self.read_labels(0..self.heads.len() as u32)?;
+        let entries = self
+            .heads
+            .iter()
+            .zip(&self.labels)
+            .map(|(h, labels)| CatalogEntry {
+                id: h.id,
+                labels: labels.get().expect("labels read above").clone(),
+                min_time: h.min_time,
+                max_time: h.max_time,
+            })
+            .collect();
+        Ok(self.entries.get_or_init(|| entries))
     }
 
     /// The ordinal of the label set with this id, if the table has it.
@@ -137,10 +261,15 @@ impl Catalog {
         self.by_id.get(&id).copied()
     }
 
-    /// The label index over ordinals, built on the first call.
-    pub fn label_index(&self) -> &LabelIndex {
-        self.index
-            .get_or_init(|| LabelIndex::build(self.entries.iter().map(|s| s.labels.as_ref())))
+    /// The label index over ordinals, built on the first call (reading every label set).
+    pub fn label_index(&self) -> Result<&LabelIndex> {
+        if let Some(index) = self.index.get() {
+            return Ok(index);
+        }
+        let entries = self.entries()?;
+        Ok(self
+            .index
+            .get_or_init(|| LabelIndex::build(entries.iter().map(|s| s.labels.as_ref()))))
     }
 
     /// The ordinals, ascending, of the label sets that `matchers` select (Prometheus'
@@ -156,17 +285,21 @@ impl Catalog {
             ));
         }
         let in_time = |o: &u32| {
-            let e = &self.entries[*o as usize];
-            e.max_time >= min_time && e.min_time <= max_time
+            let h = &self.heads[*o as usize];
+            h.max_time >= min_time && h.min_time <= max_time
         };
         if let Some(named) = self.named_without_index(matchers) {
-            return Ok(named
-                .filter(|o| self.entries[*o as usize].labels.matches_all(matchers))
-                .filter(in_time)
+            let ordinals: Vec<u32> = named.filter(in_time).collect();
+            let labels = self.labels_of(&ordinals)?;
+            return Ok(ordinals
+                .into_iter()
+                .zip(labels)
+                .filter(|(_, labels)| labels.matches_all(matchers))
+                .map(|(o, _)| o)
                 .collect());
         }
         Ok(self
-            .label_index()
+            .label_index()?
             .select(matchers)
             .iter()
             .filter(in_time)
@@ -186,8 +319,8 @@ impl Catalog {
             .iter()
             .find(|m| m.name == METRIC_NAME && m.op == MatchOp::Equal && !m.value.is_empty())?;
         let value = name.value.as_str();
-        let start = self.entries.partition_point(|e| e.name() < value);
-        let end = start + self.entries[start..].partition_point(|e| e.name() == value);
+        let start = self.heads.partition_point(|h| &*h.name < value);
+        let end = start + self.heads[start..].partition_point(|h| &*h.name == value);
         (end - start <= MOST_CHECKED).then_some(start as u32..end as u32)
     }
 
@@ -197,7 +330,7 @@ impl Catalog {
         if let Some(files) = self.files.get() {
             return Ok(files);
         }
-        let files = files::read_files(&self.storage, &self.state, self.table, &self.by_id)?;
+        let files = files::read_files(self)?;
         Ok(self.files.get_or_init(|| files))
     }
 }

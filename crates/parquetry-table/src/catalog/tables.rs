@@ -11,8 +11,10 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Fields, Int64Type, Schema, SchemaRef, UInt32Type, UInt64Type};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection};
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::PageIndexPolicy;
 use parquet::file::properties::{WriterProperties, WriterVersion};
 use parquetry_model::{Labels, METRIC_NAME, SeriesId};
 use std::fs::File;
@@ -94,13 +96,16 @@ pub fn directory_schema() -> SchemaRef {
     SCHEMA.clone()
 }
 
-/// Writer settings for the small catalog and directory tables: zstd level 3.
+/// Writer settings for the small catalog and directory tables: zstd level 3, pages of at
+/// most 1,024 rows.
 pub fn metadata_writer_properties() -> WriterProperties {
     WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_2_0)
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(3).expect("zstd level 3 is valid"),
         ))
+        // Small pages, so that reading a few label sets decodes little besides them.
+        .set_data_page_row_count_limit(1024)
         .build()
 }
 
@@ -122,6 +127,53 @@ fn read_table(storage: &Storage, rel: &str) -> Result<Vec<RecordBatch>> {
         .and_then(|b| b.with_batch_size(64 * 1024).build())
         .map_err(pq_err(path))?;
     reader.collect::<Result<Vec<_>, _>>().map_err(arrow_err(path))
+}
+
+/// The root columns `columns` of table `rel`, of every row or of `rows` (ascending),
+/// skipping the pages that hold none of them.
+fn read_columns(
+    storage: &Storage,
+    rel: &str,
+    columns: &[usize],
+    rows: Option<&[u32]>,
+) -> Result<Vec<RecordBatch>> {
+    let path = &storage.path(rel);
+    let file = storage.open_file(rel)?;
+    let options = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::from(rows.is_some()));
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).map_err(pq_err(path))?;
+    let total = builder.metadata().file_metadata().num_rows().max(0) as usize;
+    let mask = ProjectionMask::roots(builder.parquet_schema(), columns.iter().copied());
+    let mut builder = builder.with_projection(mask).with_batch_size(64 * 1024);
+    if let Some(rows) = rows {
+        if rows.last().is_some_and(|&r| r as usize >= total) {
+            return Err(StoreError::Corrupt {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "row {} asked for in a table of {total} rows",
+                    rows[rows.len() - 1]
+                ),
+            });
+        }
+        builder = builder.with_row_selection(RowSelection::from_consecutive_ranges(runs(rows), total));
+    }
+    let reader = builder.build().map_err(pq_err(path))?;
+    reader.collect::<Result<Vec<_>, _>>().map_err(arrow_err(path))
+}
+
+/// Ascending row numbers as ranges of consecutive rows.
+fn runs(rows: &[u32]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let start = *rows.get(i)? as usize;
+        let mut end = start + 1;
+        i += 1;
+        while rows.get(i).is_some_and(|&r| r as usize == end) {
+            end += 1;
+            i += 1;
+        }
+        Some(start..end)
+    })
 }
 
 fn column<'a, T: Array + 'static>(batch: &'a RecordBatch, index: usize, path: &Path) -> Result<&'a T> {
@@ -160,17 +212,57 @@ pub fn write_catalog_table(storage: &Storage, rel: &str, rows: &[CatalogEntry]) 
     write_table(storage, rel, batch)
 }
 
-/// Reads the catalog table `rel` back. Fails with `Corrupt` if a stored id does not match
-/// its labels.
-pub fn read_catalog_table(storage: &Storage, rel: &str) -> Result<Vec<CatalogEntry>> {
+/// One row of a catalog table without its labels: what opening a store reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CatalogHead {
+    /// Stable id of the label set.
+    pub id: SeriesId,
+    /// Value of `__name__`, or `""`; equal names share one allocation.
+    pub name: Arc<str>,
+    /// Time of the first row.
+    pub min_time: i64,
+    /// Time of the last row.
+    pub max_time: i64,
+}
+
+/// Reads every row of the catalog table `rel` without its labels (the `labels` column is
+/// not decoded).
+pub fn read_catalog_heads(storage: &Storage, rel: &str) -> Result<Vec<CatalogHead>> {
     let path = &storage.path(rel);
-    let mut out = Vec::new();
-    for batch in read_table(storage, rel)? {
+    let mut out: Vec<CatalogHead> = Vec::new();
+    let mut last: Arc<str> = Arc::from("");
+    for batch in read_columns(storage, rel, &[0, 1, 3, 4], None)? {
         let ids = column::<UInt64Array>(&batch, 0, path)?;
-        let metrics = batch.column(1).as_string::<i32>();
+        let metrics = column::<StringArray>(&batch, 1, path)?;
+        let mins = column::<Int64Array>(&batch, 2, path)?;
+        let maxs = column::<Int64Array>(&batch, 3, path)?;
+        out.reserve(batch.num_rows());
+        for i in 0..batch.num_rows() {
+            let metric = metrics.value(i);
+            if *last != *metric {
+                last = Arc::from(metric);
+            }
+            out.push(CatalogHead {
+                id: SeriesId(ids.value(i)),
+                name: last.clone(),
+                min_time: mins.value(i),
+                max_time: maxs.value(i),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The label sets of rows `rows` (ascending row numbers) of the catalog table `rel`, in
+/// that order. Only the pages holding those rows are decoded. Fails with `Corrupt` if a
+/// stored id does not match its labels, or a row is past the table's end.
+pub fn read_catalog_labels(storage: &Storage, rel: &str, rows: &[u32]) -> Result<Vec<Labels>> {
+    let path = &storage.path(rel);
+    let mut out = Vec::with_capacity(rows.len());
+    for batch in read_columns(storage, rel, &[0, 1, 2], Some(rows))? {
+        let ids = column::<UInt64Array>(&batch, 0, path)?;
+        let metrics = column::<StringArray>(&batch, 1, path)?;
         let maps = batch.column(2).as_map();
-        let mins = batch.column(3).as_primitive::<Int64Type>();
-        let maxs = batch.column(4).as_primitive::<Int64Type>();
         let keys = maps.keys().as_string::<i32>();
         let values = maps.values().as_string::<i32>();
         for i in 0..batch.num_rows() {
@@ -186,13 +278,14 @@ pub fn read_catalog_table(storage: &Storage, rel: &str) -> Result<Vec<CatalogEnt
                     reason: format!("series id {:016x} does not match labels {labels}", id.0),
                 });
             }
-            out.push(CatalogEntry {
-                id,
-                labels: Arc::new(labels),
-                min_time: mins.value(i),
-                max_time: maxs.value(i),
-            });
+            out.push(labels);
         }
+    }
+    if out.len() != rows.len() {
+        return Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!("{} label sets asked for, {} found", rows.len(), out.len()),
+        });
     }
     Ok(out)
 }
@@ -264,7 +357,49 @@ mod tests {
         })
         .collect();
         write_catalog_table(&storage, "s.parquet", &rows).unwrap();
-        assert_eq!(read_catalog_table(&storage, "s.parquet").unwrap(), rows);
+        let heads = read_catalog_heads(&storage, "s.parquet").unwrap();
+        let names: Vec<&str> = heads.iter().map(|h| &*h.name).collect();
+        assert_eq!(names, ["up", ""]);
+        for (head, row) in heads.iter().zip(&rows) {
+            assert_eq!(
+                (head.id, head.min_time, head.max_time),
+                (row.id, row.min_time, row.max_time)
+            );
+        }
+        let labels = read_catalog_labels(&storage, "s.parquet", &[0, 1]).unwrap();
+        assert_eq!(labels, [(*rows[0].labels).clone(), (*rows[1].labels).clone()]);
+        let second = read_catalog_labels(&storage, "s.parquet", &[1]).unwrap();
+        assert_eq!(second, [(*rows[1].labels).clone()]);
+        assert!(read_catalog_labels(&storage, "s.parquet", &[2]).is_err());
+    }
+
+    #[test]
+    fn labels_of_scattered_rows_come_from_their_pages_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::local(dir.path());
+        let rows: Vec<CatalogEntry> = (0..5000)
+            .map(|i| {
+                let l = Labels::from_pairs([("__name__", format!("m{}", i / 1000)), ("i", i.to_string())]);
+                CatalogEntry {
+                    id: SeriesId::of(&l),
+                    labels: Arc::new(l),
+                    min_time: i,
+                    max_time: i,
+                }
+            })
+            .collect();
+        write_catalog_table(&storage, "s.parquet", &rows).unwrap();
+        let wanted = [0u32, 1, 2, 999, 1000, 3071, 4999];
+        let got = read_catalog_labels(&storage, "s.parquet", &wanted).unwrap();
+        let want: Vec<Labels> = wanted
+            .iter()
+            .map(|&r| (*rows[r as usize].labels).clone())
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(
+            runs(&wanted).collect::<Vec<_>>(),
+            [0..3, 999..1001, 3071..3072, 4999..5000]
+        );
     }
 
     #[test]
