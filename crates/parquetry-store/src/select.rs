@@ -10,7 +10,9 @@ use arrow::datatypes::{Float64Type, Int64Type};
 use parquetry_table::Storage;
 use parquetry_table::catalog::{FileEntry, IndexedFile};
 use parquetry_table::scan::read_row_ranges_whole;
+use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
 /// Series per batch when the caller does not choose.
 pub const DEFAULT_BATCH_SERIES: usize = 1024;
@@ -26,6 +28,11 @@ pub struct Selection<'a> {
     series: Vec<SelectedSeries>,
     min_time: i64,
     max_time: i64,
+    /// Whether to read the directory of these series only (when they are few and the
+    /// store's whole directory is not read yet) rather than the whole directory.
+    own_directory: bool,
+    /// The data files with where the series' rows are, once read.
+    files: Mutex<Option<Arc<Cow<'a, [IndexedFile]>>>>,
 }
 
 /// The rows of a batch of series as read from the files, before merging.
@@ -47,13 +54,40 @@ struct Part {
 }
 
 impl<'a> Selection<'a> {
-    pub(crate) fn new(store: &'a Store, series: Vec<SelectedSeries>, min_time: i64, max_time: i64) -> Self {
+    /// The series `series` of `store` in `[min_time, max_time]`; with `own_directory`,
+    /// where their rows are is read for them alone when they are few (see
+    /// [`parquetry_table::Catalog::files_of`]), otherwise from the store's whole directory,
+    /// which later selections share.
+    pub(crate) fn new(
+        store: &'a Store,
+        series: Vec<SelectedSeries>,
+        min_time: i64,
+        max_time: i64,
+        own_directory: bool,
+    ) -> Self {
         Selection {
             store,
             series,
             min_time,
             max_time,
+            own_directory,
+            files: Mutex::new(None),
         }
+    }
+
+    /// The data files with where the selected series' rows are, read on the first call.
+    fn files(&self) -> Result<Arc<Cow<'a, [IndexedFile]>>> {
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(files) = files.as_ref() {
+            return Ok(files.clone());
+        }
+        let read = if self.own_directory {
+            let ordinals: Vec<u32> = self.series.iter().map(|s| s.ordinal).collect();
+            self.store.files_of(&ordinals)?
+        } else {
+            Cow::Borrowed(self.store.files()?)
+        };
+        Ok(files.insert(Arc::new(read)).clone())
     }
 
     /// The selected series, in catalog order unless re-sorted.
@@ -121,7 +155,8 @@ impl<'a> Selection<'a> {
         let mut buffers: Vec<(ScalarBuffer<i64>, ScalarBuffer<f64>)> = Vec::new();
         let mut by_ordinal: Vec<usize> = (0..chosen.len()).collect();
         by_ordinal.sort_by_key(|&p| chosen[p].ordinal);
-        for file in self.store.files()? {
+        let files = self.files()?;
+        for file in files.iter() {
             if file.max_time < self.min_time || file.min_time > self.max_time {
                 continue;
             }

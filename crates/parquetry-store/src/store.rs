@@ -9,6 +9,7 @@ use parquetry_table::catalog::IndexedFile;
 use parquetry_table::{
     Catalog, CatalogEntry, DataFile, LabelIndex, LogState, Manifest, Storage, TableKind, log,
 };
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -59,6 +60,12 @@ impl Store {
     /// oldest segment first. Read on the first call.
     pub(crate) fn files(&self) -> Result<&[IndexedFile]> {
         self.catalog.files()
+    }
+
+    /// The samples files with where the series `ordinals` have rows, possibly without the
+    /// other series' entries ([`parquetry_table::Catalog::files_of`]).
+    pub(crate) fn files_of(&self, ordinals: &[u32]) -> Result<Cow<'_, [IndexedFile]>> {
+        self.catalog.files_of(ordinals)
     }
 
     /// Files and rows read from this snapshot so far.
@@ -163,14 +170,14 @@ impl Store {
                 labels,
             })
             .collect();
-        Ok(Selection::new(self, series, min_time, max_time))
+        Ok(Selection::new(self, series, min_time, max_time, true))
     }
 
     /// A selection of series chosen earlier by [`Store::select`] (or a part of one), so
     /// that a reader that cannot keep the borrowing selection does not evaluate its
     /// matchers again for every batch.
     pub fn selection_of(&self, series: Vec<SelectedSeries>, min_time: i64, max_time: i64) -> Selection<'_> {
-        Selection::new(self, series, min_time, max_time)
+        Selection::new(self, series, min_time, max_time, false)
     }
 
     /// Every series with samples in `[min_time, max_time]`, for export and full scans.
@@ -205,6 +212,15 @@ mod tests {
     fn ids(store: &Store, matchers: &[Matcher], min: i64, max: i64) -> Vec<SeriesId> {
         let selection = store.select(matchers, min, max).unwrap();
         selection.series().iter().map(|s| s.id).collect()
+    }
+
+    /// Commits `batch(k)` for each `k` below `n`, a commit each.
+    fn commit_each(root: &Path, n: usize, batch: impl Fn(usize) -> Vec<SeriesSamples>) {
+        for k in 0..n {
+            let mut w = Writer::begin(root).unwrap();
+            w.write(batch(k)).unwrap();
+            w.commit().unwrap();
+        }
     }
 
     fn commit(root: &Path, samples: &[(i64, f64)]) {
@@ -261,6 +277,33 @@ mod tests {
     }
 
     #[test]
+    fn a_few_series_read_through_their_own_directory_read_as_through_the_whole_one() {
+        let dir = tempfile::tempdir().unwrap();
+        // Two commits with overlapping series, so the directory has two tables and the
+        // series' rows are in both segments' files.
+        commit_each(dir.path(), 2, |k| {
+            let a = (0..3).map(|i| series("a", "x", i + k));
+            a.chain((0..40).map(|i| series("b", "y", i + 10 * k))).collect()
+        });
+        let samples = |selection: &Selection| -> Vec<(SeriesId, Vec<i64>)> {
+            let n = selection.series().len();
+            let read = selection.read_each(0..n).unwrap();
+            read.into_iter().map(|s| (s.id, s.timestamps)).collect()
+        };
+        let matchers = [Matcher::equal("__name__", "a")];
+        let store = Store::open(dir.path()).unwrap();
+        let own = store.select(&matchers, i64::MIN, i64::MAX).unwrap();
+        let got = samples(&own);
+        let shared = store.selection_of(own.series().to_vec(), i64::MIN, i64::MAX);
+        assert_eq!(got, samples(&shared));
+        assert_eq!(got.len(), 4);
+        assert!(got.iter().all(|(_, ts)| !ts.is_empty()));
+        // Once the whole directory is read, a selection uses it.
+        let again = store.select(&matchers, i64::MIN, i64::MAX).unwrap();
+        assert_eq!(samples(&again), got);
+    }
+
+    #[test]
     fn a_series_in_several_files_reads_in_time_order_with_the_latest_commit_winning() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
@@ -282,15 +325,12 @@ mod tests {
     fn selecting_by_name_before_the_label_index_is_built_selects_what_the_index_does() {
         let dir = tempfile::tempdir().unwrap();
         // Two commits, so the catalog merges two segments' series out of name order.
-        for commit in 0..2 {
-            let mut w = Writer::begin(dir.path()).unwrap();
-            let batch = (0..30)
-                .filter(|i| i % 2 == commit)
+        commit_each(dir.path(), 2, |k| {
+            (0..30)
+                .filter(|i| i % 2 == k)
                 .map(|i| series(["b", "a", "up", "c"][i % 4], ["api", "web", ""][i % 3], i))
-                .collect();
-            w.write(batch).unwrap();
-            w.commit().unwrap();
-        }
+                .collect()
+        });
         let m = |op, name: &str, value: &str| Matcher::new(op, name, value).unwrap();
         let cases = [
             vec![m(MatchOp::Equal, "__name__", "up")],

@@ -5,8 +5,8 @@
 //! Segments that the version's checkpoint covers are described by its merged tables;
 //! segments committed after it by their own catalog and directory tables.
 
-use super::tables::{CatalogHead, read_catalog_heads, read_directory_table};
-use super::{Catalog, DirectoryRow};
+use super::Catalog;
+use super::tables::{CatalogHead, read_catalog_heads, read_directory_keys, read_directory_places};
 use crate::error::{Result, StoreError};
 use crate::log::{LogState, MergedCatalog};
 use crate::manifest::{Segment, TableKind};
@@ -82,17 +82,10 @@ pub(crate) fn read_heads(
         .collect()
 }
 
-/// One directory table as read: where it is, the slot of each data file it names (none
-/// for a file removed since the checkpoint), and its rows.
-struct Directory<'a> {
-    source: &'a str,
-    slots: Vec<Option<usize>>,
-    rows: Vec<DirectoryRow>,
-}
-
 /// The data files of the catalog's table at its version, oldest segment first, each with
-/// its directory entries by ordinal.
-pub(crate) fn read_files(catalog: &Catalog) -> Result<Vec<IndexedFile>> {
+/// its directory entries by ordinal: of every label set, or only of those `wanted` marks
+/// (indexed by ordinal), in which case only the directory pages holding theirs are decoded.
+pub(crate) fn read_files(catalog: &Catalog, wanted: Option<&[bool]>) -> Result<Vec<IndexedFile>> {
     let (storage, state) = (&catalog.storage, catalog.state.as_ref());
     let mut files = Vec::new();
     let mut slot_of: FxHashMap<&str, usize> = FxHashMap::default();
@@ -109,73 +102,40 @@ pub(crate) fn read_files(catalog: &Catalog) -> Result<Vec<IndexedFile>> {
         }
     }
     let (merged, own) = sources(state, catalog.table);
-    let tables: Vec<Vec<DirectoryRow>> = own
+    // Each directory table with the slot of each data file it names (none for a file
+    // removed since the checkpoint).
+    let directories: Vec<(&str, Vec<Option<usize>>)> = merged
+        .map(|m| {
+            (
+                m.directory_file.as_str(),
+                m.data_files.iter().map(String::as_str).collect::<Vec<_>>(),
+            )
+        })
+        .into_iter()
+        .chain(own.iter().map(|seg| {
+            let paths = seg.data_files.iter().map(|f| f.path.as_str()).collect();
+            (seg.directory_file.as_str(), paths)
+        }))
+        .map(|(source, paths)| {
+            (
+                source,
+                paths.into_iter().map(|p| slot_of.get(p).copied()).collect(),
+            )
+        })
+        .collect();
+    let read: Vec<Vec<(usize, FileEntry)>> = directories
         .par_iter()
-        .map(|seg| read_directory_table(storage, &seg.directory_file))
+        .map(|(source, slots)| read_directory(catalog, source, slots, wanted))
         .collect::<Result<_>>()?;
-    let mut directories: Vec<Directory> = Vec::new();
-    if let Some(m) = merged {
-        directories.push(Directory {
-            source: &m.directory_file,
-            slots: m
-                .data_files
-                .iter()
-                .map(|p| slot_of.get(p.as_str()).copied())
-                .collect(),
-            rows: read_directory_table(storage, &m.directory_file)?,
-        });
-    }
-    for (seg, rows) in own.iter().zip(tables) {
-        directories.push(Directory {
-            source: &seg.directory_file,
-            slots: seg
-                .data_files
-                .iter()
-                .map(|f| slot_of.get(f.path.as_str()).copied())
-                .collect(),
-            rows,
-        });
-    }
-    let slot = |slots: &[Option<usize>], row: &DirectoryRow, source: &str| match slots.get(row.file as usize)
-    {
-        Some(slot) => Ok(*slot),
-        None => Err(out_of_range(storage, source, row.file)),
-    };
     let mut counts = vec![0; files.len()];
-    for d in &directories {
-        for row in &d.rows {
-            if let Some(s) = slot(&d.slots, row, d.source)? {
-                counts[s] += 1;
-            }
-        }
+    for &(slot, _) in read.iter().flatten() {
+        counts[slot] += 1;
     }
     for (file, count) in files.iter_mut().zip(counts) {
         file.entries.reserve_exact(count);
     }
-    // A file's rows mostly name consecutive label sets: try the one after the last first.
-    let mut next = vec![0u32; files.len()];
-    for d in directories {
-        for row in d.rows {
-            let Some(s) = slot(&d.slots, &row, d.source)? else {
-                continue;
-            };
-            let guess = next[s];
-            let ordinal = match catalog.heads.get(guess as usize) {
-                Some(h) if h.id == row.id => guess,
-                _ => catalog.ordinal(row.id).ok_or_else(|| StoreError::Corrupt {
-                    path: storage.path(d.source),
-                    reason: format!("label set {:016x} is not in the catalog", row.id.0),
-                })?,
-            };
-            next[s] = ordinal + 1;
-            files[s].entries.push(FileEntry {
-                ordinal,
-                row_start: row.row_start,
-                row_count: row.row_count,
-                min_time: row.min_time,
-                max_time: row.max_time,
-            });
-        }
+    for (slot, entry) in read.into_iter().flatten() {
+        files[slot].entries.push(entry);
     }
     for f in &mut files {
         if !f.entries.is_sorted_by_key(|e| e.ordinal) {
@@ -183,6 +143,68 @@ pub(crate) fn read_files(catalog: &Catalog) -> Result<Vec<IndexedFile>> {
         }
     }
     Ok(files)
+}
+
+/// The entries of one directory table, each with the slot of its data file: the rows of
+/// files still in the version, of the `wanted` label sets (all when `None`).
+fn read_directory(
+    catalog: &Catalog,
+    source: &str,
+    slots: &[Option<usize>],
+    wanted: Option<&[bool]>,
+) -> Result<Vec<(usize, FileEntry)>> {
+    let storage = &catalog.storage;
+    // The rows kept: row number, slot, ordinal. A file's rows mostly name consecutive
+    // label sets, so the one after the file's last is tried before the lookup by id.
+    let mut kept: Vec<(u32, usize, u32)> = Vec::new();
+    let mut next: Vec<u32> = vec![0; slots.len()];
+    for (row, (file, id)) in read_directory_keys(storage, source)?.into_iter().enumerate() {
+        let Some(&slot) = slots.get(file as usize) else {
+            return Err(out_of_range(storage, source, file));
+        };
+        let Some(slot) = slot else { continue };
+        let guess = next[file as usize];
+        let ordinal = match catalog.heads.get(guess as usize) {
+            Some(h) if h.id == id => guess,
+            _ => catalog.ordinal(id).ok_or_else(|| StoreError::Corrupt {
+                path: storage.path(source),
+                reason: format!("label set {:016x} is not in the catalog", id.0),
+            })?,
+        };
+        next[file as usize] = ordinal + 1;
+        if wanted.is_none_or(|w| w[ordinal as usize]) {
+            kept.push((row as u32, slot, ordinal));
+        }
+    }
+    let rows: Option<Vec<u32>> = wanted.map(|_| kept.iter().map(|&(row, _, _)| row).collect());
+    let places = if rows.as_ref().is_some_and(Vec::is_empty) {
+        Vec::new()
+    } else {
+        read_directory_places(storage, source, rows.as_deref())?
+    };
+    let place_of = |k: usize, row: u32| match rows {
+        Some(_) => places.get(k),
+        None => places.get(row as usize),
+    };
+    kept.iter()
+        .enumerate()
+        .map(|(k, &(row, slot, ordinal))| {
+            let p = place_of(k, row).ok_or_else(|| StoreError::Corrupt {
+                path: storage.path(source),
+                reason: format!("row {row} has no place"),
+            })?;
+            Ok((
+                slot,
+                FileEntry {
+                    ordinal,
+                    row_start: p.row_start,
+                    row_count: p.row_count,
+                    min_time: p.min_time,
+                    max_time: p.max_time,
+                },
+            ))
+        })
+        .collect()
 }
 
 fn out_of_range(storage: &Storage, directory: &str, file: u32) -> StoreError {

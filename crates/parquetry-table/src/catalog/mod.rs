@@ -22,6 +22,7 @@ use crate::storage::Storage;
 use parquetry_model::{Labels, METRIC_NAME, MatchOp, Matcher, SeriesId};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 /// One label set of a table (a series or a stream), with the times of its first and last
@@ -330,7 +331,22 @@ impl Catalog {
         if let Some(files) = self.files.get() {
             return Ok(files);
         }
-        let files = files::read_files(self)?;
+        let files = files::read_files(self, None)?;
         Ok(self.files.get_or_init(|| files))
+    }
+
+    /// The table's data files as [`Catalog::files`] gives them, but possibly with the
+    /// entries of the label sets `ordinals` only: when the whole directory is not read yet
+    /// and they are few (at most an eighth of the label sets), only the directory pages
+    /// holding theirs are read, and nothing is kept for later calls.
+    pub fn files_of(&self, ordinals: &[u32]) -> Result<Cow<'_, [IndexedFile]>> {
+        if self.files.get().is_some() || ordinals.len() > self.heads.len() / 8 {
+            return Ok(Cow::Borrowed(self.files()?));
+        }
+        let mut wanted = vec![false; self.heads.len()];
+        for &o in ordinals {
+            wanted[o as usize] = true;
+        }
+        Ok(Cow::Owned(files::read_files(self, Some(&wanted))?))
     }
 }

@@ -6,9 +6,10 @@ use super::{CatalogEntry, DirectoryRow};
 use crate::error::{Result, StoreError, arrow_err, io_err, pq_err};
 use crate::storage::Storage;
 use arrow::array::{
-    Array, ArrayRef, AsArray, Int64Array, MapBuilder, StringArray, StringBuilder, UInt32Array, UInt64Array,
+    Array, ArrayRef, AsArray, Int64Array, MapArray, MapBuilder, StringArray, StringBuilder, UInt32Array,
+    UInt64Array,
 };
-use arrow::datatypes::{DataType, Field, Fields, Int64Type, Schema, SchemaRef, UInt32Type, UInt64Type};
+use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
@@ -120,15 +121,6 @@ fn write_table(storage: &Storage, rel: &str, batch: RecordBatch) -> Result<()> {
     storage.publish(staged)
 }
 
-fn read_table(storage: &Storage, rel: &str) -> Result<Vec<RecordBatch>> {
-    let path = &storage.path(rel);
-    let file = storage.open_file(rel)?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.with_batch_size(64 * 1024).build())
-        .map_err(pq_err(path))?;
-    reader.collect::<Result<Vec<_>, _>>().map_err(arrow_err(path))
-}
-
 /// The root columns `columns` of table `rel`, of every row or of `rows` (ascending),
 /// skipping the pages that hold none of them.
 fn read_columns(
@@ -177,14 +169,18 @@ fn runs(rows: &[u32]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
 }
 
 fn column<'a, T: Array + 'static>(batch: &'a RecordBatch, index: usize, path: &Path) -> Result<&'a T> {
-    batch
-        .column(index)
+    let corrupt = |reason: String| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let array = batch
+        .columns()
+        .get(index)
+        .ok_or_else(|| corrupt(format!("column {index} is missing")))?;
+    array
         .as_any()
         .downcast_ref::<T>()
-        .ok_or_else(|| StoreError::Corrupt {
-            path: path.to_path_buf(),
-            reason: format!("column {} has type {}", index, batch.column(index).data_type()),
-        })
+        .ok_or_else(|| corrupt(format!("column {index} has type {}", array.data_type())))
 }
 
 /// Writes a catalog table (rows in any order) as `rel` and publishes it.
@@ -262,7 +258,7 @@ pub fn read_catalog_labels(storage: &Storage, rel: &str, rows: &[u32]) -> Result
     for batch in read_columns(storage, rel, &[0, 1, 2], Some(rows))? {
         let ids = column::<UInt64Array>(&batch, 0, path)?;
         let metrics = column::<StringArray>(&batch, 1, path)?;
-        let maps = batch.column(2).as_map();
+        let maps = column::<MapArray>(&batch, 2, path)?;
         let keys = maps.keys().as_string::<i32>();
         let values = maps.values().as_string::<i32>();
         for i in 0..batch.num_rows() {
@@ -305,33 +301,53 @@ pub fn write_directory_table(storage: &Storage, rel: &str, rows: &[DirectoryRow]
     write_table(storage, rel, batch)
 }
 
-/// Reads the directory table `rel` back.
-pub fn read_directory_table(storage: &Storage, rel: &str) -> Result<Vec<DirectoryRow>> {
+/// Where one directory row's label set is in its data file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Place {
+    /// First row of the label set in the file.
+    pub row_start: u64,
+    /// Number of rows.
+    pub row_count: u64,
+    /// Time of the first row.
+    pub min_time: i64,
+    /// Time of the last row.
+    pub max_time: i64,
+}
+
+/// The `file` and `series_id` of every row of the directory table `rel`.
+pub fn read_directory_keys(storage: &Storage, rel: &str) -> Result<Vec<(u32, SeriesId)>> {
     let path = &storage.path(rel);
     let mut out = Vec::new();
-    for batch in read_table(storage, rel)? {
-        if batch.num_columns() != 6 {
-            return Err(StoreError::Corrupt {
-                path: path.to_path_buf(),
-                reason: format!("expected 6 columns, found {}", batch.num_columns()),
-            });
-        }
-        let files = batch.column(0).as_primitive::<UInt32Type>();
-        let ids = batch.column(1).as_primitive::<UInt64Type>();
-        let starts = batch.column(2).as_primitive::<UInt64Type>();
-        let counts = batch.column(3).as_primitive::<UInt64Type>();
-        let mins = batch.column(4).as_primitive::<Int64Type>();
-        let maxs = batch.column(5).as_primitive::<Int64Type>();
-        for i in 0..batch.num_rows() {
-            out.push(DirectoryRow {
-                file: files.value(i),
-                id: SeriesId(ids.value(i)),
-                row_start: starts.value(i),
-                row_count: counts.value(i),
-                min_time: mins.value(i),
-                max_time: maxs.value(i),
-            });
-        }
+    for batch in read_columns(storage, rel, &[0, 1], None)? {
+        let files = column::<UInt32Array>(&batch, 0, path)?;
+        let ids = column::<UInt64Array>(&batch, 1, path)?;
+        out.extend(
+            files
+                .values()
+                .iter()
+                .zip(ids.values())
+                .map(|(&f, &id)| (f, SeriesId(id))),
+        );
+    }
+    Ok(out)
+}
+
+/// Where the rows `rows` (ascending; all rows when `None`) of the directory table `rel`
+/// place their label sets, in that order; only the pages holding those rows are decoded.
+pub fn read_directory_places(storage: &Storage, rel: &str, rows: Option<&[u32]>) -> Result<Vec<Place>> {
+    let path = &storage.path(rel);
+    let mut out = Vec::with_capacity(rows.map_or(0, <[u32]>::len));
+    for batch in read_columns(storage, rel, &[2, 3, 4, 5], rows)? {
+        let starts = column::<UInt64Array>(&batch, 0, path)?;
+        let counts = column::<UInt64Array>(&batch, 1, path)?;
+        let mins = column::<Int64Array>(&batch, 2, path)?;
+        let maxs = column::<Int64Array>(&batch, 3, path)?;
+        out.extend((0..batch.num_rows()).map(|i| Place {
+            row_start: starts.value(i),
+            row_count: counts.value(i),
+            min_time: mins.value(i),
+            max_time: maxs.value(i),
+        }));
     }
     Ok(out)
 }
@@ -415,6 +431,23 @@ mod tests {
             max_time: 3,
         }];
         write_directory_table(&storage, "d.parquet", &rows).unwrap();
-        assert_eq!(read_directory_table(&storage, "d.parquet").unwrap(), rows);
+        assert_eq!(
+            read_directory_keys(&storage, "d.parquet").unwrap(),
+            [(2, SeriesId(9))]
+        );
+        let place = Place {
+            row_start: 10,
+            row_count: 3,
+            min_time: 1,
+            max_time: 3,
+        };
+        assert_eq!(
+            read_directory_places(&storage, "d.parquet", None).unwrap(),
+            [place]
+        );
+        assert_eq!(
+            read_directory_places(&storage, "d.parquet", Some(&[0])).unwrap(),
+            [place]
+        );
     }
 }
