@@ -158,11 +158,14 @@ fn read_directory(
     // label sets, so the one after the file's last is tried before the lookup by id.
     let mut kept: Vec<(u32, usize, u32)> = Vec::new();
     let mut next: Vec<u32> = vec![0; slots.len()];
-    for (row, (file, id)) in read_directory_keys(storage, source)?.into_iter().enumerate() {
+    let mut row = 0u32;
+    read_directory_keys(storage, source, |file, id| {
+        let this = row;
+        row += 1;
         let Some(&slot) = slots.get(file as usize) else {
             return Err(out_of_range(storage, source, file));
         };
-        let Some(slot) = slot else { continue };
+        let Some(slot) = slot else { return Ok(()) };
         let guess = next[file as usize];
         let ordinal = match catalog.heads.get(guess as usize) {
             Some(h) if h.id == id => guess,
@@ -173,9 +176,10 @@ fn read_directory(
         };
         next[file as usize] = ordinal + 1;
         if wanted.is_none_or(|w| w[ordinal as usize]) {
-            kept.push((row as u32, slot, ordinal));
+            kept.push((this, slot, ordinal));
         }
-    }
+        Ok(())
+    })?;
     let rows: Option<Vec<u32>> = wanted.map(|_| kept.iter().map(|&(row, _, _)| row).collect());
     let places = if rows.as_ref().is_some_and(Vec::is_empty) {
         Vec::new()

@@ -136,7 +136,7 @@ fn read_columns(
         ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).map_err(pq_err(path))?;
     let total = builder.metadata().file_metadata().num_rows().max(0) as usize;
     let mask = ProjectionMask::roots(builder.parquet_schema(), columns.iter().copied());
-    let mut builder = builder.with_projection(mask).with_batch_size(64 * 1024);
+    let mut builder = builder.with_projection(mask).with_batch_size(8 * 1024);
     if let Some(rows) = rows {
         if rows.last().is_some_and(|&r| r as usize >= total) {
             return Err(StoreError::Corrupt {
@@ -314,22 +314,22 @@ pub struct Place {
     pub max_time: i64,
 }
 
-/// The `file` and `series_id` of every row of the directory table `rel`.
-pub fn read_directory_keys(storage: &Storage, rel: &str) -> Result<Vec<(u32, SeriesId)>> {
+/// Calls `each` with the `file` and `series_id` of every row of the directory table `rel`,
+/// in row order; stops at its first error.
+pub fn read_directory_keys(
+    storage: &Storage,
+    rel: &str,
+    mut each: impl FnMut(u32, SeriesId) -> Result<()>,
+) -> Result<()> {
     let path = &storage.path(rel);
-    let mut out = Vec::new();
     for batch in read_columns(storage, rel, &[0, 1], None)? {
         let files = column::<UInt32Array>(&batch, 0, path)?;
         let ids = column::<UInt64Array>(&batch, 1, path)?;
-        out.extend(
-            files
-                .values()
-                .iter()
-                .zip(ids.values())
-                .map(|(&f, &id)| (f, SeriesId(id))),
-        );
+        for (&file, &id) in files.values().iter().zip(ids.values()) {
+            each(file, SeriesId(id))?;
+        }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Where the rows `rows` (ascending; all rows when `None`) of the directory table `rel`
@@ -431,10 +431,13 @@ mod tests {
             max_time: 3,
         }];
         write_directory_table(&storage, "d.parquet", &rows).unwrap();
-        assert_eq!(
-            read_directory_keys(&storage, "d.parquet").unwrap(),
-            [(2, SeriesId(9))]
-        );
+        let mut keys = Vec::new();
+        read_directory_keys(&storage, "d.parquet", |file, id| {
+            keys.push((file, id));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(keys, [(2, SeriesId(9))]);
         let place = Place {
             row_start: 10,
             row_count: 3,
