@@ -2,6 +2,7 @@
 
 use super::result::{QueryResult, ResultSeries};
 use parquetry_model::value::write_api_value;
+use rayon::prelude::*;
 
 /// A timestamp as Prometheus writes it: Unix seconds, with exactly three decimals when
 /// there are milliseconds.
@@ -108,8 +109,51 @@ pub fn to_api_json(result: &QueryResult, instant: bool, time_ms: i64) -> String 
     out
 }
 
+/// Points from which a matrix is written in parallel, a share of its series per thread.
+const PARALLEL_POINTS: usize = 128 * 1024;
+
 fn matrix(out: &mut String, series: &[ResultSeries]) {
     out.push_str("\"matrix\",\"result\":[");
+    let points: usize = series.iter().map(|s| s.points.len()).sum();
+    if points < PARALLEL_POINTS {
+        matrix_series(out, series);
+    } else {
+        // Runs of series of about an eighth of the points each, written side by side and
+        // joined in order.
+        let share = points.div_ceil(8);
+        let mut runs: Vec<&[ResultSeries]> = Vec::new();
+        let (mut start, mut taken) = (0, 0);
+        for (i, s) in series.iter().enumerate() {
+            taken += s.points.len();
+            if taken >= share {
+                runs.push(&series[start..=i]);
+                (start, taken) = (i + 1, 0);
+            }
+        }
+        runs.push(&series[start..]);
+        let parts: Vec<String> = runs
+            .par_iter()
+            .filter(|run| !run.is_empty())
+            .map(|run| {
+                let n: usize = run.iter().map(|s| s.points.len() + 4).sum();
+                let mut part = String::with_capacity(n * 30);
+                matrix_series(&mut part, run);
+                part
+            })
+            .collect();
+        out.reserve(parts.iter().map(|p| p.len() + 1).sum());
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(part);
+        }
+    }
+    out.push(']');
+}
+
+/// The series of a matrix, separated by commas.
+fn matrix_series(out: &mut String, series: &[ResultSeries]) {
     for (i, s) in series.iter().enumerate() {
         if i > 0 {
             out.push(',');
@@ -124,7 +168,6 @@ fn matrix(out: &mut String, series: &[ResultSeries]) {
         }
         out.push_str("]}");
     }
-    out.push(']');
 }
 
 #[cfg(test)]
@@ -147,5 +190,27 @@ mod tests {
         assert!(m.contains(r#""resultType":"matrix""#) && m.contains(r#""values":[[1.500,"1"]]"#));
         let sc = to_api_json(&QueryResult::Scalar(vec![(2_000, f64::INFINITY)]), true, 2_000);
         assert!(sc.ends_with(r#""result":[2,"+Inf"]}}"#), "{sc}");
+    }
+
+    #[test]
+    fn a_large_matrix_written_in_parallel_reads_as_written_in_one_piece() {
+        // Series of uneven lengths (some empty), enough points for the parallel writer.
+        let series: Vec<ResultSeries> = (0..300)
+            .map(|i| ResultSeries {
+                labels: Labels::from_pairs([("__name__", "m"), ("i", &i.to_string())]),
+                points: (0..(i * 7 % 1500))
+                    .map(|t| (t as i64 * 15_000, t as f64 / 3.0))
+                    .collect(),
+            })
+            .collect();
+        let points: usize = series.iter().map(|s| s.points.len()).sum();
+        assert!(points >= PARALLEL_POINTS, "{points} points");
+        let mut one = String::new();
+        matrix_series(&mut one, &series);
+        let body = to_api_json(&QueryResult::Range(series), false, 0);
+        let want = format!(r#"{{"status":"success","data":{{"resultType":"matrix","result":[{one}]}}}}"#);
+        assert!(body == want, "the parallel body differs");
+        let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(parsed["data"]["result"].as_array().unwrap().len(), 300);
     }
 }
