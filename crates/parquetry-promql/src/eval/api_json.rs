@@ -142,11 +142,12 @@ fn matrix(out: &mut String, series: &[ResultSeries]) {
             })
             .collect();
         out.reserve(parts.iter().map(|p| p.len() + 1).sum());
-        for (i, part) in parts.iter().enumerate() {
+        // Each part is freed once copied, so the answer is held about once, not twice.
+        for (i, part) in parts.into_iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            out.push_str(part);
+            out.push_str(&part);
         }
     }
     out.push(']');
