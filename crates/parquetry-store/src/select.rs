@@ -76,10 +76,16 @@ impl<'a> Selection<'a> {
     }
 
     /// The data files with where the selected series' rows are, read on the first call.
+    ///
+    /// The lock is not held while reading: the read runs on the thread pool, whose
+    /// threads may meanwhile take up another batch of this selection, which would then
+    /// wait on the lock its own thread holds. Batches that start together may each read.
     fn files(&self) -> Result<Arc<Cow<'a, [IndexedFile]>>> {
-        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(files) = files.as_ref() {
-            return Ok(files.clone());
+        let kept = |files: &Mutex<Option<Arc<Cow<'a, [IndexedFile]>>>>| {
+            files.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        };
+        if let Some(files) = kept(&self.files) {
+            return Ok(files);
         }
         let read = if self.own_directory {
             let ordinals: Vec<u32> = self.series.iter().map(|s| s.ordinal).collect();
@@ -87,7 +93,8 @@ impl<'a> Selection<'a> {
         } else {
             Cow::Borrowed(self.store.files()?)
         };
-        Ok(files.insert(Arc::new(read)).clone())
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(files.get_or_insert_with(|| Arc::new(read)).clone())
     }
 
     /// The selected series, in catalog order unless re-sorted.

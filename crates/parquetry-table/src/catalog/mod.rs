@@ -215,12 +215,13 @@ impl Catalog {
                 rows.dedup();
                 let numbers: Vec<u32> = rows.iter().map(|&(row, _)| row).collect();
                 let read = tables::read_catalog_labels(&self.storage, &self.sources[source], &numbers)?;
-                for ((_, o), labels) in rows.into_iter().zip(read) {
-                    if SeriesId::of(&labels) != self.heads[o as usize].id {
+                for ((_, o), (id, labels)) in rows.into_iter().zip(read) {
+                    // The table checked the labels against the id stored beside them.
+                    if id != self.heads[o as usize].id {
                         return Err(StoreError::Corrupt {
                             path: self.storage.path(&self.sources[source]),
                             reason: format!(
-                                "the labels of row {} are not those of their id",
+                                "row {} holds another label set than opening found there",
                                 self.heads[o as usize].row
                             ),
                         });

@@ -249,10 +249,10 @@ pub fn read_catalog_heads(storage: &Storage, rel: &str) -> Result<Vec<CatalogHea
     Ok(out)
 }
 
-/// The label sets of rows `rows` (ascending row numbers) of the catalog table `rel`, in
-/// that order. Only the pages holding those rows are decoded. Fails with `Corrupt` if a
-/// stored id does not match its labels, or a row is past the table's end.
-pub fn read_catalog_labels(storage: &Storage, rel: &str, rows: &[u32]) -> Result<Vec<Labels>> {
+/// The ids and label sets of rows `rows` (ascending row numbers) of the catalog table
+/// `rel`, in that order. Only the pages holding those rows are decoded. Fails with
+/// `Corrupt` if a stored id does not match its labels, or a row is past the table's end.
+pub fn read_catalog_labels(storage: &Storage, rel: &str, rows: &[u32]) -> Result<Vec<(SeriesId, Labels)>> {
     let path = &storage.path(rel);
     let mut out = Vec::with_capacity(rows.len());
     for batch in read_columns(storage, rel, &[0, 1, 2], Some(rows))? {
@@ -274,7 +274,7 @@ pub fn read_catalog_labels(storage: &Storage, rel: &str, rows: &[u32]) -> Result
                     reason: format!("series id {:016x} does not match labels {labels}", id.0),
                 });
             }
-            out.push(labels);
+            out.push((id, labels));
         }
     }
     if out.len() != rows.len() {
@@ -383,9 +383,10 @@ mod tests {
             );
         }
         let labels = read_catalog_labels(&storage, "s.parquet", &[0, 1]).unwrap();
-        assert_eq!(labels, [(*rows[0].labels).clone(), (*rows[1].labels).clone()]);
+        let want = |r: &CatalogEntry| (r.id, (*r.labels).clone());
+        assert_eq!(labels, [want(&rows[0]), want(&rows[1])]);
         let second = read_catalog_labels(&storage, "s.parquet", &[1]).unwrap();
-        assert_eq!(second, [(*rows[1].labels).clone()]);
+        assert_eq!(second, [want(&rows[1])]);
         assert!(read_catalog_labels(&storage, "s.parquet", &[2]).is_err());
     }
 
@@ -407,9 +408,9 @@ mod tests {
         write_catalog_table(&storage, "s.parquet", &rows).unwrap();
         let wanted = [0u32, 1, 2, 999, 1000, 3071, 4999];
         let got = read_catalog_labels(&storage, "s.parquet", &wanted).unwrap();
-        let want: Vec<Labels> = wanted
+        let want: Vec<(SeriesId, Labels)> = wanted
             .iter()
-            .map(|&r| (*rows[r as usize].labels).clone())
+            .map(|&r| (rows[r as usize].id, (*rows[r as usize].labels).clone()))
             .collect();
         assert_eq!(got, want);
         assert_eq!(
