@@ -1,92 +1,162 @@
-//! A PromQL result as an aligned text table, written straight into one buffer: a row per
-//! point, label sets formatted once per series and times once per distinct time, so
-//! printing a table costs little beyond writing its bytes.
+//! A PromQL result as an aligned text table: a row per point, label sets formatted once
+//! per series and times once per distinct time. A large table is written in runs of
+//! series side by side on the thread pool and put out in order, a few runs at a time, so
+//! it costs little beyond writing its bytes and is never held whole.
 
-use parquetry::promql::eval::QueryResult;
+use parquetry::promql::eval::{QueryResult, ResultSeries, point_runs};
+use parquetry_model::Labels;
 use parquetry_model::time::format_timestamp;
 use parquetry_model::value::write_api_value;
+use rayon::prelude::*;
 use std::collections::HashMap;
+use std::io::{self, Write};
 
-/// The table `render` would make of the result's rows (`series`, `time`, `value`; no time
-/// column for an instant query's vector), then a line with the number of series.
-pub fn result_table(result: &QueryResult, instant: bool) -> String {
-    let (series, count) = match (result, series_of(result)) {
-        (_, Some(found)) => found,
-        (QueryResult::String(s), None) => return format!("{s}\n"),
-        (_, None) => return String::new(),
-    };
-    let with_time = has_time_column(result, instant);
-    let mut times: HashMap<i64, String> = HashMap::new();
-    let mut label_width = "series".len();
-    let mut time_width = "time".len();
-    let mut rows = 0;
-    for (labels, points) in &series {
-        if points.is_empty() {
-            continue;
+/// Rows formatted by one thread at a time: enough to make a thread's start worth it, few
+/// enough that the runs in flight stay a few megabytes.
+const RUN_POINTS: usize = 16 * 1024;
+
+/// Writes the table `render` would make of the result's rows (`series`, `time`, `value`;
+/// no time column for an instant query's vector), then a line with the number of series.
+pub fn write_result_table(result: &QueryResult, instant: bool, out: &mut impl Write) -> io::Result<()> {
+    let scalar;
+    let (series, texts): (&[ResultSeries], Vec<String>) = match result {
+        QueryResult::String(s) => return writeln!(out, "{s}"),
+        QueryResult::Scalar(points) => {
+            scalar = [ResultSeries {
+                labels: Labels::empty(),
+                points: points.clone(),
+            }];
+            (&scalar, vec![String::new()])
         }
-        rows += points.len();
-        label_width = label_width.max(labels.chars().count());
-        if with_time {
-            for (t, _) in points.iter() {
-                let text = times.entry(*t).or_insert_with(|| format_timestamp(*t));
-                time_width = time_width.max(text.chars().count());
+        QueryResult::Vector(all) | QueryResult::Range(all) => {
+            (all, all.iter().map(|s| s.labels.to_string()).collect())
+        }
+    };
+    let layout = Layout::of(series, &texts, has_time_column(result, instant));
+    let mut header = String::new();
+    pad(&mut header, "series", layout.label_width);
+    if layout.with_time {
+        pad(&mut header, "time", layout.time_width);
+    }
+    header.push_str("value\n");
+    out.write_all(header.as_bytes())?;
+    let runs = point_runs(series, RUN_POINTS);
+    let mut first = 0;
+    let runs: Vec<(&[ResultSeries], &[String])> = runs
+        .into_iter()
+        .map(|run| {
+            let texts = &texts[first..first + run.len()];
+            first += run.len();
+            (run, texts)
+        })
+        .collect();
+    if let [(run, texts)] = runs.as_slice() {
+        out.write_all(layout.rows(run, texts).as_bytes())?;
+    } else {
+        for window in runs.chunks(rayon::current_num_threads().max(1)) {
+            let parts: Vec<String> = window
+                .par_iter()
+                .map(|(run, texts)| layout.rows(run, texts))
+                .collect();
+            for part in parts {
+                out.write_all(part.as_bytes())?;
             }
         }
     }
-    let mut out = String::with_capacity((rows + 2) * (label_width + time_width + 28));
-    let pad = |out: &mut String, text: &str, width: usize| {
-        out.push_str(text);
-        out.extend(std::iter::repeat_n(
-            ' ',
-            width.saturating_sub(text.chars().count()) + 2,
-        ));
-    };
-    pad(&mut out, "series", label_width);
-    if with_time {
-        pad(&mut out, "time", time_width);
-    }
-    out.push_str("value\n");
-    // Every row ends with its value, never blank, so rows need no trimming; the padded
-    // time cells are made once per distinct time (in place of the times' text) and a
-    // series' padded labels once.
-    for text in times.values_mut() {
-        let mut cell = String::with_capacity(time_width + 2);
-        pad(&mut cell, text, time_width);
-        *text = cell;
-    }
-    let mut label_cell = String::new();
-    for (labels, points) in &series {
-        label_cell.clear();
-        pad(&mut label_cell, labels, label_width);
-        for (t, v) in points.iter() {
-            out.push_str(&label_cell);
-            if with_time {
-                out.push_str(&times[t]);
-            }
-            write_api_value(&mut out, *v);
-            out.push('\n');
-        }
-    }
-    out.push_str(&format!("{count} series\n"));
-    out
+    writeln!(out, "{} series", series.len())
 }
 
-/// A result's series as their label text and points.
-type SeriesRows<'a> = Vec<(String, &'a [(i64, f64)])>;
+/// The column widths and the padded time cells of one table.
+struct Layout {
+    with_time: bool,
+    label_width: usize,
+    time_width: usize,
+    /// Every distinct time of the rows with its padded cell, in time order.
+    time_cells: Vec<(i64, String)>,
+}
 
-/// The result's series (a scalar is one series without labels) and how many there are;
-/// `None` for a string.
-fn series_of(result: &QueryResult) -> Option<(SeriesRows<'_>, usize)> {
-    match result {
-        QueryResult::String(_) => None,
-        QueryResult::Scalar(points) => Some((vec![(String::new(), points.as_slice())], 1)),
-        QueryResult::Vector(all) | QueryResult::Range(all) => Some((
-            all.iter()
-                .map(|s| (s.labels.to_string(), s.points.as_slice()))
-                .collect(),
-            all.len(),
-        )),
+impl Layout {
+    fn of(series: &[ResultSeries], texts: &[String], with_time: bool) -> Layout {
+        let mut times: HashMap<i64, String> = HashMap::new();
+        let mut label_width = "series".len();
+        let mut time_width = "time".len();
+        // Series of a range query mostly share their times: one that has the times of the
+        // series before it adds none.
+        let mut previous: &[(i64, f64)] = &[];
+        for (s, text) in series.iter().zip(texts) {
+            if s.points.is_empty() {
+                continue;
+            }
+            label_width = label_width.max(text.chars().count());
+            let same =
+                previous.len() == s.points.len() && previous.iter().zip(&s.points).all(|(a, b)| a.0 == b.0);
+            if with_time && !same {
+                for (t, _) in &s.points {
+                    let text = times.entry(*t).or_insert_with(|| format_timestamp(*t));
+                    time_width = time_width.max(text.chars().count());
+                }
+                previous = &s.points;
+            }
+        }
+        let mut time_cells: Vec<(i64, String)> = times
+            .into_iter()
+            .map(|(t, text)| {
+                let mut cell = String::with_capacity(time_width + 2);
+                pad(&mut cell, &text, time_width);
+                (t, cell)
+            })
+            .collect();
+        time_cells.sort_unstable_by_key(|(t, _)| *t);
+        Layout {
+            with_time,
+            label_width,
+            time_width,
+            time_cells,
+        }
     }
+
+    /// The rows of a run of series whose label texts are `texts`.
+    fn rows(&self, run: &[ResultSeries], texts: &[String]) -> String {
+        let points: usize = run.iter().map(|s| s.points.len()).sum();
+        let mut out = String::with_capacity(points * (self.label_width + self.time_width + 28));
+        let mut label_cell = String::new();
+        for (s, text) in run.iter().zip(texts) {
+            label_cell.clear();
+            pad(&mut label_cell, text, self.label_width);
+            let mut at = 0;
+            for (t, v) in &s.points {
+                out.push_str(&label_cell);
+                if self.with_time {
+                    out.push_str(self.time_cell(&mut at, *t));
+                }
+                write_api_value(&mut out, *v);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// The padded cell of time `t`, looked up from position `at`, which moves to it: a
+    /// series' times ascend, so a series' cells are found in one pass.
+    fn time_cell(&self, at: &mut usize, t: i64) -> &str {
+        let cells = &self.time_cells;
+        if cells.get(*at).is_none_or(|(c, _)| *c > t) {
+            *at = cells.partition_point(|(c, _)| *c < t);
+        }
+        while cells[*at].0 < t {
+            *at += 1;
+        }
+        &cells[*at].1
+    }
+}
+
+/// Appends `text` and the spaces that fill it to `width` characters, then two more.
+fn pad(out: &mut String, text: &str, width: usize) {
+    out.push_str(text);
+    out.extend(std::iter::repeat_n(
+        ' ',
+        width.saturating_sub(text.chars().count()) + 2,
+    ));
 }
 
 /// Every row has a time but an instant query's vector's (or scalar's), which is one point.
@@ -98,14 +168,23 @@ fn has_time_column(result: &QueryResult, instant: bool) -> bool {
 mod tests {
     use super::*;
     use crate::table::render;
-    use parquetry::promql::eval::ResultSeries;
-    use parquetry_model::Labels;
     use parquetry_model::value::format_api_value;
+
+    fn table(result: &QueryResult, instant: bool) -> String {
+        let mut out = Vec::new();
+        write_result_table(result, instant, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
 
     /// The table as the generic renderer makes it from a row of strings per point.
     fn rendered(result: &QueryResult, instant: bool) -> String {
-        let Some((series, count)) = series_of(result) else {
-            return result_table(result, instant);
+        let series: Vec<(String, &[(i64, f64)])> = match result {
+            QueryResult::String(s) => return format!("{s}\n"),
+            QueryResult::Scalar(points) => vec![(String::new(), points)],
+            QueryResult::Vector(all) | QueryResult::Range(all) => all
+                .iter()
+                .map(|s| (s.labels.to_string(), &s.points[..]))
+                .collect(),
         };
         let with_time = has_time_column(result, instant);
         let rows: Vec<Vec<String>> = series
@@ -125,7 +204,7 @@ mod tests {
         } else {
             &["series", "value"]
         };
-        format!("{}{count} series\n", render(header, &rows))
+        format!("{}{} series\n", render(header, &rows), series.len())
     }
 
     fn series(pairs: &[(&str, &str)], points: &[(i64, f64)]) -> ResultSeries {
@@ -157,11 +236,32 @@ mod tests {
             (QueryResult::Scalar(vec![(0, 1.0)]), true),
             (QueryResult::String("text".to_string()), true),
         ] {
-            assert_eq!(
-                result_table(&result, instant),
-                rendered(&result, instant),
-                "{result:?}"
-            );
+            assert_eq!(table(&result, instant), rendered(&result, instant), "{result:?}");
         }
+    }
+
+    #[test]
+    fn a_table_written_in_runs_side_by_side_is_the_one_render_makes() {
+        // Many runs' worth of rows: series on a shared grid, some shifted off it, some
+        // empty, some with labels wider than the rest.
+        let matrix: Vec<ResultSeries> = (0..120)
+            .map(|i| {
+                let shift = if i % 7 == 0 { 500 } else { 0 };
+                let points: Vec<(i64, f64)> = (0..(i * 37 % 900))
+                    .map(|k| (k as i64 * 15_000 + shift, k as f64 / 7.0))
+                    .collect();
+                let name = "x".repeat(i % 13);
+                series(&[("i", &i.to_string()), ("pad", &name)], &points)
+            })
+            .collect();
+        let result = QueryResult::Vector(matrix);
+        let QueryResult::Vector(all) = &result else {
+            unreachable!()
+        };
+        assert!(point_runs(all, RUN_POINTS).len() > 2);
+        assert!(
+            table(&result, false) == rendered(&result, false),
+            "the tables differ"
+        );
     }
 }

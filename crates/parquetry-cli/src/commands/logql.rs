@@ -1,5 +1,6 @@
 //! `parquetry logql`: LogQL over the logs of a store, and tools for LogQL text.
 
+use crate::result_table::write_result_table;
 use crate::table::render;
 use crate::time_args;
 use anyhow::{Context, Result, anyhow, bail};
@@ -9,7 +10,7 @@ use parquetry::logql::eval::log_query::merged_lines;
 use parquetry::logql::syntax::json::to_json;
 use parquetry::logql::{Answer, Direction, Expr, Grid, QueryOutput, QueryParams, default_step, parse};
 use parquetry_model::time::format_timestamp_ns;
-use std::fmt::Write as _;
+use std::io::Write;
 use std::path::PathBuf;
 
 const NANOS_PER_MS: i64 = 1_000_000;
@@ -105,7 +106,7 @@ fn run_query(args: QueryArgs) -> Result<()> {
     let answer = engine.logql(query, &params)?;
     match args.format.as_str() {
         "json" => println!("{}", to_loki_json(&answer)),
-        "table" => print!("{}", table(&answer, params.direction)),
+        "table" => write_table(&answer, params.direction, &mut std::io::stdout().lock())?,
         "raw" => match &answer.output {
             QueryOutput::Streams(streams) => {
                 for (_, _, line) in merged_lines(streams, params.direction) {
@@ -159,9 +160,9 @@ fn params(args: &QueryArgs, expr: &Expr, engine: &Engine) -> Result<QueryParams>
     })
 }
 
-fn table(answer: &Answer, direction: Direction) -> String {
+fn write_table(answer: &Answer, direction: Direction, out: &mut impl Write) -> std::io::Result<()> {
     match &answer.output {
-        QueryOutput::Metric(m) => crate::result_table::result_table(&m.clone().into_promql(), answer.instant),
+        QueryOutput::Metric(m) => write_result_table(&m.clone().into_promql(), answer.instant, out),
         QueryOutput::Streams(streams) => {
             let rows: Vec<Vec<String>> = merged_lines(streams, direction)
                 .into_iter()
@@ -173,15 +174,14 @@ fn table(answer: &Answer, direction: Direction) -> String {
                     ]
                 })
                 .collect();
-            let mut out = render(&["time", "labels", "line"], &rows);
-            let _ = writeln!(
+            out.write_all(render(&["time", "labels", "line"], &rows).as_bytes())?;
+            writeln!(
                 out,
                 "{} lines in {} streams ({} lines read)",
                 rows.len(),
                 streams.len(),
                 answer.stats.lines_processed
-            );
-            out
+            )
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `parquetry query`.
 
-use crate::result_table::result_table;
+use crate::result_table::write_result_table;
 use crate::time_args;
 use anyhow::{Result, bail};
 use parquetry::promql::ParseOptions;
@@ -79,7 +79,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     match args.format.as_str() {
         "json" => println!("{}", to_api_json(&result, instant, grid.start)),
-        "table" => print!("{}", result_table(&result, instant)),
+        "table" => write_result_table(&result, instant, &mut std::io::stdout().lock())?,
         other => bail!("unknown format {other:?}: expected table or json"),
     }
     Ok(())

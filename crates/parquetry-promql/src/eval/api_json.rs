@@ -1,6 +1,6 @@
 //! Results as the body of Prometheus' HTTP API response.
 
-use super::result::{QueryResult, ResultSeries};
+use super::result::{QueryResult, ResultSeries, point_runs};
 use parquetry_model::value::write_api_value;
 use rayon::prelude::*;
 
@@ -120,20 +120,9 @@ fn matrix(out: &mut String, series: &[ResultSeries]) {
     } else {
         // Runs of series of about an eighth of the points each, written side by side and
         // joined in order.
-        let share = points.div_ceil(8);
-        let mut runs: Vec<&[ResultSeries]> = Vec::new();
-        let (mut start, mut taken) = (0, 0);
-        for (i, s) in series.iter().enumerate() {
-            taken += s.points.len();
-            if taken >= share {
-                runs.push(&series[start..=i]);
-                (start, taken) = (i + 1, 0);
-            }
-        }
-        runs.push(&series[start..]);
+        let runs = point_runs(series, points.div_ceil(8));
         let parts: Vec<String> = runs
             .par_iter()
-            .filter(|run| !run.is_empty())
             .map(|run| {
                 let n: usize = run.iter().map(|s| s.points.len() + 4).sum();
                 let mut part = String::with_capacity(n * 30);

@@ -115,3 +115,50 @@ pub fn merge_series(series: Vec<StepSeries>, grid: &StepGrid) -> Result<Vec<Resu
         })
         .collect())
 }
+
+/// The series cut into consecutive runs of whole series holding about `points_per_run`
+/// points each (at least one point), so that writers can format runs side by side and
+/// put them out in order. No run is empty; an empty `series` gives no run.
+pub fn point_runs(series: &[ResultSeries], points_per_run: usize) -> Vec<&[ResultSeries]> {
+    let share = points_per_run.max(1);
+    let mut runs = Vec::new();
+    let (mut start, mut taken) = (0, 0);
+    for (i, s) in series.iter().enumerate() {
+        taken += s.points.len();
+        if taken >= share {
+            runs.push(&series[start..=i]);
+            (start, taken) = (i + 1, 0);
+        }
+    }
+    if start < series.len() {
+        runs.push(&series[start..]);
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_points(counts: &[usize]) -> Vec<ResultSeries> {
+        counts
+            .iter()
+            .map(|&n| ResultSeries {
+                labels: Labels::from_pairs([("n", n.to_string())]),
+                points: (0..n as i64).map(|t| (t, 1.0)).collect(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn runs_hold_whole_series_in_order_and_about_the_share_each() {
+        let series = with_points(&[3, 0, 4, 1, 1, 0, 5, 0]);
+        let runs = point_runs(&series, 4);
+        let lens: Vec<usize> = runs.iter().map(|r| r.len()).collect();
+        assert_eq!(lens, [3, 4, 1]);
+        let rejoined: Vec<&ResultSeries> = runs.iter().flat_map(|r| r.iter()).collect();
+        assert_eq!(rejoined, series.iter().collect::<Vec<_>>());
+        assert!(point_runs(&[], 4).is_empty());
+        assert_eq!(point_runs(&with_points(&[0, 0]), 0).len(), 1);
+    }
+}
