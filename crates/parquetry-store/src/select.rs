@@ -12,7 +12,7 @@ use parquetry_table::catalog::{FileEntry, IndexedFile};
 use parquetry_table::scan::read_row_ranges_whole;
 use std::borrow::Cow;
 use std::ops::Range;
-use std::sync::{Arc, Mutex};
+use std::sync::OnceLock;
 
 /// Series per batch when the caller does not choose.
 pub const DEFAULT_BATCH_SERIES: usize = 1024;
@@ -32,7 +32,7 @@ pub struct Selection<'a> {
     /// store's whole directory is not read yet) rather than the whole directory.
     own_directory: bool,
     /// The data files with where the series' rows are, once read.
-    files: Mutex<Option<Arc<Cow<'a, [IndexedFile]>>>>,
+    files: OnceLock<Cow<'a, [IndexedFile]>>,
 }
 
 /// The rows of a batch of series as read from the files, before merging.
@@ -71,20 +71,17 @@ impl<'a> Selection<'a> {
             min_time,
             max_time,
             own_directory,
-            files: Mutex::new(None),
+            files: OnceLock::new(),
         }
     }
 
     /// The data files with where the selected series' rows are, read on the first call.
     ///
-    /// The lock is not held while reading: the read runs on the thread pool, whose
-    /// threads may meanwhile take up another batch of this selection, which would then
-    /// wait on the lock its own thread holds. Batches that start together may each read.
-    fn files(&self) -> Result<Arc<Cow<'a, [IndexedFile]>>> {
-        let kept = |files: &Mutex<Option<Arc<Cow<'a, [IndexedFile]>>>>| {
-            files.lock().unwrap_or_else(|e| e.into_inner()).clone()
-        };
-        if let Some(files) = kept(&self.files) {
+    /// Nothing is locked while reading: the read runs on the thread pool, whose threads
+    /// may meanwhile take up another batch of this selection, which must not wait on its
+    /// own thread. Batches that start together may each read; the first read is kept.
+    fn files(&self) -> Result<&[IndexedFile]> {
+        if let Some(files) = self.files.get() {
             return Ok(files);
         }
         let read = if self.own_directory {
@@ -93,8 +90,7 @@ impl<'a> Selection<'a> {
         } else {
             Cow::Borrowed(self.store.files()?)
         };
-        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(files.get_or_insert_with(|| Arc::new(read)).clone())
+        Ok(self.files.get_or_init(|| read))
     }
 
     /// The selected series, in catalog order unless re-sorted.

@@ -59,6 +59,18 @@ struct Head {
     row: u32,
 }
 
+impl Head {
+    /// The label set this head is the head of, whose labels are `labels`.
+    fn entry(&self, labels: Arc<Labels>) -> CatalogEntry {
+        CatalogEntry {
+            id: self.id,
+            labels,
+            min_time: self.min_time,
+            max_time: self.max_time,
+        }
+    }
+}
+
 /// The heads in row order, (`__name__` value, id): as they are when they already are (a
 /// checkpoint's catalog is written in that order), sorted otherwise.
 fn in_row_order(mut heads: Vec<Head>) -> Vec<Head> {
@@ -176,14 +188,8 @@ impl Catalog {
 
     /// The label set `ordinal` (below [`Catalog::len`]), reading its labels if not read yet.
     pub fn entry(&self, ordinal: u32) -> Result<CatalogEntry> {
-        let h = &self.heads[ordinal as usize];
         let mut labels = self.labels_of(&[ordinal])?;
-        Ok(CatalogEntry {
-            id: h.id,
-            labels: labels.swap_remove(0),
-            min_time: h.min_time,
-            max_time: h.max_time,
-        })
+        Ok(self.heads[ordinal as usize].entry(labels.swap_remove(0)))
     }
 
     /// The labels of the label sets `ordinals` (each below [`Catalog::len`]), in that
@@ -248,12 +254,7 @@ impl Catalog {
             .heads
             .iter()
             .zip(&self.labels)
-            .map(|(h, labels)| CatalogEntry {
-                id: h.id,
-                labels: labels.get().expect("labels read above").clone(),
-                min_time: h.min_time,
-                max_time: h.max_time,
-            })
+            .map(|(h, labels)| h.entry(labels.get().expect("labels read above").clone()))
             .collect();
         Ok(self.entries.get_or_init(|| entries))
     }
