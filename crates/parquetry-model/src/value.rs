@@ -45,6 +45,10 @@ pub fn write_api_value(out: &mut String, v: f64) {
         out.push_str("NaN");
     } else if v.is_infinite() {
         out.push_str(if v > 0.0 { "+Inf" } else { "-Inf" });
+    } else if v.fract() == 0.0 && v.abs() < EXACT_INTEGERS && !(v == 0.0 && v.is_sign_negative()) {
+        // Counts, gauges of whole units and `up`: the integer's own digits are the shortest
+        // text, and itoa writes them without Ryū's search.
+        out.push_str(itoa::Buffer::new().format(v as i64));
     } else {
         let mut buffer = ryu::Buffer::new();
         let text = buffer.format_finite(v);
@@ -54,6 +58,9 @@ pub fn write_api_value(out: &mut String, v: f64) {
         }
     }
 }
+
+/// Whole values below this (2^53) are integers an `i64` holds exactly.
+const EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
 
 /// Ryū's `d.ddde±x` written without the exponent.
 fn write_positional(out: &mut String, mantissa: &str, exponent: &str) {
@@ -135,6 +142,12 @@ mod tests {
         assert_eq!(format_api_value(stale_nan()), "NaN");
         assert_eq!(format_api_value(-0.0), "-0");
         assert_eq!(format_api_value(123456.0), "123456");
+        assert_eq!(format_api_value(-42.0), "-42");
+        // The last whole values written as integers, and the first written through Ryū.
+        assert_eq!(format_api_value(9_007_199_254_740_991.0), "9007199254740991");
+        assert_eq!(format_api_value(-9_007_199_254_740_991.0), "-9007199254740991");
+        assert_eq!(format_api_value(9_007_199_254_740_992.0), "9007199254740992");
+        assert_eq!(format_api_value(9_007_199_254_740_994.0), "9007199254740994");
     }
 
     #[test]

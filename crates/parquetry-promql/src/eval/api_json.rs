@@ -110,7 +110,7 @@ pub fn to_api_json(result: &QueryResult, instant: bool, time_ms: i64) -> String 
 }
 
 /// Points from which a matrix is written in parallel, a share of its series per thread.
-const PARALLEL_POINTS: usize = 128 * 1024;
+const PARALLEL_POINTS: usize = 16 * 1024;
 
 fn matrix(out: &mut String, series: &[ResultSeries]) {
     out.push_str("\"matrix\",\"result\":[");
