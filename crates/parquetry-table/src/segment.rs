@@ -194,7 +194,7 @@ impl SegmentBuilder {
         write_catalog_table(&self.storage, &catalog_file, &entries)?;
         hook(CommitStep::CatalogFile)?;
         let directory_file = format!("{}/{}.parquet", folders.directory, self.id);
-        write_directory_table(&self.storage, &directory_file, &self.directory)?;
+        write_directory_table(&self.storage, &directory_file, self.directory, &entries)?;
         hook(CommitStep::DirectoryFile)?;
         Ok(Some(Segment {
             id: self.id,

@@ -6,7 +6,7 @@
 //! segments committed after it by their own catalog and directory tables.
 
 use super::Catalog;
-use super::tables::{CatalogHead, read_catalog_heads, read_directory_keys, read_directory_places};
+use super::tables::{CatalogHead, read_catalog_heads, read_directory_rows};
 use crate::error::{Result, StoreError};
 use crate::log::{LogState, MergedCatalog};
 use crate::manifest::{Segment, TableKind};
@@ -84,7 +84,8 @@ pub(crate) fn read_heads(
 
 /// The data files of the catalog's table at its version, oldest segment first, each with
 /// its directory entries by ordinal: of every label set, or only of those `wanted` marks
-/// (indexed by ordinal), in which case only the directory pages holding theirs are decoded.
+/// (indexed by ordinal), in which case only the directory pages that may hold theirs (by
+/// the pages' range of names) are decoded.
 pub(crate) fn read_files(catalog: &Catalog, wanted: Option<&[bool]>) -> Result<Vec<IndexedFile>> {
     let (storage, state) = (&catalog.storage, catalog.state.as_ref());
     let mut files = Vec::new();
@@ -154,61 +155,56 @@ fn read_directory(
     wanted: Option<&[bool]>,
 ) -> Result<Vec<(usize, FileEntry)>> {
     let storage = &catalog.storage;
-    // The rows kept: row number, slot, ordinal. A file's rows mostly name consecutive
-    // label sets, so the one after the file's last is tried before the lookup by id.
-    let mut kept: Vec<(u32, usize, u32)> = Vec::new();
-    let mut next: Vec<u32> = vec![0; slots.len()];
-    let mut row = 0u32;
-    read_directory_keys(storage, source, |file, id| {
-        let this = row;
-        row += 1;
-        let Some(&slot) = slots.get(file as usize) else {
-            return Err(out_of_range(storage, source, file));
+    let names = wanted.map(|w| wanted_names(catalog, w));
+    let mut kept = Vec::new();
+    // Rows come in label set order (a label set's rows together, by file, in tables written
+    // since the `metric` column; a file's label sets in order before), so the ordinal of
+    // the row before, or the one after it, is tried before the lookup by id.
+    let mut last = 0u32;
+    read_directory_rows(storage, source, names.as_deref(), |row, name| {
+        let Some(&slot) = slots.get(row.file as usize) else {
+            return Err(out_of_range(storage, source, row.file));
         };
         let Some(slot) = slot else { return Ok(()) };
-        let guess = next[file as usize];
-        let ordinal = match catalog.heads.get(guess as usize) {
-            Some(h) if h.id == id => guess,
-            _ => catalog.ordinal(id).ok_or_else(|| StoreError::Corrupt {
+        let is = |o: u32| catalog.heads.get(o as usize).is_some_and(|h| h.id == row.id);
+        let ordinal = [last, last + 1]
+            .into_iter()
+            .find(|&o| is(o))
+            .or_else(|| match name {
+                Some(name) => catalog.ordinal_named(name, row.id),
+                None => catalog.ordinal(row.id),
+            })
+            .ok_or_else(|| StoreError::Corrupt {
                 path: storage.path(source),
-                reason: format!("label set {:016x} is not in the catalog", id.0),
-            })?,
-        };
-        next[file as usize] = ordinal + 1;
-        if wanted.is_none_or(|w| w[ordinal as usize]) {
-            kept.push((this, slot, ordinal));
-        }
-        Ok(())
-    })?;
-    let rows: Option<Vec<u32>> = wanted.map(|_| kept.iter().map(|&(row, _, _)| row).collect());
-    let places = if rows.as_ref().is_some_and(Vec::is_empty) {
-        Vec::new()
-    } else {
-        read_directory_places(storage, source, rows.as_deref())?
-    };
-    let place_of = |k: usize, row: u32| match rows {
-        Some(_) => places.get(k),
-        None => places.get(row as usize),
-    };
-    kept.iter()
-        .enumerate()
-        .map(|(k, &(row, slot, ordinal))| {
-            let p = place_of(k, row).ok_or_else(|| StoreError::Corrupt {
-                path: storage.path(source),
-                reason: format!("row {row} has no place"),
+                reason: format!("label set {:016x} is not in the catalog", row.id.0),
             })?;
-            Ok((
+        last = ordinal;
+        if wanted.is_none_or(|w| w[ordinal as usize]) {
+            kept.push((
                 slot,
                 FileEntry {
                     ordinal,
-                    row_start: p.row_start,
-                    row_count: p.row_count,
-                    min_time: p.min_time,
-                    max_time: p.max_time,
+                    row_start: row.row_start,
+                    row_count: row.row_count,
+                    min_time: row.min_time,
+                    max_time: row.max_time,
                 },
-            ))
-        })
-        .collect()
+            ));
+        }
+        Ok(())
+    })?;
+    Ok(kept)
+}
+
+/// The distinct names of the `wanted` label sets, sorted (as the heads are).
+fn wanted_names<'a>(catalog: &'a Catalog, wanted: &[bool]) -> Vec<&'a str> {
+    let mut names: Vec<&str> = Vec::new();
+    for (head, _) in catalog.heads.iter().zip(wanted).filter(|(_, w)| **w) {
+        if names.last() != Some(&&*head.name) {
+            names.push(&head.name);
+        }
+    }
+    names
 }
 
 fn out_of_range(storage: &Storage, directory: &str, file: u32) -> StoreError {

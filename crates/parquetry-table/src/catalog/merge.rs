@@ -62,6 +62,6 @@ pub(crate) fn write_merged(
         })
         .collect();
     write_catalog_table(storage, &merged.catalog_file, &entries)?;
-    write_directory_table(storage, &merged.directory_file, &directory)?;
+    write_directory_table(storage, &merged.directory_file, directory, &entries)?;
     Ok(merged)
 }

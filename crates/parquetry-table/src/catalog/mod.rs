@@ -60,6 +60,18 @@ struct Head {
 }
 
 impl Head {
+    /// The head of row `row` of catalog table `source`.
+    fn of(row_head: &tables::CatalogHead, source: usize, row: usize) -> Head {
+        Head {
+            id: row_head.id,
+            name: row_head.name.clone(),
+            min_time: row_head.min_time,
+            max_time: row_head.max_time,
+            source: source as u32,
+            row: row as u32,
+        }
+    }
+
     /// The label set this head is the head of, whose labels are `labels`.
     fn entry(&self, labels: Arc<Labels>) -> CatalogEntry {
         CatalogEntry {
@@ -113,7 +125,8 @@ pub struct Catalog {
     heads: Vec<Head>,
     labels: Vec<OnceLock<Arc<Labels>>>,
     entries: OnceLock<Vec<CatalogEntry>>,
-    by_id: FxHashMap<SeriesId, u32>,
+    /// Ordinals by id, built on the first lookup by id alone.
+    by_id: OnceLock<FxHashMap<SeriesId, u32>>,
     index: OnceLock<LabelIndex>,
     files: OnceLock<Vec<IndexedFile>>,
 }
@@ -123,34 +136,32 @@ impl Catalog {
     /// time range, without their labels.
     pub fn open(storage: &Storage, state: &Arc<LogState>, table: TableKind) -> Result<Catalog> {
         let tables = files::read_heads(storage, state, table)?;
-        let mut heads: Vec<Head> = Vec::with_capacity(tables.first().map_or(0, |(_, rows)| rows.len()));
-        let mut at: FxHashMap<SeriesId, usize> = FxHashMap::default();
-        at.reserve(heads.capacity());
-        for (source, (_, rows)) in tables.iter().enumerate() {
-            for (row, h) in rows.iter().enumerate() {
-                match at.get(&h.id) {
-                    Some(&i) => {
-                        let s = &mut heads[i];
-                        s.min_time = s.min_time.min(h.min_time);
-                        s.max_time = s.max_time.max(h.max_time);
-                    }
-                    None => {
-                        at.insert(h.id, heads.len());
-                        heads.push(Head {
-                            id: h.id,
-                            name: h.name.clone(),
-                            min_time: h.min_time,
-                            max_time: h.max_time,
-                            source: source as u32,
-                            row: row as u32,
-                        });
+        let mut sources = tables.iter().enumerate();
+        // A table has a label set once, so the first table's rows are taken as they are.
+        let mut heads: Vec<Head> = sources.next().map_or_else(Vec::new, |(_, (_, rows))| {
+            let first = rows.iter().enumerate();
+            first.map(|(row, h)| Head::of(h, 0, row)).collect()
+        });
+        if tables.len() > 1 {
+            let mut at: FxHashMap<SeriesId, usize> =
+                heads.iter().enumerate().map(|(i, h)| (h.id, i)).collect();
+            for (source, (_, rows)) in sources {
+                for (row, h) in rows.iter().enumerate() {
+                    match at.get(&h.id) {
+                        Some(&i) => {
+                            let s = &mut heads[i];
+                            s.min_time = s.min_time.min(h.min_time);
+                            s.max_time = s.max_time.max(h.max_time);
+                        }
+                        None => {
+                            at.insert(h.id, heads.len());
+                            heads.push(Head::of(h, source, row));
+                        }
                     }
                 }
             }
         }
-        drop(at);
         let heads = in_row_order(heads);
-        let by_id = heads.iter().enumerate().map(|(i, s)| (s.id, i as u32)).collect();
         Ok(Catalog {
             storage: storage.clone(),
             state: state.clone(),
@@ -159,7 +170,7 @@ impl Catalog {
             labels: (0..heads.len()).map(|_| OnceLock::new()).collect(),
             heads,
             entries: OnceLock::new(),
-            by_id,
+            by_id: OnceLock::new(),
             index: OnceLock::new(),
             files: OnceLock::new(),
         })
@@ -261,7 +272,21 @@ impl Catalog {
 
     /// The ordinal of the label set with this id, if the table has it.
     pub fn ordinal(&self, id: SeriesId) -> Option<u32> {
-        self.by_id.get(&id).copied()
+        let by_id = self.by_id.get_or_init(|| {
+            self.heads
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (h.id, i as u32))
+                .collect()
+        });
+        by_id.get(&id).copied()
+    }
+
+    /// The ordinal of the label set with this id and name, if the table has it: found in
+    /// the heads' order, without the lookup by id.
+    pub fn ordinal_named(&self, name: &str, id: SeriesId) -> Option<u32> {
+        let at = self.heads.partition_point(|h| (&*h.name, h.id) < (name, id));
+        self.heads.get(at).filter(|h| h.id == id).map(|_| at as u32)
     }
 
     /// The label index over ordinals, built on the first call (reading every label set).

@@ -15,9 +15,11 @@ use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection};
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::metadata::PageIndexPolicy;
+use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData};
+use parquet::file::page_index::column_index::ColumnIndexMetaData;
 use parquet::file::properties::{WriterProperties, WriterVersion};
 use parquetry_model::{Labels, METRIC_NAME, SeriesId};
+use rustc_hash::FxHashMap;
 use std::fs::File;
 use std::path::Path;
 use std::sync::{Arc, LazyLock};
@@ -50,6 +52,10 @@ pub mod directory_columns {
     pub const MIN_TIME: &str = "min_time";
     /// Time of the last of those rows.
     pub const MAX_TIME: &str = "max_time";
+    /// Value of the label set's `__name__` (empty for label sets without one). Rows are in
+    /// the catalog's order, so its page statistics tell which pages hold a metric's rows.
+    /// Tables written before it was added lack it.
+    pub const METRIC: &str = "metric";
 }
 
 /// The map type of a `labels` column: non-null string keys and values (keys are written
@@ -92,6 +98,7 @@ pub fn directory_schema() -> SchemaRef {
             Field::new(ROW_COUNT, DataType::UInt64, false),
             Field::new(MIN_TIME, DataType::Int64, false),
             Field::new(MAX_TIME, DataType::Int64, false),
+            Field::new(METRIC, DataType::Utf8, false),
         ]))
     });
     SCHEMA.clone()
@@ -286,70 +293,146 @@ pub fn read_catalog_labels(storage: &Storage, rel: &str, rows: &[u32]) -> Result
     Ok(out)
 }
 
-/// Writes a directory table as `rel` and publishes it.
-pub fn write_directory_table(storage: &Storage, rel: &str, rows: &[DirectoryRow]) -> Result<()> {
+/// Writes a directory table as `rel` and publishes it. `catalog` is what the catalog
+/// table beside it holds, in its order (name, then id); the rows are written in that
+/// order too, a label set's by file, each with its label set's name. Fails with `Corrupt`
+/// if a row's label set is not in `catalog`.
+pub fn write_directory_table(
+    storage: &Storage,
+    rel: &str,
+    rows: Vec<DirectoryRow>,
+    catalog: &[CatalogEntry],
+) -> Result<()> {
     let path = &storage.path(rel);
+    debug_assert!(catalog.is_sorted_by(|a, b| (a.name(), a.id) <= (b.name(), b.id)));
+    let position: FxHashMap<SeriesId, u32> = catalog
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id, i as u32))
+        .collect();
+    let mut placed: Vec<(u32, DirectoryRow)> = rows
+        .into_iter()
+        .map(|r| match position.get(&r.id) {
+            Some(&p) => Ok((p, r)),
+            None => Err(StoreError::Corrupt {
+                path: path.to_path_buf(),
+                reason: format!("label set {:016x} of the directory is not in its catalog", r.id.0),
+            }),
+        })
+        .collect::<Result<_>>()?;
+    placed.sort_unstable_by_key(|(p, r)| (*p, r.file, r.row_start));
+    let rows = || placed.iter().map(|(_, r)| r);
     let columns: Vec<ArrayRef> = vec![
-        Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.file))),
-        Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| r.id.0))),
-        Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| r.row_start))),
-        Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| r.row_count))),
-        Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.min_time))),
-        Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.max_time))),
+        Arc::new(UInt32Array::from_iter_values(rows().map(|r| r.file))),
+        Arc::new(UInt64Array::from_iter_values(rows().map(|r| r.id.0))),
+        Arc::new(UInt64Array::from_iter_values(rows().map(|r| r.row_start))),
+        Arc::new(UInt64Array::from_iter_values(rows().map(|r| r.row_count))),
+        Arc::new(Int64Array::from_iter_values(rows().map(|r| r.min_time))),
+        Arc::new(Int64Array::from_iter_values(rows().map(|r| r.max_time))),
+        Arc::new(StringArray::from_iter_values(
+            placed.iter().map(|(p, _)| catalog[*p as usize].name()),
+        )),
     ];
     let batch = RecordBatch::try_new(directory_schema(), columns).map_err(arrow_err(path))?;
     write_table(storage, rel, batch)
 }
 
-/// Where one directory row's label set is in its data file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Place {
-    /// First row of the label set in the file.
-    pub row_start: u64,
-    /// Number of rows.
-    pub row_count: u64,
-    /// Time of the first row.
-    pub min_time: i64,
-    /// Time of the last row.
-    pub max_time: i64,
-}
-
-/// Calls `each` with the `file` and `series_id` of every row of the directory table `rel`,
-/// in row order; stops at its first error.
-pub fn read_directory_keys(
+/// Calls `each` with rows of the directory table `rel`, in row order, each with its label
+/// set's name (`None` in tables written without the `metric` column), and stops at its
+/// first error: every row, or, given `names` (sorted), at least the rows of the label sets
+/// called one of them — the rows of the pages whose `metric` statistics span one of the
+/// names (every row of a table without that column).
+pub fn read_directory_rows(
     storage: &Storage,
     rel: &str,
-    mut each: impl FnMut(u32, SeriesId) -> Result<()>,
+    names: Option<&[&str]>,
+    mut each: impl FnMut(DirectoryRow, Option<&str>) -> Result<()>,
 ) -> Result<()> {
     let path = &storage.path(rel);
-    for batch in read_columns(storage, rel, &[0, 1], None)? {
+    let file = storage.open_file(rel)?;
+    let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::from(names.is_some()));
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).map_err(pq_err(path))?;
+    let named = builder
+        .schema()
+        .fields()
+        .get(DIRECTORY_METRIC)
+        .is_some_and(|f| f.name() == directory_columns::METRIC);
+    let selection = names
+        .filter(|_| named)
+        .and_then(|names| pages_spanning(builder.metadata(), DIRECTORY_METRIC, names));
+    let mask = ProjectionMask::roots(builder.parquet_schema(), 0..DIRECTORY_METRIC + usize::from(named));
+    let mut builder = builder.with_projection(mask).with_batch_size(8 * 1024);
+    if let Some(selection) = selection {
+        builder = builder.with_row_selection(selection);
+    }
+    for batch in builder.build().map_err(pq_err(path))? {
+        let batch = batch.map_err(arrow_err(path))?;
         let files = column::<UInt32Array>(&batch, 0, path)?;
         let ids = column::<UInt64Array>(&batch, 1, path)?;
-        for (&file, &id) in files.values().iter().zip(ids.values()) {
-            each(file, SeriesId(id))?;
+        let starts = column::<UInt64Array>(&batch, 2, path)?;
+        let counts = column::<UInt64Array>(&batch, 3, path)?;
+        let mins = column::<Int64Array>(&batch, 4, path)?;
+        let maxs = column::<Int64Array>(&batch, 5, path)?;
+        let metrics = match named {
+            true => Some(column::<StringArray>(&batch, DIRECTORY_METRIC, path)?),
+            false => None,
+        };
+        for i in 0..batch.num_rows() {
+            let row = DirectoryRow {
+                file: files.value(i),
+                id: SeriesId(ids.value(i)),
+                row_start: starts.value(i),
+                row_count: counts.value(i),
+                min_time: mins.value(i),
+                max_time: maxs.value(i),
+            };
+            each(row, metrics.map(|m| m.value(i)))?;
         }
     }
     Ok(())
 }
 
-/// Where the rows `rows` (ascending; all rows when `None`) of the directory table `rel`
-/// place their label sets, in that order; only the pages holding those rows are decoded.
-pub fn read_directory_places(storage: &Storage, rel: &str, rows: Option<&[u32]>) -> Result<Vec<Place>> {
-    let path = &storage.path(rel);
-    let mut out = Vec::with_capacity(rows.map_or(0, <[u32]>::len));
-    for batch in read_columns(storage, rel, &[2, 3, 4, 5], rows)? {
-        let starts = column::<UInt64Array>(&batch, 0, path)?;
-        let counts = column::<UInt64Array>(&batch, 1, path)?;
-        let mins = column::<Int64Array>(&batch, 2, path)?;
-        let maxs = column::<Int64Array>(&batch, 3, path)?;
-        out.extend((0..batch.num_rows()).map(|i| Place {
-            row_start: starts.value(i),
-            row_count: counts.value(i),
-            min_time: mins.value(i),
-            max_time: maxs.value(i),
-        }));
+/// Position of the `metric` column in a directory table.
+const DIRECTORY_METRIC: usize = 6;
+
+/// The rows of the pages of the string column `column` whose statistics (a lower and an
+/// upper bound of the page's values) span one of `names` (sorted); `None` when the file
+/// has no page statistics for it.
+fn pages_spanning(metadata: &ParquetMetaData, column: usize, names: &[&str]) -> Option<RowSelection> {
+    let (column_index, offset_index) = (metadata.column_index()?, metadata.offset_index()?);
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut first_row = 0;
+    for (g, group) in metadata.row_groups().iter().enumerate() {
+        let rows = group.num_rows().max(0) as usize;
+        let ColumnIndexMetaData::BYTE_ARRAY(stats) = column_index.get(g)?.get(column)? else {
+            return None;
+        };
+        let pages = offset_index.get(g)?.get(column)?.page_locations();
+        for (p, page) in pages.iter().enumerate() {
+            let (Some(min), Some(max)) = (stats.min_value(p), stats.max_value(p)) else {
+                continue;
+            };
+            let next = names.partition_point(|n| n.as_bytes() < min);
+            if names.get(next).is_none_or(|n| n.as_bytes() > max) {
+                continue;
+            }
+            let start = first_row + page.first_row_index.max(0) as usize;
+            let end = first_row
+                + pages
+                    .get(p + 1)
+                    .map_or(rows, |n| n.first_row_index.max(0) as usize);
+            match ranges.last_mut() {
+                Some(last) if last.end == start => last.end = end,
+                _ => ranges.push(start..end),
+            }
+        }
+        first_row += rows;
     }
-    Ok(out)
+    Some(RowSelection::from_consecutive_ranges(
+        ranges.into_iter(),
+        first_row,
+    ))
 }
 
 #[cfg(test)]
@@ -420,38 +503,63 @@ mod tests {
     }
 
     #[test]
-    fn directory_table_round_trips() {
+    fn directory_rows_follow_the_catalog_and_pages_are_chosen_by_name() {
         let dir = tempfile::tempdir().unwrap();
         let storage = Storage::local(dir.path());
-        let rows = vec![DirectoryRow {
-            file: 2,
-            id: SeriesId(9),
-            row_start: 10,
-            row_count: 3,
-            min_time: 1,
-            max_time: 3,
-        }];
-        write_directory_table(&storage, "d.parquet", &rows).unwrap();
-        let mut keys = Vec::new();
-        read_directory_keys(&storage, "d.parquet", |file, id| {
-            keys.push((file, id));
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(keys, [(2, SeriesId(9))]);
-        let place = Place {
-            row_start: 10,
-            row_count: 3,
-            min_time: 1,
-            max_time: 3,
+        // Three metrics of 2,000 label sets each, every one in two files; written in file
+        // order, as a segment records them.
+        let mut catalog: Vec<CatalogEntry> = (0..6000)
+            .map(|i| {
+                let l = Labels::from_pairs([("__name__", format!("m{}", i / 2000)), ("i", i.to_string())]);
+                CatalogEntry {
+                    id: SeriesId::of(&l),
+                    labels: Arc::new(l),
+                    min_time: 0,
+                    max_time: 9,
+                }
+            })
+            .collect();
+        catalog.sort_by(|a, b| (a.name(), a.id).cmp(&(b.name(), b.id)));
+        let row = |file: u32, k: usize| DirectoryRow {
+            file,
+            id: catalog[k].id,
+            row_start: k as u64 * 10,
+            row_count: 10,
+            min_time: file as i64,
+            max_time: 9,
         };
-        assert_eq!(
-            read_directory_places(&storage, "d.parquet", None).unwrap(),
-            [place]
-        );
-        assert_eq!(
-            read_directory_places(&storage, "d.parquet", Some(&[0])).unwrap(),
-            [place]
-        );
+        let rows: Vec<DirectoryRow> = [0, 1]
+            .into_iter()
+            .flat_map(|f| (0..6000).map(move |k| (f, k)))
+            .map(|(f, k)| row(f, k))
+            .collect();
+        write_directory_table(&storage, "d.parquet", rows, &catalog).unwrap();
+        let read = |names: Option<&[&str]>| {
+            let mut out = Vec::new();
+            read_directory_rows(&storage, "d.parquet", names, |r, name| {
+                assert_eq!(name, catalog.iter().find(|e| e.id == r.id).map(|e| e.name()));
+                out.push(r);
+                Ok(())
+            })
+            .unwrap();
+            out
+        };
+        let want: Vec<DirectoryRow> = (0..6000).flat_map(|k| [row(0, k), row(1, k)]).collect();
+        assert_eq!(read(None), want);
+        // Only the pages of `m1` (4,000 rows, within at most six pages of 1,024).
+        let some = read(Some(&["m1"]));
+        let of_m1: Vec<&DirectoryRow> = want
+            .iter()
+            .filter(|r| catalog.iter().any(|e| e.id == r.id && e.name() == "m1"))
+            .collect();
+        assert!(of_m1.iter().all(|r| some.contains(r)));
+        assert!(some.len() <= 6 * 1024, "{} rows read", some.len());
+        assert!(read(Some(&["n"])).is_empty());
+        // A row whose label set the catalog does not have is refused.
+        let stray = vec![DirectoryRow {
+            id: SeriesId(7),
+            ..row(0, 0)
+        }];
+        assert!(write_directory_table(&storage, "e.parquet", stray, &catalog).is_err());
     }
 }
