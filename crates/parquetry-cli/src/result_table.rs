@@ -3,17 +3,12 @@
 //! series side by side on the thread pool and put out in order, a few runs at a time, so
 //! it costs little beyond writing its bytes and is never held whole.
 
-use parquetry::promql::eval::{QueryResult, ResultSeries, point_runs};
+use parquetry::promql::eval::{QueryResult, RUN_POINTS, ResultSeries, emit_in_order, point_runs};
 use parquetry_model::Labels;
 use parquetry_model::time::format_timestamp;
 use parquetry_model::value::write_api_value;
-use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::{self, Write};
-
-/// Rows formatted by one thread at a time: enough to make a thread's start worth it, few
-/// enough that the runs in flight stay a few megabytes.
-const RUN_POINTS: usize = 16 * 1024;
 
 /// Writes the table `render` would make of the result's rows (`series`, `time`, `value`;
 /// no time column for an instant query's vector), then a line with the number of series.
@@ -50,19 +45,11 @@ pub fn write_result_table(result: &QueryResult, instant: bool, out: &mut impl Wr
             (run, texts)
         })
         .collect();
-    if let [(run, texts)] = runs.as_slice() {
-        out.write_all(layout.rows(run, texts).as_bytes())?;
-    } else {
-        for window in runs.chunks(rayon::current_num_threads().max(1)) {
-            let parts: Vec<String> = window
-                .par_iter()
-                .map(|(run, texts)| layout.rows(run, texts))
-                .collect();
-            for part in parts {
-                out.write_all(part.as_bytes())?;
-            }
-        }
-    }
+    emit_in_order(
+        &runs,
+        |(run, texts)| layout.rows(run, texts),
+        |part| out.write_all(part.as_bytes()),
+    )?;
     writeln!(out, "{} series", series.len())
 }
 

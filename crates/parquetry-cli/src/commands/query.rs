@@ -4,9 +4,10 @@ use crate::result_table::write_result_table;
 use crate::time_args;
 use anyhow::{Result, bail};
 use parquetry::promql::ParseOptions;
-use parquetry::promql::eval::api_json::to_api_json;
+use parquetry::promql::eval::api_json::write_api_json;
 use parquetry::promql::eval::{EvalOptions, StepGrid};
 use parquetry::{Engine, QueryOptions};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Evaluate PromQL at one time (--time) or over a range (--start, --end, --step).
@@ -78,7 +79,12 @@ pub fn run(args: Args) -> Result<()> {
         _ => bail!("give either --time, or --start and --end"),
     };
     match args.format.as_str() {
-        "json" => println!("{}", to_api_json(&result, instant, grid.start)),
+        "json" => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            write_api_json(&result, instant, grid.start, &mut out)?;
+            writeln!(out)?;
+            out.flush()?;
+        }
         "table" => write_result_table(&result, instant, &mut std::io::stdout().lock())?,
         other => bail!("unknown format {other:?}: expected table or json"),
     }

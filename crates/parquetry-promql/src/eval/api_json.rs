@@ -1,8 +1,8 @@
 //! Results as the body of Prometheus' HTTP API response.
 
-use super::result::{QueryResult, ResultSeries, point_runs};
+use super::result::{QueryResult, RUN_POINTS, ResultSeries, emit_in_order, point_runs};
 use parquetry_model::value::write_api_value;
-use rayon::prelude::*;
+use std::io::{self, Write};
 
 /// A timestamp as Prometheus writes it: Unix seconds, with exactly three decimals when
 /// there are milliseconds.
@@ -68,7 +68,36 @@ pub fn to_api_json(result: &QueryResult, instant: bool, time_ms: i64) -> String 
         QueryResult::String(_) => 1,
     };
     let mut out = String::with_capacity(64 + points * 30);
-    out.push_str("{\"status\":\"success\",\"data\":{\"resultType\":");
+    emit_api_json(result, instant, time_ms, &mut |part: &str| {
+        out.push_str(part);
+        Ok(())
+    })
+    .expect("appending to a string does not fail");
+    out
+}
+
+/// [`to_api_json`] written to `out` as it is made, a few pieces of at most about
+/// [`RUN_POINTS`] points at a time, each made on a thread of its own: the answer is never
+/// held whole.
+pub fn write_api_json(
+    result: &QueryResult,
+    instant: bool,
+    time_ms: i64,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    emit_api_json(result, instant, time_ms, &mut |part: &str| {
+        out.write_all(part.as_bytes())
+    })
+}
+
+/// The pieces of [`to_api_json`]'s text, in order, to `emit`.
+fn emit_api_json(
+    result: &QueryResult,
+    instant: bool,
+    time_ms: i64,
+    emit: &mut dyn FnMut(&str) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut out = String::from("{\"status\":\"success\",\"data\":{\"resultType\":");
     match result {
         QueryResult::Scalar(points) if instant => {
             out.push_str("\"scalar\",\"result\":");
@@ -101,45 +130,36 @@ pub fn to_api_json(result: &QueryResult, instant: bool, time_ms: i64) -> String 
                 labels: parquetry_model::Labels::empty(),
                 points: points.clone(),
             };
-            matrix(&mut out, std::slice::from_ref(&series));
+            emit(&out)?;
+            return matrix(std::slice::from_ref(&series), emit);
         }
-        QueryResult::Vector(series) | QueryResult::Range(series) => matrix(&mut out, series),
+        QueryResult::Vector(series) | QueryResult::Range(series) => {
+            emit(&out)?;
+            return matrix(series, emit);
+        }
     }
     out.push_str("}}");
-    out
+    emit(&out)
 }
 
-/// Points from which a matrix is written in parallel, a share of its series per thread.
-const PARALLEL_POINTS: usize = 16 * 1024;
-
-fn matrix(out: &mut String, series: &[ResultSeries]) {
-    out.push_str("\"matrix\",\"result\":[");
-    let points: usize = series.iter().map(|s| s.points.len()).sum();
-    if points < PARALLEL_POINTS {
-        matrix_series(out, series);
-    } else {
-        // Runs of series of about an eighth of the points each, written side by side and
-        // joined in order.
-        let runs = point_runs(series, points.div_ceil(8));
-        let parts: Vec<String> = runs
-            .par_iter()
-            .map(|run| {
-                let n: usize = run.iter().map(|s| s.points.len() + 4).sum();
-                let mut part = String::with_capacity(n * 30);
-                matrix_series(&mut part, run);
-                part
-            })
-            .collect();
-        out.reserve(parts.iter().map(|p| p.len() + 1).sum());
-        // Each part is freed once copied, so the answer is held about once, not twice.
-        for (i, part) in parts.into_iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(&part);
+/// `"matrix","result":[…]}}`: runs of series written side by side and put out in order.
+fn matrix(series: &[ResultSeries], emit: &mut dyn FnMut(&str) -> io::Result<()>) -> io::Result<()> {
+    emit("\"matrix\",\"result\":[")?;
+    let runs = point_runs(series, RUN_POINTS);
+    let render = |run: &&[ResultSeries]| {
+        let n: usize = run.iter().map(|s| s.points.len() + 4).sum();
+        let mut part = String::with_capacity(n * 30);
+        matrix_series(&mut part, run);
+        part
+    };
+    let mut first = true;
+    emit_in_order(&runs, render, |part| {
+        if !std::mem::take(&mut first) {
+            emit(",")?;
         }
-    }
-    out.push(']');
+        emit(part)
+    })?;
+    emit("]}}")
 }
 
 /// The series of a matrix, separated by commas.
@@ -194,12 +214,17 @@ mod tests {
             })
             .collect();
         let points: usize = series.iter().map(|s| s.points.len()).sum();
-        assert!(points >= PARALLEL_POINTS, "{points} points");
+        assert!(point_runs(&series, RUN_POINTS).len() > 4, "{points} points");
         let mut one = String::new();
         matrix_series(&mut one, &series);
-        let body = to_api_json(&QueryResult::Range(series), false, 0);
+        let result = QueryResult::Range(series);
+        let body = to_api_json(&result, false, 0);
         let want = format!(r#"{{"status":"success","data":{{"resultType":"matrix","result":[{one}]}}}}"#);
         assert!(body == want, "the parallel body differs");
+        // Written to a stream piece by piece, it is the same text.
+        let mut streamed = Vec::new();
+        write_api_json(&result, false, 0, &mut streamed).unwrap();
+        assert!(streamed == body.as_bytes(), "the streamed body differs");
         let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(parsed["data"]["result"].as_array().unwrap().len(), 300);
     }

@@ -27,7 +27,7 @@ pub mod value;
 pub use evaluator::evaluate;
 pub use grid::StepGrid;
 pub use query_stats::QueryStats;
-pub use result::{QueryResult, ResultSeries, point_runs};
+pub use result::{QueryResult, RUN_POINTS, ResultSeries, emit_in_order, point_runs};
 pub use value::{RawSeries, StepSeries, Value};
 
 use parquetry_model::{Cancel, Matcher};

@@ -3,7 +3,9 @@
 use super::value::{RangeValue, StepSeries, Value};
 use super::{EvalError, StepGrid};
 use parquetry_model::Labels;
+use rayon::prelude::*;
 use std::collections::HashMap;
+use std::io;
 
 /// One series of a result with its points `(time ms, value)`.
 #[derive(Clone, Debug, PartialEq)]
@@ -136,6 +138,30 @@ pub fn point_runs(series: &[ResultSeries], points_per_run: usize) -> Vec<&[Resul
     runs
 }
 
+/// Points a writer formats in one piece on one thread: enough to make a thread's start
+/// worth it, few enough that the pieces in flight stay a few megabytes.
+pub const RUN_POINTS: usize = 16 * 1024;
+
+/// Renders `runs` side by side on the thread pool, as many at a time as it has threads,
+/// and hands each rendering to `emit` in the runs' order, so that a large answer is put
+/// out at the speed of every core without being held whole. Stops at `emit`'s first error.
+pub fn emit_in_order<T: Sync>(
+    runs: &[T],
+    render: impl Fn(&T) -> String + Sync,
+    mut emit: impl FnMut(&str) -> io::Result<()>,
+) -> io::Result<()> {
+    if let [run] = runs {
+        return emit(&render(run));
+    }
+    for window in runs.chunks(rayon::current_num_threads().max(1)) {
+        let parts: Vec<String> = window.par_iter().map(&render).collect();
+        for part in &parts {
+            emit(part)?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +186,35 @@ mod tests {
         assert_eq!(rejoined, series.iter().collect::<Vec<_>>());
         assert!(point_runs(&[], 4).is_empty());
         assert_eq!(point_runs(&with_points(&[0, 0]), 0).len(), 1);
+    }
+
+    #[test]
+    fn renderings_are_emitted_in_order_until_the_first_error() {
+        let runs: Vec<usize> = (0..37).collect();
+        let mut seen = Vec::new();
+        emit_in_order(
+            &runs,
+            |n| n.to_string(),
+            |part| {
+                seen.push(part.to_string());
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, runs.iter().map(usize::to_string).collect::<Vec<_>>());
+        let mut taken = 0;
+        let stopped = emit_in_order(
+            &runs,
+            |n| n.to_string(),
+            |_| {
+                taken += 1;
+                match taken {
+                    5 => Err(io::Error::other("full")),
+                    _ => Ok(()),
+                }
+            },
+        );
+        assert!(stopped.is_err());
+        assert_eq!(taken, 5);
     }
 }
