@@ -18,6 +18,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData};
 use parquet::file::page_index::column_index::ColumnIndexMetaData;
 use parquet::file::properties::{WriterProperties, WriterVersion};
+use parquet::schema::types::ColumnPath;
 use parquetry_model::{Labels, METRIC_NAME, SeriesId};
 use rustc_hash::FxHashMap;
 use std::fs::File;
@@ -114,6 +115,11 @@ pub fn metadata_writer_properties() -> WriterProperties {
         ))
         // Small pages, so that reading a few label sets decodes little besides them.
         .set_data_page_row_count_limit(1024)
+        // Ids and row offsets are nearly all distinct: a dictionary of them would be
+        // as large as the column and decoded whole before any page of it, however few
+        // rows are read.
+        .set_column_dictionary_enabled(ColumnPath::from(catalog_columns::SERIES_ID), false)
+        .set_column_dictionary_enabled(ColumnPath::from(directory_columns::ROW_START), false)
         .build()
 }
 
@@ -555,6 +561,17 @@ mod tests {
         assert!(of_m1.iter().all(|r| some.contains(r)));
         assert!(some.len() <= 6 * 1024, "{} rows read", some.len());
         assert!(read(Some(&["n"])).is_empty());
+        // Ids and row offsets are written without a dictionary, names and files with one.
+        let file = std::fs::File::open(dir.path().join("d.parquet")).unwrap();
+        let metadata = parquet::file::reader::FileReader::metadata(
+            &parquet::file::serialized_reader::SerializedFileReader::new(file).unwrap(),
+        )
+        .clone();
+        let dictionary = |c: usize| metadata.row_group(0).column(c).dictionary_page_offset().is_some();
+        assert_eq!(
+            (0..7).map(dictionary).collect::<Vec<_>>(),
+            [true, false, false, true, true, true, true]
+        );
         // A row whose label set the catalog does not have is refused.
         let stray = vec![DirectoryRow {
             id: SeriesId(7),
