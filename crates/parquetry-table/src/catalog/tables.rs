@@ -572,6 +572,39 @@ mod tests {
             (0..7).map(dictionary).collect::<Vec<_>>(),
             [true, false, false, true, true, true, true]
         );
+        // A table written before the `metric` column is read whole, without names.
+        let old = Arc::new(Schema::new(
+            directory_schema().fields()[..DIRECTORY_METRIC].to_vec(),
+        ));
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(UInt32Array::from(vec![1])),
+            Arc::new(UInt64Array::from(vec![catalog[0].id.0])),
+            Arc::new(UInt64Array::from(vec![5])),
+            Arc::new(UInt64Array::from(vec![2])),
+            Arc::new(Int64Array::from(vec![3])),
+            Arc::new(Int64Array::from(vec![4])),
+        ];
+        write_table(
+            &storage,
+            "old.parquet",
+            RecordBatch::try_new(old, columns).unwrap(),
+        )
+        .unwrap();
+        let mut rows = Vec::new();
+        read_directory_rows(&storage, "old.parquet", Some(&["n"]), |r, name| {
+            rows.push((r, name.map(str::to_string)));
+            Ok(())
+        })
+        .unwrap();
+        let only = DirectoryRow {
+            file: 1,
+            id: catalog[0].id,
+            row_start: 5,
+            row_count: 2,
+            min_time: 3,
+            max_time: 4,
+        };
+        assert_eq!(rows, [(only, None)]);
         // A row whose label set the catalog does not have is refused.
         let stray = vec![DirectoryRow {
             id: SeriesId(7),
