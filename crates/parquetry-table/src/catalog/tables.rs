@@ -4,7 +4,7 @@
 
 use super::{CatalogEntry, DirectoryRow};
 use crate::error::{Result, StoreError, arrow_err, io_err, pq_err};
-use crate::storage::Storage;
+use crate::storage::{FileReader, Storage};
 use arrow::array::{
     Array, ArrayRef, AsArray, Int64Array, MapArray, MapBuilder, StringArray, StringBuilder, UInt32Array,
     UInt64Array,
@@ -13,7 +13,9 @@ use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder, RowSelection,
+};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData};
 use parquet::file::page_index::column_index::ColumnIndexMetaData;
@@ -134,6 +136,30 @@ fn write_table(storage: &Storage, rel: &str, batch: RecordBatch) -> Result<()> {
     storage.publish(staged)
 }
 
+/// Opens table `rel` for reading in batches of 8K rows. `choose` sees the table's
+/// metadata and schema before anything else is read and says which root columns to
+/// decode and which rows (every row on `None`); its error is returned as is.
+fn open_table(
+    storage: &Storage,
+    rel: &str,
+    options: ArrowReaderOptions,
+    choose: impl FnOnce(
+        &ParquetRecordBatchReaderBuilder<FileReader>,
+    ) -> Result<(Vec<usize>, Option<RowSelection>)>,
+) -> Result<ParquetRecordBatchReader> {
+    let path = &storage.path(rel);
+    let file = storage.open_file(rel)?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).map_err(pq_err(path))?;
+    let (columns, selection) = choose(&builder)?;
+    let mask = ProjectionMask::roots(builder.parquet_schema(), columns);
+    let mut builder = builder.with_projection(mask).with_batch_size(8 * 1024);
+    if let Some(selection) = selection {
+        builder = builder.with_row_selection(selection);
+    }
+    builder.build().map_err(pq_err(path))
+}
+
 /// The root columns `columns` of table `rel`, of every row or of `rows` (ascending),
 /// skipping the pages that hold none of them.
 fn read_columns(
@@ -143,26 +169,24 @@ fn read_columns(
     rows: Option<&[u32]>,
 ) -> Result<Vec<RecordBatch>> {
     let path = &storage.path(rel);
-    let file = storage.open_file(rel)?;
     let options = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::from(rows.is_some()));
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).map_err(pq_err(path))?;
-    let total = builder.metadata().file_metadata().num_rows().max(0) as usize;
-    let mask = ProjectionMask::roots(builder.parquet_schema(), columns.iter().copied());
-    let mut builder = builder.with_projection(mask).with_batch_size(8 * 1024);
-    if let Some(rows) = rows {
-        if rows.last().is_some_and(|&r| r as usize >= total) {
-            return Err(StoreError::Corrupt {
-                path: path.to_path_buf(),
-                reason: format!(
-                    "row {} asked for in a table of {total} rows",
-                    rows[rows.len() - 1]
-                ),
-            });
-        }
-        builder = builder.with_row_selection(RowSelection::from_consecutive_ranges(runs(rows), total));
-    }
-    let reader = builder.build().map_err(pq_err(path))?;
+    let reader = open_table(storage, rel, options, |builder| {
+        let total = builder.metadata().file_metadata().num_rows().max(0) as usize;
+        let selection = match rows {
+            Some(rows) if rows.last().is_some_and(|&r| r as usize >= total) => {
+                return Err(StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "row {} asked for in a table of {total} rows",
+                        rows[rows.len() - 1]
+                    ),
+                });
+            }
+            Some(rows) => Some(RowSelection::from_consecutive_ranges(runs(rows), total)),
+            None => None,
+        };
+        Ok((columns.to_vec(), selection))
+    })?;
     reader.collect::<Result<Vec<_>, _>>().map_err(arrow_err(path))
 }
 
@@ -355,24 +379,20 @@ pub fn read_directory_rows(
     mut each: impl FnMut(DirectoryRow, Option<&str>) -> Result<()>,
 ) -> Result<()> {
     let path = &storage.path(rel);
-    let file = storage.open_file(rel)?;
     let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::from(names.is_some()));
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).map_err(pq_err(path))?;
-    let named = builder
-        .schema()
-        .fields()
-        .get(DIRECTORY_METRIC)
-        .is_some_and(|f| f.name() == directory_columns::METRIC);
-    let selection = names
-        .filter(|_| named)
-        .and_then(|names| pages_spanning(builder.metadata(), DIRECTORY_METRIC, names));
-    let mask = ProjectionMask::roots(builder.parquet_schema(), 0..DIRECTORY_METRIC + usize::from(named));
-    let mut builder = builder.with_projection(mask).with_batch_size(8 * 1024);
-    if let Some(selection) = selection {
-        builder = builder.with_row_selection(selection);
-    }
-    for batch in builder.build().map_err(pq_err(path))? {
+    let mut named = false;
+    let reader = open_table(storage, rel, options, |builder| {
+        named = builder
+            .schema()
+            .fields()
+            .get(DIRECTORY_METRIC)
+            .is_some_and(|f| f.name() == directory_columns::METRIC);
+        let selection = names
+            .filter(|_| named)
+            .and_then(|names| pages_spanning(builder.metadata(), DIRECTORY_METRIC, names));
+        Ok(((0..DIRECTORY_METRIC + usize::from(named)).collect(), selection))
+    })?;
+    for batch in reader {
         let batch = batch.map_err(arrow_err(path))?;
         let files = column::<UInt32Array>(&batch, 0, path)?;
         let ids = column::<UInt64Array>(&batch, 1, path)?;
