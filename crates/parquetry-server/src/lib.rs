@@ -18,6 +18,7 @@ mod query_run;
 mod receive;
 mod request_log;
 mod state;
+mod streamed_body;
 mod tempo;
 
 pub use api_error::{ApiError, ErrorType};

@@ -4,7 +4,7 @@ use crate::result_table::write_result_table;
 use crate::time_args;
 use anyhow::{Result, bail};
 use parquetry::promql::ParseOptions;
-use parquetry::promql::eval::api_json::write_api_json;
+use parquetry::promql::eval::api_json::{Extras, write_api_json};
 use parquetry::promql::eval::{EvalOptions, StepGrid};
 use parquetry::{Engine, QueryOptions};
 use std::io::Write;
@@ -81,7 +81,7 @@ pub fn run(args: Args) -> Result<()> {
     match args.format.as_str() {
         "json" => {
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            write_api_json(&result, instant, grid.start, &mut out)?;
+            write_api_json(&result, instant, grid.start, Extras::default(), &mut out)?;
             writeln!(out)?;
             out.flush()?;
         }

@@ -57,41 +57,38 @@ fn metric(out: &mut String, s: &ResultSeries) {
     out.push(',');
 }
 
-/// `{"status":"success","data":{"resultType":…,"result":…}}` for `result`. An instant
-/// query's vector gives one `value` per series, a range query's a `values` list; `instant`
-/// says which. `time_ms` is the evaluation time of an instant scalar or string.
-pub fn to_api_json(result: &QueryResult, instant: bool, time_ms: i64) -> String {
-    // About 30 bytes a point, so that a large answer is written without regrowing.
-    let points = match result {
-        QueryResult::Vector(s) | QueryResult::Range(s) => s.iter().map(|s| s.points.len() + 4).sum(),
-        QueryResult::Scalar(p) => p.len(),
-        QueryResult::String(_) => 1,
-    };
-    let mut out = String::with_capacity(64 + points * 30);
-    emit_api_json(result, instant, time_ms, &mut |part: &str| {
-        out.push_str(part);
-        Ok(())
-    })
-    .expect("appending to a string does not fail");
-    out
+/// What a server writes around an answer's result besides Prometheus' own fields:
+/// `in_data` inside `data`, after `result` (`,"stats":{…}`), and `after_data` after
+/// `data` (`,"warnings":[…]`). Both are empty for a bare answer.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Extras<'a> {
+    /// Written inside `data`, after `result`; empty or starting with a comma.
+    pub in_data: &'a str,
+    /// Written after `data`, before the closing brace; empty or starting with a comma.
+    pub after_data: &'a str,
 }
 
-/// [`to_api_json`] written to `out` as it is made, a few pieces of at most about
-/// [`RUN_POINTS`] points at a time, each made on a thread of its own: the answer is never
-/// held whole.
+/// `{"status":"success","data":{"resultType":…,"result":…}}` for `result`, with
+/// `extras` written in their places, to `out` as it is made: a large matrix a few pieces
+/// of at most about [`RUN_POINTS`] points at a time, each made on a thread of its own, so
+/// that the answer is never held whole. An instant query's vector gives one `value` per
+/// series, a range query's a `values` list; `instant` says which. `time_ms` is the
+/// evaluation time of an instant scalar or string. Stops at `out`'s first error.
 pub fn write_api_json(
     result: &QueryResult,
     instant: bool,
     time_ms: i64,
+    extras: Extras<'_>,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    emit_api_json(result, instant, time_ms, &mut |part: &str| {
-        out.write_all(part.as_bytes())
-    })
+    let mut emit = |part: &str| out.write_all(part.as_bytes());
+    emit_result(result, instant, time_ms, &mut emit)?;
+    emit(&[extras.in_data, "}", extras.after_data, "}"].concat())
 }
 
-/// The pieces of [`to_api_json`]'s text, in order, to `emit`.
-fn emit_api_json(
+/// The text of [`write_api_json`] from its start to the end of `result`, in order, to
+/// `emit`.
+fn emit_result(
     result: &QueryResult,
     instant: bool,
     time_ms: i64,
@@ -138,17 +135,16 @@ fn emit_api_json(
             return matrix(series, emit);
         }
     }
-    out.push_str("}}");
     emit(&out)
 }
 
-/// `"matrix","result":[…]}}`: runs of series written side by side and put out in order.
+/// `"matrix","result":[…]`: runs of series written side by side and put out in order.
 fn matrix(series: &[ResultSeries], emit: &mut dyn FnMut(&str) -> io::Result<()>) -> io::Result<()> {
     emit("\"matrix\",\"result\":[")?;
     let runs = point_runs(series, RUN_POINTS);
     let render = |run: &&[ResultSeries]| {
         let n: usize = run.iter().map(|s| s.points.len() + 4).sum();
-        let mut part = String::with_capacity(n * 30);
+        let mut part = String::with_capacity(n * 36);
         matrix_series(&mut part, run);
         part
     };
@@ -159,7 +155,7 @@ fn matrix(series: &[ResultSeries], emit: &mut dyn FnMut(&str) -> io::Result<()>)
         }
         emit(part)
     })?;
-    emit("]}}")
+    emit("]")
 }
 
 /// The series of a matrix, separated by commas.
@@ -185,6 +181,12 @@ mod tests {
     use super::*;
     use parquetry_model::Labels;
 
+    fn to_api_json(result: &QueryResult, instant: bool, time_ms: i64) -> String {
+        let mut out = Vec::new();
+        write_api_json(result, instant, time_ms, Extras::default(), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn shapes_match_the_http_api() {
         let s = ResultSeries {
@@ -200,6 +202,28 @@ mod tests {
         assert!(m.contains(r#""resultType":"matrix""#) && m.contains(r#""values":[[1.500,"1"]]"#));
         let sc = to_api_json(&QueryResult::Scalar(vec![(2_000, f64::INFINITY)]), true, 2_000);
         assert!(sc.ends_with(r#""result":[2,"+Inf"]}}"#), "{sc}");
+    }
+
+    #[test]
+    fn extras_go_inside_data_after_the_result_and_after_data() {
+        let extras = Extras {
+            in_data: r#","stats":{}"#,
+            after_data: r#","warnings":["w"]"#,
+        };
+        let written = |result: &QueryResult, instant: bool| {
+            let mut out = Vec::new();
+            write_api_json(result, instant, 1_000, extras, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let scalar = QueryResult::Scalar(vec![(1_000, 2.0)]);
+        assert_eq!(
+            written(&scalar, true),
+            r#"{"status":"success","data":{"resultType":"scalar","result":[1,"2"],"stats":{}},"warnings":["w"]}"#
+        );
+        assert_eq!(
+            written(&scalar, false),
+            r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"2"]]}],"stats":{}},"warnings":["w"]}"#
+        );
     }
 
     #[test]
@@ -221,10 +245,6 @@ mod tests {
         let body = to_api_json(&result, false, 0);
         let want = format!(r#"{{"status":"success","data":{{"resultType":"matrix","result":[{one}]}}}}"#);
         assert!(body == want, "the parallel body differs");
-        // Written to a stream piece by piece, it is the same text.
-        let mut streamed = Vec::new();
-        write_api_json(&result, false, 0, &mut streamed).unwrap();
-        assert!(streamed == body.as_bytes(), "the streamed body differs");
         let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(parsed["data"]["result"].as_array().unwrap().len(), 300);
     }

@@ -1,16 +1,17 @@
 //! `/api/v1/query` and `/api/v1/query_range`.
 
-use super::json_body;
 use crate::api_error::ApiError;
 use crate::params::Params;
 use crate::query_run::run_query;
 use crate::request_log::now_ms;
 use crate::state::AppState;
+use crate::streamed_body::streamed_body;
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use parquetry::model::value::format_api_value;
-use parquetry::promql::eval::api_json::to_api_json;
-use parquetry::promql::eval::{QueryStats, StepGrid};
+use parquetry::promql::eval::api_json::{Extras, write_api_json};
+use parquetry::promql::eval::{QueryResult, QueryStats, StepGrid};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -30,8 +31,7 @@ pub async fn instant(State(state): State<Arc<AppState>>, params: Params) -> Resu
         Ok((result, options.eval.annotations.texts(&query), stats))
     })
     .await?;
-    let body = to_api_json(&result, true, time);
-    Ok(answer(body, &params, stats, notes))
+    Ok(answer(result, true, time, &params, stats, notes))
 }
 
 /// A range query: `query`, `start`, `end`, `step`, `timeout`, `stats`, checked in
@@ -68,21 +68,33 @@ pub async fn range(State(state): State<Arc<AppState>>, params: Params) -> Result
         Ok((result, options.eval.annotations.texts(&query), stats))
     })
     .await?;
-    let body = to_api_json(&result, false, start);
-    Ok(answer(body, &params, stats, notes))
+    Ok(answer(result, false, start, &params, stats, notes))
 }
 
-/// The answer's body: `stats` inside `data` when the request's `stats` parameter is
-/// set (Prometheus gives them for any value), then the annotations.
-fn answer(mut body: String, params: &Params, stats: Timed, notes: (Vec<String>, Vec<String>)) -> Response {
-    if !params.value("stats").is_empty() {
-        let total = stats.received.elapsed().as_secs_f64();
-        // `{"status":"success","data":{…}}`: the stats go before the two closing braces.
-        let closing = body.split_off(body.len() - 2);
-        body.push_str(&stats.json(total));
-        body.push_str(&closing);
-    }
-    json_body(with_annotations(body, notes))
+/// The answer to a query whose result is `result` (see [`write_api_json`] for `instant`
+/// and `time_ms`), streamed as it is written: `stats` inside `data` when the request's
+/// `stats` parameter is set (Prometheus gives them for any value), then the annotations.
+fn answer(
+    result: QueryResult,
+    instant: bool,
+    time_ms: i64,
+    params: &Params,
+    stats: Timed,
+    notes: (Vec<String>, Vec<String>),
+) -> Response {
+    let in_data = match params.value("stats").is_empty() {
+        true => String::new(),
+        false => stats.json(stats.received.elapsed().as_secs_f64()),
+    };
+    let after_data = annotations(notes);
+    let body = streamed_body(move |out| {
+        let extras = Extras {
+            in_data: &in_data,
+            after_data: &after_data,
+        };
+        write_api_json(&result, instant, time_ms, extras, out)
+    });
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// What a query's `stats` report: when its request came, how long it waited for a slot
@@ -123,20 +135,16 @@ impl Timed {
     }
 }
 
-/// A success body with Prometheus' `"warnings"` and `"infos"` lists added after `data`
-/// (each only when not empty).
-fn with_annotations(mut body: String, (warnings, infos): (Vec<String>, Vec<String>)) -> String {
-    if warnings.is_empty() && infos.is_empty() {
-        return body;
-    }
-    body.pop();
+/// Prometheus' `,"warnings":[…]` and `,"infos":[…]` fields, each only when its list is
+/// not empty, for a body's end after `data`.
+fn annotations((warnings, infos): (Vec<String>, Vec<String>)) -> String {
+    let mut fields = String::new();
     for (key, list) in [("warnings", warnings), ("infos", infos)] {
         if !list.is_empty() {
-            body.push_str(&format!(",\"{key}\":{}", serde_json::Value::from(list)));
+            fields.push_str(&format!(",\"{key}\":{}", serde_json::Value::from(list)));
         }
     }
-    body.push('}');
-    body
+    fields
 }
 
 /// Engine errors of a query, parse errors naming the `query` parameter.
