@@ -1,8 +1,10 @@
 //! PromQL evaluation over a store: aggregations of range functions on the fused path
 //! (each series' windows folded straight into its group) and on the general path (the
-//! range function's series built first, then aggregated), and a range function alone.
+//! range function's series built first, then aggregated), and a range function alone;
+//! and the writing of a large answer as Prometheus' JSON.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use parquetry::promql::eval::api_json::{Extras, write_api_json};
 use parquetry::promql::eval::{EvalOptions, StepGrid};
 use parquetry::{Engine, QueryOptions};
 use parquetry_benches::demo_store;
@@ -65,5 +67,25 @@ fn aggregations(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, aggregations);
+/// The matrix of `rate` over every request counter (about 35 bytes a point) written to a
+/// sink, in bytes a second.
+fn api_json(c: &mut Criterion) {
+    let (_guard, store) = demo_store(2000, 6);
+    let engine = Engine::open(&store).unwrap();
+    let result = engine
+        .query_range("rate(http_requests_total[5m])", grid(), &QueryOptions::default())
+        .unwrap();
+    let write = |out: &mut dyn std::io::Write| {
+        write_api_json(&result, false, grid().start, Extras::default(), &mut { out }).unwrap()
+    };
+    let mut counted = Vec::new();
+    write(&mut counted);
+    let mut group = c.benchmark_group("api_json");
+    group.sample_size(20);
+    group.throughput(Throughput::Bytes(counted.len() as u64));
+    group.bench_function("rate_matrix", |b| b.iter(|| write(&mut std::io::sink())));
+    group.finish();
+}
+
+criterion_group!(benches, aggregations, api_json);
 criterion_main!(benches);
