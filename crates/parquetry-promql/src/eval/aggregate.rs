@@ -79,10 +79,13 @@ pub fn eval(ctx: &Ctx, a: &AggregateExpr, grid: &StepGrid) -> Result<Value, Eval
                 }
             }
             let mut out = Vec::with_capacity(keys.len());
+            // One buffer for every group's values at every step.
+            let mut values: Vec<f64> = Vec::new();
             for (g, key) in keys.into_iter().enumerate() {
                 let mut points = vec![None; steps];
                 for (k, point) in points.iter_mut().enumerate() {
-                    let values: Vec<f64> = members[g].iter().filter_map(|&i| input[i].points[k]).collect();
+                    values.clear();
+                    values.extend(members[g].iter().filter_map(|&i| input[i].points[k]));
                     if values.is_empty() {
                         continue;
                     }

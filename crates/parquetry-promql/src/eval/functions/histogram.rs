@@ -41,7 +41,7 @@ pub(super) fn eval(ctx: &Ctx, c: &Call, args: &[Value], grid: &StepGrid) -> Resu
             };
             Ok(Some(Value::Vector(quantiles(
                 q,
-                &vector_arg(args, 1, name)?,
+                vector_arg(args, 1, name)?,
                 grid,
                 &notes,
             ))))

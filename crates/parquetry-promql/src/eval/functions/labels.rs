@@ -2,7 +2,7 @@
 
 use super::super::EvalError;
 use super::super::value::{StepSeries, Value};
-use super::{string_arg, vector_arg};
+use super::{string_arg, take_vector_arg};
 use parquetry_model::METRIC_NAME;
 use regex::Regex;
 
@@ -13,14 +13,14 @@ fn valid_label_name(name: &str) -> bool {
 }
 
 /// Evaluates the label functions; `None` when `name` is not one of them.
-pub fn eval(name: &str, args: Vec<Value>) -> Result<Option<Value>, EvalError> {
+pub fn eval(name: &str, args: &mut [Value]) -> Result<Option<Value>, EvalError> {
     Ok(Some(match name {
         "label_replace" => {
-            let series = vector_arg(&args, 0, name)?;
-            let dst = string_arg(&args, 1, name)?;
-            let replacement = string_arg(&args, 2, name)?;
-            let src = string_arg(&args, 3, name)?;
-            let pattern = string_arg(&args, 4, name)?;
+            let series = take_vector_arg(args, 0, name)?;
+            let dst = string_arg(args, 1, name)?;
+            let replacement = string_arg(args, 2, name)?;
+            let src = string_arg(args, 3, name)?;
+            let pattern = string_arg(args, 4, name)?;
             let regex = Regex::new(&format!("^(?s:{pattern})$")).map_err(|_| {
                 EvalError::Execution(format!(
                     "invalid regular expression in label_replace(): {pattern}"
@@ -52,16 +52,16 @@ pub fn eval(name: &str, args: Vec<Value>) -> Result<Option<Value>, EvalError> {
             )
         }
         "label_join" => {
-            let series = vector_arg(&args, 0, name)?;
-            let dst = string_arg(&args, 1, name)?;
-            let sep = string_arg(&args, 2, name)?;
+            let series = take_vector_arg(args, 0, name)?;
+            let dst = string_arg(args, 1, name)?;
+            let sep = string_arg(args, 2, name)?;
             if !valid_label_name(dst) {
                 return Err(EvalError::Execution(format!(
                     "invalid destination label name in label_join(): {dst}"
                 )));
             }
             let srcs: Vec<&str> = (3..args.len())
-                .map(|i| string_arg(&args, i, name))
+                .map(|i| string_arg(args, i, name))
                 .collect::<Result<_, _>>()?;
             Value::Vector(
                 series
@@ -78,9 +78,9 @@ pub fn eval(name: &str, args: Vec<Value>) -> Result<Option<Value>, EvalError> {
             )
         }
         "sort_by_label" | "sort_by_label_desc" => {
-            let mut series = vector_arg(&args, 0, name)?;
+            let mut series = take_vector_arg(args, 0, name)?;
             let names: Vec<&str> = (1..args.len())
-                .map(|i| string_arg(&args, i, name))
+                .map(|i| string_arg(args, i, name))
                 .collect::<Result<_, _>>()?;
             let value = |s: &StepSeries, n: &str| s.labels.get(n).unwrap_or("").to_string();
             series.sort_by(|a, b| {

@@ -3,7 +3,7 @@
 use super::super::gomath::{go_max, go_min};
 use super::super::value::{StepSeries, Value};
 use super::super::{EvalError, StepGrid};
-use super::{scalar_arg, vector_arg};
+use super::{scalar_arg, take_vector_arg, vector_arg};
 
 /// Maps each sample through `f(value, step)`, marking the metric name for removal.
 fn map_series(series: Vec<StepSeries>, mut f: impl FnMut(f64, usize) -> f64) -> Vec<StepSeries> {
@@ -27,7 +27,7 @@ fn map(series: Vec<StepSeries>, f: impl FnMut(f64, usize) -> f64) -> Value {
 
 /// Evaluates the element-wise math functions and `scalar`, `vector`, `sort*`, `pi`;
 /// `None` when `name` is not one of them.
-pub fn eval(name: &str, args: &[Value], grid: &StepGrid) -> Result<Option<Value>, EvalError> {
+pub fn eval(name: &str, args: &mut [Value], grid: &StepGrid) -> Result<Option<Value>, EvalError> {
     let simple: Option<fn(f64) -> f64> = match name {
         "abs" => Some(f64::abs),
         "ceil" => Some(f64::ceil),
@@ -63,7 +63,7 @@ pub fn eval(name: &str, args: &[Value], grid: &StepGrid) -> Result<Option<Value>
         _ => None,
     };
     if let Some(f) = simple {
-        return Ok(Some(map(vector_arg(args, 0, name)?, |v, _| f(v))));
+        return Ok(Some(map(take_vector_arg(args, 0, name)?, |v, _| f(v))));
     }
     Ok(Some(match name {
         "pi" => Value::Scalar(vec![std::f64::consts::PI; grid.len()]),
@@ -72,7 +72,7 @@ pub fn eval(name: &str, args: &[Value], grid: &StepGrid) -> Result<Option<Value>
                 Some(_) => scalar_arg(args, 1, name)?.to_vec(),
                 None => vec![1.0; grid.len()],
             };
-            map(vector_arg(args, 0, name)?, |v, k| {
+            map(take_vector_arg(args, 0, name)?, |v, k| {
                 // Like Prometheus: ties round up, and dividing by the inverse keeps
                 // decimals such as 0.1 exact.
                 let inverse = 1.0 / to_nearest[k];
@@ -94,7 +94,7 @@ pub fn eval(name: &str, args: &[Value], grid: &StepGrid) -> Result<Option<Value>
                     scalar_arg(args, 1, name)?.to_vec(),
                 ),
             };
-            let series = vector_arg(args, 0, name)?;
+            let series = take_vector_arg(args, 0, name)?;
             if name == "clamp" {
                 // Steps where min > max return nothing.
                 let mut out = map_series(series, |v, k| go_max(lo[k], go_min(hi[k], v)));
@@ -136,7 +136,7 @@ pub fn eval(name: &str, args: &[Value], grid: &StepGrid) -> Result<Option<Value>
             points: scalar_arg(args, 0, name)?.iter().map(|v| Some(*v)).collect(),
         }]),
         "sort" | "sort_desc" => {
-            let mut series = vector_arg(args, 0, name)?;
+            let mut series = take_vector_arg(args, 0, name)?;
             // Instant queries show the order; NaN sorts last either way.
             let key = |s: &StepSeries| s.points.first().copied().flatten().unwrap_or(f64::NAN);
             series.sort_by(|a, b| {

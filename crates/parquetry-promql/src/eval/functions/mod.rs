@@ -61,13 +61,13 @@ pub(crate) fn call(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalEr
     for a in &c.args {
         args.push(ctx.eval(a, grid)?);
     }
-    if let Some(v) = time::eval(ctx, name, &args, grid)? {
+    if let Some(v) = time::eval(ctx, name, &mut args, grid)? {
         return Ok(v);
     }
-    if let Some(v) = math::eval(name, &args, grid)? {
+    if let Some(v) = math::eval(name, &mut args, grid)? {
         return Ok(v);
     }
-    if let Some(v) = labels::eval(name, args.clone())? {
+    if let Some(v) = labels::eval(name, &mut args)? {
         return Ok(v);
     }
     if let Some(v) = histogram::eval(ctx, c, &args, grid)? {
@@ -87,9 +87,22 @@ fn unparen_selector(e: &Expr) -> Option<&crate::syntax::ast::VectorSelector> {
 }
 
 /// The vector argument `i`, or an error naming the function.
-fn vector_arg(args: &[Value], i: usize, name: &str) -> Result<Vec<StepSeries>, EvalError> {
+fn vector_arg<'a>(args: &'a [Value], i: usize, name: &str) -> Result<&'a [StepSeries], EvalError> {
     match args.get(i) {
-        Some(Value::Vector(v)) => Ok(v.clone()),
+        Some(Value::Vector(v)) => Ok(v),
+        _ => Err(EvalError::Execution(format!(
+            "{name}: argument {} must be an instant vector",
+            i + 1
+        ))),
+    }
+}
+
+/// The vector argument `i` moved out of `args` (an empty vector is left in its place),
+/// for a function that makes its answer of its input's series; or an error naming the
+/// function.
+fn take_vector_arg(args: &mut [Value], i: usize, name: &str) -> Result<Vec<StepSeries>, EvalError> {
+    match args.get_mut(i) {
+        Some(Value::Vector(v)) => Ok(std::mem::take(v)),
         _ => Err(EvalError::Execution(format!(
             "{name}: argument {} must be an instant vector",
             i + 1

@@ -5,11 +5,11 @@ use super::super::evaluator::Ctx;
 use super::super::gomath::{go_max, go_min};
 use super::super::value::{StepSeries, Value};
 use super::super::{EvalError, StepGrid};
-use super::{scalar_arg, vector_arg};
+use super::{scalar_arg, take_vector_arg};
 use chrono::{DateTime, Datelike, Timelike, Utc};
 
 /// Evaluates the time functions; `None` when `name` is not one of them.
-pub fn eval(ctx: &Ctx, name: &str, args: &[Value], grid: &StepGrid) -> Result<Option<Value>, EvalError> {
+pub fn eval(ctx: &Ctx, name: &str, args: &mut [Value], grid: &StepGrid) -> Result<Option<Value>, EvalError> {
     let constant = |v: f64| Value::Scalar(vec![v; grid.len()]);
     Ok(Some(match name {
         "time" => Value::Scalar(grid.times().map(|t| t as f64 / 1000.0).collect()),
@@ -41,7 +41,7 @@ pub fn eval(ctx: &Ctx, name: &str, args: &[Value], grid: &StepGrid) -> Result<Op
                     points: grid.times().map(|t| Some(t as f64 / 1000.0)).collect(),
                 }]
             } else {
-                vector_arg(args, 0, name)?
+                take_vector_arg(args, 0, name)?
             };
             Value::Vector(
                 series
