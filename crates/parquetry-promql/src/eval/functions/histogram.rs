@@ -58,7 +58,7 @@ pub(super) fn eval(ctx: &Ctx, c: &Call, args: &[Value], grid: &StepGrid) -> Resu
                     quantile_at: at(i),
                     buckets_at: at(0),
                 };
-                for mut s in quantiles(q, &series, grid, &notes) {
+                for mut s in quantiles(q, series, grid, &notes) {
                     s.labels = s.labels.with(label, &text);
                     out.push(s);
                 }
