@@ -9,8 +9,19 @@ use std::collections::HashMap;
 /// rule unit test.
 #[derive(Clone, Debug, Default)]
 pub struct MemoryStore {
-    series: Vec<RawSeries>,
+    series: Vec<HeldSeries>,
     index: HashMap<Labels, usize>,
+}
+
+/// One series of a [`MemoryStore`]: its labels and its samples, in time order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HeldSeries {
+    /// The series' labels.
+    pub labels: Labels,
+    /// Sample times, ascending.
+    pub timestamps: Vec<i64>,
+    /// Sample values, as many as timestamps.
+    pub values: Vec<f64>,
 }
 
 impl MemoryStore {
@@ -26,11 +37,9 @@ impl MemoryStore {
             Some(i) => *i,
             None => {
                 self.index.insert(labels.clone(), self.series.len());
-                self.series.push(RawSeries {
+                self.series.push(HeldSeries {
                     labels: labels.clone(),
-                    drop_name: false,
-                    timestamps: Vec::new(),
-                    values: Vec::new(),
+                    ..HeldSeries::default()
                 });
                 self.series.len() - 1
             }
@@ -45,7 +54,7 @@ impl MemoryStore {
     }
 
     /// Every series, in the order first written.
-    pub fn series(&self) -> &[RawSeries] {
+    pub fn series(&self) -> &[HeldSeries] {
         &self.series
     }
 
@@ -69,8 +78,8 @@ impl MemoryStore {
                 (from < to).then(|| RawSeries {
                     labels: s.labels.clone(),
                     drop_name: false,
-                    timestamps: s.timestamps[from..to].to_vec(),
-                    values: s.values[from..to].to_vec(),
+                    timestamps: s.timestamps[from..to].iter().copied().collect(),
+                    values: s.values[from..to].iter().copied().collect(),
                 })
             })
             .collect()
@@ -189,7 +198,7 @@ mod tests {
         let all = layered.select(&[Matcher::equal("x", "")], 0, 100).unwrap();
         let got: Vec<(String, Vec<i64>, Vec<f64>)> = all
             .iter()
-            .map(|s| (s.labels.to_string(), s.timestamps.clone(), s.values.clone()))
+            .map(|s| (s.labels.to_string(), s.timestamps.to_vec(), s.values.to_vec()))
             .collect();
         assert_eq!(
             got,

@@ -1,6 +1,7 @@
 //! The shapes in which samples enter and leave the store.
 
 use arrow::array::{Float64Array, Int64Array};
+use arrow::buffer::ScalarBuffer;
 use parquetry_model::{Labels, SeriesId};
 use std::sync::Arc;
 
@@ -32,6 +33,34 @@ impl SeriesSamples {
     /// The metric name, or `""` for a series without one.
     pub fn metric(&self) -> &str {
         self.labels.metric_name().unwrap_or("")
+    }
+}
+
+/// The samples of one series as read from the store: slices of the buffers its rows were
+/// decoded into when they all come from one file (shared, not copied), merged copies
+/// otherwise.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesColumns {
+    /// The series' stable id.
+    pub id: SeriesId,
+    /// The series' labels, `__name__` included.
+    pub labels: Arc<Labels>,
+    /// Sample times in milliseconds, strictly increasing.
+    pub timestamps: ScalarBuffer<i64>,
+    /// Sample values, as many as timestamps.
+    pub values: ScalarBuffer<f64>,
+}
+
+impl From<SeriesColumns> for SeriesSamples {
+    /// The samples as owned vectors: a buffer shared with others or sliced is copied,
+    /// one held alone is taken as it is.
+    fn from(c: SeriesColumns) -> SeriesSamples {
+        SeriesSamples {
+            id: c.id,
+            labels: c.labels,
+            timestamps: c.timestamps.into(),
+            values: c.values.into(),
+        }
     }
 }
 

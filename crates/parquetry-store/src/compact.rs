@@ -2,6 +2,7 @@
 //! ([`MetricsDays`]). The table core plans and commits (see
 //! [`parquetry_table::maintenance`]); `parquetry::maintenance` runs it on every table.
 
+use crate::batch::SeriesSamples;
 use crate::error::Result;
 use crate::segment::{PARTITION_MS, SamplesSegment};
 use crate::store::Store;
@@ -33,9 +34,13 @@ impl DayRewriter for MetricsDays {
             let selection = store.select_all(day, day + PARTITION_MS - 1)?;
             let n = selection.series().len();
             let step = crate::select::DEFAULT_BATCH_SERIES;
-            let batches = (0..n)
-                .step_by(step)
-                .map(|s| selection.read_each(s..(s + step).min(n)));
+            let batches = (0..n).step_by(step).map(|s| {
+                Ok(selection
+                    .read_each(s..(s + step).min(n))?
+                    .into_iter()
+                    .map(SeriesSamples::from)
+                    .collect())
+            });
             segment.write_day(day, batches)?;
             samples += segment.samples();
             added.extend(segment.into_builder().finish(committed_at, &mut |_| Ok(()))?);

@@ -23,7 +23,7 @@ pub mod store;
 
 pub use parquetry_table::{Manifest, error, label_index};
 
-pub use batch::{SelectedSeries, SeriesBatch, SeriesSamples};
+pub use batch::{SelectedSeries, SeriesBatch, SeriesColumns, SeriesSamples};
 pub use commit::Writer;
 pub use compact::MetricsDays;
 pub use error::{Result, StoreError};

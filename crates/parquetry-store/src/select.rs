@@ -1,6 +1,6 @@
 //! Reading the samples of selected series, batch by batch, touching only their rows.
 
-use crate::batch::{SelectedSeries, SeriesBatch, SeriesSamples};
+use crate::batch::{SelectedSeries, SeriesBatch, SeriesColumns};
 use crate::error::Result;
 use crate::schema::samples;
 use crate::store::Store;
@@ -126,27 +126,46 @@ impl<'a> Selection<'a> {
         })
     }
 
-    /// The same samples as [`Selection::read`], as owned vectors per series (in the order
-    /// of `series()`, series without samples included) instead of one pair of arrays for
-    /// the batch, for callers that keep each series' samples apart.
-    pub fn read_each(&self, range: Range<usize>) -> Result<Vec<SeriesSamples>> {
+    /// The same samples as [`Selection::read`], per series (in the order of `series()`,
+    /// series without samples included) instead of one pair of arrays for the batch, for
+    /// callers that keep each series' samples apart. A series read from one file shares
+    /// the buffers its rows were decoded into; one read from several is merged into
+    /// buffers of its own.
+    pub fn read_each(&self, range: Range<usize>) -> Result<Vec<SeriesColumns>> {
         let rows = self.read_rows_of(range)?;
         Ok(rows
             .chosen
             .iter()
             .zip(&rows.parts)
             .map(|(series, series_parts)| {
-                let n: usize = series_parts.iter().map(|p| p.rows.len()).sum();
-                let (mut ts, mut vs) = (Vec::with_capacity(n), Vec::with_capacity(n));
-                self.append_merged(&rows.buffers, series_parts, &mut ts, &mut vs);
-                SeriesSamples {
+                let (timestamps, values) = match series_parts.as_slice() {
+                    [p] => {
+                        let (ts, vs) = &rows.buffers[p.buffer];
+                        let within = self.within_range(&ts[p.rows.clone()]);
+                        let start = p.rows.start + within.start;
+                        (ts.slice(start, within.len()), vs.slice(start, within.len()))
+                    }
+                    _ => {
+                        let n: usize = series_parts.iter().map(|p| p.rows.len()).sum();
+                        let (mut ts, mut vs) = (Vec::with_capacity(n), Vec::with_capacity(n));
+                        self.append_merged(&rows.buffers, series_parts, &mut ts, &mut vs);
+                        (ts.into(), vs.into())
+                    }
+                };
+                SeriesColumns {
                     id: series.id,
                     labels: series.labels.clone(),
-                    timestamps: ts,
-                    values: vs,
+                    timestamps,
+                    values,
                 }
             })
             .collect())
+    }
+
+    /// The positions of `timestamps` (ascending) within the selection's time range.
+    fn within_range(&self, timestamps: &[i64]) -> Range<usize> {
+        timestamps.partition_point(|&t| t < self.min_time)
+            ..timestamps.partition_point(|&t| t <= self.max_time)
     }
 
     /// Reads, from every file that overlaps the time range, the rows of the series
@@ -244,7 +263,7 @@ impl<'a> Selection<'a> {
         let slices = |p: &Part| {
             let (ts, vs) = &buffers[p.buffer];
             let (ts, vs) = (&ts[p.rows.clone()], &vs[p.rows.clone()]);
-            let r = ts.partition_point(|&t| t < self.min_time)..ts.partition_point(|&t| t <= self.max_time);
+            let r = self.within_range(ts);
             (&ts[r.clone()], &vs[r])
         };
         if let [p] = parts {

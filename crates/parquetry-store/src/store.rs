@@ -292,7 +292,7 @@ mod tests {
         let samples = |selection: &Selection| -> Vec<(SeriesId, Vec<i64>)> {
             let n = selection.series().len();
             let read = selection.read_each(0..n).unwrap();
-            read.into_iter().map(|s| (s.id, s.timestamps)).collect()
+            read.into_iter().map(|s| (s.id, s.timestamps.to_vec())).collect()
         };
         for (name, count) in [("c", 3), ("a", 4)] {
             // A store of its own, whose whole directory is not read yet.

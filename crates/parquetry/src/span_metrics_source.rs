@@ -35,8 +35,8 @@ impl<S> WithSpanMetrics<'_, S> {
                  }| RawSeries {
                     labels,
                     drop_name: false,
-                    timestamps,
-                    values,
+                    timestamps: timestamps.into(),
+                    values: values.into(),
                 },
             )
             .collect())

@@ -250,7 +250,7 @@ impl SeriesSource for Leaves {
         let batch = leaf
             .iter()
             .map(|s| {
-                let (timestamps, values) = self
+                let (timestamps, values): (Vec<i64>, Vec<f64>) = self
                     .times_ms
                     .iter()
                     .zip(&s.points)
@@ -260,8 +260,8 @@ impl SeriesSource for Leaves {
                 RawSeries {
                     labels: encode(&s.labels),
                     drop_name: false,
-                    timestamps,
-                    values,
+                    timestamps: timestamps.into(),
+                    values: values.into(),
                 }
             })
             .collect();

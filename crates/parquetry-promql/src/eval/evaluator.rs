@@ -127,7 +127,7 @@ impl Ctx<'_> {
                     labels: parquetry_model::Labels::empty(),
                     drop_name: false,
                     timestamps: inner_grid.times().collect(),
-                    values: points,
+                    values: points.into(),
                 }],
                 other => {
                     return Err(EvalError::Execution(format!(
@@ -269,7 +269,7 @@ impl Ctx<'_> {
 
 /// A step series as raw samples at the grid's times.
 fn to_raw(s: StepSeries, grid: &StepGrid) -> RawSeries {
-    let (timestamps, values) = s
+    let (timestamps, values): (Vec<i64>, Vec<f64>) = s
         .points
         .iter()
         .enumerate()
@@ -278,7 +278,7 @@ fn to_raw(s: StepSeries, grid: &StepGrid) -> RawSeries {
     RawSeries {
         labels: s.labels,
         drop_name: s.drop_name,
-        timestamps,
-        values,
+        timestamps: timestamps.into(),
+        values: values.into(),
     }
 }

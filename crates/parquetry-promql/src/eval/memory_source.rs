@@ -40,8 +40,8 @@ impl SeriesSource for MemorySource {
                 RawSeries {
                     labels: s.labels.clone(),
                     drop_name: false,
-                    timestamps: s.timestamps[from..to].to_vec(),
-                    values: s.values[from..to].to_vec(),
+                    timestamps: s.timestamps.slice(from, to - from),
+                    values: s.values.slice(from, to - from),
                 }
             })
             .collect();

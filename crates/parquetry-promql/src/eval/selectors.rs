@@ -188,15 +188,15 @@ impl MatrixRead {
 /// Drops stale markers: range vectors never contain them.
 fn remove_stale(s: &mut RawSeries) {
     if s.values.iter().any(|v| is_stale_nan(*v)) {
-        let (timestamps, values) = s
+        let (timestamps, values): (Vec<i64>, Vec<f64>) = s
             .timestamps
             .iter()
-            .zip(&s.values)
+            .zip(s.values.iter())
             .filter(|(_, v)| !is_stale_nan(**v))
             .map(|(t, v)| (*t, *v))
             .unzip();
-        s.timestamps = timestamps;
-        s.values = values;
+        s.timestamps = timestamps.into();
+        s.values = values.into();
     }
 }
 

@@ -112,8 +112,8 @@ fn topk_breaks_ties_as_prometheus_does_whatever_order_the_source_reads_in() {
     let gauge = |name: &str, v: f64| RawSeries {
         labels: Labels::from_pairs([("__name__", "g".to_string()), ("s", name.to_string())]),
         drop_name: false,
-        timestamps: vec![0],
-        values: vec![v],
+        timestamps: vec![0].into(),
+        values: vec![v].into(),
     };
     let source = MemorySource::new(vec![gauge("c", 7.0), gauge("b", 5.0), gauge("a", 5.0)]);
     let grid = StepGrid {

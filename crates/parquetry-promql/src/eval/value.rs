@@ -1,5 +1,6 @@
 //! The values an expression evaluates to, over all evaluation steps at once.
 
+use arrow_buffer::ScalarBuffer;
 use parquetry_model::Labels;
 
 /// One series of an instant-vector result: a value (or none) at each step.
@@ -41,10 +42,11 @@ pub struct RawSeries {
     pub labels: Labels,
     /// Drop the metric name at the end (set on subquery results of name-dropping inners).
     pub drop_name: bool,
-    /// Sample times, ascending.
-    pub timestamps: Vec<i64>,
-    /// Sample values.
-    pub values: Vec<f64>,
+    /// Sample times, ascending. A buffer shares its memory when cloned or sliced, so a
+    /// series read from storage can point into the buffers its rows were decoded into.
+    pub timestamps: ScalarBuffer<i64>,
+    /// Sample values, as many as timestamps.
+    pub values: ScalarBuffer<f64>,
 }
 
 /// A range-vector value: raw samples per series, with the window each step looks at.

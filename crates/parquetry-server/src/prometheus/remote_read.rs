@@ -15,7 +15,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use parquetry::model::{MatchOp, Matcher};
 use parquetry::promql::eval::EvalError;
-use parquetry::store::SeriesSamples;
+use parquetry::store::SeriesColumns;
 use parquetry::store::ingest::remote_write::proto::{Label, Sample, TimeSeries};
 use parquetry::store::select::DEFAULT_BATCH_SERIES;
 use prost::Message;
@@ -212,7 +212,7 @@ fn select(
     end: i64,
     budget: &mut usize,
     cancel: &parquetry::model::Cancel,
-) -> Result<Vec<SeriesSamples>, parquetry::Error> {
+) -> Result<Vec<SeriesColumns>, parquetry::Error> {
     // Matchers that all match the empty string select from every series, as the TSDB
     // does for remote read (PromQL refuses such selectors; the store's index needs one
     // matcher that narrows).
@@ -244,7 +244,7 @@ fn select(
 }
 
 /// A series' labels as the protocol's messages list them.
-pub fn labels_of(series: &SeriesSamples) -> Vec<Label> {
+pub fn labels_of(series: &SeriesColumns) -> Vec<Label> {
     series
         .labels
         .iter()
@@ -256,7 +256,7 @@ pub fn labels_of(series: &SeriesSamples) -> Vec<Label> {
 }
 
 /// A series with its samples, for the `SAMPLES` response.
-fn time_series(series: &SeriesSamples) -> TimeSeries {
+fn time_series(series: &SeriesColumns) -> TimeSeries {
     TimeSeries {
         labels: labels_of(series),
         samples: series

@@ -4,7 +4,7 @@
 //! varint), a big-endian CRC-32C of the message, then the message.
 
 use super::xor_chunk::{self, SAMPLES_PER_CHUNK};
-use parquetry::store::SeriesSamples;
+use parquetry::store::SeriesColumns;
 use parquetry::store::ingest::remote_write::proto::Label;
 use prost::Message;
 
@@ -54,7 +54,7 @@ pub struct Chunk {
 const XOR: i32 = 1;
 
 /// One series as chunks.
-pub fn chunked(series: &SeriesSamples) -> ChunkedSeries {
+pub fn chunked(series: &SeriesColumns) -> ChunkedSeries {
     let chunks = series
         .timestamps
         .chunks(SAMPLES_PER_CHUNK)

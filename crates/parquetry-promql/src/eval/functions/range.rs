@@ -337,7 +337,7 @@ mod tests {
             let timestamps: Vec<i64> = (0..values.len() as i64).map(|i| i * 15_000).collect();
             let window_ends: Vec<i64> = (0..values.len() as i64 + 4).map(|i| i * 15_000 + 7_000).collect();
             let range = RangeValue { series: Vec::new(), range_ms: range_s * 1000, window_ends: window_ends.clone(), mode: RangeMode::Default };
-            let series = RawSeries { labels: parquetry_model::Labels::empty(), drop_name: false, timestamps: timestamps.clone(), values: values.clone() };
+            let series = RawSeries { labels: parquetry_model::Labels::empty(), drop_name: false, timestamps: timestamps.clone().into(), values: values.clone().into() };
             for name in ["rate", "increase", "resets"] {
                 let kind = RangeFn::from_name(name).unwrap();
                 let got = series_points(kind, &range, &series, &[], &window_ends, 300_000);
@@ -363,7 +363,7 @@ mod tests {
                 ends.sort_unstable();
             }
             let timestamps: Vec<i64> = ts.into_iter().collect();
-            let series = RawSeries { labels: parquetry_model::Labels::empty(), drop_name: false, values: vec![0.0; timestamps.len()], timestamps: timestamps.clone() };
+            let series = RawSeries { labels: parquetry_model::Labels::empty(), drop_name: false, values: vec![0.0; timestamps.len()].into(), timestamps: timestamps.clone().into() };
             let range = RangeValue { series: Vec::new(), range_ms, window_ends: ends.clone(), mode: RangeMode::Default };
             let mut seen = Vec::new();
             window_points(&range, &series, &ends, |w, k, _, _| { seen.push((k, w)); None });

@@ -40,8 +40,8 @@ fn fleet(n: usize, seed: u64) -> Vec<RawSeries> {
                     ("code", ["200", "500", "404"][i % 3 * (i % 2)].to_string()),
                 ]),
                 drop_name: false,
-                timestamps,
-                values,
+                timestamps: timestamps.into(),
+                values: values.into(),
             }
         })
         .collect();
@@ -167,8 +167,8 @@ fn a_mean_whose_sum_overflows_falls_back_to_the_running_mean() {
     let huge = |i: &str, v: f64| RawSeries {
         labels: Labels::from_pairs([("__name__", "g".to_string()), ("i", i.to_string())]),
         drop_name: false,
-        timestamps: vec![0, 15_000],
-        values: vec![v, v],
+        timestamps: vec![0, 15_000].into(),
+        values: vec![v, v].into(),
     };
     let source = MemorySource {
         series: vec![huge("a", f64::MAX), huge("b", f64::MAX), huge("c", 1.0)],
