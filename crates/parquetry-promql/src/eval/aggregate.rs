@@ -160,10 +160,13 @@ fn select_members(
     k: &[f64],
     steps: usize,
 ) -> Result<Value, EvalError> {
-    let mut keep: Vec<Vec<Option<f64>>> = input.iter().map(|_| vec![None; steps]).collect();
+    // Which points each series keeps, a byte a point, step by step within a series.
+    let mut kept_points = vec![false; input.len() * steps];
     // For instant queries the output order follows the ranking.
     let mut order: Vec<usize> = Vec::new();
     let mut ordered = vec![false; input.len()];
+    // The present members of a group at a step, and their values: reused throughout.
+    let (mut present, mut values): (Vec<usize>, Vec<f64>) = (Vec::new(), Vec::new());
     for step in 0..steps {
         let param = k[step];
         if param.is_nan() {
@@ -175,11 +178,8 @@ fn select_members(
             return Err(EvalError::Execution(what.to_string()));
         }
         for group in members {
-            let present: Vec<usize> = group
-                .iter()
-                .copied()
-                .filter(|&i| input[i].points[step].is_some())
-                .collect();
+            present.clear();
+            present.extend(group.iter().copied().filter(|&i| input[i].points[step].is_some()));
             if present.is_empty() {
                 continue;
             }
@@ -190,10 +190,8 @@ fn select_members(
                     } else {
                         Keep::Smallest
                     };
-                    let values: Vec<f64> = present
-                        .iter()
-                        .map(|&i| input[i].points[step].unwrap_or(f64::NAN))
-                        .collect();
+                    values.clear();
+                    values.extend(present.iter().map(|&i| input[i].points[step].unwrap_or(f64::NAN)));
                     let mut kept = keep_k(&values, clamp_count(param, present.len()), keep);
                     // Instant queries list the kept series best first, NaN last.
                     kept.sort_by(|&x, &y| {
@@ -208,7 +206,11 @@ fn select_members(
                     });
                     kept.into_iter().map(|p| present[p]).collect()
                 }
-                AggOp::Limitk => present.into_iter().take(clamp_count(param, usize::MAX)).collect(),
+                AggOp::Limitk => present
+                    .iter()
+                    .copied()
+                    .take(clamp_count(param, usize::MAX))
+                    .collect(),
                 _ => {
                     if !(-1.0..=1.0).contains(&param) {
                         return Err(EvalError::Execution(format!(
@@ -216,13 +218,14 @@ fn select_members(
                         )));
                     }
                     present
-                        .into_iter()
+                        .iter()
+                        .copied()
                         .filter(|&i| ratio_selects(&input[i].labels, param))
                         .collect()
                 }
             };
             for i in chosen {
-                keep[i][step] = input[i].points[step];
+                kept_points[i * steps + step] = true;
                 if !ordered[i] {
                     ordered[i] = true;
                     order.push(i);
@@ -236,7 +239,12 @@ fn select_members(
             .into_iter()
             .filter_map(|i| {
                 let mut s = input[i].take()?;
-                s.points = std::mem::take(&mut keep[i]);
+                let keeps = &kept_points[i * steps..(i + 1) * steps];
+                for (point, &keep) in s.points.iter_mut().zip(keeps) {
+                    if !keep {
+                        *point = None;
+                    }
+                }
                 Some(s)
             })
             .collect(),
