@@ -129,23 +129,49 @@ impl<'a> Selection<'a> {
     /// The same samples as [`Selection::read`], per series (in the order of `series()`,
     /// series without samples included) instead of one pair of arrays for the batch, for
     /// callers that keep each series' samples apart. A series read from one file shares
-    /// the buffers its rows were decoded into; one read from several is merged into
-    /// buffers of its own.
+    /// the buffers its rows were decoded into when the batch's series use most of them
+    /// (at least three quarters of their rows fall in the time range), so that a short
+    /// query over long files does not keep whole files' rows alive; otherwise, and for a
+    /// series read from several files, its samples are copied into buffers of its own.
     pub fn read_each(&self, range: Range<usize>) -> Result<Vec<SeriesColumns>> {
         let rows = self.read_rows_of(range)?;
+        // The buffer and rows in range of each series read from one file.
+        let windows: Vec<Option<(usize, Range<usize>)>> = rows
+            .parts
+            .iter()
+            .map(|series_parts| match series_parts.as_slice() {
+                [p] => {
+                    let within = self.within_range(&rows.buffers[p.buffer].0[p.rows.clone()]);
+                    Some((p.buffer, p.rows.start + within.start..p.rows.start + within.end))
+                }
+                _ => None,
+            })
+            .collect();
+        let mut used = vec![0usize; rows.buffers.len()];
+        for (buffer, window) in windows.iter().flatten() {
+            used[*buffer] += window.len();
+        }
+        let shared: Vec<bool> = rows
+            .buffers
+            .iter()
+            .zip(&used)
+            .map(|((ts, _), &used)| used * 4 >= ts.len() * 3)
+            .collect();
         Ok(rows
             .chosen
             .iter()
             .zip(&rows.parts)
-            .map(|(series, series_parts)| {
-                let (timestamps, values) = match series_parts.as_slice() {
-                    [p] => {
-                        let (ts, vs) = &rows.buffers[p.buffer];
-                        let within = self.within_range(&ts[p.rows.clone()]);
-                        let start = p.rows.start + within.start;
-                        (ts.slice(start, within.len()), vs.slice(start, within.len()))
+            .zip(windows)
+            .map(|((series, series_parts), window)| {
+                let (timestamps, values) = match window {
+                    Some((b, w)) => {
+                        let (ts, vs) = &rows.buffers[b];
+                        match shared[b] {
+                            true => (ts.slice(w.start, w.len()), vs.slice(w.start, w.len())),
+                            false => (ts[w.clone()].to_vec().into(), vs[w].to_vec().into()),
+                        }
                     }
-                    _ => {
+                    None => {
                         let n: usize = series_parts.iter().map(|p| p.rows.len()).sum();
                         let (mut ts, mut vs) = (Vec::with_capacity(n), Vec::with_capacity(n));
                         self.append_merged(&rows.buffers, series_parts, &mut ts, &mut vs);

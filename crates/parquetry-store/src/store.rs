@@ -246,6 +246,39 @@ mod tests {
     }
 
     #[test]
+    fn series_share_decoded_buffers_only_when_the_range_covers_most_of_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let samples: Vec<(i64, f64)> = (0..10_000).map(|i| (i * 1000, i as f64)).collect();
+        commit(dir.path(), &samples);
+        let store = Store::open(dir.path()).unwrap();
+        let read = |min: i64, max: i64| {
+            let selection = store
+                .select(&[Matcher::equal("__name__", "m")], min, max)
+                .unwrap();
+            selection.read_each(0..1).unwrap().remove(0)
+        };
+        // Allocated bytes behind the samples: the decoded column, or a copy of the range.
+        let held = |c: &crate::SeriesColumns| c.timestamps.inner().capacity();
+        let whole = read(0, 10_000_000);
+        assert_eq!(whole.timestamps.len(), 10_000);
+        assert!(held(&whole) >= 80_000, "{}", held(&whole));
+        let near_whole = read(1_000_000, 10_000_000);
+        assert_eq!(near_whole.timestamps.len(), 9_000);
+        assert_eq!(near_whole.timestamps.as_ref(), &whole.timestamps[1_000..]);
+        assert!(
+            held(&near_whole) >= 80_000,
+            "the range is most of the rows: shared"
+        );
+        let short = read(2_000_000, 2_099_000);
+        assert_eq!(short.timestamps.len(), 100);
+        assert_eq!(short.values.as_ref(), &whole.values[2_000..2_100]);
+        assert!(
+            held(&short) < 8_000,
+            "a short range is copied, not kept with its file's rows"
+        );
+    }
+
+    #[test]
     fn opening_reads_no_labels_and_a_named_selector_reads_only_its_series_labels() {
         let dir = tempfile::tempdir().unwrap();
         let mut w = Writer::begin(dir.path()).unwrap();
