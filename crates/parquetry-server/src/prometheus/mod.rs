@@ -50,8 +50,9 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/-/ready", get(status::ready).head(status::ready))
 }
 
-/// A JSON body, as the API's content type.
-pub fn json_body(body: String) -> Response {
+/// A JSON body (a whole text, or a streamed body), as the API's content type.
+pub fn json_body(body: impl Into<axum::body::Body>) -> Response {
+    let body: axum::body::Body = body.into();
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 

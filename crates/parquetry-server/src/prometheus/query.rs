@@ -1,5 +1,6 @@
 //! `/api/v1/query` and `/api/v1/query_range`.
 
+use super::json_body;
 use crate::api_error::ApiError;
 use crate::params::Params;
 use crate::query_run::run_query;
@@ -7,8 +8,7 @@ use crate::request_log::now_ms;
 use crate::state::AppState;
 use crate::streamed_body::streamed_body;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use parquetry::model::value::format_api_value;
 use parquetry::promql::eval::api_json::{Extras, write_api_json};
 use parquetry::promql::eval::{QueryResult, QueryStats, StepGrid};
@@ -94,7 +94,7 @@ fn answer(
         };
         write_api_json(&result, instant, time_ms, extras, out)
     });
-    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+    json_body(body)
 }
 
 /// What a query's `stats` report: when its request came, how long it waited for a slot
