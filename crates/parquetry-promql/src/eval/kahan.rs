@@ -6,20 +6,75 @@ pub fn kahan_sum_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
     let t = sum + inc;
     let c = if t.is_infinite() {
         0.0
-    } else if sum.abs() >= inc.abs() {
-        c + ((sum - t) + inc)
     } else {
-        c + ((inc - t) + sum)
+        c + lost_digits(sum, inc, t)
     };
     (t, c)
 }
 
+/// What rounding dropped from `t = sum + inc`: the smaller operand's digits that did not
+/// fit (Neumaier's correction term).
+fn lost_digits(sum: f64, inc: f64, t: f64) -> f64 {
+    let (big, small) = if sum.abs() >= inc.abs() {
+        (sum, inc)
+    } else {
+        (inc, sum)
+    };
+    (big - t) + small
+}
+
+/// `N` compensated sums advanced together, one increment each per call; [`KahanLanes::totals`]
+/// gives each sum exactly as a chain of [`kahan_sum_inc`] calls would end. The lanes are
+/// independent, so the processor adds them side by side; and the compensation is not reset
+/// on each infinite partial sum but once at the end, which ends the same way because a sum
+/// that became infinite stays infinite (or turns NaN) whatever is added after.
+#[derive(Clone, Copy, Debug)]
+pub struct KahanLanes<const N: usize> {
+    sum: [f64; N],
+    c: [f64; N],
+}
+
+impl<const N: usize> KahanLanes<N> {
+    /// Every sum at zero.
+    pub fn new() -> Self {
+        KahanLanes {
+            sum: [0.0; N],
+            c: [0.0; N],
+        }
+    }
+
+    /// Adds `inc[i]` to sum `i`.
+    #[inline(always)]
+    pub fn add(&mut self, inc: [f64; N]) {
+        for ((s, c), x) in self.sum.iter_mut().zip(&mut self.c).zip(inc) {
+            let t = *s + x;
+            *c += lost_digits(*s, x, t);
+            *s = t;
+        }
+    }
+
+    /// Each compensated sum.
+    pub fn totals(&self) -> [f64; N] {
+        std::array::from_fn(|i| match self.sum[i].is_infinite() {
+            true => self.sum[i],
+            false => self.sum[i] + self.c[i],
+        })
+    }
+}
+
+impl<const N: usize> Default for KahanLanes<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The compensated sum of `values`.
 pub fn kahan_sum(values: impl IntoIterator<Item = f64>) -> f64 {
-    let (s, c) = values
-        .into_iter()
-        .fold((0.0, 0.0), |(s, c), v| kahan_sum_inc(v, s, c));
-    s + c
+    let mut lanes = KahanLanes::<1>::new();
+    for v in values {
+        lanes.add([v]);
+    }
+    lanes.totals()[0]
 }
 
 /// The mean of `values` as Prometheus computes it: a compensated sum divided by the count,
@@ -62,5 +117,43 @@ mod tests {
         assert_eq!(kahan_sum(v), 1.0);
         assert_eq!(kahan_mean([1.0, 2.0, 3.0, 4.0]), 2.5);
         assert_eq!(kahan_mean([f64::MAX, f64::MAX]), f64::MAX);
+    }
+
+    /// The sums of a chain of `kahan_sum_inc` calls, the definition the lanes must meet.
+    fn chained(rows: &[[f64; 2]]) -> [f64; 2] {
+        let mut acc = [(0.0, 0.0); 2];
+        for row in rows {
+            for (a, &x) in acc.iter_mut().zip(row) {
+                *a = kahan_sum_inc(x, a.0, a.1);
+            }
+        }
+        acc.map(|(s, c)| s + c)
+    }
+
+    fn value() -> impl proptest::strategy::Strategy<Value = f64> {
+        use proptest::prelude::*;
+        prop_oneof![
+            8 => -1e20f64..1e20,
+            2 => prop::num::f64::ANY,
+            1 => Just(f64::MAX),
+            1 => Just(-f64::MAX),
+            1 => Just(f64::INFINITY),
+            1 => Just(f64::NEG_INFINITY),
+            1 => Just(f64::NAN),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lanes_end_as_chained_sums_do(rows in proptest::collection::vec([value(), value()], 0..40)) {
+            let mut lanes = KahanLanes::<2>::new();
+            for row in &rows {
+                lanes.add(*row);
+            }
+            let (got, want) = (lanes.totals(), chained(&rows));
+            for (g, w) in got.iter().zip(want) {
+                proptest::prop_assert!(g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()), "{g} != {w}");
+            }
+        }
     }
 }

@@ -144,19 +144,25 @@ pub fn quantile(q: f64, mut values: Vec<f64>) -> f64 {
     if q > 1.0 {
         return f64::INFINITY;
     }
-    // NaN sorts first, as in Prometheus.
-    values.sort_by(|a, b| match (a.is_nan(), b.is_nan()) {
+    // The values at the two ranks around φ, as a sort that puts NaN first (as Prometheus
+    // sorts) would place them; selecting them is linear where sorting is not.
+    let order = |a: &f64, b: &f64| match (a.is_nan(), b.is_nan()) {
         (true, true) => std::cmp::Ordering::Equal,
         (true, false) => std::cmp::Ordering::Less,
         (false, true) => std::cmp::Ordering::Greater,
         _ => a.total_cmp(b),
-    });
+    };
     let n = values.len() as f64;
     let rank = q * (n - 1.0);
-    let lower = rank.floor().max(0.0);
-    let upper = (lower + 1.0).min(n - 1.0);
+    let lower = rank.floor().max(0.0) as usize;
+    let upper = (lower + 1).min(values.len() - 1);
     let weight = rank - rank.floor();
-    values[lower as usize] * (1.0 - weight) + values[upper as usize] * weight
+    let (_, &mut at_lower, above) = values.select_nth_unstable_by(lower, order);
+    let at_upper = match upper > lower {
+        true => above.iter().copied().min_by(order).unwrap_or(at_lower),
+        false => at_lower,
+    };
+    at_lower * (1.0 - weight) + at_upper * weight
 }
 
 #[cfg(test)]
@@ -170,5 +176,28 @@ mod tests {
         assert_eq!(quantile(1.0, vec![5.0, 1.0]), 5.0);
         assert_eq!(quantile(-0.1, vec![1.0]), f64::NEG_INFINITY);
         assert!(quantile(0.5, vec![]).is_nan());
+    }
+
+    proptest::proptest! {
+        /// The selected ranks are those of the sorted values, NaN first.
+        #[test]
+        fn quantile_picks_the_ranks_of_the_sorted_values(
+            values in proptest::collection::vec(proptest::prop_oneof![
+                8 => -1e6f64..1e6,
+                1 => proptest::prelude::Just(f64::NAN),
+                1 => proptest::prelude::Just(-0.0),
+                1 => proptest::prelude::Just(0.0),
+            ], 1..60),
+            q in 0.0f64..=1.0,
+        ) {
+            let mut sorted = values.clone();
+            sorted.sort_by(|a, b| b.is_nan().cmp(&a.is_nan()).then(a.total_cmp(b)));
+            let rank = q * (sorted.len() - 1) as f64;
+            let (lower, weight) = (rank.floor() as usize, rank - rank.floor());
+            let upper = (lower + 1).min(sorted.len() - 1);
+            let want = sorted[lower] * (1.0 - weight) + sorted[upper] * weight;
+            let got = quantile(q, values);
+            proptest::prop_assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()));
+        }
     }
 }

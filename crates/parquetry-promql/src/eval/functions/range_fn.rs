@@ -1,7 +1,7 @@
 //! The range functions' kernels: each function's value over one window of samples,
 //! with the function resolved from its name once per query.
 
-use super::super::kahan::{kahan_mean, kahan_sum, kahan_sum_inc};
+use super::super::kahan::{KahanLanes, kahan_mean, kahan_sum, kahan_sum_inc};
 use super::quantile;
 
 /// A function of a range vector, resolved once per query from its name.
@@ -282,28 +282,31 @@ pub(super) fn extrapolated_rate(
 
 /// Least-squares slope and intercept (at `intercept_time`), with compensated sums.
 fn linear_regression(ts: &[i64], vs: &[f64], intercept_time: i64) -> (f64, f64) {
-    let (mut n, mut sx, mut cx, mut sy, mut cy, mut sxy, mut cxy, mut sx2, mut cx2) =
-        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
     let init = vs[0];
-    let mut constant = true;
-    for (i, (&t, &v)) in ts.iter().zip(vs).enumerate() {
-        if constant && i > 0 && v != init {
-            constant = false;
-        }
-        n += 1.0;
-        let x = (t - intercept_time) as f64 / 1000.0;
-        (sx, cx) = kahan_sum_inc(x, sx, cx);
-        (sy, cy) = kahan_sum_inc(v, sy, cy);
-        (sxy, cxy) = kahan_sum_inc(x * v, sxy, cxy);
-        (sx2, cx2) = kahan_sum_inc(x * x, sx2, cx2);
-    }
-    if constant {
+    if vs.iter().all(|&v| v == init) {
         if init.is_infinite() {
             return (f64::NAN, f64::NAN);
         }
         return (0.0, init);
     }
-    let (sx, sy, sxy, sx2) = (sx + cx, sy + cy, sxy + cxy, sx2 + cx2);
+    // The sums of x, y, xy and x², with x in seconds from the intercept.
+    let mut sums = KahanLanes::<4>::new();
+    let mut add = |x: f64, v: f64| sums.add([x, v, x * v, x * x]);
+    let seconds = |t: i64| (t - intercept_time) as f64 / 1000.0;
+    let (ts_chunks, vs_chunks) = (ts.chunks_exact(4), vs.chunks_exact(4));
+    let (ts_rest, vs_rest) = (ts_chunks.remainder(), vs_chunks.remainder());
+    for (t4, v4) in ts_chunks.zip(vs_chunks) {
+        // Four conversions at once, which the processor divides side by side.
+        let x4: [f64; 4] = std::array::from_fn(|k| seconds(t4[k]));
+        for (x, v) in x4.into_iter().zip(v4) {
+            add(x, *v);
+        }
+    }
+    for (t, v) in ts_rest.iter().zip(vs_rest) {
+        add(seconds(*t), *v);
+    }
+    let n = ts.len() as f64;
+    let [sx, sy, sxy, sx2] = sums.totals();
     let cov = sxy - sx * sy / n;
     let var = sx2 - sx * sx / n;
     let slope = cov / var;
