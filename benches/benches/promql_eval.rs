@@ -1,6 +1,6 @@
 //! PromQL evaluation over a store: aggregations of range functions on the fused path
 //! (each series' windows folded straight into its group) and on the general path (the
-//! range function's series built first, then aggregated), and a range function alone;
+//! range function's series built first, then aggregated), range functions alone;
 //! and the writing of a large answer as Prometheus' JSON.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -54,16 +54,25 @@ fn aggregations(c: &mut Criterion) {
             });
         }
     }
-    group.bench_function("rate_alone", |b| {
+    // Range functions alone, each with its own kernel: extrapolated rates, compensated
+    // linear regression, and a quantile of every window.
+    let alone = [
+        ("rate_alone", "rate(http_requests_total[5m])"),
+        (
+            "predict_linear_alone",
+            "predict_linear(node_filesystem_avail_bytes[1h], 4 * 3600)",
+        ),
+        (
+            "quantile_over_time_alone",
+            "quantile_over_time(0.9, node_hwmon_temp_celsius[10m])",
+        ),
+    ];
+    for (name, q) in alone {
         let options = QueryOptions::default();
-        b.iter(|| {
-            black_box(
-                engine
-                    .query_range("rate(http_requests_total[5m])", grid(), &options)
-                    .unwrap(),
-            )
-        })
-    });
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(engine.query_range(q, grid(), &options).unwrap()))
+        });
+    }
     group.finish();
 }
 
