@@ -51,6 +51,9 @@ struct Part {
     buffer: usize,
     /// The rows within that buffer.
     rows: Range<usize>,
+    /// Whether every one of the rows is within the selection's time range (known from the
+    /// directory entry), so that they need no search for the range's edges.
+    inside: bool,
 }
 
 impl<'a> Selection<'a> {
@@ -140,10 +143,7 @@ impl<'a> Selection<'a> {
             .parts
             .iter()
             .map(|series_parts| match series_parts.as_slice() {
-                [p] => {
-                    let within = self.within_range(&rows.buffers[p.buffer].0[p.rows.clone()]);
-                    Some((p.buffer, p.rows.start + within.start..p.rows.start + within.end))
-                }
+                [p] => Some((p.buffer, self.rows_in_range(&rows.buffers, p))),
                 _ => None,
             })
             .collect();
@@ -188,10 +188,16 @@ impl<'a> Selection<'a> {
             .collect())
     }
 
-    /// The positions of `timestamps` (ascending) within the selection's time range.
-    fn within_range(&self, timestamps: &[i64]) -> Range<usize> {
-        timestamps.partition_point(|&t| t < self.min_time)
-            ..timestamps.partition_point(|&t| t <= self.max_time)
+    /// The rows of `part` (in its buffer) within the selection's time range: all of them
+    /// when its directory entry says so, otherwise found by searching its timestamps.
+    fn rows_in_range(&self, buffers: &[(ScalarBuffer<i64>, ScalarBuffer<f64>)], part: &Part) -> Range<usize> {
+        if part.inside {
+            return part.rows.clone();
+        }
+        let timestamps = &buffers[part.buffer].0[part.rows.clone()];
+        let start = timestamps.partition_point(|&t| t < self.min_time);
+        let end = timestamps.partition_point(|&t| t <= self.max_time);
+        part.rows.start + start..part.rows.start + end
     }
 
     /// Reads, from every file that overlaps the time range, the rows of the series
@@ -221,6 +227,7 @@ impl<'a> Selection<'a> {
                 parts[pos].push(Part {
                     buffer: buffers.len() - 1,
                     rows: offset..offset + n,
+                    inside: entry.min_time >= self.min_time && entry.max_time <= self.max_time,
                 });
                 offset += n;
             }
@@ -288,8 +295,7 @@ impl<'a> Selection<'a> {
     ) {
         let slices = |p: &Part| {
             let (ts, vs) = &buffers[p.buffer];
-            let (ts, vs) = (&ts[p.rows.clone()], &vs[p.rows.clone()]);
-            let r = self.within_range(ts);
+            let r = self.rows_in_range(buffers, p);
             (&ts[r.clone()], &vs[r])
         };
         if let [p] = parts {
