@@ -43,6 +43,26 @@ impl FileReader {
         }))
     }
 
+    /// A second handle on the same file (or object), for a second reader of it: a local
+    /// file's descriptor is duplicated, a remote object's size is not asked again. `path`
+    /// names the file in an error.
+    pub fn try_clone(&self, path: &Path) -> Result<FileReader> {
+        Ok(FileReader(match &self.0 {
+            Source::Local(f) => Source::Local(f.try_clone().map_err(io_err(path))?),
+            Source::Remote {
+                remote,
+                rel,
+                url,
+                size,
+            } => Source::Remote {
+                remote: remote.clone(),
+                rel: rel.clone(),
+                url: url.clone(),
+                size: *size,
+            },
+        }))
+    }
+
     /// Reads `length` bytes from `start` of a remote object.
     fn fetch(remote: &Remote, rel: &str, url: &Path, start: u64, length: u64) -> Result<Bytes, ParquetError> {
         remote

@@ -2,10 +2,13 @@
 //! batches, with only the projected columns decoded and every page that holds none of
 //! the rows skipped (through the page index and the storage's footer cache).
 
+mod split_floats;
+
 use crate::error::{Result, StoreError, arrow_err, pq_err};
-use crate::storage::{GroupPageOffsets, Storage};
-use arrow::datatypes::{DataType, Field, Schema};
-use arrow::record_batch::RecordBatch;
+use crate::storage::{FileReader, GroupPageOffsets, Storage};
+use arrow::array::{ArrayRef, Float64Array};
+use arrow::datatypes::{DataType, Field, FieldRef, Schema};
+use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
@@ -107,19 +110,44 @@ fn read_rows_in_batches(
     } else {
         (metadata, groups)
     };
-    let mask = ProjectionMask::roots(
-        metadata.metadata().file_metadata().schema_descr(),
-        projection.iter().copied(),
-    );
-    let metadata = with_dictionaries(metadata, dictionaries).map_err(pq_err(&path))?;
-    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(handle, metadata)
-        .with_projection(mask)
-        .with_row_groups(groups)
-        .with_row_selection(RowSelection::from(selectors))
-        .with_batch_size(batch_rows)
-        .build()
-        .map_err(pq_err(&path))?;
-    let batches = reader.collect::<Result<Vec<_>, _>>().map_err(arrow_err(&path))?;
+    // A read that ends in one batch takes its byte-stream-split float columns from their
+    // pages directly (see `split_floats`), and the rest through the Arrow reader.
+    let floats = if batch_rows >= needed && needed > 0 {
+        read_split_float_columns(
+            &handle,
+            &path,
+            metadata.metadata(),
+            &groups,
+            &selectors,
+            projection,
+        )?
+    } else {
+        Vec::new()
+    };
+    let rest: Vec<usize> = projection
+        .iter()
+        .copied()
+        .filter(|c| !floats.iter().any(|(f, _)| f == c))
+        .collect();
+    let batches = if rest.is_empty() {
+        Vec::new()
+    } else {
+        let mask = ProjectionMask::roots(metadata.metadata().file_metadata().schema_descr(), rest);
+        let metadata = with_dictionaries(metadata.clone(), dictionaries).map_err(pq_err(&path))?;
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(handle, metadata)
+            .with_projection(mask)
+            .with_row_groups(groups)
+            .with_row_selection(RowSelection::from(selectors))
+            .with_batch_size(batch_rows)
+            .build()
+            .map_err(pq_err(&path))?;
+        reader.collect::<Result<Vec<_>, _>>().map_err(arrow_err(&path))?
+    };
+    let batches = if floats.is_empty() {
+        batches
+    } else {
+        vec![with_float_columns(&metadata, projection, batches, floats, needed).map_err(arrow_err(&path))?]
+    };
     let read: usize = batches.iter().map(RecordBatch::num_rows).sum();
     if read != needed {
         return Err(StoreError::Corrupt {
@@ -128,6 +156,76 @@ fn read_rows_in_batches(
         });
     }
     Ok(batches)
+}
+
+/// The columns among `projection` read by [`split_floats`] (each with its values in the
+/// selected rows), or none when any of them turns out to need the Arrow reader.
+fn read_split_float_columns(
+    handle: &FileReader,
+    path: &std::path::Path,
+    metadata: &parquet::file::metadata::ParquetMetaData,
+    groups: &[usize],
+    selectors: &[RowSelector],
+    projection: &[usize],
+) -> Result<Vec<(usize, Vec<f64>)>> {
+    let leaves: Vec<(usize, usize)> = projection
+        .iter()
+        .filter_map(|&c| split_floats::split_float_leaf(metadata, groups, c).map(|leaf| (c, leaf)))
+        .collect();
+    if leaves.is_empty() {
+        return Ok(Vec::new());
+    }
+    let reader = Arc::new(handle.try_clone(path)?);
+    let mut columns = Vec::with_capacity(leaves.len());
+    for (column, leaf) in leaves {
+        match split_floats::read_split_floats(&reader, metadata, groups, selectors, leaf)
+            .map_err(pq_err(path))?
+        {
+            Some(values) => columns.push((column, values)),
+            None => return Ok(Vec::new()),
+        }
+    }
+    Ok(columns)
+}
+
+/// One batch of `rows` rows holding the columns of `projection` in its order: those the
+/// Arrow reader read (`batches`, one after another) and those in `floats`.
+fn with_float_columns(
+    metadata: &ArrowReaderMetadata,
+    projection: &[usize],
+    batches: Vec<RecordBatch>,
+    floats: Vec<(usize, Vec<f64>)>,
+    rows: usize,
+) -> std::result::Result<RecordBatch, arrow::error::ArrowError> {
+    let read = match batches.as_slice() {
+        [] => None,
+        [one] => Some(one.clone()),
+        [first, ..] => Some(arrow::compute::concat_batches(&first.schema(), &batches)?),
+    };
+    let mut floats = floats.into_iter().peekable();
+    let mut from_reader = 0;
+    let mut fields: Vec<FieldRef> = Vec::with_capacity(projection.len());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(projection.len());
+    for &c in projection {
+        match floats.next_if(|(f, _)| *f == c) {
+            Some((_, values)) => {
+                fields.push(Arc::new(metadata.schema().field(c).clone()));
+                columns.push(Arc::new(Float64Array::from(values)));
+            }
+            None => {
+                let read = read.as_ref().ok_or_else(|| {
+                    arrow::error::ArrowError::ComputeError(
+                        "the reader gave no rows for the other columns".into(),
+                    )
+                })?;
+                fields.push(read.schema().field(from_reader).clone().into());
+                columns.push(read.column(from_reader).clone());
+                from_reader += 1;
+            }
+        }
+    }
+    let options = RecordBatchOptions::new().with_row_count(Some(rows));
+    RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), columns, &options)
 }
 
 /// The metadata of the row groups `groups` of `metadata`'s file alone, numbered from 0 in
