@@ -1,5 +1,6 @@
 //! `parquetry`: ingest, inspect, export and query telemetry archived in Parquet.
 
+mod allocator;
 mod commands;
 mod progress;
 mod result_table;
@@ -61,6 +62,7 @@ fn main() -> ExitCode {
     // Output piped into a reader that stops early (`| head`) ends the process quietly,
     // as it does any Unix filter, instead of failing to print.
     sigpipe::reset();
+    allocator::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Ingest(a) => commands::ingest::run(a),
