@@ -225,7 +225,8 @@ fn with_float_columns(
         }
     }
     let options = RecordBatchOptions::new().with_row_count(Some(rows));
-    RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), columns, &options)
+    let schema = Schema::new_with_metadata(fields, metadata.schema().metadata().clone());
+    RecordBatch::try_new_with_options(Arc::new(schema), columns, &options)
 }
 
 /// The metadata of the row groups `groups` of `metadata`'s file alone, numbered from 0 in

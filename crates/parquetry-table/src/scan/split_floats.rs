@@ -401,6 +401,9 @@ mod tests {
             prop_assert_eq!(float_bits(2), y);
             prop_assert_eq!(float_bits(3), rows.iter().map(|&i| Some((i as f64 / 3.0).to_bits())).collect::<Vec<_>>());
             prop_assert!(batch.schema().field(1).name() == "x" && !batch.schema().field(1).is_nullable());
+            let arrow_read = super::super::read_row_ranges(&storage, "f.parquet", &ranges, &[0, 2]).unwrap();
+            let (ours, theirs) = (batch.schema(), arrow_read[0].schema());
+            prop_assert_eq!(ours.metadata(), theirs.metadata());
         }
     }
 }
