@@ -104,10 +104,14 @@ impl ChunkReader for FileReader {
                 rel,
                 url,
                 size,
-            } => {
-                let bytes = FileReader::fetch(remote, rel, url, start, size.saturating_sub(start))?;
-                Ok(Box::new(std::io::Cursor::new(bytes)))
-            }
+            } => Ok(Box::new(RemoteRead {
+                remote: remote.clone(),
+                rel: rel.clone(),
+                url: url.clone(),
+                at: start,
+                end: *size,
+                window: Bytes::new(),
+            })),
         }
     }
 
@@ -117,6 +121,66 @@ impl ChunkReader for FileReader {
             Source::Remote { remote, rel, url, .. } => {
                 FileReader::fetch(remote, rel, url, start, length as u64)
             }
+        }
+    }
+}
+
+/// The bytes a remote read from a point on fetches at a time.
+const REMOTE_READ_WINDOW: u64 = 16 * 1024;
+
+/// A remote object read from a point on, fetched [`REMOTE_READ_WINDOW`] bytes at a time as
+/// the reader asks for them. Parquet reads a page header this way (a few dozen bytes) and
+/// then fetches the page itself by its range, so fetching the rest of the object for every
+/// header would move the whole file once per page.
+struct RemoteRead {
+    remote: Remote,
+    rel: String,
+    url: PathBuf,
+    /// Where `window` ends in the object: the next byte to fetch.
+    at: u64,
+    /// The object's size.
+    end: u64,
+    /// Fetched bytes not read yet.
+    window: Bytes,
+}
+
+impl Read for RemoteRead {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.window.is_empty() && self.at < self.end {
+            let length = REMOTE_READ_WINDOW.min(self.end - self.at);
+            self.window = FileReader::fetch(&self.remote, &self.rel, &self.url, self.at, length)
+                .map_err(std::io::Error::other)?;
+            self.at += self.window.len() as u64;
+        }
+        let n = out.len().min(self.window.len());
+        out[..n].copy_from_slice(&self.window[..n]);
+        self.window = self.window.slice(n..);
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_remote_read_from_a_point_gives_the_rest_of_the_object_a_window_at_a_time() {
+        let object: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let remote = Remote::in_memory();
+        remote.put_for_test("d/f.parquet", &object);
+        let reader =
+            FileReader::remote(remote, "d/f.parquet", PathBuf::from("memory:///d/f.parquet")).unwrap();
+        for start in [0u64, 1, 16 * 1024 - 3, 40_000, 99_999, 100_000] {
+            let mut head = [0u8; 10];
+            let mut read = reader.get_read(start).unwrap();
+            let n = read.read(&mut head).unwrap();
+            assert_eq!(
+                &head[..n],
+                &object[start as usize..(start as usize + 10).min(object.len())]
+            );
+            let mut rest = head[..n].to_vec();
+            read.read_to_end(&mut rest).unwrap();
+            assert_eq!(rest, object[start as usize..]);
         }
     }
 }

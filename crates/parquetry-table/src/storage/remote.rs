@@ -116,6 +116,23 @@ impl Remote {
         }
     }
 
+    /// A store held in memory, for tests.
+    #[cfg(test)]
+    pub(super) fn in_memory() -> Remote {
+        Remote {
+            store: Arc::new(object_store::memory::InMemory::new()),
+            url: "memory://".to_string(),
+        }
+    }
+
+    /// Writes `bytes` as object `rel`, replacing it, for tests.
+    #[cfg(test)]
+    pub(super) fn put_for_test(&self, rel: &str, bytes: &[u8]) {
+        let (store, location) = (self.store.clone(), ObjectPath::from(rel));
+        let payload = PutPayload::from(bytes.to_vec());
+        block_on(async move { store.put(&location, payload).await }).expect("an in-memory put succeeds");
+    }
+
     pub(super) fn read_range(&self, rel: &str, range: Range<u64>) -> Result<Bytes> {
         let (store, location) = (self.store.clone(), ObjectPath::from(rel));
         block_on(async move { store.get_range(&location, range).await }).map_err(self.err(rel))
