@@ -45,10 +45,12 @@ pub(super) fn split_float_leaf(metadata: &ParquetMetaData, groups: &[usize], col
     }
     let only_split = groups.iter().all(|&g| {
         let chunk = metadata.row_group(g).column(leaf);
-        let mut encodings = chunk.encodings();
+        let encodings: Vec<Encoding> = chunk.encodings().collect();
         chunk.dictionary_page_offset().is_none()
-            && encodings.all(|e| matches!(e, Encoding::BYTE_STREAM_SPLIT | Encoding::RLE))
-            && chunk.encodings().any(|e| e == Encoding::BYTE_STREAM_SPLIT)
+            && encodings.contains(&Encoding::BYTE_STREAM_SPLIT)
+            && encodings
+                .iter()
+                .all(|e| matches!(e, Encoding::BYTE_STREAM_SPLIT | Encoding::RLE))
     });
     only_split.then_some(leaf)
 }
@@ -86,13 +88,13 @@ pub(super) fn read_split_floats(
             .offset_index()
             .and_then(|index| index.get(g))
             .and_then(|columns| columns.get(leaf))
-            .map(|offsets| offsets.page_locations().clone());
+            .map(|offsets| offsets.page_locations());
         let chunk = metadata.row_group(g).column(leaf);
-        let read = match &locations {
+        let read = match locations {
             // The pages with selected rows are fetched one by one.
-            Some(_) => {
-                let pages = SerializedPageReader::new(reader.clone(), chunk, *rows, locations.clone())?;
-                read_group(pages, locations.as_deref(), *rows, &runs, &mut out)?
+            Some(locations) => {
+                let pages = SerializedPageReader::new(reader.clone(), chunk, *rows, Some(locations.clone()))?;
+                read_group(pages, Some(locations), *rows, &runs, &mut out)?
             }
             // Without page offsets every page is read: the chunk is fetched in one piece
             // (one request to an object store, not two per page).
