@@ -65,6 +65,16 @@ impl Writer {
         self.segment.write(batch)
     }
 
+    /// Rewrites what was staged so far when a day has several samples files (a long input
+    /// staged a batch at a time) into one file per day, each series' rows together, so
+    /// that readers find every series in one run of rows. Nothing changes otherwise;
+    /// [`Writer::commit`] settles before it publishes. On an error nothing stays staged.
+    pub fn settle(&mut self) -> Result<()> {
+        let staged = std::mem::replace(&mut self.segment, SamplesSegment::new(&self.storage));
+        self.segment = crate::compact::settle_staged(staged)?;
+        Ok(())
+    }
+
     /// Records metric family declarations (type, help, unit) to publish with the
     /// samples; those the store already holds are left out. They are kept only when the
     /// commit has samples.
@@ -74,8 +84,8 @@ impl Writer {
             .declare(parquetry_model::metadata::new_entries(&known, metadata));
     }
 
-    /// Publishes everything staged as one new store version and returns its manifest.
-    /// With nothing staged, returns the current manifest unchanged. Every
+    /// Publishes everything staged as one new store version and returns its manifest,
+    /// after [`Writer::settle`]. With nothing staged, returns the current manifest unchanged. Every
     /// [`parquetry_table::checkpoint::CHECKPOINT_INTERVAL`] versions the commit also writes a checkpoint.
     pub fn commit(self) -> Result<Manifest> {
         self.commit_with(&mut |_| Ok(()))
@@ -88,7 +98,8 @@ impl Writer {
 
     /// [`Writer::commit`] with a hook called after each step; an error from the hook stops
     /// the commit there, as a crash would.
-    fn commit_with(self, hook: &mut dyn FnMut(CommitStep) -> Result<()>) -> Result<Manifest> {
+    fn commit_with(mut self, hook: &mut dyn FnMut(CommitStep) -> Result<()>) -> Result<Manifest> {
+        self.settle()?;
         let segments = vec![self.segment.into_builder()];
         let state = log_commit::commit_segments(&self.storage, self.base, &self.operation, segments, hook)?;
         Ok(state.manifest)

@@ -3,7 +3,9 @@
 //! Each input file becomes one commit: if a line is malformed, nothing from that file is
 //! committed (unless invalid lines are skipped on request), and a crash mid-file leaves the
 //! previous store version as it was. Memory is bounded by the batch size: every
-//! `batch_samples` samples the buffer is sorted and staged as Parquet files.
+//! `batch_samples` samples the buffer is sorted and staged as Parquet files; when a file
+//! took several batches, its staged files are merged into one per day before the commit,
+//! so that each series' rows of a day are together.
 
 pub mod buffer;
 pub mod otlp_metrics;
@@ -262,6 +264,7 @@ pub fn ingest_reader(
         report.skipped_samples = parser.skipped_samples();
         writer.declare(parser.metadata());
         writer.write(buf.take_sorted(&mut report.duplicates))?;
+        writer.settle()?;
         Ok(())
     })();
     report.bytes_read = lines.bytes_read();
