@@ -45,7 +45,8 @@ impl DayRewriter for MetricsDays {
 /// Rewrites a staged, uncommitted segment in which some day has several samples files
 /// (as when a writer stages a long input a batch at a time, and every batch holds a
 /// slice of time of the same series) into a new staged segment with one file per day,
-/// each series' rows of the day together and merged as readers merge them. The files
+/// each series' rows of the day together. Where two batches hold a sample of a series at
+/// the same time, the one staged first is kept, as within a batch. The files
 /// of `staged` are deleted, whether the rewrite succeeds or not; on an error nothing of
 /// the new segment is left either. A segment without such a day is returned as it is.
 pub fn settle_staged(staged: SamplesSegment) -> Result<SamplesSegment> {
@@ -53,7 +54,9 @@ pub fn settle_staged(staged: SamplesSegment) -> Result<SamplesSegment> {
         return Ok(staged);
     }
     let storage = staged.storage().clone();
-    let Some(segment) = staged.into_builder().finish(0, &mut |_| Ok(()))? else {
+    let mut builder = staged.into_builder();
+    builder.reverse_file_order();
+    let Some(segment) = builder.finish(0, &mut |_| Ok(()))? else {
         return Ok(SamplesSegment::new(&storage));
     };
     let settled = rewrite_segment(&storage, &segment);
@@ -155,11 +158,7 @@ mod tests {
         let a = &sel.read_all().unwrap()[0];
         let (ts, vs) = a.samples(0);
         assert_eq!(ts, &[1, 2, 3, day2]);
-        assert_eq!(
-            vs,
-            &[1.0, 2.0, 30.0, 4.0],
-            "merged as readers merge files: the later wins"
-        );
+        assert_eq!(vs, &[1.0, 2.0, 3.0, 4.0], "the value staged first wins");
     }
 
     #[test]

@@ -175,6 +175,21 @@ impl SegmentBuilder {
         self.rows += rows;
     }
 
+    /// Reverses the order of the data files staged so far, the directory with them.
+    /// Readers let the later of two files win where both hold a row of a label set at one
+    /// time; after the reversal the earlier-staged one wins. A writer that rewrites what
+    /// it staged a batch at a time uses it so that, within one input, the first value of
+    /// a time is kept, as it is within a batch.
+    pub fn reverse_file_order(&mut self) {
+        let Some(last) = self.files.len().checked_sub(1) else {
+            return;
+        };
+        for row in &mut self.directory {
+            row.file = last as u32 - row.file;
+        }
+        self.files.reverse();
+    }
+
     /// Writes the segment's catalog and directory and returns the segment, or `None`
     /// when nothing was staged. `hook` is called after each step; an error from it stops
     /// there, as a crash would.

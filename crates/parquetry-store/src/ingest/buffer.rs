@@ -5,7 +5,9 @@ use parquetry_model::{Labels, SeriesId};
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
-/// Counts of samples that did not become rows.
+/// Counts of samples that did not become rows. An ingest counts them within each batch;
+/// a repeat in a later batch of the same input is dropped the same way when the writer
+/// settles (the first value kept), but not counted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DuplicateCounts {
     /// Samples repeating an earlier sample exactly (same series, time and value bits).

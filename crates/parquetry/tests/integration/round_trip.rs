@@ -94,8 +94,10 @@ fn sample() -> impl Strategy<Value = (usize, i64, f64)> {
         Just(-0.0),
         (-1000i64..1000).prop_map(|v| v as f64),
     ];
-    // Times around day boundaries, so series span partitions.
-    (0usize..5, -200_000_000i64..200_000_000, value)
+    // Times around day boundaries, so series span partitions, and times from a short
+    // list, so that a time repeats within a batch, across batches and across commits.
+    let time = prop_oneof![-200_000_000i64..200_000_000, (0i64..8).prop_map(|i| i * 15_000),];
+    (0usize..5, time, value)
 }
 
 proptest! {
