@@ -55,7 +55,8 @@ fn aggregations(c: &mut Criterion) {
         }
     }
     // Range functions alone, each with its own kernel: extrapolated rates, compensated
-    // linear regression, and a quantile of every window.
+    // linear regression, and a quantile of every window; and the members a `topk` keeps
+    // at each step.
     let alone = [
         ("rate_alone", "rate(http_requests_total[5m])"),
         (
@@ -66,6 +67,7 @@ fn aggregations(c: &mut Criterion) {
             "quantile_over_time_alone",
             "quantile_over_time(0.9, node_hwmon_temp_celsius[10m])",
         ),
+        ("topk_of_rate", "topk(5, rate(node_cpu_seconds_total[5m]))"),
     ];
     for (name, q) in alone {
         let options = QueryOptions::default();

@@ -4,7 +4,7 @@ use super::annotations::{Level, invalid_quantile};
 use super::evaluator::Ctx;
 use super::functions::quantile;
 use super::kahan::{kahan_mean, kahan_sum};
-use super::rank_heap::{Keep, keep_k};
+use super::member_select::select_members;
 use super::value::{StepSeries, Value};
 use super::{EvalError, StepGrid};
 use crate::syntax::ast::{AggOp, AggregateExpr, Grouping};
@@ -150,122 +150,6 @@ fn fold(op: AggOp, values: &[f64], q: Option<f64>) -> f64 {
         AggOp::Quantile => quantile(q.unwrap_or(f64::NAN), values.to_vec()),
         _ => f64::NAN,
     }
-}
-
-/// `topk`, `bottomk`, `limitk`, `limit_ratio`: members keep their own labels.
-fn select_members(
-    op: AggOp,
-    input: Vec<StepSeries>,
-    members: &[Vec<usize>],
-    k: &[f64],
-    steps: usize,
-) -> Result<Value, EvalError> {
-    // Which points each series keeps, a byte a point, step by step within a series.
-    let mut kept_points = vec![false; input.len() * steps];
-    // For instant queries the output order follows the ranking.
-    let mut order: Vec<usize> = Vec::new();
-    let mut ordered = vec![false; input.len()];
-    // The present members of a group at a step, and their values: reused throughout.
-    let (mut present, mut values): (Vec<usize>, Vec<f64>) = (Vec::new(), Vec::new());
-    for step in 0..steps {
-        let param = k[step];
-        if param.is_nan() {
-            let what = if op == AggOp::LimitRatio {
-                "Ratio value is NaN"
-            } else {
-                "Parameter value is NaN"
-            };
-            return Err(EvalError::Execution(what.to_string()));
-        }
-        for group in members {
-            present.clear();
-            present.extend(group.iter().copied().filter(|&i| input[i].points[step].is_some()));
-            if present.is_empty() {
-                continue;
-            }
-            let chosen: Vec<usize> = match op {
-                AggOp::Topk | AggOp::Bottomk => {
-                    let keep = if op == AggOp::Topk {
-                        Keep::Largest
-                    } else {
-                        Keep::Smallest
-                    };
-                    values.clear();
-                    values.extend(present.iter().map(|&i| input[i].points[step].unwrap_or(f64::NAN)));
-                    let mut kept = keep_k(&values, clamp_count(param, present.len()), keep);
-                    // Instant queries list the kept series best first, NaN last.
-                    kept.sort_by(|&x, &y| {
-                        let (a, b) = (values[x], values[y]);
-                        match (a.is_nan(), b.is_nan()) {
-                            (true, true) => std::cmp::Ordering::Equal,
-                            (true, false) => std::cmp::Ordering::Greater,
-                            (false, true) => std::cmp::Ordering::Less,
-                            _ if op == AggOp::Topk => b.total_cmp(&a),
-                            _ => a.total_cmp(&b),
-                        }
-                    });
-                    kept.into_iter().map(|p| present[p]).collect()
-                }
-                AggOp::Limitk => present
-                    .iter()
-                    .copied()
-                    .take(clamp_count(param, usize::MAX))
-                    .collect(),
-                _ => {
-                    if !(-1.0..=1.0).contains(&param) {
-                        return Err(EvalError::Execution(format!(
-                            "Ratio value {param} is out of range [-1, 1]"
-                        )));
-                    }
-                    present
-                        .iter()
-                        .copied()
-                        .filter(|&i| ratio_selects(&input[i].labels, param))
-                        .collect()
-                }
-            };
-            for i in chosen {
-                kept_points[i * steps + step] = true;
-                if !ordered[i] {
-                    ordered[i] = true;
-                    order.push(i);
-                }
-            }
-        }
-    }
-    let mut input: Vec<Option<StepSeries>> = input.into_iter().map(Some).collect();
-    Ok(Value::Vector(
-        order
-            .into_iter()
-            .filter_map(|i| {
-                let mut s = input[i].take()?;
-                let keeps = &kept_points[i * steps..(i + 1) * steps];
-                for (point, &keep) in s.points.iter_mut().zip(keeps) {
-                    if !keep {
-                        *point = None;
-                    }
-                }
-                Some(s)
-            })
-            .collect(),
-    ))
-}
-
-fn clamp_count(param: f64, len: usize) -> usize {
-    if param < 1.0 {
-        0
-    } else if param >= len as f64 {
-        len
-    } else {
-        param as usize
-    }
-}
-
-/// `limit_ratio`'s deterministic sampling: a series is kept when its label hash falls
-/// under the ratio (or, for negative ratios, above `1 + ratio`).
-fn ratio_selects(labels: &Labels, ratio: f64) -> bool {
-    let h = parquetry_model::SeriesId::of(labels).0 as f64 / u64::MAX as f64;
-    if ratio >= 0.0 { h < ratio } else { h >= 1.0 + ratio }
 }
 
 fn count_values(

@@ -16,6 +16,7 @@ pub mod gomath;
 pub mod grid;
 pub mod kahan;
 pub mod lookback;
+mod member_select;
 #[cfg(test)]
 mod memory_source;
 pub mod query_stats;
