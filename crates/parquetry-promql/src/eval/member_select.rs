@@ -6,10 +6,12 @@ use super::rank_heap::{Keep, keep_k};
 use super::value::{StepSeries, Value};
 use crate::syntax::ast::AggOp;
 use parquetry_model::Labels;
+use rayon::prelude::*;
+use std::ops::Range;
 
 /// Steps whose points are gathered from every member of a group before any step is
 /// ranked, so that each series' points are read a cache line after another instead of
-/// one point of every series per step.
+/// one point of every series per step; blocks are ranked in parallel.
 const STEP_BLOCK: usize = 32;
 
 /// Keeps, at each step and in each group of `members` (positions in `input`), the points
@@ -26,45 +28,21 @@ pub(super) fn select_members(
     steps: usize,
 ) -> Result<Value, EvalError> {
     check_parameters(op, &input, members, k, steps)?;
-    // Which points each series keeps, a byte a point, step by step within a series.
+    // Blocks of steps are ranked side by side; each gives the points it keeps.
+    let blocks: Vec<Vec<Kept>> = (0..steps)
+        .step_by(STEP_BLOCK)
+        .collect::<Vec<usize>>()
+        .into_par_iter()
+        .map(|start| select_in_block(op, &input, members, k, start..(start + STEP_BLOCK).min(steps)))
+        .collect();
+    // Which points each series keeps, a byte a point, step by step within a series, and
+    // the first (step, group, rank) at which each series was kept.
     let mut kept_points = vec![false; input.len() * steps];
     let mut first_kept: Vec<Option<(usize, usize, usize)>> = vec![None; input.len()];
-    // A group's points in a block of steps, step after step; the present members of the
-    // group at one step and their values. All reused throughout.
-    let mut block_points: Vec<Option<f64>> = Vec::new();
-    let (mut present, mut values): (Vec<usize>, Vec<f64>) = (Vec::new(), Vec::new());
-    for block_start in (0..steps).step_by(STEP_BLOCK) {
-        let block = block_start..(block_start + STEP_BLOCK).min(steps);
-        for (g, group) in members.iter().enumerate() {
-            let width = group.len();
-            block_points.clear();
-            block_points.resize(block.len() * width, None);
-            for (j, &i) in group.iter().enumerate() {
-                for (o, point) in input[i].points[block.clone()].iter().enumerate() {
-                    block_points[o * width + j] = *point;
-                }
-            }
-            for (o, step) in block.clone().enumerate() {
-                present.clear();
-                values.clear();
-                for (&i, point) in group.iter().zip(&block_points[o * width..(o + 1) * width]) {
-                    if let Some(v) = point {
-                        present.push(i);
-                        values.push(*v);
-                    }
-                }
-                if present.is_empty() {
-                    continue;
-                }
-                for (rank, i) in choose(op, k[step], &present, &values, &input)
-                    .into_iter()
-                    .enumerate()
-                {
-                    kept_points[i * steps + step] = true;
-                    first_kept[i].get_or_insert((step, g, rank));
-                }
-            }
-        }
+    for kept in blocks.iter().flatten() {
+        kept_points[kept.series * steps + kept.step] = true;
+        let first = first_kept[kept.series].get_or_insert(kept.order);
+        *first = (*first).min(kept.order);
     }
     let mut order: Vec<usize> = (0..input.len()).filter(|&i| first_kept[i].is_some()).collect();
     order.sort_unstable_by_key(|&i| first_kept[i]);
@@ -84,6 +62,59 @@ pub(super) fn select_members(
             })
             .collect(),
     ))
+}
+
+/// A point a selection keeps: series `series` at step `step`, where `order` is (step,
+/// group, rank).
+struct Kept {
+    series: usize,
+    step: usize,
+    order: (usize, usize, usize),
+}
+
+/// The points `op` keeps at the steps of `block`, group by group.
+fn select_in_block(
+    op: AggOp,
+    input: &[StepSeries],
+    members: &[Vec<usize>],
+    k: &[f64],
+    block: Range<usize>,
+) -> Vec<Kept> {
+    let mut out = Vec::new();
+    // A group's points in the block, step after step; the present members of the group
+    // at one step and their values. Reused from group to group.
+    let mut block_points: Vec<Option<f64>> = Vec::new();
+    let (mut present, mut values): (Vec<usize>, Vec<f64>) = (Vec::new(), Vec::new());
+    for (g, group) in members.iter().enumerate() {
+        let width = group.len();
+        block_points.clear();
+        block_points.resize(block.len() * width, None);
+        for (j, &i) in group.iter().enumerate() {
+            for (o, point) in input[i].points[block.clone()].iter().enumerate() {
+                block_points[o * width + j] = *point;
+            }
+        }
+        for (o, step) in block.clone().enumerate() {
+            present.clear();
+            values.clear();
+            for (&i, point) in group.iter().zip(&block_points[o * width..(o + 1) * width]) {
+                if let Some(v) = point {
+                    present.push(i);
+                    values.push(*v);
+                }
+            }
+            if present.is_empty() {
+                continue;
+            }
+            let chosen = choose(op, k[step], &present, &values, input);
+            out.extend(chosen.into_iter().enumerate().map(|(rank, series)| Kept {
+                series,
+                step,
+                order: (step, g, rank),
+            }));
+        }
+    }
+    out
 }
 
 /// The first error of the parameter, step by step: NaN at any step, or a ratio outside

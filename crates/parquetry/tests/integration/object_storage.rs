@@ -73,14 +73,15 @@ fn a_store_in_s3_answers_like_a_local_one() {
     let dir = tempfile::tempdir().unwrap();
     let file = demo_file(dir.path());
     let local = dir.path().join("local");
+    // Batches of a fifth of the file, which the ingest then settles into one file.
+    let options = IngestOptions {
+        batch_samples: 20_000,
+        ..IngestOptions::default()
+    };
     for store in [&local, &url] {
-        Engine::ingest(
-            store,
-            std::slice::from_ref(&file),
-            &IngestOptions::default(),
-            &mut |_| {},
-        )
-        .unwrap();
+        Engine::ingest(store, std::slice::from_ref(&file), &options, &mut |_| {}).unwrap();
+        let manifest = Store::open(store).unwrap().manifest().clone();
+        assert_eq!(manifest.segments[0].data_files.len(), 1, "{manifest:?}");
     }
     let (local, remote) = (Engine::open(&local).unwrap(), Engine::open(&url).unwrap());
     assert_eq!(local.series("up").unwrap(), remote.series("up").unwrap());
