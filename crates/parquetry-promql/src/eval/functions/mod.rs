@@ -8,6 +8,7 @@ mod labels;
 mod math;
 mod range;
 mod range_fn;
+mod regression;
 mod time;
 
 pub(crate) use range::{RangeCall, is_range_function};

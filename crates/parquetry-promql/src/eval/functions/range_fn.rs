@@ -1,8 +1,9 @@
 //! The range functions' kernels: each function's value over one window of samples,
 //! with the function resolved from its name once per query.
 
-use super::super::kahan::{KahanLanes, kahan_mean, kahan_sum, kahan_sum_inc};
+use super::super::kahan::{kahan_mean, kahan_sum, kahan_sum_inc};
 use super::quantile;
+use super::regression::linear_regression;
 
 /// A function of a range vector, resolved once per query from its name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -280,39 +281,6 @@ pub(super) fn extrapolated_rate(
     Some(change * factor)
 }
 
-/// Least-squares slope and intercept (at `intercept_time`), with compensated sums.
-fn linear_regression(ts: &[i64], vs: &[f64], intercept_time: i64) -> (f64, f64) {
-    let init = vs[0];
-    if vs.iter().all(|&v| v == init) {
-        if init.is_infinite() {
-            return (f64::NAN, f64::NAN);
-        }
-        return (0.0, init);
-    }
-    // The sums of x, y, xy and x², with x in seconds from the intercept.
-    let mut sums = KahanLanes::<4>::new();
-    let mut add = |x: f64, v: f64| sums.add([x, v, x * v, x * x]);
-    let seconds = |t: i64| (t - intercept_time) as f64 / 1000.0;
-    let (ts_chunks, vs_chunks) = (ts.chunks_exact(4), vs.chunks_exact(4));
-    let (ts_rest, vs_rest) = (ts_chunks.remainder(), vs_chunks.remainder());
-    for (t4, v4) in ts_chunks.zip(vs_chunks) {
-        // Four conversions at once, which the processor divides side by side.
-        let x4: [f64; 4] = std::array::from_fn(|k| seconds(t4[k]));
-        for (x, v) in x4.into_iter().zip(v4) {
-            add(x, *v);
-        }
-    }
-    for (t, v) in ts_rest.iter().zip(vs_rest) {
-        add(seconds(*t), *v);
-    }
-    let n = ts.len() as f64;
-    let [sx, sy, sxy, sx2] = sums.totals();
-    let cov = sxy - sx * sy / n;
-    let var = sx2 - sx * sx / n;
-    let slope = cov / var;
-    (slope, sy / n - slope * sx / n)
-}
-
 fn double_exponential_smoothing(vs: &[f64], sf: f64, tf: f64) -> Option<f64> {
     if vs.len() < 2 {
         return None;
@@ -359,14 +327,6 @@ mod tests {
         .unwrap();
         // 2 - 5 + 5 (the value before the reset) = 2 over 20 s, extrapolated to 30 s.
         assert!((reset - 3.0).abs() < 1e-12, "{reset}");
-    }
-
-    #[test]
-    fn regression_finds_a_line() {
-        let ts: Vec<i64> = (0..10).map(|i| i * 1000).collect();
-        let vs: Vec<f64> = (0..10).map(|i| 3.0 + 2.0 * i as f64).collect();
-        let (slope, intercept) = linear_regression(&ts, &vs, 0);
-        assert!((slope - 2.0).abs() < 1e-12 && (intercept - 3.0).abs() < 1e-12);
     }
 
     #[test]
