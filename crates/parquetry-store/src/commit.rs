@@ -112,6 +112,7 @@ mod tests {
     use crate::Store;
     use crate::error::StoreError;
     use crate::segment::PARTITION_MS;
+    use crate::test_files::files_under;
     use parquetry_model::{Labels, Matcher};
     use parquetry_table::{TableKind, checkpoint};
     use std::collections::HashSet;
@@ -174,28 +175,15 @@ mod tests {
                 .map(|p| root.join(p).display().to_string())
                 .collect();
             for dir in TableKind::Metrics.folders().all() {
-                for file in walk(&root.join(dir)) {
+                for file in files_under(&root.join(dir)) {
                     assert!(named.contains(&file), "after {stop:?}: leftover {file}");
                 }
             }
-            assert!(walk(root).iter().all(|f| !f.ends_with(".tmp")), "after {stop:?}");
+            assert!(
+                files_under(root).iter().all(|f| !f.ends_with(".tmp")),
+                "after {stop:?}"
+            );
         }
-    }
-
-    fn walk(dir: &Path) -> Vec<String> {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for e in entries {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p.display().to_string());
-            }
-        }
-        out
     }
 
     #[test]

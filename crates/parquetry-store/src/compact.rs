@@ -111,6 +111,7 @@ mod tests {
     use crate::commit::Writer;
     use crate::segment::PARTITION_MS;
     use crate::store::Store;
+    use crate::test_files::files_under;
     use parquetry_model::{Labels, Matcher};
 
     fn series(name: &str, points: &[(i64, f64)]) -> SeriesSamples {
@@ -142,12 +143,12 @@ mod tests {
             .collect();
         assert_eq!(files, vec![0, PARTITION_MS], "one file per day");
         assert_eq!(
-            staged_paths(root, "samples").len(),
+            files_under(&root.join("samples")).len(),
             2,
             "the batches' own files are gone"
         );
         assert_eq!(
-            staged_paths(root, "series").len(),
+            files_under(&root.join("series")).len(),
             1,
             "so is their interim catalog"
         );
@@ -170,28 +171,14 @@ mod tests {
             series("b", &[(PARTITION_MS, 2.0)]),
         ])
         .unwrap();
-        let before = staged_paths(dir.path(), "samples");
+        let before = files_under(&dir.path().join("samples"));
         w.settle().unwrap();
-        assert_eq!(staged_paths(dir.path(), "samples"), before, "nothing rewritten");
+        assert_eq!(
+            files_under(&dir.path().join("samples")),
+            before,
+            "nothing rewritten"
+        );
         let manifest = w.commit().unwrap();
         assert_eq!(manifest.segments[0].data_files.len(), 2);
-    }
-
-    /// The files under `folder` of the store at `root`, at any depth, sorted.
-    fn staged_paths(root: &std::path::Path, folder: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut dirs = vec![root.join(folder)];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else {
-                    out.push(path.display().to_string());
-                }
-            }
-        }
-        out.sort();
-        out
     }
 }

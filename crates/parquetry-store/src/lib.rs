@@ -20,6 +20,8 @@ pub mod schema;
 pub mod segment;
 pub mod select;
 pub mod store;
+#[cfg(test)]
+mod test_files;
 
 pub use parquetry_table::{Manifest, error, label_index};
 

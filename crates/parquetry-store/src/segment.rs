@@ -15,7 +15,6 @@ pub use parquetry_table::segment::PARTITION_MS;
 #[derive(Debug)]
 pub struct SamplesSegment {
     inner: SegmentBuilder,
-    files_per_day: BTreeMap<i64, usize>,
 }
 
 impl SamplesSegment {
@@ -23,7 +22,6 @@ impl SamplesSegment {
     pub fn new(storage: &Storage) -> SamplesSegment {
         SamplesSegment {
             inner: SegmentBuilder::new(storage, TableKind::Metrics),
-            files_per_day: BTreeMap::new(),
         }
     }
 
@@ -60,7 +58,7 @@ impl SamplesSegment {
     /// True when some day has more than one samples file staged, so that a series' rows
     /// of that day may be spread over several files.
     pub fn has_split_days(&self) -> bool {
-        self.files_per_day.values().any(|&files| files > 1)
+        self.inner.has_split_days()
     }
 
     /// Stages a batch of series as new samples files, one per UTC day they cover.
@@ -163,7 +161,6 @@ impl SamplesSegment {
             })
             .collect();
         self.inner.add_file(rel, partition_start, bytes, written);
-        *self.files_per_day.entry(partition_start).or_default() += 1;
     }
 }
 

@@ -175,6 +175,14 @@ impl SegmentBuilder {
         self.rows += rows;
     }
 
+    /// True when some UTC day has more than one data file staged, so that a label set's
+    /// rows of that day may be spread over several files.
+    pub fn has_split_days(&self) -> bool {
+        let mut days: Vec<i64> = self.files.iter().map(|f| f.partition_start).collect();
+        days.sort_unstable();
+        days.windows(2).any(|w| w[0] == w[1])
+    }
+
     /// Reverses the order of the data files staged so far, the directory with them.
     /// Readers let the later of two files win where both hold a row of a label set at one
     /// time; after the reversal the earlier-staged one wins. A writer that rewrites what

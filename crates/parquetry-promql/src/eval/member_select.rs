@@ -41,8 +41,8 @@ pub(super) fn select_members(
     let mut first_kept: Vec<Option<(usize, usize, usize)>> = vec![None; input.len()];
     for kept in blocks.iter().flatten() {
         kept_points[kept.series * steps + kept.step] = true;
-        let first = first_kept[kept.series].get_or_insert(kept.order);
-        *first = (*first).min(kept.order);
+        let first = &mut first_kept[kept.series];
+        *first = Some(first.map_or(kept.order, |f| f.min(kept.order)));
     }
     let mut order: Vec<usize> = (0..input.len()).filter(|&i| first_kept[i].is_some()).collect();
     order.sort_unstable_by_key(|&i| first_kept[i]);
