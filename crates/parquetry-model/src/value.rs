@@ -37,50 +37,77 @@ pub fn format_api_value(v: f64) -> String {
 }
 
 /// [`format_api_value`] appended to `out`, without a string of its own: the writers of
-/// large answers call it once per point. The digits are Ryū's shortest, as Go's
-/// `strconv.FormatFloat(v, 'f', -1, 64)` chooses them (where two shortest texts round
-/// trip, the standard formatter may pick the other one).
+/// large answers call it once per point. The digits are the shortest that read back as
+/// `v`, the closest to it where several are that short, as Go's
+/// `strconv.FormatFloat(v, 'f', -1, 64)` chooses them (Żmij's, a Schubfach search).
 pub fn write_api_value(out: &mut String, v: f64) {
-    if v.is_nan() {
+    let magnitude = v.abs();
+    let whole = v as i64 as f64 == v;
+    if (PLAIN_DIGITS_FROM..PLAIN_DIGITS_BELOW).contains(&magnitude) && !whole {
+        // Most values: Żmij writes these without an exponent, and (not being whole) without
+        // the `.0` it adds to whole numbers, so its text is Go's as it stands.
+        out.push_str(zmij::Buffer::new().format_finite(v));
+    } else if v.is_nan() {
         out.push_str("NaN");
     } else if v.is_infinite() {
         out.push_str(if v > 0.0 { "+Inf" } else { "-Inf" });
-    } else if v.fract() == 0.0 && v.abs() < EXACT_INTEGERS && !(v == 0.0 && v.is_sign_negative()) {
+    } else if magnitude < EXACT_INTEGERS && whole && !(v == 0.0 && v.is_sign_negative()) {
         // Counts, gauges of whole units and `up`: the integer's own digits are the shortest
-        // text, and itoa writes them without Ryū's search.
+        // text, and itoa writes them without a digit search. (The cast back and forth
+        // tests wholeness without a call to `trunc`.)
         out.push_str(itoa::Buffer::new().format(v as i64));
     } else {
-        let mut buffer = ryu::Buffer::new();
-        let text = buffer.format_finite(v);
-        // A short text, its exponent (if any) at the end: a plain scan from the end beats
-        // a call to `memchr`, which the answer writers would pay once a point.
-        match text.bytes().rposition(|b| b == b'e') {
-            None => out.push_str(text.strip_suffix(".0").unwrap_or(text)),
-            Some(e) => write_positional(out, &text[..e], &text[e + 1..]),
-        }
+        write_finite(out, v);
     }
 }
+
+/// Any finite `v` in Go's `'f'` format: Żmij's text with its `.0` or exponent undone.
+fn write_finite(out: &mut String, v: f64) {
+    let mut buffer = zmij::Buffer::new();
+    let text = buffer.format_finite(v);
+    match text.bytes().rposition(|b| b == b'e') {
+        None => out.push_str(text.strip_suffix(".0").unwrap_or(text)),
+        Some(e) => write_positional(out, &text[..e], &text[e + 1..]),
+    }
+}
+
+/// Żmij writes a number without an exponent when the first digit of its shortest text
+/// stands from 10^-5 to 10^15. Values from this bound up to [`PLAIN_DIGITS_BELOW`] keep
+/// their first digit's place in that span even when the shortest text rounds up to the
+/// next power of ten. Below 2^52 the doubles are closer than 1 apart, so a value that is
+/// not whole never has a whole number as its shortest text (that number would read back
+/// as itself).
+const PLAIN_DIGITS_FROM: f64 = 1e-5;
+
+/// See [`PLAIN_DIGITS_FROM`].
+const PLAIN_DIGITS_BELOW: f64 = 1e15;
 
 /// Whole values below this (2^53) are integers an `i64` holds exactly.
 const EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
 
-/// Ryū's `d.ddde±x` written without the exponent.
+/// A mantissa `d.ddd` (or `d`, after an optional `-`) and its exponent (`+NN`, `-NN` or
+/// `NN`) written out without the exponent, as Go's `'f'` format does.
 fn write_positional(out: &mut String, mantissa: &str, exponent: &str) {
     let (sign, mantissa) = match mantissa.strip_prefix('-') {
         Some(rest) => ("-", rest),
         None => ("", mantissa),
     };
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits = format!("{whole}{fraction}");
+    // At most 17 significant digits, joined on the stack.
+    let mut joined = [0u8; 32];
+    let count = whole.len() + fraction.len();
+    joined[..whole.len()].copy_from_slice(whole.as_bytes());
+    joined[whole.len()..count].copy_from_slice(fraction.as_bytes());
+    let digits = std::str::from_utf8(&joined[..count]).expect("ASCII digits");
     let point = whole.len() as i64 + exponent.parse::<i64>().unwrap_or(0);
     out.push_str(sign);
     if point <= 0 {
         out.push_str("0.");
         out.extend(std::iter::repeat_n('0', (-point) as usize));
-        out.push_str(&digits);
-    } else if point as usize >= digits.len() {
-        out.push_str(&digits);
-        out.extend(std::iter::repeat_n('0', point as usize - digits.len()));
+        out.push_str(digits);
+    } else if point as usize >= count {
+        out.push_str(digits);
+        out.extend(std::iter::repeat_n('0', point as usize - count));
     } else {
         let (left, right) = digits.split_at(point as usize);
         out.push_str(left);
@@ -121,6 +148,16 @@ pub fn parse_value(s: &str) -> Option<f64> {
 mod tests {
     use super::*;
 
+    /// A repeatable stream of pseudo-random words (xorshift64) from `seed`.
+    fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        }
+    }
+
     #[test]
     fn special_values_round_trip() {
         for v in [0.0, -0.0, 1.5, 1e300, -2.5e-300, f64::INFINITY, f64::NEG_INFINITY] {
@@ -145,7 +182,8 @@ mod tests {
         assert_eq!(format_api_value(-0.0), "-0");
         assert_eq!(format_api_value(123456.0), "123456");
         assert_eq!(format_api_value(-42.0), "-42");
-        // The last whole values written as integers, and the first written through Ryū.
+        // The last whole values written as integers, and the first written through the
+        // digit search.
         assert_eq!(format_api_value(9_007_199_254_740_991.0), "9007199254740991");
         assert_eq!(format_api_value(-9_007_199_254_740_991.0), "-9007199254740991");
         assert_eq!(format_api_value(9_007_199_254_740_992.0), "9007199254740992");
@@ -161,13 +199,7 @@ mod tests {
         // Values from random bit patterns (every magnitude) and from random decimals
         // (the values telemetry has): each reads back as itself, in as few digits as the
         // standard formatter's shortest text.
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15u64);
         let significant = |text: &str| {
             let digits: String = text.chars().filter(char::is_ascii_digit).collect();
             digits.trim_matches('0').len()
@@ -182,6 +214,36 @@ mod tests {
                     assert_eq!(text.parse::<f64>().unwrap().to_bits(), v.to_bits(), "{text}");
                     assert_eq!(significant(&text), significant(&format!("{v}")), "{text}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn the_plain_digits_shortcut_writes_what_the_general_path_writes() {
+        let mut next = xorshift(0x2545_f491_4f6c_dd1du64);
+        // Both bounds and their neighbours, values that round up to a power of ten, and
+        // random values of every magnitude in between.
+        let mut values = vec![
+            0.1,
+            0.5,
+            2.5124999999999997,
+            9.99999999999999e-6,
+            999999999999999.9,
+        ];
+        for bound in [PLAIN_DIGITS_FROM, PLAIN_DIGITS_BELOW, 1.0, 1e8] {
+            let bits = bound.to_bits();
+            values.extend((bits - 50..bits + 50).map(f64::from_bits));
+        }
+        values.extend((0..100_000).map(|_| {
+            let exponent = (next() % 24) as i32 - 7;
+            (next() >> 11) as f64 / (1u64 << 53) as f64 * 10f64.powi(exponent)
+        }));
+        for v in values.into_iter().flat_map(|v| [v, -v]) {
+            let (mut shortcut, mut general) = (String::new(), String::new());
+            write_api_value(&mut shortcut, v);
+            if v.is_finite() && !(v as i64 as f64 == v && v.abs() < EXACT_INTEGERS) {
+                write_finite(&mut general, v);
+                assert_eq!(shortcut, general, "{v:e}");
             }
         }
     }

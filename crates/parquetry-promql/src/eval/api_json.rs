@@ -5,9 +5,13 @@ use parquetry_model::value::write_api_value;
 use std::io::{self, Write};
 
 /// A timestamp as Prometheus writes it: Unix seconds, with exactly three decimals when
-/// there are milliseconds.
+/// there are milliseconds, and a sign before the whole (`-1.500` for -1,500 ms).
 fn timestamp(out: &mut String, ms: i64) {
-    let (secs, frac) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    if ms < 0 {
+        out.push('-');
+    }
+    let magnitude = ms.unsigned_abs();
+    let (secs, frac) = (magnitude / 1000, magnitude % 1000);
     out.push_str(itoa::Buffer::new().format(secs));
     if frac != 0 {
         let digits = [frac / 100, frac / 10 % 10, frac % 10];
@@ -202,6 +206,23 @@ mod tests {
         assert!(m.contains(r#""resultType":"matrix""#) && m.contains(r#""values":[[1.500,"1"]]"#));
         let sc = to_api_json(&QueryResult::Scalar(vec![(2_000, f64::INFINITY)]), true, 2_000);
         assert!(sc.ends_with(r#""result":[2,"+Inf"]}}"#), "{sc}");
+    }
+
+    #[test]
+    fn timestamps_are_seconds_with_three_decimals_and_a_sign_before_the_whole() {
+        let written = |t: i64| {
+            let mut out = String::new();
+            write_point(&mut out, t, 1.0);
+            out
+        };
+        assert_eq!(written(1_767_571_200_000), r#"[1767571200,"1"]"#);
+        assert_eq!(written(1_767_571_200_120), r#"[1767571200.120,"1"]"#);
+        assert_eq!(written(999), r#"[0.999,"1"]"#);
+        assert_eq!(written(0), r#"[0,"1"]"#);
+        assert_eq!(written(-1), r#"[-0.001,"1"]"#);
+        assert_eq!(written(-1_500), r#"[-1.500,"1"]"#);
+        assert_eq!(written(-2_000), r#"[-2,"1"]"#);
+        assert_eq!(written(i64::MIN), r#"[-9223372036854775.808,"1"]"#);
     }
 
     #[test]
