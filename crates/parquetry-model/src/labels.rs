@@ -108,6 +108,12 @@ impl Labels {
     pub fn without(&self, name: &str) -> Labels {
         Labels(self.0.iter().filter(|l| l.name != name).cloned().collect())
     }
+
+    /// The set without the labels named in `names`, made in place (no copy).
+    pub fn into_without(mut self, names: &[&str]) -> Labels {
+        self.0.retain(|l| !names.contains(&l.name.as_str()));
+        self
+    }
 }
 
 impl<'a> IntoIterator for &'a Labels {

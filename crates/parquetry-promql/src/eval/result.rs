@@ -41,7 +41,7 @@ pub fn finish(value: Value, grid: &StepGrid, sort_matrix: bool) -> Result<QueryR
         Value::Vector(series) => {
             let mut merged = merge_series(series, grid)?;
             if sort_matrix {
-                merged.sort_by(|a, b| a.labels.cmp(&b.labels));
+                merged.par_sort_by(|a, b| a.labels.cmp(&b.labels));
             }
             QueryResult::Vector(merged)
         }
@@ -55,7 +55,7 @@ fn range_points(r: RangeValue) -> Vec<ResultSeries> {
         .into_iter()
         .map(|s| {
             let labels = if s.drop_name {
-                super::value::drop_name_labels(&s.labels)
+                super::value::drop_name_labels(s.labels)
             } else {
                 s.labels
             };
@@ -76,38 +76,45 @@ fn range_points(r: RangeValue) -> Vec<ResultSeries> {
     out
 }
 
-/// Groups step series by final labels, in first-seen order.
+/// Groups step series by final labels, in first-seen order. Each series' labels and
+/// points are finished side by side (rayon); only the grouping runs in order.
 pub fn merge_series(series: Vec<StepSeries>, grid: &StepGrid) -> Result<Vec<ResultSeries>, EvalError> {
-    let mut index: HashMap<Labels, usize> = HashMap::new();
-    let mut slots: Vec<(Labels, Vec<Option<f64>>)> = Vec::new();
-    for s in series {
-        if s.points.iter().all(Option::is_none) {
-            continue;
-        }
-        let labels = s.final_labels();
-        match index.get(&labels) {
-            Some(&i) => {
-                let slot = &mut slots[i].1;
-                for (k, p) in s.points.into_iter().enumerate() {
-                    if p.is_some() {
-                        if slot[k].is_some() {
-                            return Err(EvalError::Execution(
-                                "vector cannot contain metrics with the same labelset".to_string(),
-                            ));
-                        }
-                        slot[k] = p;
+    let mut finals: Vec<(Labels, Vec<Option<f64>>)> = series
+        .into_par_iter()
+        .filter(|s| s.points.iter().any(Option::is_some))
+        .map(StepSeries::into_final)
+        .collect();
+    // The first series with each final label set, for every series.
+    let first_with: Vec<usize> = {
+        let mut index: HashMap<&Labels, usize> = HashMap::with_capacity(finals.len());
+        finals
+            .iter()
+            .enumerate()
+            .map(|(i, (labels, _))| *index.entry(labels).or_insert(i))
+            .collect()
+    };
+    for (i, &first) in first_with.iter().enumerate() {
+        if first != i {
+            let (kept, later) = finals.split_at_mut(i);
+            let (slot, points) = (&mut kept[first].1, std::mem::take(&mut later[0].1));
+            for (k, p) in points.into_iter().enumerate() {
+                if p.is_some() {
+                    if slot[k].is_some() {
+                        return Err(EvalError::Execution(
+                            "vector cannot contain metrics with the same labelset".to_string(),
+                        ));
                     }
+                    slot[k] = p;
                 }
-            }
-            None => {
-                index.insert(labels.clone(), slots.len());
-                slots.push((labels, s.points));
             }
         }
     }
-    Ok(slots
-        .into_iter()
-        .map(|(labels, points)| ResultSeries {
+    Ok(finals
+        .into_par_iter()
+        .zip(first_with)
+        .enumerate()
+        .filter(|(i, (_, first))| i == first)
+        .map(|(_, ((labels, points), _))| ResultSeries {
             labels,
             points: points
                 .into_iter()
@@ -144,7 +151,9 @@ pub const RUN_POINTS: usize = 16 * 1024;
 
 /// Renders `runs` side by side on the thread pool, as many at a time as it has threads,
 /// and hands each rendering to `emit` in the runs' order, so that a large answer is put
-/// out at the speed of every core without being held whole. Stops at `emit`'s first error.
+/// out at the speed of every core without being held whole. The next runs are rendered
+/// while `emit` puts out the ones before (on a thread of its own, so `emit` need not be
+/// `Send`). Stops at `emit`'s first error.
 pub fn emit_in_order<T: Sync>(
     runs: &[T],
     render: impl Fn(&T) -> String + Sync,
@@ -153,13 +162,26 @@ pub fn emit_in_order<T: Sync>(
     if let [run] = runs {
         return emit(&render(run));
     }
-    for window in runs.chunks(rayon::current_num_threads().max(1)) {
-        let parts: Vec<String> = window.par_iter().map(&render).collect();
-        for part in &parts {
-            emit(part)?;
+    let width = rayon::current_num_threads().max(1);
+    let render = &render;
+    std::thread::scope(|scope| {
+        // One rendered window waits while `emit` works on the one before.
+        let (sender, rendered) = std::sync::mpsc::sync_channel::<Vec<String>>(1);
+        scope.spawn(move || {
+            for window in runs.chunks(width) {
+                // A failed send means `emit` stopped at an error: render no more.
+                if sender.send(window.par_iter().map(render).collect()).is_err() {
+                    break;
+                }
+            }
+        });
+        for parts in rendered {
+            for part in &parts {
+                emit(part)?;
+            }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -174,6 +196,59 @@ mod tests {
                 points: (0..n as i64).map(|t| (t, 1.0)).collect(),
             })
             .collect()
+    }
+
+    fn step_series(pairs: &[(&str, &str)], drop_name: bool, points: &[Option<f64>]) -> StepSeries {
+        StepSeries {
+            labels: Labels::from_pairs(pairs.iter().copied()),
+            drop_name,
+            points: points.to_vec(),
+        }
+    }
+
+    #[test]
+    fn series_that_end_with_the_same_labels_merge_in_first_seen_order() {
+        let grid = StepGrid {
+            start: 0,
+            end: 2_000,
+            step: 1_000,
+        };
+        let series = vec![
+            step_series(&[("__name__", "a"), ("j", "x")], true, &[Some(1.0), None, None]),
+            step_series(&[("__name__", "a"), ("j", "y")], false, &[None, None, None]),
+            step_series(&[("__name__", "b"), ("j", "z")], false, &[None, Some(5.0), None]),
+            step_series(
+                &[("__name__", "b"), ("j", "x"), ("__unit__", "s")],
+                true,
+                &[None, Some(2.0), None],
+            ),
+            step_series(&[("__name__", "c"), ("j", "x")], true, &[None, None, Some(3.0)]),
+        ];
+        let merged = merge_series(series.clone(), &grid).unwrap();
+        let got: Vec<(String, Vec<(i64, f64)>)> = merged
+            .iter()
+            .map(|s| (s.labels.to_string(), s.points.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    r#"{j="x"}"#.to_string(),
+                    vec![(0, 1.0), (1_000, 2.0), (2_000, 3.0)]
+                ),
+                (r#"b{j="z"}"#.to_string(), vec![(1_000, 5.0)]),
+            ]
+        );
+        // Two of them at one step is an error, however many series merged before.
+        let mut clash = series;
+        clash.push(step_series(
+            &[("__name__", "d"), ("j", "x")],
+            true,
+            &[None, Some(4.0), None],
+        ));
+        assert!(
+            matches!(merge_series(clash, &grid), Err(EvalError::Execution(m)) if m.contains("same labelset"))
+        );
     }
 
     #[test]
@@ -203,9 +278,13 @@ mod tests {
         .unwrap();
         assert_eq!(seen, runs.iter().map(usize::to_string).collect::<Vec<_>>());
         let mut taken = 0;
+        let renders = std::sync::atomic::AtomicUsize::new(0);
         let stopped = emit_in_order(
             &runs,
-            |n| n.to_string(),
+            |n| {
+                renders.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                n.to_string()
+            },
             |_| {
                 taken += 1;
                 match taken {
@@ -216,5 +295,10 @@ mod tests {
         );
         assert!(stopped.is_err());
         assert_eq!(taken, 5);
+        // Rendering stops too: past the window that failed, at most the one waiting and
+        // the one being rendered.
+        let width = rayon::current_num_threads().max(1);
+        let bound = (5usize.div_ceil(width) + 2) * width;
+        assert!(renders.into_inner() <= bound.min(runs.len()));
     }
 }

@@ -16,23 +16,24 @@ pub struct StepSeries {
 }
 
 impl StepSeries {
-    /// The labels this series will end up with: without `__name__` (and the `__type__`
-    /// and `__unit__` metadata labels that describe it) when the name is dropped.
-    pub fn final_labels(&self) -> Labels {
-        if self.drop_name {
-            drop_name_labels(&self.labels)
-        } else {
-            self.labels.clone()
-        }
+    /// The labels this series will end up with (without `__name__`, and the `__type__`
+    /// and `__unit__` metadata labels that describe it, when the name is dropped) and its
+    /// points.
+    pub fn into_final(self) -> (Labels, Vec<Option<f64>>) {
+        let labels = match self.drop_name {
+            true => drop_name_labels(self.labels),
+            false => self.labels,
+        };
+        (labels, self.points)
     }
 }
 
+/// The labels a dropped metric name takes with it.
+const NAME_LABELS: [&str; 3] = [parquetry_model::METRIC_NAME, "__type__", "__unit__"];
+
 /// The labels without `__name__`, `__type__` and `__unit__`.
-pub fn drop_name_labels(labels: &Labels) -> Labels {
-    labels
-        .without(parquetry_model::METRIC_NAME)
-        .without("__type__")
-        .without("__unit__")
+pub fn drop_name_labels(labels: Labels) -> Labels {
+    labels.into_without(&NAME_LABELS)
 }
 
 /// Raw samples of one series, as read from storage or produced by a subquery.
