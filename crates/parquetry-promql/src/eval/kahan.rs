@@ -53,6 +53,12 @@ impl<const N: usize> KahanLanes<N> {
         }
     }
 
+    /// The lanes whose running sums are `sum` and compensations `c`, as a version of
+    /// [`KahanLanes::add`] that keeps them elsewhere (in a vector register) left them.
+    pub fn from_parts(sum: [f64; N], c: [f64; N]) -> Self {
+        KahanLanes { sum, c }
+    }
+
     /// Each compensated sum.
     pub fn totals(&self) -> [f64; N] {
         std::array::from_fn(|i| match self.sum[i].is_infinite() {

@@ -28,19 +28,33 @@ pub(super) fn select_members(
     steps: usize,
 ) -> Result<Value, EvalError> {
     check_parameters(op, &input, members, k, steps)?;
+    // Where `limit_ratio` places each series, from its labels' hash: once per query.
+    let places: Vec<f64> = match op {
+        AggOp::LimitRatio => input.iter().map(|s| ratio_place(&s.labels)).collect(),
+        _ => Vec::new(),
+    };
     // Blocks of steps are ranked side by side; each gives the points it keeps.
     let blocks: Vec<Vec<Kept>> = (0..steps)
         .step_by(STEP_BLOCK)
         .collect::<Vec<usize>>()
         .into_par_iter()
-        .map(|start| select_in_block(op, &input, members, k, start..(start + STEP_BLOCK).min(steps)))
+        .map(|start| {
+            select_in_block(
+                op,
+                &input,
+                &places,
+                members,
+                k,
+                start..(start + STEP_BLOCK).min(steps),
+            )
+        })
         .collect();
     // Which points each series keeps, a byte a point, step by step within a series, and
     // the first (step, group, rank) at which each series was kept.
     let mut kept_points = vec![false; input.len() * steps];
     let mut first_kept: Vec<Option<(usize, usize, usize)>> = vec![None; input.len()];
     for kept in blocks.iter().flatten() {
-        kept_points[kept.series * steps + kept.step] = true;
+        kept_points[kept.series * steps + kept.order.0] = true;
         let first = &mut first_kept[kept.series];
         *first = Some(first.map_or(kept.order, |f| f.min(kept.order)));
     }
@@ -64,18 +78,18 @@ pub(super) fn select_members(
     ))
 }
 
-/// A point a selection keeps: series `series` at step `step`, where `order` is (step,
-/// group, rank).
+/// A point a selection keeps: series `series` at the step, group and rank of `order`.
 struct Kept {
     series: usize,
-    step: usize,
     order: (usize, usize, usize),
 }
 
-/// The points `op` keeps at the steps of `block`, group by group.
+/// The points `op` keeps at the steps of `block`, group by group; `places` are the
+/// series' `limit_ratio` places (see [`ratio_place`]).
 fn select_in_block(
     op: AggOp,
     input: &[StepSeries],
+    places: &[f64],
     members: &[Vec<usize>],
     k: &[f64],
     block: Range<usize>,
@@ -106,10 +120,9 @@ fn select_in_block(
             if present.is_empty() {
                 continue;
             }
-            let chosen = choose(op, k[step], &present, &values, input);
+            let chosen = choose(op, k[step], &present, &values, places);
             out.extend(chosen.into_iter().enumerate().map(|(rank, series)| Kept {
                 series,
-                step,
                 order: (step, g, rank),
             }));
         }
@@ -149,8 +162,8 @@ fn check_parameters(
 
 /// The members `op` keeps at one step with parameter `param`, from the `present` ones
 /// (in group order) whose values are `values`: for `topk` and `bottomk` best first, NaN
-/// last.
-fn choose(op: AggOp, param: f64, present: &[usize], values: &[f64], input: &[StepSeries]) -> Vec<usize> {
+/// last. `places` are the series' `limit_ratio` places.
+fn choose(op: AggOp, param: f64, present: &[usize], values: &[f64], places: &[f64]) -> Vec<usize> {
     match op {
         AggOp::Topk | AggOp::Bottomk => {
             let keep = if op == AggOp::Topk {
@@ -179,7 +192,7 @@ fn choose(op: AggOp, param: f64, present: &[usize], values: &[f64], input: &[Ste
         _ => present
             .iter()
             .copied()
-            .filter(|&i| ratio_selects(&input[i].labels, param))
+            .filter(|&i| ratio_selects(places[i], param))
             .collect(),
     }
 }
@@ -194,11 +207,20 @@ fn clamp_count(param: f64, len: usize) -> usize {
     }
 }
 
-/// `limit_ratio`'s deterministic sampling: a series is kept when its label hash falls
-/// under the ratio (or, for negative ratios, above `1 + ratio`).
-fn ratio_selects(labels: &Labels, ratio: f64) -> bool {
-    let h = parquetry_model::SeriesId::of(labels).0 as f64 / u64::MAX as f64;
-    if ratio >= 0.0 { h < ratio } else { h >= 1.0 + ratio }
+/// Where a series with `labels` stands in [0, 1] for `limit_ratio`: its labels' hash over
+/// the largest hash.
+fn ratio_place(labels: &Labels) -> f64 {
+    parquetry_model::SeriesId::of(labels).0 as f64 / u64::MAX as f64
+}
+
+/// `limit_ratio`'s deterministic sampling: a series at `place` is kept when that falls
+/// under the ratio (or, for negative ratios, at or above `1 + ratio`).
+fn ratio_selects(place: f64, ratio: f64) -> bool {
+    if ratio >= 0.0 {
+        place < ratio
+    } else {
+        place >= 1.0 + ratio
+    }
 }
 
 #[cfg(test)]

@@ -93,21 +93,9 @@ pub fn merge_series(series: Vec<StepSeries>, grid: &StepGrid) -> Result<Vec<Resu
             .map(|(i, (labels, _))| *index.entry(labels).or_insert(i))
             .collect()
     };
-    for (i, &first) in first_with.iter().enumerate() {
-        if first != i {
-            let (kept, later) = finals.split_at_mut(i);
-            let (slot, points) = (&mut kept[first].1, std::mem::take(&mut later[0].1));
-            for (k, p) in points.into_iter().enumerate() {
-                if p.is_some() {
-                    if slot[k].is_some() {
-                        return Err(EvalError::Execution(
-                            "vector cannot contain metrics with the same labelset".to_string(),
-                        ));
-                    }
-                    slot[k] = p;
-                }
-            }
-        }
+    for (i, &first) in first_with.iter().enumerate().filter(|(i, first)| i != *first) {
+        let (kept, later) = finals.split_at_mut(i);
+        merge_points(&mut kept[first].1, std::mem::take(&mut later[0].1))?;
     }
     Ok(finals
         .into_par_iter()
@@ -123,6 +111,23 @@ pub fn merge_series(series: Vec<StepSeries>, grid: &StepGrid) -> Result<Vec<Resu
                 .collect(),
         })
         .collect())
+}
+
+/// Moves the points of a later series into `slot`, the points of the first series with
+/// the same final labels; both having a point at one step is an error.
+fn merge_points(slot: &mut [Option<f64>], points: Vec<Option<f64>>) -> Result<(), EvalError> {
+    for (k, point) in points.into_iter().enumerate() {
+        if point.is_none() {
+            continue;
+        }
+        if slot[k].is_some() {
+            return Err(EvalError::Execution(
+                "vector cannot contain metrics with the same labelset".to_string(),
+            ));
+        }
+        slot[k] = point;
+    }
+    Ok(())
 }
 
 /// The series cut into consecutive runs of whole series holding about `points_per_run`

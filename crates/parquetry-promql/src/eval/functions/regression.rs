@@ -55,7 +55,7 @@ fn portable_sums(ts: &[i64], vs: &[f64], intercept_time: i64) -> [f64; 4] {
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::seconds;
+    use super::{KahanLanes, seconds};
     use std::arch::x86_64::*;
 
     /// The sums with lanes [x, y, xy, x²] of one register, four samples at a time: their
@@ -93,13 +93,7 @@ mod avx2 {
             _mm256_storeu_pd(sums.as_mut_ptr(), sum);
             _mm256_storeu_pd(cs.as_mut_ptr(), c);
         }
-        std::array::from_fn(|i| {
-            if sums[i].is_infinite() {
-                sums[i]
-            } else {
-                sums[i] + cs[i]
-            }
-        })
+        KahanLanes::from_parts(sums, cs).totals()
     }
 
     /// One step of Neumaier's sum in every lane, as `KahanLanes::add` takes it: the new
