@@ -2,6 +2,7 @@
 
 mod absent;
 mod edges;
+mod extrapolation;
 mod histogram;
 mod info;
 mod labels;

@@ -6,7 +6,8 @@ use super::super::selectors::reduce_matrix;
 use super::super::value::{RangeValue, RawSeries, StepSeries, Value};
 use super::super::{EvalError, StepGrid};
 use super::edges;
-use super::range_fn::{RangeFn, extrapolated_rate};
+use super::extrapolation::CounterWindows;
+use super::range_fn::RangeFn;
 use crate::syntax::ast::{Call, Expr, RangeMode};
 use parquetry_model::Labels;
 use rayon::prelude::*;
@@ -186,6 +187,7 @@ fn series_points(
 ) -> Vec<Option<f64>> {
     if range.mode == RangeMode::Default {
         let resets = ResetCounts::for_function(kind, &s.values);
+        let mut counter_windows = CounterWindows::new(range.range_ms, kind == RangeFn::Rate);
         window_points(range, s, step_times, |w, k, start, end| {
             let (ts, vs) = (&s.timestamps[w.clone()], &s.values[w.clone()]);
             if let Some(resets) = &resets {
@@ -194,16 +196,7 @@ fn series_points(
                     return Some(n as f64);
                 }
                 if n == 0 {
-                    return extrapolated_rate(
-                        ts,
-                        vs,
-                        start,
-                        end,
-                        range.range_ms,
-                        true,
-                        kind == RangeFn::Rate,
-                        true,
-                    );
+                    return counter_windows.value(ts, vs, start, end);
                 }
             }
             let p = |j: usize| params.get(j).map_or(f64::NAN, |v| v[k]);

@@ -2,6 +2,7 @@
 //! with the function resolved from its name once per query.
 
 use super::super::kahan::{kahan_mean, kahan_sum, kahan_sum_inc};
+use super::extrapolation::extrapolated_rate;
 use super::quantile;
 use super::regression::linear_regression;
 
@@ -127,9 +128,9 @@ impl RangeFn {
     ) -> Option<f64> {
         let last = vs.len() - 1;
         Some(match self {
-            RangeFn::Rate => extrapolated_rate(ts, vs, start, end, range, true, true, false)?,
-            RangeFn::Increase => extrapolated_rate(ts, vs, start, end, range, true, false, false)?,
-            RangeFn::Delta => extrapolated_rate(ts, vs, start, end, range, false, false, false)?,
+            RangeFn::Rate => extrapolated_rate(ts, vs, (start, end, range), true, true)?,
+            RangeFn::Increase => extrapolated_rate(ts, vs, (start, end, range), true, false)?,
+            RangeFn::Delta => extrapolated_rate(ts, vs, (start, end, range), false, false)?,
             RangeFn::Irate | RangeFn::Idelta => {
                 if vs.len() < 2 {
                     return None;
@@ -225,62 +226,6 @@ impl RangeFn {
     }
 }
 
-/// Prometheus' extrapolated rate/increase/delta: the change over the samples in the
-/// window (with counter resets compensated for counters), extrapolated towards the window
-/// edges when the samples are close enough to them. `no_resets` says the caller already
-/// knows the window has no counter reset, so there is nothing to compensate.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn extrapolated_rate(
-    ts: &[i64],
-    vs: &[f64],
-    start: i64,
-    end: i64,
-    range: i64,
-    counter: bool,
-    rate: bool,
-    no_resets: bool,
-) -> Option<f64> {
-    if vs.len() < 2 {
-        return None;
-    }
-    let mut change = vs[vs.len() - 1] - vs[0];
-    if counter && !no_resets {
-        let mut prev = vs[0];
-        for &v in &vs[1..] {
-            if v < prev {
-                change += prev;
-            }
-            prev = v;
-        }
-    }
-    let last = vs.len() - 1;
-    let mut to_start = (ts[0] - start) as f64 / 1000.0;
-    let mut to_end = (end - ts[last]) as f64 / 1000.0;
-    let sampled = (ts[last] - ts[0]) as f64 / 1000.0;
-    let average = sampled / last as f64;
-    let threshold = average * 1.1;
-    let mut interval = sampled;
-    if to_start >= threshold {
-        to_start = average / 2.0;
-    }
-    if counter && change > 0.0 && vs[0] >= 0.0 {
-        let to_zero = sampled * (vs[0] / change);
-        if to_zero < to_start {
-            to_start = to_zero;
-        }
-    }
-    interval += to_start;
-    if to_end >= threshold {
-        to_end = average / 2.0;
-    }
-    interval += to_end;
-    let mut factor = interval / sampled;
-    if rate {
-        factor /= range as f64 / 1000.0;
-    }
-    Some(change * factor)
-}
-
 fn double_exponential_smoothing(vs: &[f64], sf: f64, tf: f64) -> Option<f64> {
     if vs.len() < 2 {
         return None;
@@ -303,31 +248,6 @@ fn double_exponential_smoothing(vs: &[f64], sf: f64, tf: f64) -> Option<f64> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    #[test]
-    fn rate_extrapolates_like_prometheus() {
-        // A counter rising by 1 every 15 s, window (0, 60s], samples at 15..60.
-        let ts = [15_000, 30_000, 45_000, 60_000];
-        let vs = [1.0, 2.0, 3.0, 4.0];
-        let inc = extrapolated_rate(&ts, &vs, 0, 60_000, 60_000, true, false, false).unwrap();
-        // 3 over 45 s, extrapolated 15 s to the start but capped by the zero point (15 s).
-        assert!((inc - 4.0).abs() < 1e-12, "{inc}");
-        let r = extrapolated_rate(&ts, &vs, 0, 60_000, 60_000, true, true, false).unwrap();
-        assert!((r - 4.0 / 60.0).abs() < 1e-12);
-        let reset = extrapolated_rate(
-            &[10_000, 20_000, 30_000],
-            &[5.0, 1.0, 2.0],
-            0,
-            30_000,
-            30_000,
-            true,
-            false,
-            false,
-        )
-        .unwrap();
-        // 2 - 5 + 5 (the value before the reset) = 2 over 20 s, extrapolated to 30 s.
-        assert!((reset - 3.0).abs() < 1e-12, "{reset}");
-    }
 
     #[test]
     fn names_resolve_both_ways() {
