@@ -225,13 +225,17 @@ fn series_points(
 
 /// How many counter resets (a sample below the one before it) a series has up to each
 /// sample, so that any window's count is one subtraction. Kept for the functions that
-/// look at resets of every window: `rate`, `increase` and `resets`.
-struct ResetCounts(Vec<u32>);
+/// look at resets of every window: `rate`, `increase` and `resets`. A series without any
+/// reset (most counters over most ranges) keeps no counts at all.
+struct ResetCounts(Option<Vec<u32>>);
 
 impl ResetCounts {
     fn for_function(kind: RangeFn, values: &[f64]) -> Option<Self> {
         if !matches!(kind, RangeFn::Rate | RangeFn::Increase | RangeFn::Resets) {
             return None;
+        }
+        if !values.windows(2).any(|w| w[1] < w[0]) {
+            return Some(ResetCounts(None));
         }
         let mut counts = Vec::with_capacity(values.len());
         let mut n = 0u32;
@@ -242,12 +246,15 @@ impl ResetCounts {
             }
             counts.push(n);
         }
-        Some(ResetCounts(counts))
+        Some(ResetCounts(Some(counts)))
     }
 
     /// Resets between consecutive samples of `window` (sample indices, non-empty).
     fn within(&self, window: std::ops::Range<usize>) -> u32 {
-        self.0[window.end - 1] - self.0[window.start]
+        match &self.0 {
+            None => 0,
+            Some(counts) => counts[window.end - 1] - counts[window.start],
+        }
     }
 }
 
