@@ -15,7 +15,7 @@
 
 use parquetry::promql::eval::StepGrid;
 use parquetry::{Engine, QueryOptions};
-use parquetry_benches::compare::{diff, parquetry_range, prometheus_range, read_body};
+use parquetry_benches::compare::{diff, parquetry_range, prometheus_range};
 use parquetry_benches::prometheus_server::{ParquetryServer, PrometheusServer};
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
@@ -71,18 +71,24 @@ fn mib(kib: u64) -> String {
 }
 
 /// The wall time of one range query over Prometheus' HTTP API (of Prometheus or of
-/// `parquetry serve`), body read in full but not decoded (decoding is the client's cost,
-/// not the server's).
+/// `parquetry serve`) until the body's last byte arrives. The bytes are read as they come
+/// and dropped, as `curl -o /dev/null` does: neither gathered into one string nor checked
+/// as UTF-8 (that is the client's cost, not the server's; the answers are compared on
+/// requests of their own).
 fn time_http(url: &str, q: &str, args: &Args) -> Result<f64, String> {
     let t = Instant::now();
-    let mut response = ureq::get(format!("{url}/api/v1/query_range"))
+    let response = ureq::get(format!("{url}/api/v1/query_range"))
         .query("query", q)
         .query("start", args.start_s.to_string())
         .query("end", args.end_s.to_string())
         .query("step", "60")
         .call()
         .map_err(|e| e.to_string())?;
-    read_body(&mut response)?;
+    let mut body = response.into_body().into_with_config().limit(u64::MAX).reader();
+    let bytes = std::io::copy(&mut body, &mut std::io::sink()).map_err(|e| e.to_string())?;
+    if bytes == 0 {
+        return Err(format!("an empty answer from {url}"));
+    }
     Ok(t.elapsed().as_secs_f64())
 }
 
