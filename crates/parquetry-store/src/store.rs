@@ -350,6 +350,31 @@ mod tests {
     }
 
     #[test]
+    fn a_directory_asked_for_again_and_again_is_read_whole_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        commit_each(dir.path(), 1, |_| {
+            let a = (0..3).map(|i| series("a", "x", i));
+            a.chain((0..797).map(|i| series("b", "y", i))).collect()
+        });
+        let store = Store::open(dir.path()).unwrap();
+        let matchers = [Matcher::equal("__name__", "a")];
+        let read = || {
+            let selection = store.select(&matchers, i64::MIN, i64::MAX).unwrap();
+            let n = selection.series().len();
+            selection.read_each(0..n).unwrap().len()
+        };
+        // An eighth of 800 label sets is 100: 33 reads of 3 stay within it, the 34th
+        // passes it.
+        for _ in 0..33 {
+            assert_eq!(read(), 3);
+            assert!(!store.catalog.directory_kept());
+        }
+        assert_eq!(read(), 3);
+        assert!(store.catalog.directory_kept());
+        assert_eq!(read(), 3);
+    }
+
+    #[test]
     fn a_series_in_several_files_reads_in_time_order_with_the_latest_commit_winning() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();

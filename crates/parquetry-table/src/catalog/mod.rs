@@ -23,6 +23,7 @@ use parquetry_model::{Labels, METRIC_NAME, MatchOp, Matcher, SeriesId};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// One label set of a table (a series or a stream), with the times of its first and last
@@ -129,6 +130,8 @@ pub struct Catalog {
     by_id: OnceLock<FxHashMap<SeriesId, u32>>,
     index: OnceLock<LabelIndex>,
     files: OnceLock<Vec<IndexedFile>>,
+    /// Label sets whose directory entries [`Catalog::files_of`] has been asked for.
+    directory_asked: AtomicUsize,
 }
 
 impl Catalog {
@@ -173,6 +176,7 @@ impl Catalog {
             by_id: OnceLock::new(),
             index: OnceLock::new(),
             files: OnceLock::new(),
+            directory_asked: AtomicUsize::new(0),
         })
     }
 
@@ -248,6 +252,11 @@ impl Catalog {
                 }
                 Ok(())
             })
+    }
+
+    /// True once the whole directory of data files is read and kept.
+    pub fn directory_kept(&self) -> bool {
+        self.files.get().is_some()
     }
 
     /// How many label sets' labels have been read so far.
@@ -365,9 +374,13 @@ impl Catalog {
     /// The table's data files as [`Catalog::files`] gives them, but possibly with the
     /// entries of the label sets `ordinals` only: when the whole directory is not read yet
     /// and they are few (at most an eighth of the label sets), only the directory pages
-    /// holding theirs are read, and nothing is kept for later calls.
+    /// holding theirs are read, and nothing is kept for later calls. Once the label sets
+    /// asked for over all calls come to more than an eighth, the whole directory is read
+    /// and kept: a catalog asked again and again (a server's) reads it once, however
+    /// small each question.
     pub fn files_of(&self, ordinals: &[u32]) -> Result<Cow<'_, [IndexedFile]>> {
-        if self.files.get().is_some() || ordinals.len() > self.heads.len() / 8 {
+        let asked = self.directory_asked.fetch_add(ordinals.len(), Ordering::Relaxed) + ordinals.len();
+        if self.files.get().is_some() || asked > self.heads.len() / 8 {
             return Ok(Cow::Borrowed(self.files()?));
         }
         let mut wanted = vec![false; self.heads.len()];
