@@ -54,11 +54,7 @@ fn range_points(r: RangeValue) -> Vec<ResultSeries> {
         .series
         .into_iter()
         .map(|s| {
-            let labels = if s.drop_name {
-                super::value::drop_name_labels(s.labels)
-            } else {
-                s.labels
-            };
+            let labels = super::value::final_labels(s.labels, s.drop_name);
             let points = s
                 .timestamps
                 .iter()

@@ -20,20 +20,20 @@ impl StepSeries {
     /// and `__unit__` metadata labels that describe it, when the name is dropped) and its
     /// points.
     pub fn into_final(self) -> (Labels, Vec<Option<f64>>) {
-        let labels = match self.drop_name {
-            true => drop_name_labels(self.labels),
-            false => self.labels,
-        };
-        (labels, self.points)
+        (final_labels(self.labels, self.drop_name), self.points)
     }
 }
 
 /// The labels a dropped metric name takes with it.
 const NAME_LABELS: [&str; 3] = [parquetry_model::METRIC_NAME, "__type__", "__unit__"];
 
-/// The labels without `__name__`, `__type__` and `__unit__`.
-pub fn drop_name_labels(labels: Labels) -> Labels {
-    labels.into_without(&NAME_LABELS)
+/// The labels a series ends up with: without `__name__`, `__type__` and `__unit__` when
+/// `drop_name`, as they are otherwise.
+pub fn final_labels(labels: Labels, drop_name: bool) -> Labels {
+    match drop_name {
+        true => labels.into_without(&NAME_LABELS),
+        false => labels,
+    }
 }
 
 /// Raw samples of one series, as read from storage or produced by a subquery.

@@ -89,7 +89,7 @@ impl Edges {
             return true;
         }
         let zero_side = first * self.sampled;
-        let start_side = self.to_start * change * (1.0 + f64::powi(2.0, -20));
+        let start_side = self.to_start * change * ZERO_POINT_MARGIN;
         zero_side.is_finite() && start_side >= f64::MIN_POSITIVE && zero_side > start_side
     }
 
@@ -106,6 +106,10 @@ impl Edges {
         factor
     }
 }
+
+/// How far beyond the start gap [`Edges::zero_point_is_not_nearer`] wants the zero point,
+/// as a factor: 1 + 2^-20, some 2^33 times what rounding can move either side.
+const ZERO_POINT_MARGIN: f64 = 1.0 + 1.0 / (1u64 << 20) as f64;
 
 /// Where a window's samples fall, in whole milliseconds: all that [`Edges`] depend on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
