@@ -4,7 +4,8 @@
 
 use super::{CatalogEntry, DirectoryRow};
 use crate::error::{Result, StoreError, arrow_err, io_err, pq_err};
-use crate::storage::{FileReader, Storage};
+use crate::scan::pages::record_batches;
+use crate::storage::Storage;
 use arrow::array::{
     Array, ArrayRef, AsArray, Int64Array, MapArray, MapBuilder, StringArray, StringBuilder, UInt32Array,
     UInt64Array,
@@ -14,7 +15,7 @@ use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
-    ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder, RowSelection,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, RowSelection,
 };
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData};
@@ -143,21 +144,14 @@ fn open_table(
     storage: &Storage,
     rel: &str,
     options: ArrowReaderOptions,
-    choose: impl FnOnce(
-        &ParquetRecordBatchReaderBuilder<FileReader>,
-    ) -> Result<(Vec<usize>, Option<RowSelection>)>,
+    choose: impl FnOnce(&ArrowReaderMetadata) -> Result<(Vec<usize>, Option<RowSelection>)>,
 ) -> Result<ParquetRecordBatchReader> {
     let path = &storage.path(rel);
     let file = storage.open_file(rel)?;
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).map_err(pq_err(path))?;
-    let (columns, selection) = choose(&builder)?;
-    let mask = ProjectionMask::roots(builder.parquet_schema(), columns);
-    let mut builder = builder.with_projection(mask).with_batch_size(8 * 1024);
-    if let Some(selection) = selection {
-        builder = builder.with_row_selection(selection);
-    }
-    builder.build().map_err(pq_err(path))
+    let metadata = ArrowReaderMetadata::load(&file, options).map_err(pq_err(path))?;
+    let (columns, selection) = choose(&metadata)?;
+    let mask = ProjectionMask::roots(metadata.parquet_schema(), columns);
+    record_batches(file, &metadata, mask, None, selection, 8 * 1024).map_err(pq_err(path))
 }
 
 /// The root columns `columns` of table `rel`, of every row or of `rows` (ascending),
@@ -170,8 +164,8 @@ fn read_columns(
 ) -> Result<Vec<RecordBatch>> {
     let path = &storage.path(rel);
     let options = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::from(rows.is_some()));
-    let reader = open_table(storage, rel, options, |builder| {
-        let total = builder.metadata().file_metadata().num_rows().max(0) as usize;
+    let reader = open_table(storage, rel, options, |metadata| {
+        let total = metadata.metadata().file_metadata().num_rows().max(0) as usize;
         let selection = match rows {
             Some(rows) if rows.last().is_some_and(|&r| r as usize >= total) => {
                 return Err(StoreError::Corrupt {
@@ -381,15 +375,15 @@ pub fn read_directory_rows(
     let path = &storage.path(rel);
     let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::from(names.is_some()));
     let mut named = false;
-    let reader = open_table(storage, rel, options, |builder| {
-        named = builder
+    let reader = open_table(storage, rel, options, |metadata| {
+        named = metadata
             .schema()
             .fields()
             .get(DIRECTORY_METRIC)
             .is_some_and(|f| f.name() == directory_columns::METRIC);
         let selection = names
             .filter(|_| named)
-            .and_then(|names| pages_spanning(builder.metadata(), DIRECTORY_METRIC, names));
+            .and_then(|names| pages_spanning(metadata.metadata(), DIRECTORY_METRIC, names));
         Ok(((0..DIRECTORY_METRIC + usize::from(named)).collect(), selection))
     })?;
     for batch in reader {

@@ -2,6 +2,7 @@
 //! batches, with only the projected columns decoded and every page that holds none of
 //! the rows skipped (through the page index and the storage's footer cache).
 
+pub(crate) mod pages;
 mod split_floats;
 
 use crate::error::{Result, StoreError, arrow_err, pq_err};
@@ -10,9 +11,7 @@ use arrow::array::{ArrayRef, Float64Array};
 use arrow::datatypes::{DataType, Field, FieldRef, Schema};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
-};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, RowSelection, RowSelector};
 use parquet::file::metadata::ParquetMetaDataBuilder;
 use std::ops::Range;
 use std::sync::Arc;
@@ -134,12 +133,8 @@ fn read_rows_in_batches(
     } else {
         let mask = ProjectionMask::roots(metadata.metadata().file_metadata().schema_descr(), rest);
         let metadata = with_dictionaries(metadata.clone(), dictionaries).map_err(pq_err(&path))?;
-        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(handle, metadata)
-            .with_projection(mask)
-            .with_row_groups(groups)
-            .with_row_selection(RowSelection::from(selectors))
-            .with_batch_size(batch_rows)
-            .build()
+        let selection = Some(RowSelection::from(selectors));
+        let reader = pages::record_batches(handle, &metadata, mask, Some(groups), selection, batch_rows)
             .map_err(pq_err(&path))?;
         reader.collect::<Result<Vec<_>, _>>().map_err(arrow_err(&path))?
     };

@@ -5,9 +5,9 @@
 //! value back together one byte at a time, with a bounds check per byte: about 2.6 ns a
 //! value, a quarter of a samples read. Here eight values are joined at once, as an 8×8
 //! transpose of bytes in eight 64-bit words (about 0.6 ns a value), and only the rows
-//! asked for are joined. Pages are still found, read and decompressed by parquet-rs: the
-//! pages with selected rows one by one where the offset index is loaded, otherwise the
-//! whole column chunk fetched in one piece.
+//! asked for are joined. Pages are still found and read by parquet-rs, and decompressed
+//! by [`super::pages`]: the pages with selected rows one by one where the offset index is
+//! loaded, otherwise the whole column chunk fetched in one piece.
 //!
 //! Only columns whose every page this reader understands take this path: a required,
 //! top-level `DOUBLE` column with no dictionary and byte-stream-split data pages. The
@@ -15,6 +15,7 @@
 //! page turns out to be of another kind.
 
 use super::super::storage::FileReader;
+use super::pages::chunk_pages;
 use bytes::{Buf, Bytes};
 use parquet::arrow::arrow_reader::RowSelector;
 use parquet::basic::{Encoding, Type as PhysicalType};
@@ -23,7 +24,6 @@ use parquet::errors::{ParquetError, Result};
 use parquet::file::metadata::ParquetMetaData;
 use parquet::file::page_index::offset_index::PageLocation;
 use parquet::file::reader::{ChunkReader, Length};
-use parquet::file::serialized_reader::SerializedPageReader;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -93,7 +93,7 @@ pub(super) fn read_split_floats(
         let read = match locations {
             // The pages with selected rows are fetched one by one.
             Some(locations) => {
-                let pages = SerializedPageReader::new(reader.clone(), chunk, *rows, Some(locations.clone()))?;
+                let pages = chunk_pages(reader.clone(), chunk, *rows, Some(locations.clone()))?;
                 read_group(pages, Some(locations), *rows, &runs, &mut out)?
             }
             // Without page offsets every page is read: the chunk is fetched in one piece
@@ -102,7 +102,7 @@ pub(super) fn read_split_floats(
                 let (start, length) = chunk.byte_range();
                 let bytes = reader.get_bytes(start, usize::try_from(length).unwrap_or(usize::MAX))?;
                 let fetched = Arc::new(ChunkBytes { start, bytes });
-                let pages = SerializedPageReader::new(fetched, chunk, *rows, None)?;
+                let pages = chunk_pages(fetched, chunk, *rows, None)?;
                 read_group(pages, None, *rows, &runs, &mut out)?
             }
         };
@@ -144,7 +144,7 @@ fn runs_by_group(group_rows: &[usize], selectors: &[RowSelector]) -> Vec<Vec<Ran
 /// Appends one row group's values in `runs` to `out`, page by page; `false` when a page
 /// is not one this reader understands.
 fn read_group(
-    mut pages: impl PageReader,
+    mut pages: Box<dyn PageReader>,
     locations: Option<&[PageLocation]>,
     rows: usize,
     runs: &[Range<usize>],
