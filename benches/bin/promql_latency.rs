@@ -17,8 +17,9 @@ use parquetry::promql::eval::StepGrid;
 use parquetry::{Engine, QueryOptions};
 use parquetry_benches::compare::{diff, parquetry_range, prometheus_range};
 use parquetry_benches::prometheus_server::{ParquetryServer, PrometheusServer};
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
 use std::time::Instant;
 
 /// The query set: one per family of functions and operators a dashboard or alert uses.
@@ -92,16 +93,13 @@ fn time_http(url: &str, q: &str, args: &Args) -> Result<f64, String> {
     Ok(t.elapsed().as_secs_f64())
 }
 
-/// The wall time and peak resident memory (KiB, from GNU time) of one `parquetry query`
-/// process printing the answer as Prometheus' JSON.
-fn time_cli(q: &str, args: &Args, scratch: &Path) -> Result<(f64, u64), String> {
+/// The wall time and peak resident memory (KiB) of one `parquetry query` process
+/// printing the answer as Prometheus' JSON. The process is started directly, with no
+/// wrapper whose own start would be charged to it, and its peak is the kernel's account
+/// of it, handed over when it is reaped.
+fn time_cli(q: &str, args: &Args) -> Result<(f64, u64), String> {
     let t = Instant::now();
-    let status = Command::new("/usr/bin/time")
-        .arg("-f")
-        .arg("%M")
-        .arg("-o")
-        .arg(scratch)
-        .arg(args.cli)
+    let child = Command::new(args.cli)
         .args([
             "query", "--store", args.store, "--step", "60s", "--format", "json",
         ])
@@ -111,19 +109,35 @@ fn time_cli(q: &str, args: &Args, scratch: &Path) -> Result<(f64, u64), String> 
         .arg(args.end_s.to_string())
         .arg(q)
         .stdout(Stdio::null())
-        .status()
-        .map_err(|e| format!("cannot run /usr/bin/time {}: {e}", args.cli))?;
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", args.cli))?;
+    let (status, peak_kib) = reap(&child)?;
     let wall = t.elapsed().as_secs_f64();
     if !status.success() {
         return Err(format!("parquetry query failed: {status}"));
     }
-    let peak = std::fs::read_to_string(scratch)
-        .map_err(|e| e.to_string())?
-        .lines()
-        .last()
-        .and_then(|l| l.trim().parse().ok())
-        .ok_or("no peak memory from /usr/bin/time")?;
-    Ok((wall, peak))
+    Ok((wall, peak_kib))
+}
+
+/// Waits for `child` to end; gives its exit status and its peak resident memory in KiB.
+fn reap(child: &Child) -> Result<(ExitStatus, u64), String> {
+    let pid = libc::pid_t::try_from(child.id()).map_err(|e| e.to_string())?;
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is a C struct of integers, for which all-zero bytes are a value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: wait4 writes only through its two pointers, both to live locals.
+        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if reaped == pid {
+            break;
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(format!("cannot wait for parquetry query: {error}"));
+        }
+    }
+    let peak_kib = u64::try_from(usage.ru_maxrss).unwrap_or(0);
+    Ok((ExitStatus::from_raw(status), peak_kib))
 }
 
 fn measure(q: &str, engine: &Engine, args: &Args, work: &Path) -> Result<Row, String> {
@@ -144,7 +158,7 @@ fn measure(q: &str, engine: &Engine, args: &Args, work: &Path) -> Result<Row, St
             .query_range(q, grid, &QueryOptions::default())
             .map_err(|e| e.to_string())?;
         api.push(t.elapsed().as_secs_f64());
-        let (wall, peak) = time_cli(q, args, &work.join("time.out"))?;
+        let (wall, peak) = time_cli(q, args)?;
         cli.push(wall);
         cli_peak_kib = cli_peak_kib.max(peak);
     }
