@@ -17,9 +17,8 @@ use parquetry::promql::eval::StepGrid;
 use parquetry::{Engine, QueryOptions};
 use parquetry_benches::compare::{diff, parquetry_range, prometheus_range};
 use parquetry_benches::prometheus_server::{ParquetryServer, PrometheusServer};
-use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 /// The query set: one per family of functions and operators a dashboard or alert uses.
@@ -93,51 +92,60 @@ fn time_http(url: &str, q: &str, args: &Args) -> Result<f64, String> {
     Ok(t.elapsed().as_secs_f64())
 }
 
-/// The wall time and peak resident memory (KiB) of one `parquetry query` process
-/// printing the answer as Prometheus' JSON. The process is started directly, with no
-/// wrapper whose own start would be charged to it, and its peak is the kernel's account
-/// of it, handed over when it is reaped.
-fn time_cli(q: &str, args: &Args) -> Result<(f64, u64), String> {
+/// The arguments of `parquetry query` answering `q` over the whole range as Prometheus'
+/// JSON.
+fn cli_query_args(q: &str, args: &Args) -> Vec<String> {
+    let range = [
+        "query", "--store", args.store, "--step", "60s", "--format", "json", "--start",
+    ];
+    let mut list: Vec<String> = range.iter().map(|a| a.to_string()).collect();
+    list.extend([
+        args.start_s.to_string(),
+        "--end".into(),
+        args.end_s.to_string(),
+        q.into(),
+    ]);
+    list
+}
+
+/// The wall time of one `parquetry query` process, started directly: no wrapper whose
+/// own start would be charged to it.
+fn time_cli(q: &str, args: &Args) -> Result<f64, String> {
     let t = Instant::now();
-    let child = Command::new(args.cli)
-        .args([
-            "query", "--store", args.store, "--step", "60s", "--format", "json",
-        ])
-        .arg("--start")
-        .arg(args.start_s.to_string())
-        .arg("--end")
-        .arg(args.end_s.to_string())
-        .arg(q)
+    let status = Command::new(args.cli)
+        .args(cli_query_args(q, args))
         .stdout(Stdio::null())
-        .spawn()
+        .status()
         .map_err(|e| format!("cannot run {}: {e}", args.cli))?;
-    let (status, peak_kib) = reap(&child)?;
     let wall = t.elapsed().as_secs_f64();
     if !status.success() {
         return Err(format!("parquetry query failed: {status}"));
     }
-    Ok((wall, peak_kib))
+    Ok(wall)
 }
 
-/// Waits for `child` to end; gives its exit status and its peak resident memory in KiB.
-fn reap(child: &Child) -> Result<(ExitStatus, u64), String> {
-    let pid = libc::pid_t::try_from(child.id()).map_err(|e| e.to_string())?;
-    let mut status: libc::c_int = 0;
-    // SAFETY: `rusage` is a C struct of integers, for which all-zero bytes are a value.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: wait4 writes only through its two pointers, both to live locals.
-        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        if reaped == pid {
-            break;
-        }
-        let error = std::io::Error::last_os_error();
-        if error.kind() != std::io::ErrorKind::Interrupted {
-            return Err(format!("cannot wait for parquetry query: {error}"));
-        }
+/// The peak resident memory (KiB) of one `parquetry query` process, from GNU time in a
+/// run of its own that is not timed (starting GNU time first costs over a millisecond).
+/// GNU time is a small process, so the peak it reports is the query's alone; a process
+/// started straight from this harness would report the harness' own size instead.
+fn cli_peak_kib(q: &str, args: &Args, scratch: &Path) -> Result<u64, String> {
+    let status = Command::new("/usr/bin/time")
+        .args(["-f", "%M", "-o"])
+        .arg(scratch)
+        .arg(args.cli)
+        .args(cli_query_args(q, args))
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run /usr/bin/time {}: {e}", args.cli))?;
+    if !status.success() {
+        return Err(format!("parquetry query failed: {status}"));
     }
-    let peak_kib = u64::try_from(usage.ru_maxrss).unwrap_or(0);
-    Ok((ExitStatus::from_raw(status), peak_kib))
+    std::fs::read_to_string(scratch)
+        .map_err(|e| e.to_string())?
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .ok_or_else(|| "no peak memory from /usr/bin/time".to_string())
 }
 
 fn measure(q: &str, engine: &Engine, args: &Args, work: &Path) -> Result<Row, String> {
@@ -150,7 +158,6 @@ fn measure(q: &str, engine: &Engine, args: &Args, work: &Path) -> Result<Row, St
     let mut prometheus = Vec::new();
     let mut api = Vec::new();
     let mut cli = Vec::new();
-    let mut cli_peak_kib = 0;
     for _ in 0..args.runs {
         prometheus.push(time_http(server.url(), q, args)?);
         let t = Instant::now();
@@ -158,10 +165,9 @@ fn measure(q: &str, engine: &Engine, args: &Args, work: &Path) -> Result<Row, St
             .query_range(q, grid, &QueryOptions::default())
             .map_err(|e| e.to_string())?;
         api.push(t.elapsed().as_secs_f64());
-        let (wall, peak) = time_cli(q, args)?;
-        cli.push(wall);
-        cli_peak_kib = cli_peak_kib.max(peak);
+        cli.push(time_cli(q, args)?);
     }
+    let cli_peak_kib = cli_peak_kib(q, args, &work.join("time.out"))?;
     Ok(Row {
         series: ours.len(),
         prometheus_s: median(prometheus),
