@@ -1,5 +1,6 @@
 //! `parquetry serve` as a process: samples, log lines and spans acknowledged before a
-//! `kill -9` are all there after a restart, once.
+//! `kill -9` are all there after a restart, once; and a second server on the same
+//! write-ahead log is refused.
 
 use parquetry::store::ingest::remote_write::proto::{Label, Sample, TimeSeries, WriteRequest};
 use prost::Message;
@@ -236,4 +237,23 @@ fn data_acknowledged_before_a_kill_9_survives_it_once() {
         "{} spans for {exported} acknowledged traces",
         stats.spans.spans
     );
+}
+
+#[test]
+fn a_second_server_on_the_same_log_folder_stops_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, wal) = (dir.path().join("store"), dir.path().join("wal"));
+    let mut first = serve(&store, &wal);
+    let second = Command::new(env!("CARGO_BIN_EXE_parquetry"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--store"])
+        .arg(&store)
+        .arg("--wal-dir")
+        .arg(&wal)
+        .output()
+        .expect("the binary runs");
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(!second.status.success(), "the second server started: {stderr}");
+    assert!(stderr.contains("one server per log folder"), "{stderr}");
 }

@@ -260,6 +260,15 @@ impl Intake {
     fn lock(&self) -> MutexGuard<'_, Pending> {
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Ends this intake as a crash ends the process: nothing more is committed or
+    /// flushed, and the log's folder is free for the next start.
+    #[cfg(test)]
+    pub fn crash(self: Arc<Self>) {
+        let unlocked = self.lock().wal.unlock_as_a_crash_would();
+        unlocked.expect("unlocking the write-ahead log");
+        std::mem::forget(self);
+    }
 }
 
 impl Drop for Intake {

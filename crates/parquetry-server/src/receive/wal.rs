@@ -8,6 +8,12 @@
 //! being written, which it closes first ([`Wal::rotate`]); the covered files are then
 //! deleted ([`Wal::remove_through`]). A record cut short by a crash was never
 //! acknowledged and is dropped on replay.
+//!
+//! One process writes a log at a time: opening takes an exclusive lock on the folder's
+//! `LOCK` file, held until the log is dropped (or the process ends), and a second
+//! opening fails while it is held. Opening also deletes the files that hold no whole
+//! record (a log opened and stopped before anything arrived leaves one), so that
+//! restarts do not pile them up.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -26,30 +32,66 @@ pub struct Record {
     pub body: Vec<u8>,
 }
 
-/// The log's folder and the file being appended to.
+/// The name of the file whose lock marks a log as open.
+const LOCK_FILE: &str = "LOCK";
+
+/// The log's folder, the file being appended to, and the folder's lock.
 #[derive(Debug)]
 pub struct Wal {
     dir: PathBuf,
     file: File,
     number: u64,
+    /// The folder's `LOCK` file, locked while this log lives; only held, never read.
+    _lock: File,
 }
 
 impl Wal {
     /// Opens the log in `dir` (created when missing) and returns it with the records of
-    /// the files already there, oldest first. New records go to a new file.
+    /// the files already there, oldest first. New records go to a new file. Fails with
+    /// `WouldBlock` while another open log holds the folder, and deletes the files
+    /// there that hold no whole record.
     pub fn open(dir: &Path) -> io::Result<(Wal, Vec<Record>)> {
         fs::create_dir_all(dir)?;
-        let number = file_numbers(dir)?.last().map_or(1, |n| n + 1);
-        let records = Wal::records_through(dir, number)?;
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(LOCK_FILE))?;
+        lock.try_lock().map_err(|e| match e {
+            fs::TryLockError::WouldBlock => io::Error::new(
+                io::ErrorKind::WouldBlock,
+                "another process has this write-ahead log open (one server per log folder)",
+            ),
+            fs::TryLockError::Error(e) => e,
+        })?;
+        let mut records = Vec::new();
+        let mut last = 0;
+        for n in file_numbers(dir)? {
+            let held = read_records(&file_path(dir, n))?;
+            if held.is_empty() {
+                fs::remove_file(file_path(dir, n))?;
+            }
+            records.extend(held);
+            last = n;
+        }
+        let number = last + 1;
         let file = create(dir, number)?;
         Ok((
             Wal {
                 dir: dir.to_path_buf(),
                 file,
                 number,
+                _lock: lock,
             },
             records,
         ))
+    }
+
+    /// Lets go of the folder's lock as the end of the process would, leaving the log
+    /// otherwise as it is: how a test stands for a crash inside one process.
+    #[cfg(test)]
+    pub fn unlock_as_a_crash_would(&self) -> io::Result<()> {
+        self._lock.unlock()
     }
 
     /// Appends a record and syncs it to disk; when this returns, the record survives a
@@ -156,6 +198,67 @@ fn read_records(path: &Path) -> io::Result<Vec<Record>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The numbers of the log files in `dir`.
+    fn files(dir: &Path) -> Vec<u64> {
+        file_numbers(dir).unwrap()
+    }
+
+    #[test]
+    fn a_second_opening_of_a_folder_fails_until_the_first_log_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut wal, _) = Wal::open(dir.path()).unwrap();
+        wal.append(1, b"kept").unwrap();
+        let refused = Wal::open(dir.path()).unwrap_err();
+        assert_eq!(refused.kind(), io::ErrorKind::WouldBlock);
+        assert!(
+            refused.to_string().contains("one server per log folder"),
+            "{refused}"
+        );
+        assert_eq!(files(dir.path()), [1], "a refused opening leaves the files alone");
+        drop(wal);
+        let (_, records) = Wal::open(dir.path()).unwrap();
+        assert_eq!(records.len(), 1);
+    }
+
+    #[test]
+    fn opening_deletes_the_files_without_a_whole_record() {
+        let dir = tempfile::tempdir().unwrap();
+        for _ in 0..3 {
+            drop(Wal::open(dir.path()).unwrap());
+        }
+        assert_eq!(
+            files(dir.path()),
+            [3],
+            "restarts with nothing received pile up no files"
+        );
+        let (mut wal, _) = Wal::open(dir.path()).unwrap();
+        wal.append(1, b"whole").unwrap();
+        wal.rotate().unwrap();
+        wal.append(2, b"torn").unwrap();
+        drop(wal);
+        let torn = file_path(dir.path(), 5);
+        let len = fs::metadata(&torn).unwrap().len();
+        OpenOptions::new()
+            .write(true)
+            .open(&torn)
+            .unwrap()
+            .set_len(len - 1)
+            .unwrap();
+        let (_, records) = Wal::open(dir.path()).unwrap();
+        assert_eq!(
+            records,
+            vec![Record {
+                kind: 1,
+                body: b"whole".to_vec()
+            }]
+        );
+        assert_eq!(
+            files(dir.path()),
+            [4, 6],
+            "the file with a record stays until a commit"
+        );
+    }
 
     #[test]
     fn records_come_back_after_a_restart_and_a_torn_tail_is_dropped() {

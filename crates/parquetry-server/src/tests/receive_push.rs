@@ -346,7 +346,7 @@ fn a_crash_keeps_every_signal_once() {
         intake.accept(*payload, body).unwrap();
     }
     // A crash: the process ends without its commit (no drop, no flush).
-    std::mem::forget(intake);
+    intake.crash();
     assert_eq!((count_up(&store), counts(&store)), (0, (0, 0)));
     let restarted = Intake::start(db, receive.clone()).unwrap();
     let all = (20, (2 + 4 + 3 + 1, 3 + 4));
