@@ -95,33 +95,32 @@ fn time_http(url: &str, q: &str, args: &Args) -> Result<f64, String> {
 /// The arguments of `parquetry query` answering `q` over the whole range as Prometheus'
 /// JSON.
 fn cli_query_args(q: &str, args: &Args) -> Vec<String> {
-    let range = [
-        "query", "--store", args.store, "--step", "60s", "--format", "json", "--start",
+    let (start, end) = (args.start_s.to_string(), args.end_s.to_string());
+    let list = [
+        "query", "--store", args.store, "--step", "60s", "--format", "json", "--start", &start, "--end",
+        &end, q,
     ];
-    let mut list: Vec<String> = range.iter().map(|a| a.to_string()).collect();
-    list.extend([
-        args.start_s.to_string(),
-        "--end".into(),
-        args.end_s.to_string(),
-        q.into(),
-    ]);
-    list
+    list.map(String::from).into()
+}
+
+/// Runs `command` with its output dropped; an error unless it ran and exited with 0.
+fn run_quietly(command: &mut Command) -> Result<(), String> {
+    let status = command
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    match status.success() {
+        true => Ok(()),
+        false => Err(format!("{command:?} failed: {status}")),
+    }
 }
 
 /// The wall time of one `parquetry query` process, started directly: no wrapper whose
 /// own start would be charged to it.
 fn time_cli(q: &str, args: &Args) -> Result<f64, String> {
     let t = Instant::now();
-    let status = Command::new(args.cli)
-        .args(cli_query_args(q, args))
-        .stdout(Stdio::null())
-        .status()
-        .map_err(|e| format!("cannot run {}: {e}", args.cli))?;
-    let wall = t.elapsed().as_secs_f64();
-    if !status.success() {
-        return Err(format!("parquetry query failed: {status}"));
-    }
-    Ok(wall)
+    run_quietly(Command::new(args.cli).args(cli_query_args(q, args)))?;
+    Ok(t.elapsed().as_secs_f64())
 }
 
 /// The peak resident memory (KiB) of one `parquetry query` process, from GNU time in a
@@ -129,17 +128,13 @@ fn time_cli(q: &str, args: &Args) -> Result<f64, String> {
 /// GNU time is a small process, so the peak it reports is the query's alone; a process
 /// started straight from this harness would report the harness' own size instead.
 fn cli_peak_kib(q: &str, args: &Args, scratch: &Path) -> Result<u64, String> {
-    let status = Command::new("/usr/bin/time")
-        .args(["-f", "%M", "-o"])
-        .arg(scratch)
-        .arg(args.cli)
-        .args(cli_query_args(q, args))
-        .stdout(Stdio::null())
-        .status()
-        .map_err(|e| format!("cannot run /usr/bin/time {}: {e}", args.cli))?;
-    if !status.success() {
-        return Err(format!("parquetry query failed: {status}"));
-    }
+    run_quietly(
+        Command::new("/usr/bin/time")
+            .args(["-f", "%M", "-o"])
+            .arg(scratch)
+            .arg(args.cli)
+            .args(cli_query_args(q, args)),
+    )?;
     std::fs::read_to_string(scratch)
         .map_err(|e| e.to_string())?
         .lines()
