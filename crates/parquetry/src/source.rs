@@ -11,12 +11,21 @@ const BATCH_SERIES: usize = 512;
 /// Fewest series per batch when a selection is split to keep every thread busy.
 const MIN_BATCH_SERIES: usize = 64;
 
-/// The selection's series `0..n` cut into batches: at most [`BATCH_SERIES`] each, and
-/// small enough that every thread gets several (so no thread idles while the last batch
-/// is read), but no smaller than [`MIN_BATCH_SERIES`].
+/// The selection's series `0..n` cut into batches for the pool's threads.
 fn batch_ranges(n: usize) -> Vec<Range<usize>> {
-    let threads = rayon::current_num_threads().max(1);
-    let size = n.div_ceil(threads * 4).clamp(MIN_BATCH_SERIES, BATCH_SERIES);
+    batches_for_threads(n, rayon::current_num_threads().max(1))
+}
+
+/// The series `0..n` cut into as few batches of about equal size as give each of
+/// `threads` threads the same number, each at most [`BATCH_SERIES`] and no smaller than
+/// [`MIN_BATCH_SERIES`] (the last one may be). Few batches matter because the rows of
+/// two neighbouring batches usually meet inside a page, and both decompress and decode
+/// that page: with a batch of 100 series of a day each, a boundary page is about a
+/// quarter of a batch's reading.
+fn batches_for_threads(n: usize, threads: usize) -> Vec<Range<usize>> {
+    let threads = threads.max(1);
+    let batches = threads * n.div_ceil(threads * BATCH_SERIES).max(1);
+    let size = n.div_ceil(batches).max(MIN_BATCH_SERIES);
     (0..n).step_by(size).map(|s| s..(s + size).min(n)).collect()
 }
 
@@ -85,5 +94,39 @@ impl SeriesSource for StoreSource<'_> {
             .enumerate()
             .try_for_each(|(i, r)| each(i, read_raw(&selection, r)?))?;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sizes(n: usize, threads: usize) -> Vec<usize> {
+        batches_for_threads(n, threads).iter().map(|r| r.len()).collect()
+    }
+
+    #[test]
+    fn every_thread_gets_as_many_batches_of_about_equal_size() {
+        assert_eq!(sizes(800, 2), [400, 400]);
+        assert_eq!(sizes(2400, 2), [400; 6]);
+        assert_eq!(sizes(1025, 1), [342, 342, 341]);
+        assert_eq!(sizes(8, 4), [8]);
+    }
+
+    #[test]
+    fn batches_cover_the_series_in_order_within_the_bounds() {
+        for threads in [1, 2, 3, 8] {
+            for n in [0, 1, 63, 64, 65, 100, 511, 512, 513, 1024, 5000, 30_001] {
+                let ranges = batches_for_threads(n, threads);
+                let mut next = 0;
+                for (i, r) in ranges.iter().enumerate() {
+                    assert_eq!(r.start, next, "{n} series, {threads} threads");
+                    assert!(r.len() <= BATCH_SERIES.max(MIN_BATCH_SERIES));
+                    assert!(r.len() >= MIN_BATCH_SERIES || i + 1 == ranges.len());
+                    next = r.end;
+                }
+                assert_eq!(next, n);
+            }
+        }
     }
 }
