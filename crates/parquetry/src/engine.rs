@@ -277,7 +277,12 @@ impl Engine {
             inner: StoreSource(&self.store),
             spans: &spans,
         };
-        Ok(evaluate(&parsed, &source, grid, instant, &options.eval)?)
+        // The whole evaluation runs on the thread pool, so that its parallel parts start
+        // on the thread that reaches them instead of each waking a pool thread while the
+        // caller waits.
+        Ok(rayon::scope(|_| {
+            evaluate(&parsed, &source, grid, instant, &options.eval)
+        })?)
     }
 
     /// Evaluates a LogQL query over the logs table: a log query gives streams, a metric
