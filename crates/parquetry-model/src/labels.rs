@@ -6,7 +6,7 @@ use std::fmt;
 pub const METRIC_NAME: &str = "__name__";
 
 /// One `name="value"` pair.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Label {
     /// Label name, e.g. `job`.
     pub name: String,
@@ -18,8 +18,35 @@ pub struct Label {
 ///
 /// The sorted form is canonical: two `Labels` are equal exactly when they name the same
 /// series, and [`crate::SeriesId::of`] hashes this order.
-#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Labels(Vec<Label>);
+
+/// `clone_from` reuses the target's strings, so a label set overwritten over and over
+/// (the newest of a run of series) allocates only when a value outgrows its buffer.
+impl Clone for Label {
+    fn clone(&self) -> Self {
+        Label {
+            name: self.name.clone(),
+            value: self.value.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.name.clone_from(&source.name);
+        self.value.clone_from(&source.value);
+    }
+}
+
+/// `clone_from` reuses the target's labels and their strings (see [`Label`]'s).
+impl Clone for Labels {
+    fn clone(&self) -> Self {
+        Labels(self.0.clone())
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.0.clone_from(&source.0);
+    }
+}
 
 impl Labels {
     /// Builds a label set from pairs in any order. Empty values are dropped (Prometheus
@@ -107,6 +134,20 @@ impl Labels {
     /// A copy without label `name`.
     pub fn without(&self, name: &str) -> Labels {
         Labels(self.0.iter().filter(|l| l.name != name).cloned().collect())
+    }
+
+    /// Makes this set the labels of `from` that `keep` accepts (a part of a canonical set
+    /// is canonical), reusing this set's labels and strings rather than allocating anew.
+    pub fn set_to_kept(&mut self, from: &Labels, keep: impl Fn(&Label) -> bool) {
+        let mut kept = 0;
+        for label in from.0.iter().filter(|l| keep(l)) {
+            match self.0.get_mut(kept) {
+                Some(slot) => slot.clone_from(label),
+                None => self.0.push(label.clone()),
+            }
+            kept += 1;
+        }
+        self.0.truncate(kept);
     }
 
     /// The set without the labels named in `names`, made in place (no copy).
@@ -215,6 +256,31 @@ mod tests {
         assert_eq!(bare.to_string(), "up");
         let odd = Labels::from_pairs([("__name__", "a.b"), ("k", "v")]);
         assert_eq!(odd.to_string(), r#"{__name__="a.b", k="v"}"#);
+    }
+
+    #[test]
+    fn set_to_kept_takes_the_accepted_labels_over_whatever_was_there() {
+        let from = Labels::from_pairs([("a", "1"), ("b", "2"), ("c", "3")]);
+        let mut target = Labels::from_pairs([("x", "long value"), ("y", "9"), ("z", "8"), ("w", "7")]);
+        target.set_to_kept(&from, |l| l.name != "b");
+        assert_eq!(target, Labels::from_pairs([("a", "1"), ("c", "3")]));
+        target.set_to_kept(&from, |_| true);
+        assert_eq!(target, from);
+        target.set_to_kept(&from, |_| false);
+        assert!(target.is_empty());
+    }
+
+    #[test]
+    fn clone_from_gives_an_equal_set() {
+        let mut target = Labels::from_pairs([("a", "a rather long value"), ("b", "2")]);
+        for source in [
+            Labels::from_pairs([("a", "1")]),
+            Labels::from_pairs([("a", "1"), ("b", "2"), ("c", "3")]),
+            Labels::empty(),
+        ] {
+            target.clone_from(&source);
+            assert_eq!(target, source);
+        }
     }
 
     #[test]

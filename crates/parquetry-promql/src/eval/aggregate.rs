@@ -5,12 +5,13 @@ use super::evaluator::Ctx;
 use super::functions::quantile;
 use super::kahan::{kahan_mean, kahan_sum};
 use super::member_select::select_members;
+use super::step_cells::StepCells;
 use super::value::{StepSeries, Value};
 use super::{EvalError, StepGrid};
 use crate::syntax::ast::{AggOp, AggregateExpr, Grouping};
 use parquetry_model::labels::is_legacy_label_name;
 use parquetry_model::value::format_api_value;
-use parquetry_model::{Labels, METRIC_NAME};
+use parquetry_model::{Label, Labels, METRIC_NAME};
 use std::collections::HashMap;
 
 /// Evaluates an aggregation.
@@ -82,15 +83,23 @@ pub fn eval(ctx: &Ctx, a: &AggregateExpr, grid: &StepGrid) -> Result<Value, Eval
             // One buffer for every group's values at every step.
             let mut values: Vec<f64> = Vec::new();
             for (g, key) in keys.into_iter().enumerate() {
-                let mut points = vec![None; steps];
-                for (k, point) in points.iter_mut().enumerate() {
-                    values.clear();
-                    values.extend(members[g].iter().filter_map(|&i| input[i].points[k]));
-                    if values.is_empty() {
-                        continue;
+                let by_member =
+                    folds_series_by_series(op).then(|| fold_members(op, &input, &members[g], steps));
+                let points = match by_member.flatten() {
+                    Some(points) => points,
+                    None => {
+                        let mut points = vec![None; steps];
+                        for (k, point) in points.iter_mut().enumerate() {
+                            values.clear();
+                            values.extend(members[g].iter().filter_map(|&i| input[i].points[k]));
+                            if values.is_empty() {
+                                continue;
+                            }
+                            *point = Some(fold(op, &values, q.get(k).copied()));
+                        }
+                        points
                     }
-                    *point = Some(fold(op, &values, q.get(k).copied()));
-                }
+                };
                 // With delayed name removal a group kept by `__name__` drops the name
                 // when any of its members would have.
                 let drop_name = key.metric_name().is_some() && members[g].iter().any(|&i| input[i].drop_name);
@@ -107,20 +116,44 @@ pub fn eval(ctx: &Ctx, a: &AggregateExpr, grid: &StepGrid) -> Result<Value, Eval
 
 /// The labels that identify a series' group.
 pub(super) fn group_key(labels: &Labels, grouping: &Grouping) -> Labels {
+    let mut key = Labels::empty();
+    key.set_to_kept(labels, |l| in_group_key(l, grouping));
+    key
+}
+
+/// True when `label` is one of the labels that identify a series' group.
+pub(super) fn in_group_key(label: &Label, grouping: &Grouping) -> bool {
     match grouping {
-        Grouping::By(names) => Labels::from_pairs(
-            labels
-                .iter()
-                .filter(|l| names.contains(&l.name))
-                .map(|l| (l.name.clone(), l.value.clone())),
-        ),
-        Grouping::Without(names) => Labels::from_pairs(
-            labels
-                .iter()
-                .filter(|l| l.name != METRIC_NAME && !names.contains(&l.name))
-                .map(|l| (l.name.clone(), l.value.clone())),
-        ),
+        Grouping::By(names) => names.contains(&label.name),
+        Grouping::Without(names) => label.name != METRIC_NAME && !names.contains(&label.name),
     }
+}
+
+/// True for the operators whose value at a step folds the members one at a time in
+/// their order and ends the same whichever step is folded first, so that a group is
+/// computed member by member (each member's points read in one pass) rather than step by
+/// step. `avg` is not among them: where its sum overflows, Prometheus' running mean
+/// takes over at the member where it did.
+fn folds_series_by_series(op: AggOp) -> bool {
+    matches!(
+        op,
+        AggOp::Sum | AggOp::Count | AggOp::Group | AggOp::Min | AggOp::Max
+    )
+}
+
+/// The group of `members` (indexes into `input`) folded member by member; `None` where
+/// [`StepCells::points`] leaves it to the step-by-step fold.
+fn fold_members(
+    op: AggOp,
+    input: &[StepSeries],
+    members: &[usize],
+    steps: usize,
+) -> Option<Vec<Option<f64>>> {
+    let mut cells = StepCells::new(op, steps);
+    for &i in members {
+        cells.fold_series(op, &input[i].points);
+    }
+    cells.points(op)
 }
 
 /// One group's value at one step.
@@ -215,6 +248,34 @@ mod tests {
             for op in [AggOp::Sum, AggOp::Avg, AggOp::Count, AggOp::Group, AggOp::Min, AggOp::Max, AggOp::Stdvar, AggOp::Stddev] {
                 let (got, want) = (fold(op, &values, None), brute(op, &values));
                 prop_assert!((got - want).abs() <= 1e-6 * (1.0 + want.abs()), "{:?}: {} vs {}", op, got, want);
+            }
+        }
+
+        #[test]
+        fn member_by_member_folds_give_the_step_by_step_bits(
+            members in proptest::collection::vec(
+                proptest::collection::vec(proptest::option::of(prop_oneof![
+                    -1e6f64..1e6,
+                    Just(f64::NAN),
+                    Just(f64::INFINITY),
+                    Just(f64::MAX),
+                    Just(-1e300),
+                ]), 4),
+                1..12,
+            ),
+        ) {
+            let input: Vec<StepSeries> = members
+                .into_iter()
+                .map(|points| StepSeries { labels: Labels::empty(), drop_name: false, points })
+                .collect();
+            let all: Vec<usize> = (0..input.len()).collect();
+            for op in [AggOp::Sum, AggOp::Count, AggOp::Group, AggOp::Min, AggOp::Max] {
+                let by_member = fold_members(op, &input, &all, 4).unwrap();
+                for (k, got) in by_member.into_iter().enumerate() {
+                    let values: Vec<f64> = input.iter().filter_map(|s| s.points[k]).collect();
+                    let want = (!values.is_empty()).then(|| fold(op, &values, None));
+                    prop_assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "{:?} at step {}", op, k);
+                }
             }
         }
 

@@ -8,11 +8,11 @@
 //! and means carry their compensation across the merge, so the two paths agree to the
 //! last bits but for summation order.
 
-use super::aggregate::group_key;
+use super::aggregate::in_group_key;
 use super::evaluator::Ctx;
 use super::functions::{RangeCall, is_range_function};
-use super::kahan::kahan_sum_inc;
 use super::selectors::map_matrix;
+use super::step_cells::StepCells;
 use super::value::{RangeValue, StepSeries, Value};
 use super::{EvalError, StepGrid};
 use crate::syntax::ast::{AggOp, AggregateExpr, Call, Expr, Grouping, ValueType};
@@ -89,7 +89,7 @@ fn fold(ctx: &Ctx, a: &AggregateExpr, c: &Call, grid: &StepGrid) -> Result<Optio
         .fold(empty(), Partial::merge);
     ctx.check_points(whole.groups.len(), steps)?;
     let valued_at: Vec<bool> = (0..steps)
-        .map(|k| whole.groups.iter().any(|g| g.count[k] > 0))
+        .map(|k| whole.groups.iter().any(|g| g.cells.has_value_at(k)))
         .collect();
     call.annotate(ctx, whole.last.as_ref().map(|(l, v)| (l, *v)), |k| valued_at[k]);
     Ok(whole.finish(!call.keeps_name()).map(Value::Vector))
@@ -104,19 +104,16 @@ struct Partial<'a> {
     index: HashMap<Labels, usize>,
     /// The series last in label order, and whether it gave any value.
     last: Option<(Labels, bool)>,
+    /// The group key of the series being added, its buffers reused from series to series.
+    key: Labels,
 }
 
-/// One group's accumulators, a cell per step.
+/// One group: its labels and its accumulators.
 struct Group {
     key: Labels,
     /// The member first in label order: the general path lists groups in that order.
     first: Labels,
-    /// The running sum, minimum or maximum (empty for `count` and `group`).
-    value: Vec<f64>,
-    /// The sum's compensation (only for `sum` and `avg`).
-    compensation: Vec<f64>,
-    /// How many members had a value at the step.
-    count: Vec<u32>,
+    cells: StepCells,
 }
 
 impl<'a> Partial<'a> {
@@ -128,13 +125,17 @@ impl<'a> Partial<'a> {
             groups: Vec::new(),
             index: HashMap::new(),
             last: None,
+            key: Labels::empty(),
         }
     }
 
-    /// Folds one series' values at each step into its group.
+    /// Folds one series' values at each step into its group. Labels are copied only for
+    /// a new group or a new first member; the newest series is copied into the buffers of
+    /// the one before it.
     fn add(&mut self, labels: &Labels, points: &[Option<f64>]) {
-        let key = group_key(labels, self.grouping);
-        let g = match self.index.get(&key) {
+        let grouping = self.grouping;
+        self.key.set_to_kept(labels, |l| in_group_key(l, grouping));
+        let g = match self.index.get(&self.key) {
             Some(&g) => {
                 if *labels < self.groups[g].first {
                     self.groups[g].first = labels.clone();
@@ -143,21 +144,21 @@ impl<'a> Partial<'a> {
             }
             None => {
                 self.groups
-                    .push(Group::new(self.op, key.clone(), labels.clone(), self.steps));
-                self.index.insert(key, self.groups.len() - 1);
+                    .push(Group::new(self.op, self.key.clone(), labels.clone(), self.steps));
+                self.index.insert(self.key.clone(), self.groups.len() - 1);
                 self.groups.len() - 1
             }
         };
         let valued = points.iter().any(Option::is_some);
-        if self.last.as_ref().is_none_or(|(l, _)| labels > l) {
-            self.last = Some((labels.clone(), valued));
-        }
-        let group = &mut self.groups[g];
-        for (k, p) in points.iter().enumerate() {
-            if let Some(v) = *p {
-                group.fold(self.op, k, v);
+        match &mut self.last {
+            Some((last, last_valued)) if labels > last => {
+                last.clone_from(labels);
+                *last_valued = valued;
             }
+            Some(_) => {}
+            None => self.last = Some((labels.clone(), valued)),
         }
+        self.groups[g].cells.fold_series(self.op, points);
     }
 
     /// This run's groups followed by `later`'s, as if its series had been added here.
@@ -188,30 +189,10 @@ impl<'a> Partial<'a> {
         groups.sort_by(|x, y| x.first.cmp(&y.first));
         let mut out = Vec::with_capacity(groups.len());
         for g in groups {
-            let mut points = Vec::with_capacity(g.count.len());
-            for (k, &n) in g.count.iter().enumerate() {
-                if n == 0 {
-                    points.push(None);
-                    continue;
-                }
-                let n = f64::from(n);
-                points.push(Some(match op {
-                    AggOp::Sum => g.value[k] + g.compensation[k],
-                    AggOp::Avg => {
-                        if !(g.value[k] + g.compensation[k]).is_finite() {
-                            return None;
-                        }
-                        g.value[k] / n + g.compensation[k] / n
-                    }
-                    AggOp::Count => n,
-                    AggOp::Group => 1.0,
-                    _ => g.value[k],
-                }));
-            }
             out.push(StepSeries {
+                points: g.cells.points(op)?,
                 drop_name: drops_name && g.key.metric_name().is_some(),
                 labels: g.key,
-                points,
             });
         }
         Some(out)
@@ -220,55 +201,16 @@ impl<'a> Partial<'a> {
 
 impl Group {
     fn new(op: AggOp, key: Labels, first: Labels, steps: usize) -> Self {
-        let cells = |needed: bool| if needed { vec![0.0; steps] } else { Vec::new() };
         Group {
             key,
             first,
-            value: cells(!matches!(op, AggOp::Count | AggOp::Group)),
-            compensation: cells(matches!(op, AggOp::Sum | AggOp::Avg)),
-            count: vec![0; steps],
-        }
-    }
-
-    /// Adds a member's value at step `k`, as the general path's fold would.
-    fn fold(&mut self, op: AggOp, k: usize, v: f64) {
-        match op {
-            AggOp::Sum | AggOp::Avg => {
-                (self.value[k], self.compensation[k]) = kahan_sum_inc(v, self.value[k], self.compensation[k]);
-            }
-            AggOp::Min => self.keep_if(k, v, |m, v| m > v),
-            AggOp::Max => self.keep_if(k, v, |m, v| m < v),
-            _ => {}
-        }
-        self.count[k] += 1;
-    }
-
-    /// Takes `v` at step `k` when the cell is empty or NaN, or when `better(cell, v)`.
-    fn keep_if(&mut self, k: usize, v: f64, better: impl Fn(f64, f64) -> bool) {
-        let m = self.value[k];
-        if self.count[k] == 0 || better(m, v) || m.is_nan() {
-            self.value[k] = v;
+            cells: StepCells::new(op, steps),
         }
     }
 
     /// Adds the accumulators of the same group over later series.
     fn absorb(&mut self, op: AggOp, later: Group) {
-        for k in 0..self.count.len() {
-            if later.count[k] == 0 {
-                continue;
-            }
-            match op {
-                AggOp::Sum | AggOp::Avg => {
-                    let (sum, c) = kahan_sum_inc(later.value[k], self.value[k], self.compensation[k]);
-                    self.value[k] = sum;
-                    self.compensation[k] = c + later.compensation[k];
-                }
-                AggOp::Min => self.keep_if(k, later.value[k], |m, v| m > v),
-                AggOp::Max => self.keep_if(k, later.value[k], |m, v| m < v),
-                _ => {}
-            }
-            self.count[k] += later.count[k];
-        }
+        self.cells.absorb(op, later.cells);
         if later.first < self.first {
             self.first = later.first;
         }

@@ -23,6 +23,7 @@ pub mod query_stats;
 mod rank_heap;
 mod result;
 mod selectors;
+mod step_cells;
 pub mod value;
 
 pub use evaluator::evaluate;
