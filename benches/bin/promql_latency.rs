@@ -7,6 +7,10 @@
 //! query's (on top of what the server holds after start-up), just as each CLI run is a
 //! process of its own.
 //!
+//! Then the Rust API again, each query called many times in a row, so that no other
+//! process runs between two calls (the interleaved runs above pause the engine for
+//! Prometheus and the CLI, which on some machines makes a call much slower).
+//!
 //! Then HTTP against HTTP: one Prometheus and one `parquetry serve`, each started once,
 //! answer the whole set through the same client (the queries interleaved, medians of the
 //! runs, the answers compared), and each server's peak memory over the whole set.
@@ -174,6 +178,48 @@ fn measure(q: &str, engine: &Engine, args: &Args, work: &Path) -> Result<Row, St
     })
 }
 
+/// Calls of the Rust API in a row, for each query, after the interleaved runs.
+const BACK_TO_BACK_CALLS: usize = 20;
+
+/// Times each query through the Rust API [`BACK_TO_BACK_CALLS`] times in a row (after one
+/// call that is not timed) and prints the medians against Prometheus' medians from the
+/// interleaved runs (`prometheus_s`, in the order of [`QUERIES`]). In the interleaved
+/// runs each API call follows Prometheus and a CLI process; here none does, which shows
+/// how much of a call's time is waking an idle machine rather than the query's work.
+fn back_to_back(engine: &Engine, args: &Args, prometheus_s: &[f64]) -> Result<(), String> {
+    let grid = grid(args);
+    println!("\nThe Rust API, {BACK_TO_BACK_CALLS} calls of each query in a row\n");
+    println!("| query | Parquetry API, back to back | API/Prometheus |");
+    println!("|---|---|---|");
+    let mut ratios = Vec::new();
+    for (q, prometheus) in QUERIES.iter().zip(prometheus_s) {
+        let mut times = Vec::with_capacity(BACK_TO_BACK_CALLS);
+        for call in 0..=BACK_TO_BACK_CALLS {
+            let t = Instant::now();
+            engine
+                .query_range(q, grid, &QueryOptions::default())
+                .map_err(|e| e.to_string())?;
+            if call > 0 {
+                times.push(t.elapsed().as_secs_f64());
+            }
+        }
+        let api = median(times);
+        ratios.push(api / prometheus);
+        println!(
+            "| `{}` | {:.2} ms | {:.3} |",
+            q.replace('|', "\\|"),
+            api * 1000.0,
+            api / prometheus
+        );
+    }
+    let mean = geometric_mean(&ratios);
+    println!(
+        "\ngeometric mean of Parquetry back to back/Prometheus: {mean:.3} ({:.1}x faster)",
+        1.0 / mean
+    );
+    Ok(())
+}
+
 /// The grid of every query: `[start, end]` at a 60 s step.
 fn grid(args: &Args) -> StepGrid {
     StepGrid {
@@ -237,8 +283,10 @@ fn run(args: &Args) -> Result<bool, String> {
     );
     println!("|---|---|---|---|---|---|---|---|---|");
     let (mut api_ratios, mut cli_ratios, mut differences) = (Vec::new(), Vec::new(), Vec::new());
+    let mut prometheus_medians = Vec::new();
     for q in QUERIES {
         let row = measure(q, &engine, args, work.path())?;
+        prometheus_medians.push(row.prometheus_s);
         api_ratios.push(row.api_s / row.prometheus_s);
         cli_ratios.push(row.cli_s / row.prometheus_s);
         println!(
@@ -271,6 +319,7 @@ fn run(args: &Args) -> Result<bool, String> {
         QUERIES.len() - differences.len(),
         QUERIES.len()
     );
+    back_to_back(&engine, args, &prometheus_medians)?;
     let http_same = http_against_http(args, work.path())?;
     Ok(differences.is_empty() && http_same)
 }
