@@ -170,7 +170,7 @@ fn read_split_float_columns(
     if leaves.is_empty() {
         return Ok(Vec::new());
     }
-    let reader = Arc::new(handle.try_clone(path)?);
+    let reader = Arc::new(handle.share());
     let mut columns = Vec::with_capacity(leaves.len());
     for (column, leaf) in leaves {
         match split_floats::read_split_floats(&reader, metadata, groups, selectors, leaf)

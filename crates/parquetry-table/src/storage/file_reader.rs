@@ -1,5 +1,6 @@
-//! A data file opened for the Parquet reader: a local file, or an object read by byte
-//! ranges (so a selective read fetches only the footer and the pages it needs).
+//! A data file opened for the Parquet reader: a local file read by positioned reads, or
+//! an object read by byte ranges (so a selective read fetches only the footer and the
+//! pages it needs).
 
 use super::remote::Remote;
 use crate::error::{Result, StoreError, io_err};
@@ -9,13 +10,16 @@ use parquet::file::reader::{ChunkReader, Length};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// An open data file; implements Parquet's [`ChunkReader`].
 pub struct FileReader(Source);
 
 enum Source {
-    /// A file in a local store.
-    Local(File),
+    /// A file in a local store, shared by every handle on it, and its size (data files
+    /// never change once written). Reads name their offset, so handles need no
+    /// descriptor of their own and no seek.
+    Local { file: Arc<File>, size: u64 },
     /// An object in object storage: the connection, its name relative to the store, its
     /// URL (for messages) and its size.
     Remote {
@@ -28,9 +32,12 @@ enum Source {
 
 impl FileReader {
     pub(super) fn local(path: &Path) -> Result<FileReader> {
-        File::open(path)
-            .map(|f| FileReader(Source::Local(f)))
-            .map_err(io_err(path))
+        let file = File::open(path).map_err(io_err(path))?;
+        let size = file.metadata().map_err(io_err(path))?.len();
+        Ok(FileReader(Source::Local {
+            file: Arc::new(file),
+            size,
+        }))
     }
 
     pub(super) fn remote(remote: Remote, rel: &str, url: PathBuf) -> Result<FileReader> {
@@ -44,11 +51,13 @@ impl FileReader {
     }
 
     /// A second handle on the same file (or object), for a second reader of it: a local
-    /// file's descriptor is duplicated, a remote object's size is not asked again. `path`
-    /// names the file in an error.
-    pub fn try_clone(&self, path: &Path) -> Result<FileReader> {
-        Ok(FileReader(match &self.0 {
-            Source::Local(f) => Source::Local(f.try_clone().map_err(io_err(path))?),
+    /// file's descriptor is shared, a remote object's size is not asked again.
+    pub fn share(&self) -> FileReader {
+        FileReader(match &self.0 {
+            Source::Local { file, size } => Source::Local {
+                file: Arc::clone(file),
+                size: *size,
+            },
             Source::Remote {
                 remote,
                 rel,
@@ -60,7 +69,7 @@ impl FileReader {
                 url: url.clone(),
                 size: *size,
             },
-        }))
+        })
     }
 
     /// Reads `length` bytes from `start` of a remote object.
@@ -87,7 +96,7 @@ fn with_url(e: StoreError, url: &Path) -> StoreError {
 impl Length for FileReader {
     fn len(&self) -> u64 {
         match &self.0 {
-            Source::Local(f) => f.len(),
+            Source::Local { size, .. } => *size,
             Source::Remote { size, .. } => *size,
         }
     }
@@ -98,7 +107,10 @@ impl ChunkReader for FileReader {
 
     fn get_read(&self, start: u64) -> Result<Self::T, ParquetError> {
         match &self.0 {
-            Source::Local(f) => Ok(Box::new(f.get_read(start)?)),
+            Source::Local { file, .. } => Ok(Box::new(std::io::BufReader::new(LocalRead {
+                file: Arc::clone(file),
+                at: start,
+            }))),
             Source::Remote {
                 remote,
                 rel,
@@ -117,12 +129,98 @@ impl ChunkReader for FileReader {
 
     fn get_bytes(&self, start: u64, length: usize) -> Result<Bytes, ParquetError> {
         match &self.0 {
-            Source::Local(f) => f.get_bytes(start, length),
+            Source::Local { file, .. } => {
+                let buffer = read_range(file, start, length)?;
+                if buffer.len() != length {
+                    return Err(ParquetError::EOF(format!(
+                        "expected {length} bytes at offset {start}, the file holds {}",
+                        buffer.len()
+                    )));
+                }
+                Ok(buffer.into())
+            }
             Source::Remote { remote, rel, url, .. } => {
                 FileReader::fetch(remote, rel, url, start, length as u64)
             }
         }
     }
+}
+
+/// A local file read from a point on, each read naming its offset (`pread`), so that any
+/// number of readers share one descriptor without seeking it.
+struct LocalRead {
+    file: Arc<File>,
+    /// The offset of the next byte to read.
+    at: u64,
+}
+
+impl Read for LocalRead {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = read_at(&self.file, out, self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads `length` bytes of `file` from `offset` on, or fewer where the file ends first.
+/// The bytes land in the buffer's memory directly, which is not cleared beforehand (a
+/// query reads megabytes of pages this way).
+#[cfg(unix)]
+fn read_range(file: &File, offset: u64, length: usize) -> std::io::Result<Vec<u8>> {
+    use std::os::fd::AsRawFd;
+    let mut buffer: Vec<u8> = Vec::with_capacity(length);
+    while buffer.len() < length {
+        let at = offset + buffer.len() as u64;
+        let spare = buffer.spare_capacity_mut();
+        let at = libc::off_t::try_from(at).map_err(std::io::Error::other)?;
+        // SAFETY: `pread` writes at most `spare.len()` bytes, into the buffer's spare
+        // capacity, which it owns and nothing else refers to.
+        let read = unsafe { libc::pread(file.as_raw_fd(), spare.as_mut_ptr().cast(), spare.len(), at) };
+        match read {
+            0 => break,
+            n if n > 0 => {
+                // SAFETY: `pread` has just written the first `n` bytes of the spare
+                // capacity, so they are initialised.
+                unsafe { buffer.set_len(buffer.len() + n as usize) }
+            }
+            _ => {
+                let error = std::io::Error::last_os_error();
+                if error.kind() != std::io::ErrorKind::Interrupted {
+                    return Err(error);
+                }
+            }
+        }
+    }
+    Ok(buffer)
+}
+
+/// Reads `length` bytes of `file` from `offset` on, or fewer where the file ends first.
+#[cfg(not(unix))]
+fn read_range(file: &File, offset: u64, length: usize) -> std::io::Result<Vec<u8>> {
+    let mut buffer = vec![0; length];
+    let mut filled = 0;
+    while filled < length {
+        match read_at(file, &mut buffer[filled..], offset + filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    buffer.truncate(filled);
+    Ok(buffer)
+}
+
+/// Reads into `out` from `offset` of `file` without moving its cursor (where the
+/// platform has such a read); returns how many bytes were read, 0 at the end.
+#[cfg(unix)]
+fn read_at(file: &File, out: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, out, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, out: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, out, offset)
 }
 
 /// The bytes a remote read from a point on fetches at a time.
@@ -162,6 +260,28 @@ impl Read for RemoteRead {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_local_file_is_read_by_offset_through_every_shared_handle() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.parquet");
+        let content: Vec<u8> = (0..50_000u32).map(|i| (i * 13 % 251) as u8).collect();
+        std::fs::write(&path, &content).unwrap();
+        let first = FileReader::local(&path).unwrap();
+        let second = first.share();
+        assert_eq!(second.len(), content.len() as u64);
+        for (reader, start, length) in [(&first, 0, 10), (&second, 49_990, 10), (&first, 123, 20_000)] {
+            let bytes = reader.get_bytes(start as u64, length).unwrap();
+            assert_eq!(&bytes[..], &content[start..start + length]);
+        }
+        assert!(first.get_bytes(49_995, 10).is_err());
+        let mut rest = Vec::new();
+        second.get_read(40_000).unwrap().read_to_end(&mut rest).unwrap();
+        assert_eq!(rest, content[40_000..]);
+        let mut head = [0u8; 4];
+        first.get_read(7).unwrap().read_exact(&mut head).unwrap();
+        assert_eq!(head, content[7..11]);
+    }
 
     #[test]
     fn a_remote_read_from_a_point_gives_the_rest_of_the_object_a_window_at_a_time() {
