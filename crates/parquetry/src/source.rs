@@ -13,7 +13,7 @@ const MIN_BATCH_SERIES: usize = 64;
 
 /// The selection's series `0..n` cut into batches for the pool's threads.
 fn batch_ranges(n: usize) -> Vec<Range<usize>> {
-    batches_for_threads(n, rayon::current_num_threads().max(1))
+    batches_for_threads(n, rayon::current_num_threads())
 }
 
 /// The series `0..n` cut into as few batches of about equal size as give each of

@@ -83,9 +83,7 @@ pub fn eval(ctx: &Ctx, a: &AggregateExpr, grid: &StepGrid) -> Result<Value, Eval
             // One buffer for every group's values at every step.
             let mut values: Vec<f64> = Vec::new();
             for (g, key) in keys.into_iter().enumerate() {
-                let by_member =
-                    folds_series_by_series(op).then(|| fold_members(op, &input, &members[g], steps));
-                let points = match by_member.flatten() {
+                let points = match fold_members(op, &input, &members[g], steps) {
                     Some(points) => points,
                     None => {
                         let mut points = vec![None; steps];
@@ -141,14 +139,17 @@ fn folds_series_by_series(op: AggOp) -> bool {
     )
 }
 
-/// The group of `members` (indexes into `input`) folded member by member; `None` where
-/// [`StepCells::points`] leaves it to the step-by-step fold.
+/// The group of `members` (indexes into `input`) folded member by member; `None` for an
+/// operator that [`folds_series_by_series`] leaves to the step-by-step fold.
 fn fold_members(
     op: AggOp,
     input: &[StepSeries],
     members: &[usize],
     steps: usize,
 ) -> Option<Vec<Option<f64>>> {
+    if !folds_series_by_series(op) {
+        return None;
+    }
     let mut cells = StepCells::new(op, steps);
     for &i in members {
         cells.fold_series(op, &input[i].points);
