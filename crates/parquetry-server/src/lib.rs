@@ -27,6 +27,7 @@ pub use params::Params;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::serve::ListenerExt;
 use parquetry::Database;
 use state::AppState;
 use std::future::Future;
@@ -61,12 +62,18 @@ pub fn router(db: Database, config: ServerConfig) -> Result<Router, String> {
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets the requests in
-/// flight finish.
+/// flight finish. Every connection sends without Nagle's delay: an answer's last,
+/// partly filled segment otherwise waits for the client's delayed acknowledgement
+/// (about 40 ms on Linux) whenever an earlier segment is still unacknowledged.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let listener = listener.tap_io(|tcp| {
+        // A socket that refuses the option still serves, only with Nagle's delay.
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
