@@ -22,13 +22,15 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// Evaluates `work` over the newest snapshot on a blocking thread, holding one of the
+/// Evaluates `work` over the newest snapshot on a blocking thread (which also takes
+/// the snapshot, so a query costs one hand-off between threads), holding one of the
 /// server's query slots until it ends. The deadline is the server's query timeout, or
 /// `timeout_ms` (the request's `timeout` parameter) when shorter; waiting for a slot
 /// counts against it. At the deadline the answer is a `timeout` error and the token in
 /// the options is cancelled: PromQL checks it between batches, LogQL before each read
 /// of entries, TraceQL before each trace, remote read between batches of series. Until
-/// the evaluation notices, it keeps its slot, so the bound on concurrent work holds. Engine errors become API errors through `errors`.
+/// the evaluation notices, it keeps its slot, so the bound on concurrent work holds.
+/// Engine errors become API errors through `errors`.
 pub async fn run_query<T: Send + 'static>(
     state: &Arc<AppState>,
     timeout_ms: Option<i64>,
@@ -44,13 +46,6 @@ pub async fn run_query<T: Send + 'static>(
         .await
         .map_err(|_| ApiError::new(ErrorType::Timeout, "query timed out in query queue"))?
         .map_err(|_| ApiError::new(ErrorType::Internal, "the server is shutting down"))?;
-    let engine = state.engine().await?;
-    if Instant::now() >= deadline {
-        return Err(ApiError::new(
-            ErrorType::Timeout,
-            "query timed out in query queue",
-        ));
-    }
     let cancel = Cancel::new();
     let guard = CancelOnDrop(Some(cancel.clone()));
     let options = QueryOptions {
@@ -63,8 +58,16 @@ pub async fn run_query<T: Send + 'static>(
         },
         ..QueryOptions::default()
     };
+    let state = state.clone();
     let evaluation = blocking(move || {
         let _slot = slot;
+        let engine = state.latest()?;
+        if Instant::now() >= deadline {
+            return Err(ApiError::new(
+                ErrorType::Timeout,
+                "query timed out in query queue",
+            ));
+        }
         work(&engine, &options).map_err(errors)
     });
     let result = match tokio::time::timeout_at(deadline.into(), evaluation).await {

@@ -8,7 +8,7 @@ use crate::api_error::ApiError;
 use crate::params::Params;
 use crate::prometheus::{json_body, label_objects};
 use crate::query_run::run_query;
-use crate::state::{AppState, blocking};
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use parquetry::Engine;
@@ -85,16 +85,16 @@ impl StreamSelection {
 /// The label names of the chosen streams (`query` narrows them), sorted.
 pub async fn names(State(state): State<Arc<AppState>>, params: Params) -> Result<Response, LokiError> {
     let selection = StreamSelection::read(&params, &["query"])?;
-    let engine = state.engine().await?;
-    let names = blocking(move || {
-        let names: BTreeSet<String> = selection
-            .label_sets(&engine)?
-            .iter()
-            .flat_map(|labels| labels.iter().map(|l| l.name.clone()))
-            .collect();
-        Ok(names)
-    })
-    .await?;
+    let names = state
+        .with_latest(move |engine| {
+            let names: BTreeSet<String> = selection
+                .label_sets(&engine)?
+                .iter()
+                .flat_map(|labels| labels.iter().map(|l| l.name.clone()))
+                .collect();
+            Ok(names)
+        })
+        .await?;
     Ok(success(names.into_iter().collect::<Vec<_>>().into()))
 }
 
@@ -105,16 +105,16 @@ pub async fn values(
     params: Params,
 ) -> Result<Response, LokiError> {
     let selection = StreamSelection::read(&params, &["query"])?;
-    let engine = state.engine().await?;
-    let values = blocking(move || {
-        let values: BTreeSet<String> = selection
-            .label_sets(&engine)?
-            .iter()
-            .filter_map(|labels| labels.get(&name).map(str::to_string))
-            .collect();
-        Ok(values)
-    })
-    .await?;
+    let values = state
+        .with_latest(move |engine| {
+            let values: BTreeSet<String> = selection
+                .label_sets(&engine)?
+                .iter()
+                .filter_map(|labels| labels.get(&name).map(str::to_string))
+                .collect();
+            Ok(values)
+        })
+        .await?;
     Ok(success(values.into_iter().collect::<Vec<_>>().into()))
 }
 
@@ -122,8 +122,9 @@ pub async fn values(
 /// every stream in the range when there is none.
 pub async fn series(State(state): State<Arc<AppState>>, params: Params) -> Result<Response, LokiError> {
     let selection = StreamSelection::read(&params, &["match[]", "match"])?;
-    let engine = state.engine().await?;
-    let sets = blocking(move || selection.label_sets(&engine)).await?;
+    let sets = state
+        .with_latest(move |engine| selection.label_sets(&engine))
+        .await?;
     Ok(success(label_objects(&sets)))
 }
 

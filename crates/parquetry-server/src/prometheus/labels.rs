@@ -4,7 +4,7 @@
 use super::{label_objects, success};
 use crate::api_error::{ApiError, ErrorType, parse_message};
 use crate::params::Params;
-use crate::state::{AppState, blocking};
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use parquetry::Engine;
@@ -84,28 +84,28 @@ pub async fn series(State(state): State<Arc<AppState>>, params: Params) -> Resul
         return Err(ApiError::bad_data("no match[] parameter provided"));
     }
     let selection = Selection::read(&params)?;
-    let engine = state.engine().await?;
-    blocking(move || {
-        let (sets, warnings) = limited(selection.label_sets(&engine)?, selection.limit);
-        Ok(success(label_objects(&sets), &warnings))
-    })
-    .await
+    state
+        .with_latest(move |engine| {
+            let (sets, warnings) = limited(selection.label_sets(&engine)?, selection.limit);
+            Ok(success(label_objects(&sets), &warnings))
+        })
+        .await
 }
 
 /// The label names of the chosen series, sorted.
 pub async fn names(State(state): State<Arc<AppState>>, params: Params) -> Result<Response, ApiError> {
     let selection = Selection::read(&params)?;
-    let engine = state.engine().await?;
-    blocking(move || {
-        let names: BTreeSet<String> = selection
-            .label_sets(&engine)?
-            .iter()
-            .flat_map(|labels| labels.iter().map(|l| l.name.clone()))
-            .collect();
-        let (names, warnings) = limited(names.into_iter().collect(), selection.limit);
-        Ok(success(names.into(), &warnings))
-    })
-    .await
+    state
+        .with_latest(move |engine| {
+            let names: BTreeSet<String> = selection
+                .label_sets(&engine)?
+                .iter()
+                .flat_map(|labels| labels.iter().map(|l| l.name.clone()))
+                .collect();
+            let (names, warnings) = limited(names.into_iter().collect(), selection.limit);
+            Ok(success(names.into(), &warnings))
+        })
+        .await
 }
 
 /// The values label `name` takes in the chosen series, sorted. `name` may be written
@@ -120,17 +120,17 @@ pub async fn values(
         return Err(ApiError::bad_data(format!("invalid label name: {name:?}")));
     }
     let selection = Selection::read(&params)?;
-    let engine = state.engine().await?;
-    blocking(move || {
-        let values: BTreeSet<String> = selection
-            .label_sets(&engine)?
-            .iter()
-            .filter_map(|labels| labels.get(&name).map(str::to_string))
-            .collect();
-        let (values, warnings) = limited(values.into_iter().collect(), selection.limit);
-        Ok(success(values.into(), &warnings))
-    })
-    .await
+    state
+        .with_latest(move |engine| {
+            let values: BTreeSet<String> = selection
+                .label_sets(&engine)?
+                .iter()
+                .filter_map(|labels| labels.get(&name).map(str::to_string))
+                .collect();
+            let (values, warnings) = limited(values.into_iter().collect(), selection.limit);
+            Ok(success(values.into(), &warnings))
+        })
+        .await
 }
 
 /// Undoes Prometheus' `U__` value-encoding escaping of a label name: after the prefix,
