@@ -12,8 +12,9 @@
 //! Prometheus and the CLI, which on some machines makes a call much slower).
 //!
 //! Then HTTP against HTTP: one Prometheus and one `parquetry serve`, each started once,
-//! answer the whole set through the same client (the queries interleaved, medians of the
-//! runs, the answers compared), and each server's peak memory over the whole set.
+//! answer the whole set through the same client, which keeps a connection to each open
+//! (the queries interleaved, medians of the runs, the answers compared), and each
+//! server's peak memory over the whole set.
 //!
 //! Usage: promql-latency PROMETHEUS_BIN_DIR PROMETHEUS_TSDB STORE PARQUETRY_CLI START_UNIX_S END_UNIX_S RUNS
 
@@ -78,10 +79,12 @@ fn mib(kib: u64) -> String {
 /// `parquetry serve`) until the body's last byte arrives. The bytes are read as they come
 /// and dropped, as `curl -o /dev/null` does: neither gathered into one string nor checked
 /// as UTF-8 (that is the client's cost, not the server's; the answers are compared on
-/// requests of their own).
-fn time_http(url: &str, q: &str, args: &Args) -> Result<f64, String> {
+/// requests of their own). `client` keeps its connection to each server open between
+/// requests, as Grafana's data sources do.
+fn time_http(client: &ureq::Agent, url: &str, q: &str, args: &Args) -> Result<f64, String> {
     let t = Instant::now();
-    let response = ureq::get(format!("{url}/api/v1/query_range"))
+    let response = client
+        .get(format!("{url}/api/v1/query_range"))
         .query("query", q)
         .query("start", args.start_s.to_string())
         .query("end", args.end_s.to_string())
@@ -157,8 +160,9 @@ fn measure(q: &str, engine: &Engine, args: &Args, work: &Path) -> Result<Row, St
     let mut prometheus = Vec::new();
     let mut api = Vec::new();
     let mut cli = Vec::new();
+    let client = ureq::Agent::new_with_defaults();
     for _ in 0..args.runs {
-        prometheus.push(time_http(server.url(), q, args)?);
+        prometheus.push(time_http(&client, server.url(), q, args)?);
         let t = Instant::now();
         engine
             .query_range(q, grid, &QueryOptions::default())
@@ -239,6 +243,7 @@ fn http_against_http(args: &Args, work: &Path) -> Result<bool, String> {
     println!("| query | Prometheus | parquetry serve | speed-up |");
     println!("|---|---|---|---|");
     let (mut speedups, mut differences) = (Vec::new(), Vec::new());
+    let client = ureq::Agent::new_with_defaults();
     for q in QUERIES {
         let reference = prometheus_range(prometheus.url(), q, grid(args))?;
         let ours = prometheus_range(parquetry.url(), q, grid(args))?;
@@ -247,8 +252,8 @@ fn http_against_http(args: &Args, work: &Path) -> Result<bool, String> {
         }
         let (mut theirs, mut served) = (Vec::new(), Vec::new());
         for _ in 0..args.runs {
-            theirs.push(time_http(prometheus.url(), q, args)?);
-            served.push(time_http(parquetry.url(), q, args)?);
+            theirs.push(time_http(&client, prometheus.url(), q, args)?);
+            served.push(time_http(&client, parquetry.url(), q, args)?);
         }
         let (theirs, served) = (median(theirs), median(served));
         speedups.push(theirs / served);
