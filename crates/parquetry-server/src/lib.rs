@@ -27,7 +27,7 @@ pub use params::Params;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::serve::ListenerExt;
+use axum::serve::{Listener, ListenerExt};
 use parquetry::Database;
 use state::AppState;
 use std::future::Future;
@@ -62,19 +62,28 @@ pub fn router(db: Database, config: ServerConfig) -> Result<Router, String> {
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets the requests in
-/// flight finish. Every connection sends without Nagle's delay: an answer's last,
-/// partly filled segment otherwise waits for the client's delayed acknowledgement
-/// (about 40 ms on Linux) whenever an earlier segment is still unacknowledged.
+/// flight finish. Every connection sends without Nagle's delay (see [`without_nagle`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let listener = listener.tap_io(|tcp| {
+    axum::serve(without_nagle(listener), app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// `listener`, with every connection it accepts set to send at once: with Nagle's
+/// algorithm, an answer's last, partly filled segment waits for the client's delayed
+/// acknowledgement (about 40 ms on Linux) whenever an earlier segment is still
+/// unacknowledged, which on a kept-alive connection happens to most small answers.
+fn without_nagle(
+    listener: tokio::net::TcpListener,
+) -> impl Listener<Io = tokio::net::TcpStream, Addr = SocketAddr> {
+    listener.tap_io(|tcp| {
         // A socket that refuses the option still serves, only with Nagle's delay.
         let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    })
 }
 
 /// Binds `config.listen` and serves `db` until Ctrl-C or SIGTERM, on a runtime of its

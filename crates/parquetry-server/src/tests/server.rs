@@ -138,3 +138,17 @@ pub fn ingest(dir: &Path, store: &Path, name: &str, text: &str) {
         .ingest(&[file], &IngestOptions::default(), &mut |_| {})
         .unwrap();
 }
+
+#[tokio::test]
+async fn accepted_connections_send_without_nagles_delay() {
+    use axum::serve::Listener;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let mut listener = crate::without_nagle(listener);
+    let ((accepted, _), client) = tokio::join!(listener.accept(), tokio::net::TcpStream::connect(address));
+    client.unwrap();
+    assert!(
+        accepted.nodelay().unwrap(),
+        "the accepted connection delays small segments"
+    );
+}
