@@ -155,13 +155,14 @@ fn open_table(
 }
 
 /// The root columns `columns` of table `rel`, of every row or of `rows` (ascending),
-/// skipping the pages that hold none of them.
+/// skipping the pages that hold none of them, a batch at a time: a caller that converts
+/// each batch before it asks for the next holds one batch's buffers, not the table's.
 fn read_columns(
     storage: &Storage,
     rel: &str,
     columns: &[usize],
     rows: Option<&[u32]>,
-) -> Result<Vec<RecordBatch>> {
+) -> Result<impl Iterator<Item = Result<RecordBatch>>> {
     let path = &storage.path(rel);
     let options = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::from(rows.is_some()));
     let reader = open_table(storage, rel, options, |metadata| {
@@ -181,7 +182,8 @@ fn read_columns(
         };
         Ok((columns.to_vec(), selection))
     })?;
-    reader.collect::<Result<Vec<_>, _>>().map_err(arrow_err(path))
+    let path = path.clone();
+    Ok(reader.map(move |batch| batch.map_err(arrow_err(&path))))
 }
 
 /// Ascending row numbers as ranges of consecutive rows.
@@ -259,6 +261,7 @@ pub fn read_catalog_heads(storage: &Storage, rel: &str) -> Result<Vec<CatalogHea
     let mut out: Vec<CatalogHead> = Vec::new();
     let mut last: Arc<str> = Arc::from("");
     for batch in read_columns(storage, rel, &[0, 1, 3, 4], None)? {
+        let batch = batch?;
         let ids = column::<UInt64Array>(&batch, 0, path)?;
         let metrics = column::<StringArray>(&batch, 1, path)?;
         let mins = column::<Int64Array>(&batch, 2, path)?;
@@ -287,6 +290,7 @@ pub fn read_catalog_labels(storage: &Storage, rel: &str, rows: &[u32]) -> Result
     let path = &storage.path(rel);
     let mut out = Vec::with_capacity(rows.len());
     for batch in read_columns(storage, rel, &[0, 1, 2], Some(rows))? {
+        let batch = batch?;
         let ids = column::<UInt64Array>(&batch, 0, path)?;
         let metrics = column::<StringArray>(&batch, 1, path)?;
         let maps = column::<MapArray>(&batch, 2, path)?;
