@@ -11,6 +11,7 @@
 
 mod api_error;
 mod config;
+mod label_lists;
 mod loki;
 mod params;
 mod prometheus;

@@ -5,6 +5,7 @@
 use super::params::LokiParams;
 use super::{LokiError, loki_errors, parse_message, success};
 use crate::api_error::ApiError;
+use crate::label_lists;
 use crate::params::Params;
 use crate::prometheus::{json_body, label_objects};
 use crate::query_run::run_query;
@@ -15,7 +16,6 @@ use parquetry::Engine;
 use parquetry::logql::syntax::parse_selector;
 use parquetry::logs::read::LogQuery;
 use parquetry::model::{Cancel, Labels, Matcher};
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 const NANOS_PER_MS: i64 = 1_000_000;
@@ -86,14 +86,7 @@ impl StreamSelection {
 pub async fn names(State(state): State<Arc<AppState>>, params: Params) -> Result<Response, LokiError> {
     let selection = StreamSelection::read(&params, &["query"])?;
     let names = state
-        .with_latest(move |engine| {
-            let names: BTreeSet<String> = selection
-                .label_sets(&engine)?
-                .iter()
-                .flat_map(|labels| labels.iter().map(|l| l.name.clone()))
-                .collect();
-            Ok(names)
-        })
+        .with_latest(move |engine| Ok(label_lists::names(&selection.label_sets(&engine)?)))
         .await?;
     Ok(success(names.into_iter().collect::<Vec<_>>().into()))
 }
@@ -106,14 +99,7 @@ pub async fn values(
 ) -> Result<Response, LokiError> {
     let selection = StreamSelection::read(&params, &["query"])?;
     let values = state
-        .with_latest(move |engine| {
-            let values: BTreeSet<String> = selection
-                .label_sets(&engine)?
-                .iter()
-                .filter_map(|labels| labels.get(&name).map(str::to_string))
-                .collect();
-            Ok(values)
-        })
+        .with_latest(move |engine| Ok(label_lists::values(&selection.label_sets(&engine)?, &name)))
         .await?;
     Ok(success(values.into_iter().collect::<Vec<_>>().into()))
 }

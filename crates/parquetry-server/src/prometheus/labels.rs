@@ -3,6 +3,7 @@
 
 use super::{label_objects, success};
 use crate::api_error::{ApiError, ErrorType, parse_message};
+use crate::label_lists;
 use crate::params::Params;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -11,7 +12,6 @@ use parquetry::Engine;
 use parquetry::model::Labels;
 use parquetry::promql::parse_selector;
 use parquetry::promql::syntax::selector::SeriesMatchers;
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// The warning Prometheus gives when `limit` cut a list short.
@@ -97,11 +97,7 @@ pub async fn names(State(state): State<Arc<AppState>>, params: Params) -> Result
     let selection = Selection::read(&params)?;
     state
         .with_latest(move |engine| {
-            let names: BTreeSet<String> = selection
-                .label_sets(&engine)?
-                .iter()
-                .flat_map(|labels| labels.iter().map(|l| l.name.clone()))
-                .collect();
+            let names = label_lists::names(&selection.label_sets(&engine)?);
             let (names, warnings) = limited(names.into_iter().collect(), selection.limit);
             Ok(success(names.into(), &warnings))
         })
@@ -122,11 +118,7 @@ pub async fn values(
     let selection = Selection::read(&params)?;
     state
         .with_latest(move |engine| {
-            let values: BTreeSet<String> = selection
-                .label_sets(&engine)?
-                .iter()
-                .filter_map(|labels| labels.get(&name).map(str::to_string))
-                .collect();
+            let values = label_lists::values(&selection.label_sets(&engine)?, &name);
             let (values, warnings) = limited(values.into_iter().collect(), selection.limit);
             Ok(success(values.into(), &warnings))
         })
