@@ -2,7 +2,7 @@
 //! and stopped as soon as its client goes away.
 
 use crate::api_error::{ApiError, ErrorType};
-use crate::state::{AppState, blocking};
+use crate::state::AppState;
 use parquetry::promql::eval::EvalOptions;
 use parquetry::{Engine, QueryOptions};
 use parquetry_model::Cancel;
@@ -58,10 +58,8 @@ pub async fn run_query<T: Send + 'static>(
         },
         ..QueryOptions::default()
     };
-    let state = state.clone();
-    let evaluation = blocking(move || {
+    let evaluation = state.with_latest(move |engine| {
         let _slot = slot;
-        let engine = state.latest()?;
         if Instant::now() >= deadline {
             return Err(ApiError::new(
                 ErrorType::Timeout,

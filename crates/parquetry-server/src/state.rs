@@ -46,33 +46,31 @@ impl AppState {
         Ok(state)
     }
 
-    /// The newest snapshot of the store: re-read first when a commit landed since the
-    /// last one was taken (a listing of the store's log; the store itself is read again
-    /// only then). Blocks on the file system; [`AppState::with_latest`] calls it on a
-    /// blocking thread.
-    pub fn latest(&self) -> Result<Arc<Engine>, ApiError> {
-        self.db.latest().map_err(|e| ApiError::from_engine(e, "query"))
-    }
-
     /// The newest snapshot of the store, taken on a blocking thread.
     pub async fn engine(self: &Arc<Self>) -> Result<Arc<Engine>, ApiError> {
         self.with_latest(Ok).await
     }
 
-    /// Runs `work` over the newest snapshot on one blocking thread: taking the snapshot
-    /// and the work cost one hand-off between threads, not two.
+    /// Runs `work` over the newest snapshot of the store on one blocking thread, which
+    /// also takes the snapshot (one hand-off between threads, not two): the snapshot is
+    /// re-read first when a commit landed since the last one was taken (a listing of the
+    /// store's log; the store itself is read again only then).
     pub async fn with_latest<T: Send + 'static>(
         self: &Arc<Self>,
         work: impl FnOnce(Arc<Engine>) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let state = self.clone();
-        blocking(move || work(state.latest()?)).await
+        blocking(move || {
+            let engine = state.db.latest().map_err(|e| ApiError::from_engine(e, "query"))?;
+            work(engine)
+        })
+        .await
     }
 }
 
 /// Runs `work` on a blocking thread and gives its result; a panic in it is an
 /// `internal` error, never a dropped connection.
-pub async fn blocking<T: Send + 'static>(
+async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
