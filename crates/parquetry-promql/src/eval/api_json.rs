@@ -1,12 +1,13 @@
 //! Results as the body of Prometheus' HTTP API response.
 
+use super::point_texts::PointTexts;
 use super::result::{QueryResult, RUN_POINTS, ResultSeries, emit_in_order, point_runs};
 use parquetry_model::value::write_api_value;
 use std::io::{self, Write};
 
 /// A timestamp as Prometheus writes it: Unix seconds, with exactly three decimals when
 /// there are milliseconds, and a sign before the whole (`-1.500` for -1,500 ms).
-fn timestamp(out: &mut String, ms: i64) {
+pub(super) fn write_timestamp(out: &mut String, ms: i64) {
     if ms < 0 {
         out.push('-');
     }
@@ -23,7 +24,7 @@ fn timestamp(out: &mut String, ms: i64) {
 /// Writes the point `[<seconds>,"<value>"]` at `t` milliseconds, as Prometheus' API does.
 pub fn write_point(out: &mut String, t: i64, v: f64) {
     out.push('[');
-    timestamp(out, t);
+    write_timestamp(out, t);
     out.push_str(",\"");
     write_api_value(out, v);
     out.push_str("\"]");
@@ -107,7 +108,7 @@ fn emit_result(
         }
         QueryResult::String(s) => {
             out.push_str("\"string\",\"result\":[");
-            timestamp(&mut out, time_ms);
+            write_timestamp(&mut out, time_ms);
             out.push(',');
             write_json_string(&mut out, s);
             out.push(']');
@@ -149,7 +150,7 @@ fn matrix(series: &[ResultSeries], emit: &mut dyn FnMut(&str) -> io::Result<()>)
     let render = |run: &&[ResultSeries]| {
         let n: usize = run.iter().map(|s| s.points.len() + 4).sum();
         let mut part = String::with_capacity(n * 36);
-        matrix_series(&mut part, run);
+        matrix_series(&mut part, run, &mut PointTexts::new());
         part
     };
     let mut first = true;
@@ -162,20 +163,15 @@ fn matrix(series: &[ResultSeries], emit: &mut dyn FnMut(&str) -> io::Result<()>)
     emit("]")
 }
 
-/// The series of a matrix, separated by commas.
-fn matrix_series(out: &mut String, series: &[ResultSeries]) {
+/// The series of a matrix, separated by commas, their points written through `texts`.
+fn matrix_series(out: &mut String, series: &[ResultSeries], texts: &mut PointTexts) {
     for (i, s) in series.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         metric(out, s);
         out.push_str("\"values\":[");
-        for (j, (t, v)) in s.points.iter().enumerate() {
-            if j > 0 {
-                out.push(',');
-            }
-            write_point(out, *t, *v);
-        }
+        texts.write_points(out, &s.points);
         out.push_str("]}");
     }
 }
@@ -261,7 +257,7 @@ mod tests {
         let points: usize = series.iter().map(|s| s.points.len()).sum();
         assert!(point_runs(&series, RUN_POINTS).len() > 4, "{points} points");
         let mut one = String::new();
-        matrix_series(&mut one, &series);
+        matrix_series(&mut one, &series, &mut PointTexts::new());
         let result = QueryResult::Range(series);
         let body = to_api_json(&result, false, 0);
         let want = format!(r#"{{"status":"success","data":{{"resultType":"matrix","result":[{one}]}}}}"#);

@@ -19,6 +19,7 @@ pub mod lookback;
 mod member_select;
 #[cfg(test)]
 mod memory_source;
+pub mod point_texts;
 pub mod query_stats;
 mod rank_heap;
 mod result;

@@ -150,6 +150,10 @@ pub fn point_runs(series: &[ResultSeries], points_per_run: usize) -> Vec<&[Resul
 /// worth it, few enough that the pieces in flight stay a few megabytes.
 pub const RUN_POINTS: usize = 16 * 1024;
 
+/// Runs rendered together for each thread of the pool: a thread that finishes a run takes
+/// the next one of its window instead of waiting for the slowest run to end.
+const RUNS_PER_THREAD: usize = 4;
+
 /// Renders `runs` side by side on the thread pool, as many at a time as it has threads,
 /// and hands each rendering to `emit` in the runs' order, so that a large answer is put
 /// out at the speed of every core without being held whole. The next runs are rendered
@@ -163,7 +167,7 @@ pub fn emit_in_order<T: Sync>(
     if let [run] = runs {
         return emit(&render(run));
     }
-    let width = rayon::current_num_threads().max(1);
+    let width = rayon::current_num_threads().max(1) * RUNS_PER_THREAD;
     let render = &render;
     std::thread::scope(|scope| {
         // One rendered window waits while `emit` works on the one before.
@@ -298,7 +302,7 @@ mod tests {
         assert_eq!(taken, 5);
         // Rendering stops too: past the window that failed, at most the one waiting and
         // the one being rendered.
-        let width = rayon::current_num_threads().max(1);
+        let width = rayon::current_num_threads().max(1) * RUNS_PER_THREAD;
         let bound = (5usize.div_ceil(width) + 2) * width;
         assert!(renders.into_inner() <= bound.min(runs.len()));
     }
