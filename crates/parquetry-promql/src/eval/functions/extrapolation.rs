@@ -120,10 +120,11 @@ struct Shape {
     count: usize,
 }
 
-/// `rate` or `increase` of the counter windows without resets along one series, window
-/// after window. Scrapes at a steady interval put the samples at the same places in each
-/// window, so the edges and the factor of the last window are kept and reused while the
-/// samples' places repeat. Values are [`extrapolated_rate`]'s bit for bit.
+/// `rate` or `increase` of a counter's windows along one series, window after window.
+/// Scrapes at a steady interval put the samples at the same places in each window, so the
+/// edges and the factor of the last window are kept and reused while the samples' places
+/// repeat; the caller knows where the resets are, so a window is not scanned for them.
+/// Values are [`extrapolated_rate`]'s bit for bit.
 pub(super) struct CounterWindows {
     range: i64,
     rate: bool,
@@ -140,9 +141,18 @@ impl CounterWindows {
         }
     }
 
-    /// The extrapolated change over window `start..=end` holding samples `ts`/`vs`, in
-    /// which no sample is below the one before it. `None` with fewer than two samples.
-    pub(super) fn value(&mut self, ts: &[i64], vs: &[f64], start: i64, end: i64) -> Option<f64> {
+    /// The extrapolated change over window `start..=end` holding samples `ts`/`vs`.
+    /// `before_resets` are, in order, the values just before each sample of the window
+    /// that is below the one before it (none for a window without a reset). `None` with
+    /// fewer than two samples.
+    pub(super) fn value(
+        &mut self,
+        ts: &[i64],
+        vs: &[f64],
+        start: i64,
+        end: i64,
+        before_resets: impl IntoIterator<Item = f64>,
+    ) -> Option<f64> {
         if vs.len() < 2 {
             return None;
         }
@@ -162,7 +172,11 @@ impl CounterWindows {
                 (edges, plain)
             }
         };
-        let change = vs[vs.len() - 1] - vs[0];
+        // Added one by one, in the order Prometheus adds them.
+        let mut change = vs[vs.len() - 1] - vs[0];
+        for before in before_resets {
+            change += before;
+        }
         let factor = match edges.zero_point_is_not_nearer(vs[0], change) {
             true => plain,
             false => edges.factor(edges.start_gap(vs[0], change), self.rate, self.range),
@@ -217,6 +231,21 @@ mod tests {
 
     proptest! {
         #[test]
+        fn windows_with_resets_give_the_same_bits_as_the_full_computation(
+            vs in proptest::collection::vec(prop_oneof![4 => 0.0f64..1e3, 1 => Just(0.0), 1 => Just(f64::NAN), 1 => 1e-300f64..1e-299], 2..60),
+            interval in 1_000i64..40_000,
+            to_end in 0i64..60_000,
+            rate in proptest::bool::ANY,
+        ) {
+            let ts: Vec<i64> = (0..vs.len() as i64).map(|i| 5_000 + i * interval).collect();
+            let (start, end) = (0, ts[ts.len() - 1] + to_end);
+            let before: Vec<f64> = vs.windows(2).filter(|w| w[1] < w[0]).map(|w| w[0]).collect();
+            let want = extrapolated_rate(&ts, &vs, (start, end, end - start), true, rate);
+            let got = CounterWindows::new(end - start, rate).value(&ts, &vs, start, end, before);
+            prop_assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "{:?}", vs);
+        }
+
+        #[test]
         fn reused_edges_give_the_same_bits_as_the_full_computation(
             interval in prop_oneof![Just(15_000i64), Just(10_000), 3i64..40_000],
             offset in 0i64..40_000,
@@ -248,7 +277,7 @@ mod tests {
                 }
                 let vs: Vec<f64> = (0..n).map(|i| first + rise * i as f64).collect();
                 let want = extrapolated_rate(&ts, &vs, (start, end, range), true, rate);
-                let got = windows.value(&ts, &vs, start, end);
+                let got = windows.value(&ts, &vs, start, end, []);
                 prop_assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "{:?} {:?}", ts, vs);
             }
         }

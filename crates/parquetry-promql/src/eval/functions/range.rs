@@ -191,13 +191,11 @@ fn series_points(
         window_points(range, s, step_times, |w, k, start, end| {
             let (ts, vs) = (&s.timestamps[w.clone()], &s.values[w.clone()]);
             if let Some(resets) = &resets {
-                let n = resets.within(w);
                 if kind == RangeFn::Resets {
-                    return Some(n as f64);
+                    return Some(resets.within(w).len() as f64);
                 }
-                if n == 0 {
-                    return counter_windows.value(ts, vs, start, end);
-                }
+                let before_resets = resets.within(w).map(|at| s.values[at - 1]);
+                return counter_windows.value(ts, vs, start, end, before_resets);
             }
             let p = |j: usize| params.get(j).map_or(f64::NAN, |v| v[k]);
             kind.window_value(ts, vs, start, end, range.range_ms, step_times[k], p(0), p(1))
@@ -223,11 +221,19 @@ fn series_points(
     }
 }
 
-/// How many counter resets (a sample below the one before it) a series has up to each
-/// sample, so that any window's count is one subtraction. Kept for the functions that
-/// look at resets of every window: `rate`, `increase` and `resets`. A series without any
-/// reset (most counters over most ranges) keeps no counts at all.
-struct ResetCounts(Option<Vec<u32>>);
+/// Where a series' counter resets are (the samples below the one before them), so that a
+/// window finds its own without looking at every sample: kept for the functions that look
+/// at the resets of every window, `rate`, `increase` and `resets`. A series without any
+/// reset (most counters over most ranges) keeps nothing.
+struct ResetCounts(Option<Resets>);
+
+/// The resets of a series that has some.
+struct Resets {
+    /// For each sample, how many resets there are up to it (itself included).
+    counts: Vec<u32>,
+    /// The samples that are resets, in order.
+    at: Vec<u32>,
+}
 
 impl ResetCounts {
     fn for_function(kind: RangeFn, values: &[f64]) -> Option<Self> {
@@ -238,23 +244,25 @@ impl ResetCounts {
             return Some(ResetCounts(None));
         }
         let mut counts = Vec::with_capacity(values.len());
-        let mut n = 0u32;
+        let mut at = Vec::new();
         counts.push(0);
-        for w in values.windows(2) {
+        for (i, w) in values.windows(2).enumerate() {
             if w[1] < w[0] {
-                n += 1;
+                at.push(i as u32 + 1);
             }
-            counts.push(n);
+            counts.push(at.len() as u32);
         }
-        Some(ResetCounts(Some(counts)))
+        Some(ResetCounts(Some(Resets { counts, at })))
     }
 
-    /// Resets between consecutive samples of `window` (sample indices, non-empty).
-    fn within(&self, window: std::ops::Range<usize>) -> u32 {
-        match &self.0 {
-            None => 0,
-            Some(counts) => counts[window.end - 1] - counts[window.start],
-        }
+    /// The resets between consecutive samples of `window` (sample indices, non-empty):
+    /// the indices of the samples below the one before them, in order.
+    fn within(&self, window: std::ops::Range<usize>) -> impl ExactSizeIterator<Item = usize> + '_ {
+        let found = match &self.0 {
+            None => &[][..],
+            Some(r) => &r.at[r.counts[window.start] as usize..r.counts[window.end - 1] as usize],
+        };
+        found.iter().map(|&i| i as usize)
     }
 }
 
