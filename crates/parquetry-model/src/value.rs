@@ -86,33 +86,48 @@ const PLAIN_DIGITS_BELOW: f64 = 1e15;
 const EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
 
 /// A mantissa `d.ddd` (or `d`, after an optional `-`) and its exponent (`+NN`, `-NN` or
-/// `NN`) written out without the exponent, as Go's `'f'` format does.
+/// `NN`) written out without the exponent, as Go's `'f'` format does: the digits are
+/// appended piece by piece around the decimal point, never joined first.
 fn write_positional(out: &mut String, mantissa: &str, exponent: &str) {
     let (sign, mantissa) = match mantissa.strip_prefix('-') {
         Some(rest) => ("-", rest),
         None => ("", mantissa),
     };
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    // At most 17 significant digits, joined on the stack.
-    let mut joined = [0u8; 32];
     let count = whole.len() + fraction.len();
-    joined[..whole.len()].copy_from_slice(whole.as_bytes());
-    joined[whole.len()..count].copy_from_slice(fraction.as_bytes());
-    let digits = std::str::from_utf8(&joined[..count]).expect("ASCII digits");
     let point = whole.len() as i64 + exponent.parse::<i64>().unwrap_or(0);
     out.push_str(sign);
     if point <= 0 {
         out.push_str("0.");
-        out.extend(std::iter::repeat_n('0', (-point) as usize));
-        out.push_str(digits);
+        push_zeros(out, (-point) as usize);
+        out.push_str(whole);
+        out.push_str(fraction);
     } else if point as usize >= count {
-        out.push_str(digits);
-        out.extend(std::iter::repeat_n('0', point as usize - count));
-    } else {
-        let (left, right) = digits.split_at(point as usize);
+        out.push_str(whole);
+        out.push_str(fraction);
+        push_zeros(out, point as usize - count);
+    } else if (point as usize) <= whole.len() {
+        let (left, right) = whole.split_at(point as usize);
         out.push_str(left);
         out.push('.');
         out.push_str(right);
+        out.push_str(fraction);
+    } else {
+        let (left, right) = fraction.split_at(point as usize - whole.len());
+        out.push_str(whole);
+        out.push_str(left);
+        out.push('.');
+        out.push_str(right);
+    }
+}
+
+/// Appends `n` zeros, up to 64 at a time.
+fn push_zeros(out: &mut String, mut n: usize) {
+    const ZEROS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+    while n > 0 {
+        let k = n.min(ZEROS.len());
+        out.push_str(&ZEROS[..k]);
+        n -= k;
     }
 }
 
@@ -196,6 +211,9 @@ mod tests {
         assert_eq!(format_api_value(1658206780088562.2), "1658206780088562.2");
         assert_eq!(format_api_value(1.5e-7), "0.00000015");
         assert_eq!(format_api_value(-2.5e20), "-250000000000000000000");
+        // More zeros than are copied at once.
+        assert_eq!(format_api_value(5e-324), format!("0.{}5", "0".repeat(323)));
+        assert_eq!(format_api_value(1.7976931348623157e308).len(), 309);
         // Values from random bit patterns (every magnitude) and from random decimals
         // (the values telemetry has): each reads back as itself, in as few digits as the
         // standard formatter's shortest text.
