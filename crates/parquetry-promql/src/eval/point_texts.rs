@@ -38,11 +38,11 @@ const ZERO_SLOT: ValueSlot = {
     }
 };
 
-/// Writes points as [`write_point`](super::api_json::write_point) does, from the texts of earlier points where it can:
-/// the opening `[<seconds>,"` of every timestamp written in ascending order so far, and
-/// the text of the values most recently written (one per slot). One per thread and answer
-/// (or piece of one); the memory it holds is a few tens of kilobytes and the timestamps'
-/// texts.
+/// Writes points as [`write_point`](super::api_json::write_point) does, from the texts
+/// of earlier points where it can: the opening `[<seconds>,"` of every timestamp written
+/// in ascending order so far, and the text of the values most recently written (one per
+/// slot). One per thread and answer (or piece of one); it holds a few tens of kilobytes
+/// and the timestamps' texts.
 pub struct PointTexts {
     /// Timestamps in ascending order and where their openings are in `opening_text`.
     openings: Vec<(i64, Range<usize>)>,
