@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 /// A timestamp as Prometheus writes it: Unix seconds, with exactly three decimals when
 /// there are milliseconds, and a sign before the whole (`-1.500` for -1,500 ms).
-pub(super) fn write_timestamp(out: &mut String, ms: i64) {
+fn write_timestamp(out: &mut String, ms: i64) {
     if ms < 0 {
         out.push('-');
     }
@@ -23,11 +23,16 @@ pub(super) fn write_timestamp(out: &mut String, ms: i64) {
 
 /// Writes the point `[<seconds>,"<value>"]` at `t` milliseconds, as Prometheus' API does.
 pub fn write_point(out: &mut String, t: i64, v: f64) {
+    write_point_opening(out, t);
+    write_api_value(out, v);
+    out.push_str("\"]");
+}
+
+/// Writes what comes before a point's value, `[<seconds>,"`, at `t` milliseconds.
+pub(super) fn write_point_opening(out: &mut String, t: i64) {
     out.push('[');
     write_timestamp(out, t);
     out.push_str(",\"");
-    write_api_value(out, v);
-    out.push_str("\"]");
 }
 
 /// Writes `s` as a JSON string: as it is between quotes when nothing in it needs an

@@ -5,7 +5,7 @@
 //! monitoring data holds few distinct values (0 and 1, a counter's rate over regular
 //! scrapes, the same bucket counts), so most texts can be copied instead of made again.
 
-use super::api_json::write_timestamp;
+use super::api_json::write_point_opening;
 use parquetry_model::value::write_api_value;
 use std::ops::Range;
 
@@ -94,9 +94,7 @@ impl PointTexts {
             return;
         }
         let start = out.len();
-        out.push('[');
-        write_timestamp(out, t);
-        out.push_str(",\"");
+        write_point_opening(out, t);
         if *next == self.openings.len() {
             let from = self.opening_text.len();
             self.opening_text.push_str(&out[start..]);
