@@ -62,10 +62,10 @@ struct Head {
 
 impl Head {
     /// The head of row `row` of catalog table `source`.
-    fn of(row_head: &tables::CatalogHead, source: usize, row: usize) -> Head {
+    fn of(row_head: tables::CatalogHead, source: usize, row: usize) -> Head {
         Head {
             id: row_head.id,
-            name: row_head.name.clone(),
+            name: row_head.name,
             min_time: row_head.min_time,
             max_time: row_head.max_time,
             source: source as u32,
@@ -87,10 +87,20 @@ impl Head {
 /// The heads in row order, (`__name__` value, id): as they are when they already are (a
 /// checkpoint's catalog is written in that order), sorted otherwise.
 fn in_row_order(mut heads: Vec<Head>) -> Vec<Head> {
-    if !heads.is_sorted_by(|a, b| (&*a.name, a.id) <= (&*b.name, b.id)) {
-        heads.sort_unstable_by(|a, b| (&*a.name, a.id).cmp(&(&*b.name, b.id)));
+    if !heads.is_sorted_by(|a, b| row_order(a, b).is_le()) {
+        heads.sort_unstable_by(row_order);
     }
     heads
+}
+
+/// The order of two heads by (`__name__` value, id). Heads read from one table share
+/// their name's allocation, so the names of neighbours are mostly told equal without
+/// comparing their text.
+fn row_order(a: &Head, b: &Head) -> std::cmp::Ordering {
+    match Arc::ptr_eq(&a.name, &b.name) {
+        true => a.id.cmp(&b.id),
+        false => (&*a.name, a.id).cmp(&(&*b.name, b.id)),
+    }
 }
 
 /// One row of a directory table: where one label set's rows are in one data file.
@@ -138,18 +148,19 @@ impl Catalog {
     /// Reads the catalog of `table` at `state`'s version: every label set's id, name and
     /// time range, without their labels.
     pub fn open(storage: &Storage, state: &Arc<LogState>, table: TableKind) -> Result<Catalog> {
-        let tables = files::read_heads(storage, state, table)?;
-        let mut sources = tables.iter().enumerate();
+        let (sources, tables): (Vec<String>, Vec<_>) =
+            files::read_heads(storage, state, table)?.into_iter().unzip();
+        let mut tables = tables.into_iter().enumerate();
         // A table has a label set once, so the first table's rows are taken as they are.
-        let mut heads: Vec<Head> = sources.next().map_or_else(Vec::new, |(_, (_, rows))| {
-            let first = rows.iter().enumerate();
+        let mut heads: Vec<Head> = tables.next().map_or_else(Vec::new, |(_, rows)| {
+            let first = rows.into_iter().enumerate();
             first.map(|(row, h)| Head::of(h, 0, row)).collect()
         });
-        if tables.len() > 1 {
+        if sources.len() > 1 {
             let mut at: FxHashMap<SeriesId, usize> =
                 heads.iter().enumerate().map(|(i, h)| (h.id, i)).collect();
-            for (source, (_, rows)) in sources {
-                for (row, h) in rows.iter().enumerate() {
+            for (source, rows) in tables {
+                for (row, h) in rows.into_iter().enumerate() {
                     match at.get(&h.id) {
                         Some(&i) => {
                             let s = &mut heads[i];
@@ -169,7 +180,7 @@ impl Catalog {
             storage: storage.clone(),
             state: state.clone(),
             table,
-            sources: tables.into_iter().map(|(rel, _)| rel).collect(),
+            sources,
             labels: (0..heads.len()).map(|_| OnceLock::new()).collect(),
             heads,
             entries: OnceLock::new(),

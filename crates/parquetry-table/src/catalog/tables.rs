@@ -157,16 +157,19 @@ fn open_table(
 /// The root columns `columns` of table `rel`, of every row or of `rows` (ascending),
 /// skipping the pages that hold none of them, a batch at a time: a caller that converts
 /// each batch before it asks for the next holds one batch's buffers, not the table's.
+/// Also the number of rows the batches hold together.
 fn read_columns(
     storage: &Storage,
     rel: &str,
     columns: &[usize],
     rows: Option<&[u32]>,
-) -> Result<impl Iterator<Item = Result<RecordBatch>>> {
+) -> Result<(usize, impl Iterator<Item = Result<RecordBatch>>)> {
     let path = &storage.path(rel);
     let options = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::from(rows.is_some()));
+    let mut count = 0;
     let reader = open_table(storage, rel, options, |metadata| {
         let total = metadata.metadata().file_metadata().num_rows().max(0) as usize;
+        count = rows.map_or(total, <[u32]>::len);
         let selection = match rows {
             Some(rows) if rows.last().is_some_and(|&r| r as usize >= total) => {
                 return Err(StoreError::Corrupt {
@@ -183,7 +186,7 @@ fn read_columns(
         Ok((columns.to_vec(), selection))
     })?;
     let path = path.clone();
-    Ok(reader.map(move |batch| batch.map_err(arrow_err(&path))))
+    Ok((count, reader.map(move |batch| batch.map_err(arrow_err(&path)))))
 }
 
 /// Ascending row numbers as ranges of consecutive rows.
@@ -258,15 +261,16 @@ pub struct CatalogHead {
 /// not decoded).
 pub fn read_catalog_heads(storage: &Storage, rel: &str) -> Result<Vec<CatalogHead>> {
     let path = &storage.path(rel);
-    let mut out: Vec<CatalogHead> = Vec::new();
+    let (rows, batches) = read_columns(storage, rel, &[0, 1, 3, 4], None)?;
+    // Sized once: a store of 30,000 series would otherwise copy its heads as it grows.
+    let mut out: Vec<CatalogHead> = Vec::with_capacity(rows);
     let mut last: Arc<str> = Arc::from("");
-    for batch in read_columns(storage, rel, &[0, 1, 3, 4], None)? {
+    for batch in batches {
         let batch = batch?;
         let ids = column::<UInt64Array>(&batch, 0, path)?;
         let metrics = column::<StringArray>(&batch, 1, path)?;
         let mins = column::<Int64Array>(&batch, 2, path)?;
         let maxs = column::<Int64Array>(&batch, 3, path)?;
-        out.reserve(batch.num_rows());
         for i in 0..batch.num_rows() {
             let metric = metrics.value(i);
             if *last != *metric {
@@ -288,8 +292,9 @@ pub fn read_catalog_heads(storage: &Storage, rel: &str) -> Result<Vec<CatalogHea
 /// `Corrupt` if a stored id does not match its labels, or a row is past the table's end.
 pub fn read_catalog_labels(storage: &Storage, rel: &str, rows: &[u32]) -> Result<Vec<(SeriesId, Labels)>> {
     let path = &storage.path(rel);
-    let mut out = Vec::with_capacity(rows.len());
-    for batch in read_columns(storage, rel, &[0, 1, 2], Some(rows))? {
+    let (count, batches) = read_columns(storage, rel, &[0, 1, 2], Some(rows))?;
+    let mut out = Vec::with_capacity(count);
+    for batch in batches {
         let batch = batch?;
         let ids = column::<UInt64Array>(&batch, 0, path)?;
         let metrics = column::<StringArray>(&batch, 1, path)?;
