@@ -25,6 +25,7 @@ use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
+use tables::CatalogHead;
 
 /// One label set of a table (a series or a stream), with the times of its first and last
 /// row. It is also one row of a catalog table.
@@ -47,56 +48,76 @@ impl CatalogEntry {
     }
 }
 
-/// What opening keeps of one label set: everything but its labels, and where to read them.
-#[derive(Clone, Debug)]
-struct Head {
-    id: SeriesId,
-    name: Arc<str>,
-    min_time: i64,
-    max_time: i64,
-    /// The catalog table its labels are read from (an index into `Catalog::sources`).
-    source: u32,
-    /// Its row in that table.
-    row: u32,
+/// The label set of `head`, whose labels are `labels`.
+fn entry(head: &CatalogHead, labels: Arc<Labels>) -> CatalogEntry {
+    CatalogEntry {
+        id: head.id,
+        labels,
+        min_time: head.min_time,
+        max_time: head.max_time,
+    }
 }
 
-impl Head {
-    /// The head of row `row` of catalog table `source`.
-    fn of(row_head: tables::CatalogHead, source: usize, row: usize) -> Head {
-        Head {
-            id: row_head.id,
-            name: row_head.name,
-            min_time: row_head.min_time,
-            max_time: row_head.max_time,
-            source: source as u32,
-            row: row as u32,
-        }
-    }
+/// Where each label set's labels are read from: a catalog table (an index into
+/// `Catalog::sources`) and its row there.
+#[derive(Debug)]
+enum Places {
+    /// One table, whose rows are in row order already: label set `o` is its row `o`.
+    /// Stores that have been checkpointed, or written once, are read this way, without a
+    /// second list as long as the heads.
+    InTableOrder,
+    /// The table and row of each label set, by ordinal.
+    Listed(Vec<(u32, u32)>),
+}
 
-    /// The label set this head is the head of, whose labels are `labels`.
-    fn entry(&self, labels: Arc<Labels>) -> CatalogEntry {
-        CatalogEntry {
-            id: self.id,
-            labels,
-            min_time: self.min_time,
-            max_time: self.max_time,
+impl Places {
+    /// The table and row of label set `ordinal`.
+    fn of(&self, ordinal: u32) -> (u32, u32) {
+        match self {
+            Places::InTableOrder => (0, ordinal),
+            Places::Listed(places) => places[ordinal as usize],
         }
     }
 }
 
-/// The heads in row order, (`__name__` value, id): as they are when they already are (a
-/// checkpoint's catalog is written in that order), sorted otherwise.
-fn in_row_order(mut heads: Vec<Head>) -> Vec<Head> {
-    if !heads.is_sorted_by(|a, b| row_order(a, b).is_le()) {
-        heads.sort_unstable_by(row_order);
+/// The heads of every label set in the catalog tables `tables` (the checkpoint's first),
+/// in row order, (`__name__` value, id), with where each one's labels are. A label set in
+/// several tables is one head whose time range spans them all; its labels are read from
+/// the first table that has it.
+fn in_row_order(tables: Vec<Vec<CatalogHead>>) -> (Vec<CatalogHead>, Places) {
+    let ordered = |rows: &Vec<CatalogHead>| rows.is_sorted_by(|a, b| row_order(a, b).is_le());
+    if tables.len() <= 1 && tables.iter().all(ordered) {
+        return (
+            tables.into_iter().next().unwrap_or_default(),
+            Places::InTableOrder,
+        );
     }
-    heads
+    let mut placed: Vec<(CatalogHead, (u32, u32))> = Vec::new();
+    let mut at: FxHashMap<SeriesId, usize> = FxHashMap::default();
+    for (source, rows) in tables.into_iter().enumerate() {
+        for (row, head) in rows.into_iter().enumerate() {
+            match at.get(&head.id) {
+                Some(&i) => {
+                    let seen = &mut placed[i].0;
+                    seen.min_time = seen.min_time.min(head.min_time);
+                    seen.max_time = seen.max_time.max(head.max_time);
+                }
+                None => {
+                    at.insert(head.id, placed.len());
+                    placed.push((head, (source as u32, row as u32)));
+                }
+            }
+        }
+    }
+    placed.sort_unstable_by(|a, b| row_order(&a.0, &b.0));
+    let (heads, places) = placed.into_iter().unzip();
+    (heads, Places::Listed(places))
 }
 
 /// The order of two heads by (`__name__` value, id). Heads read from one table share
 /// their name's allocation, so the names of neighbours are mostly told equal without
 /// comparing their text.
-fn row_order(a: &Head, b: &Head) -> std::cmp::Ordering {
+fn row_order(a: &CatalogHead, b: &CatalogHead) -> std::cmp::Ordering {
     match Arc::ptr_eq(&a.name, &b.name) {
         true => a.id.cmp(&b.id),
         false => (&*a.name, a.id).cmp(&(&*b.name, b.id)),
@@ -133,7 +154,9 @@ pub struct Catalog {
     table: TableKind,
     /// The catalog tables read, the checkpoint's first.
     sources: Vec<String>,
-    heads: Vec<Head>,
+    /// Every label set's head, by ordinal (row order).
+    heads: Vec<CatalogHead>,
+    places: Places,
     labels: Vec<OnceLock<Arc<Labels>>>,
     entries: OnceLock<Vec<CatalogEntry>>,
     /// Ordinals by id, built on the first lookup by id alone.
@@ -150,32 +173,7 @@ impl Catalog {
     pub fn open(storage: &Storage, state: &Arc<LogState>, table: TableKind) -> Result<Catalog> {
         let (sources, tables): (Vec<String>, Vec<_>) =
             files::read_heads(storage, state, table)?.into_iter().unzip();
-        let mut tables = tables.into_iter().enumerate();
-        // A table has a label set once, so the first table's rows are taken as they are.
-        let mut heads: Vec<Head> = tables.next().map_or_else(Vec::new, |(_, rows)| {
-            let first = rows.into_iter().enumerate();
-            first.map(|(row, h)| Head::of(h, 0, row)).collect()
-        });
-        if sources.len() > 1 {
-            let mut at: FxHashMap<SeriesId, usize> =
-                heads.iter().enumerate().map(|(i, h)| (h.id, i)).collect();
-            for (source, rows) in tables {
-                for (row, h) in rows.into_iter().enumerate() {
-                    match at.get(&h.id) {
-                        Some(&i) => {
-                            let s = &mut heads[i];
-                            s.min_time = s.min_time.min(h.min_time);
-                            s.max_time = s.max_time.max(h.max_time);
-                        }
-                        None => {
-                            at.insert(h.id, heads.len());
-                            heads.push(Head::of(h, source, row));
-                        }
-                    }
-                }
-            }
-        }
-        let heads = in_row_order(heads);
+        let (heads, places) = in_row_order(tables);
         Ok(Catalog {
             storage: storage.clone(),
             state: state.clone(),
@@ -183,6 +181,7 @@ impl Catalog {
             sources,
             labels: (0..heads.len()).map(|_| OnceLock::new()).collect(),
             heads,
+            places,
             entries: OnceLock::new(),
             by_id: OnceLock::new(),
             index: OnceLock::new(),
@@ -215,7 +214,7 @@ impl Catalog {
     /// The label set `ordinal` (below [`Catalog::len`]), reading its labels if not read yet.
     pub fn entry(&self, ordinal: u32) -> Result<CatalogEntry> {
         let mut labels = self.labels_of(&[ordinal])?;
-        Ok(self.heads[ordinal as usize].entry(labels.swap_remove(0)))
+        Ok(entry(&self.heads[ordinal as usize], labels.swap_remove(0)))
     }
 
     /// The labels of the label sets `ordinals` (each below [`Catalog::len`]), in that
@@ -234,8 +233,8 @@ impl Catalog {
         let mut wanted: Vec<Vec<(u32, u32)>> = vec![Vec::new(); self.sources.len()];
         for o in ordinals {
             if self.labels[o as usize].get().is_none() {
-                let h = &self.heads[o as usize];
-                wanted[h.source as usize].push((h.row, o));
+                let (source, row) = self.places.of(o);
+                wanted[source as usize].push((row, o));
             }
         }
         wanted
@@ -254,7 +253,7 @@ impl Catalog {
                             path: self.storage.path(&self.sources[source]),
                             reason: format!(
                                 "row {} holds another label set than opening found there",
-                                self.heads[o as usize].row
+                                self.places.of(o).1
                             ),
                         });
                     }
@@ -285,7 +284,7 @@ impl Catalog {
             .heads
             .iter()
             .zip(&self.labels)
-            .map(|(h, labels)| h.entry(labels.get().expect("labels read above").clone()))
+            .map(|(h, labels)| entry(h, labels.get().expect("labels read above").clone()))
             .collect();
         Ok(self.entries.get_or_init(|| entries))
     }
@@ -399,5 +398,52 @@ impl Catalog {
             wanted[o as usize] = true;
         }
         Ok(Cow::Owned(files::read_files(self, Some(&wanted))?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(name: &Arc<str>, id: u64, min_time: i64, max_time: i64) -> CatalogHead {
+        CatalogHead {
+            id: SeriesId(id),
+            name: name.clone(),
+            min_time,
+            max_time,
+        }
+    }
+
+    fn keys(heads: &[CatalogHead]) -> Vec<(&str, u64, i64, i64)> {
+        heads
+            .iter()
+            .map(|h| (&*h.name, h.id.0, h.min_time, h.max_time))
+            .collect()
+    }
+
+    #[test]
+    fn one_table_in_row_order_is_taken_as_it_is() {
+        let (a, b): (Arc<str>, Arc<str>) = (Arc::from("a"), Arc::from("b"));
+        let table = vec![head(&a, 2, 0, 9), head(&a, 7, 0, 9), head(&b, 1, 5, 6)];
+        let (heads, places) = in_row_order(vec![table.clone()]);
+        assert_eq!(heads, table);
+        assert!(matches!(places, Places::InTableOrder));
+        assert_eq!(places.of(2), (0, 2));
+        let (none, _) = in_row_order(Vec::new());
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn heads_out_of_order_or_in_several_tables_are_sorted_merged_and_placed() {
+        let (a, b): (Arc<str>, Arc<str>) = (Arc::from("a"), Arc::from("b"));
+        // Names equal in text but not in allocation still compare as equal names.
+        let a_again: Arc<str> = Arc::from("a");
+        let first = vec![head(&b, 1, 5, 6), head(&a, 7, 0, 9)];
+        let second = vec![head(&a_again, 3, 20, 30), head(&b, 1, 40, 50)];
+        let (heads, places) = in_row_order(vec![first, second]);
+        assert_eq!(keys(&heads), [("a", 3, 20, 30), ("a", 7, 0, 9), ("b", 1, 5, 50)]);
+        // The label set in both tables is read from the first.
+        let placed: Vec<(u32, u32)> = (0..3).map(|o| places.of(o)).collect();
+        assert_eq!(placed, [(1, 0), (0, 1), (0, 0)]);
     }
 }
