@@ -186,7 +186,7 @@ fn series_points(
     lookback: i64,
 ) -> Vec<Option<f64>> {
     if range.mode == RangeMode::Default {
-        let resets = ResetCounts::for_function(kind, &s.values);
+        let resets = ResetPlaces::for_function(kind, &s.values);
         let mut counter_windows = CounterWindows::new(range.range_ms, kind == RangeFn::Rate);
         window_points(range, s, step_times, |w, k, start, end| {
             let (ts, vs) = (&s.timestamps[w.clone()], &s.values[w.clone()]);
@@ -221,48 +221,28 @@ fn series_points(
     }
 }
 
-/// Where a series' counter resets are (the samples below the one before them), so that a
-/// window finds its own without looking at every sample: kept for the functions that look
-/// at the resets of every window, `rate`, `increase` and `resets`. A series without any
-/// reset (most counters over most ranges) keeps nothing.
-struct ResetCounts(Option<Resets>);
+/// Where a series' counter resets are (the samples below the one before them), in order,
+/// so that a window finds its own by two binary searches instead of looking at every
+/// sample: kept for the functions that look at the resets of every window, `rate`,
+/// `increase` and `resets`. A series without any reset (most counters over most ranges)
+/// allocates nothing.
+struct ResetPlaces(Vec<u32>);
 
-/// The resets of a series that has some.
-struct Resets {
-    /// For each sample, how many resets there are up to it (itself included).
-    counts: Vec<u32>,
-    /// The samples that are resets, in order.
-    at: Vec<u32>,
-}
-
-impl ResetCounts {
+impl ResetPlaces {
     fn for_function(kind: RangeFn, values: &[f64]) -> Option<Self> {
         if !matches!(kind, RangeFn::Rate | RangeFn::Increase | RangeFn::Resets) {
             return None;
         }
-        if !values.windows(2).any(|w| w[1] < w[0]) {
-            return Some(ResetCounts(None));
-        }
-        let mut counts = Vec::with_capacity(values.len());
-        let mut at = Vec::new();
-        counts.push(0);
-        for (i, w) in values.windows(2).enumerate() {
-            if w[1] < w[0] {
-                at.push(i as u32 + 1);
-            }
-            counts.push(at.len() as u32);
-        }
-        Some(ResetCounts(Some(Resets { counts, at })))
+        let resets = values.windows(2).enumerate().filter(|(_, w)| w[1] < w[0]);
+        Some(ResetPlaces(resets.map(|(i, _)| i as u32 + 1).collect()))
     }
 
     /// The resets between consecutive samples of `window` (sample indices, non-empty):
     /// the indices of the samples below the one before them, in order.
     fn within(&self, window: std::ops::Range<usize>) -> impl ExactSizeIterator<Item = usize> + '_ {
-        let found = match &self.0 {
-            None => &[][..],
-            Some(r) => &r.at[r.counts[window.start] as usize..r.counts[window.end - 1] as usize],
-        };
-        found.iter().map(|&i| i as usize)
+        let first = self.0.partition_point(|&i| i as usize <= window.start);
+        let end = self.0.partition_point(|&i| (i as usize) < window.end);
+        self.0[first..end].iter().map(|&i| i as usize)
     }
 }
 
