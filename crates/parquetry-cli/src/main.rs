@@ -1,6 +1,7 @@
 //! `parquetry`: ingest, inspect, export and query telemetry archived in Parquet.
 
 mod allocator;
+mod answer_out;
 mod commands;
 mod progress;
 mod result_table;

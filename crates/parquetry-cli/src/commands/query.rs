@@ -1,5 +1,6 @@
 //! `parquetry query`.
 
+use crate::answer_out::answer_out;
 use crate::result_table::write_result_table;
 use crate::time_args;
 use anyhow::{Result, bail};
@@ -78,16 +79,16 @@ pub fn run(args: Args) -> Result<()> {
         }
         _ => bail!("give either --time, or --start and --end"),
     };
+    let mut out = answer_out()?;
     match args.format.as_str() {
         "json" => {
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             write_api_json(&result, instant, grid.start, Extras::default(), &mut out)?;
             writeln!(out)?;
-            out.flush()?;
         }
-        "table" => write_result_table(&result, instant, &mut std::io::stdout().lock())?,
+        "table" => write_result_table(&result, instant, &mut out)?,
         other => bail!("unknown format {other:?}: expected table or json"),
     }
+    out.flush()?;
     // The process ends here, and the system takes its memory back at once: freeing the
     // answer and the store's catalog piece by piece would only delay the exit.
     std::mem::forget((result, engine));

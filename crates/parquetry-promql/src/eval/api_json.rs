@@ -91,9 +91,9 @@ pub fn write_api_json(
     extras: Extras<'_>,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    let mut emit = |part: &str| out.write_all(part.as_bytes());
+    let mut emit = |part: &[u8]| out.write_all(part);
     emit_result(result, instant, time_ms, &mut emit)?;
-    emit(&[extras.in_data, "}", extras.after_data, "}"].concat())
+    emit([extras.in_data, "}", extras.after_data, "}"].concat().as_bytes())
 }
 
 /// The text of [`write_api_json`] from its start to the end of `result`, in order, to
@@ -102,7 +102,7 @@ fn emit_result(
     result: &QueryResult,
     instant: bool,
     time_ms: i64,
-    emit: &mut dyn FnMut(&str) -> io::Result<()>,
+    emit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
     let mut out = String::from("{\"status\":\"success\",\"data\":{\"resultType\":");
     match result {
@@ -137,47 +137,50 @@ fn emit_result(
                 labels: parquetry_model::Labels::empty(),
                 points: points.clone(),
             };
-            emit(&out)?;
+            emit(out.as_bytes())?;
             return matrix(std::slice::from_ref(&series), emit);
         }
         QueryResult::Vector(series) | QueryResult::Range(series) => {
-            emit(&out)?;
+            emit(out.as_bytes())?;
             return matrix(series, emit);
         }
     }
-    emit(&out)
+    emit(out.as_bytes())
 }
 
 /// `"matrix","result":[…]`: runs of series written side by side and put out in order.
-fn matrix(series: &[ResultSeries], emit: &mut dyn FnMut(&str) -> io::Result<()>) -> io::Result<()> {
-    emit("\"matrix\",\"result\":[")?;
+fn matrix(series: &[ResultSeries], emit: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+    emit(b"\"matrix\",\"result\":[")?;
     let runs = point_runs(series, RUN_POINTS);
     let render = |run: &&[ResultSeries]| {
         let n: usize = run.iter().map(|s| s.points.len() + 4).sum();
-        let mut part = String::with_capacity(n * 36);
+        let mut part = Vec::with_capacity(n * 36);
         matrix_series(&mut part, run, &mut PointTexts::new());
         part
     };
     let mut first = true;
     emit_in_order(&runs, render, |part| {
         if !std::mem::take(&mut first) {
-            emit(",")?;
+            emit(b",")?;
         }
-        emit(part)
+        emit(&part)
     })?;
-    emit("]")
+    emit(b"]")
 }
 
 /// The series of a matrix, separated by commas, their points written through `texts`.
-fn matrix_series(out: &mut String, series: &[ResultSeries], texts: &mut PointTexts) {
+fn matrix_series(out: &mut Vec<u8>, series: &[ResultSeries], texts: &mut PointTexts) {
+    let mut head = String::new();
     for (i, s) in series.iter().enumerate() {
+        head.clear();
         if i > 0 {
-            out.push(',');
+            head.push(',');
         }
-        metric(out, s);
-        out.push_str("\"values\":[");
+        metric(&mut head, s);
+        head.push_str("\"values\":[");
+        out.extend_from_slice(head.as_bytes());
         texts.write_points(out, &s.points);
-        out.push_str("]}");
+        out.extend_from_slice(b"]}");
     }
 }
 
@@ -261,8 +264,9 @@ mod tests {
             .collect();
         let points: usize = series.iter().map(|s| s.points.len()).sum();
         assert!(point_runs(&series, RUN_POINTS).len() > 4, "{points} points");
-        let mut one = String::new();
+        let mut one = Vec::new();
         matrix_series(&mut one, &series, &mut PointTexts::new());
+        let one = String::from_utf8(one).unwrap();
         let result = QueryResult::Range(series);
         let body = to_api_json(&result, false, 0);
         let want = format!(r#"{{"status":"success","data":{{"resultType":"matrix","result":[{one}]}}}}"#);

@@ -7,7 +7,6 @@
 
 use super::api_json::write_point_opening;
 use parquetry_model::value::write_api_value;
-use std::ops::Range;
 
 /// Values remembered at once: a power of two, so that a value's slot is the top bits of a
 /// multiplicative hash of its bit pattern.
@@ -16,25 +15,60 @@ const VALUE_SLOTS: usize = 1 << VALUE_SLOT_BITS;
 /// See [`VALUE_SLOTS`].
 const VALUE_SLOT_BITS: u32 = 10;
 
-/// Longest value text remembered: a sign, `0.0000` and 17 significant digits fit.
-const VALUE_TEXT_BYTES: usize = 24;
+/// Room for one remembered text: a value's text with the `"],` after it (a sign, `0.0000`
+/// and 17 significant digits fit), or a timestamp's opening `[<seconds>,"` (an `i64` of
+/// milliseconds needs at most 24 bytes). Texts are copied whole, this many bytes at a
+/// time, and the output cut back to the text's length: a copy of fixed size, without a
+/// call to `memcpy` for every piece.
+const TEXT_BYTES: usize = 32;
 
-/// One remembered value: its bit pattern and its API text.
+/// What closes a point and separates it from the next.
+const POINT_CLOSE: &str = "\"],";
+
+/// One remembered text in a fixed room; the bytes after `len` are not part of it.
+#[derive(Clone, Copy)]
+struct Text {
+    len: u8,
+    bytes: [u8; TEXT_BYTES],
+}
+
+impl Text {
+    /// `text` kept, or `None` when it does not fit.
+    fn of(text: &[u8]) -> Option<Text> {
+        let mut bytes = [0; TEXT_BYTES];
+        bytes.get_mut(..text.len())?.copy_from_slice(text);
+        Some(Text {
+            len: text.len() as u8,
+            bytes,
+        })
+    }
+
+    /// Appends the text to `out`: the whole room at once, then `out` cut back to the text.
+    fn push_to(&self, out: &mut Vec<u8>) {
+        let end = out.len() + self.len as usize;
+        out.extend_from_slice(&self.bytes);
+        out.truncate(end);
+    }
+}
+
+/// One remembered value: its bit pattern and its text with the point's close after it.
 #[derive(Clone, Copy)]
 struct ValueSlot {
     bits: u64,
-    len: u8,
-    text: [u8; VALUE_TEXT_BYTES],
+    text: Text,
 }
 
 /// What an empty slot holds: zero's own text, so that no slot is ever wrong.
 const ZERO_SLOT: ValueSlot = {
-    let mut text = [0; VALUE_TEXT_BYTES];
-    text[0] = b'0';
+    let mut bytes = [0; TEXT_BYTES];
+    bytes[0] = b'0';
+    let close = POINT_CLOSE.as_bytes();
+    bytes[1] = close[0];
+    bytes[2] = close[1];
+    bytes[3] = close[2];
     ValueSlot {
         bits: 0,
-        len: 1,
-        text,
+        text: Text { len: 4, bytes },
     }
 };
 
@@ -44,18 +78,19 @@ const ZERO_SLOT: ValueSlot = {
 /// slot). One per thread and answer (or piece of one); it holds a few tens of kilobytes
 /// and the timestamps' texts.
 pub struct PointTexts {
-    /// Timestamps in ascending order and where their openings are in `opening_text`.
-    openings: Vec<(i64, Range<usize>)>,
-    opening_text: String,
+    /// Timestamps in ascending order and their openings.
+    openings: Vec<(i64, Text)>,
     values: Box<[ValueSlot; VALUE_SLOTS]>,
+    /// Where a text not remembered is made.
+    scratch: String,
 }
 
 impl Default for PointTexts {
     fn default() -> Self {
         PointTexts {
             openings: Vec::new(),
-            opening_text: String::new(),
             values: Box::new([ZERO_SLOT; VALUE_SLOTS]),
+            scratch: String::new(),
         }
     }
 }
@@ -68,59 +103,57 @@ impl PointTexts {
 
     /// Writes `points` (in ascending time, as a series holds them) separated by commas,
     /// each exactly as [`write_point`](super::api_json::write_point) writes it.
-    pub fn write_points(&mut self, out: &mut String, points: &[(i64, f64)]) {
+    pub fn write_points(&mut self, out: &mut Vec<u8>, points: &[(i64, f64)]) {
         let mut next_opening = 0;
-        for (i, &(t, v)) in points.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
+        for &(t, v) in points {
             self.write_opening(out, t, &mut next_opening);
             self.write_value(out, v);
-            out.push_str("\"]");
+        }
+        if !points.is_empty() {
+            // The last point's comma.
+            out.pop();
         }
     }
 
     /// Writes `[<seconds>,"` for `t`. `next` is where the search for `t` among the
     /// remembered timestamps starts; it moves past the ones below `t`. A timestamp after
     /// every remembered one is remembered in turn.
-    fn write_opening(&mut self, out: &mut String, t: i64, next: &mut usize) {
+    fn write_opening(&mut self, out: &mut Vec<u8>, t: i64, next: &mut usize) {
         while self.openings.get(*next).is_some_and(|(at, _)| *at < t) {
             *next += 1;
         }
-        if let Some((at, range)) = self.openings.get(*next)
+        if let Some((at, text)) = self.openings.get(*next)
             && *at == t
         {
-            out.push_str(&self.opening_text[range.clone()]);
+            text.push_to(out);
             return;
         }
-        let start = out.len();
-        write_point_opening(out, t);
+        self.scratch.clear();
+        write_point_opening(&mut self.scratch, t);
+        out.extend_from_slice(self.scratch.as_bytes());
         if *next == self.openings.len() {
-            let from = self.opening_text.len();
-            self.opening_text.push_str(&out[start..]);
-            self.openings.push((t, from..self.opening_text.len()));
+            let text = Text::of(self.scratch.as_bytes()).expect("an opening fits its room");
+            self.openings.push((t, text));
             *next += 1;
         }
     }
 
-    /// Writes `v`'s text, copied from its slot when the slot holds `v`; made (and kept in
-    /// the slot, when it is short enough) otherwise.
-    fn write_value(&mut self, out: &mut String, v: f64) {
+    /// Writes `v`'s text and the point's close, copied from its slot when the slot holds
+    /// `v`; made (and kept in the slot, when it is short enough) otherwise.
+    fn write_value(&mut self, out: &mut Vec<u8>, v: f64) {
         let bits = v.to_bits();
         let slot =
             &mut self.values[(bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - VALUE_SLOT_BITS)) as usize];
         if slot.bits == bits {
-            let text = std::str::from_utf8(&slot.text[..slot.len as usize]).expect("written as a string");
-            out.push_str(text);
+            slot.text.push_to(out);
             return;
         }
-        let start = out.len();
-        write_api_value(out, v);
-        let text = &out.as_bytes()[start..];
-        if text.len() <= VALUE_TEXT_BYTES {
-            slot.bits = bits;
-            slot.len = text.len() as u8;
-            slot.text[..text.len()].copy_from_slice(text);
+        self.scratch.clear();
+        write_api_value(&mut self.scratch, v);
+        self.scratch.push_str(POINT_CLOSE);
+        out.extend_from_slice(self.scratch.as_bytes());
+        if let Some(text) = Text::of(self.scratch.as_bytes()) {
+            *slot = ValueSlot { bits, text };
         }
     }
 }
@@ -181,9 +214,9 @@ mod tests {
             &[][..],
             &grid,
         ] {
-            let mut out = String::new();
+            let mut out = Vec::new();
             texts.write_points(&mut out, points);
-            assert_eq!(out, one_by_one(points));
+            assert_eq!(String::from_utf8(out).unwrap(), one_by_one(points));
         }
     }
 
@@ -194,9 +227,9 @@ mod tests {
             .map(|i| (i * 1_000, (i % 3_000) as f64 / 7.0))
             .collect();
         for _ in 0..2 {
-            let mut out = String::new();
+            let mut out = Vec::new();
             texts.write_points(&mut out, &points);
-            assert!(out == one_by_one(&points), "the texts differ");
+            assert!(out == one_by_one(&points).as_bytes(), "the texts differ");
         }
     }
 }

@@ -159,19 +159,19 @@ const RUNS_PER_THREAD: usize = 4;
 /// out at the speed of every core without being held whole. The next runs are rendered
 /// while `emit` puts out the ones before (on a thread of its own, so `emit` need not be
 /// `Send`). Stops at `emit`'s first error.
-pub fn emit_in_order<T: Sync>(
+pub fn emit_in_order<T: Sync, R: Send>(
     runs: &[T],
-    render: impl Fn(&T) -> String + Sync,
-    mut emit: impl FnMut(&str) -> io::Result<()>,
+    render: impl Fn(&T) -> R + Sync,
+    mut emit: impl FnMut(R) -> io::Result<()>,
 ) -> io::Result<()> {
     if let [run] = runs {
-        return emit(&render(run));
+        return emit(render(run));
     }
     let width = rayon::current_num_threads().max(1) * RUNS_PER_THREAD;
     let render = &render;
     std::thread::scope(|scope| {
         // One rendered window waits while `emit` works on the one before.
-        let (sender, rendered) = std::sync::mpsc::sync_channel::<Vec<String>>(1);
+        let (sender, rendered) = std::sync::mpsc::sync_channel::<Vec<R>>(1);
         scope.spawn(move || {
             for window in runs.chunks(width) {
                 // A failed send means `emit` stopped at an error: render no more.
@@ -181,7 +181,7 @@ pub fn emit_in_order<T: Sync>(
             }
         });
         for parts in rendered {
-            for part in &parts {
+            for part in parts {
                 emit(part)?;
             }
         }
@@ -276,7 +276,7 @@ mod tests {
             &runs,
             |n| n.to_string(),
             |part| {
-                seen.push(part.to_string());
+                seen.push(part);
                 Ok(())
             },
         )
