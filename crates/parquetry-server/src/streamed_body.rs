@@ -12,6 +12,9 @@ const CHUNK_BYTES: usize = 256 * 1024;
 /// Chunks written and not yet sent; the writer waits when this many are in flight.
 const CHUNKS_IN_FLIGHT: usize = 4;
 
+/// Pieces at least this large are sent as their own chunks by [`ChunkWriter::put_piece`].
+const OWN_CHUNK_BYTES: usize = 64 * 1024;
+
 /// A body that `write` writes on a blocking thread, sent in chunks of about 256 KiB as
 /// they fill. At most a few chunks wait at a time, so a slow client slows the writer
 /// instead of growing memory. When the client goes away, the writer's next hand-off fails
@@ -37,10 +40,25 @@ pub struct ChunkWriter {
 }
 
 impl ChunkWriter {
+    /// Takes a piece of the body whole: one of at least [`OWN_CHUNK_BYTES`] is handed to
+    /// the connection as it is, after what is gathered before it, without a copy; a
+    /// smaller one is gathered like any write.
+    pub fn put_piece(&mut self, piece: Vec<u8>) -> io::Result<()> {
+        if piece.len() < OWN_CHUNK_BYTES {
+            return self.write_all(&piece);
+        }
+        self.flush()?;
+        self.send(piece)
+    }
+
     fn hand_off(&mut self) -> io::Result<()> {
         let full = std::mem::replace(&mut self.chunk, Vec::with_capacity(CHUNK_BYTES));
+        self.send(full)
+    }
+
+    fn send(&mut self, bytes: Vec<u8>) -> io::Result<()> {
         self.sender
-            .blocking_send(Ok(Bytes::from(full)))
+            .blocking_send(Ok(Bytes::from(bytes)))
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client went away"))
     }
 }
@@ -80,6 +98,30 @@ mod tests {
         let want: String = (0..200_000).map(line).collect();
         assert!(bytes.len() > CHUNK_BYTES * (CHUNKS_IN_FLIGHT + 1));
         assert!(bytes == want.as_bytes(), "the body differs");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn pieces_given_whole_and_writes_arrive_in_their_order() {
+        let big = |b: u8| vec![b; OWN_CHUNK_BYTES + 3];
+        let body = streamed_body(move |out| {
+            out.write_all(b"head ")?;
+            out.put_piece(big(b'a'))?;
+            out.put_piece(b"small ".to_vec())?;
+            out.put_piece(big(b'b'))?;
+            out.put_piece(big(b'c'))?;
+            out.write_all(b" tail")
+        });
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        let want = [
+            &b"head "[..],
+            &big(b'a'),
+            b"small ",
+            &big(b'b'),
+            &big(b'c'),
+            b" tail",
+        ]
+        .concat();
+        assert!(bytes == want, "the body differs");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -91,9 +91,25 @@ pub fn write_api_json(
     extras: Extras<'_>,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    let mut emit = |part: &[u8]| out.write_all(part);
-    emit_result(result, instant, time_ms, &mut emit)?;
-    emit([extras.in_data, "}", extras.after_data, "}"].concat().as_bytes())
+    write_api_json_pieces(result, instant, time_ms, extras, &mut |piece| {
+        out.write_all(&piece)
+    })
+}
+
+/// [`write_api_json`]'s text handed to `put` in order, in the pieces it is made in, each
+/// given away: a sink that can send a piece as it is (a response body sent in chunks)
+/// takes a large answer without copying it. Stops at `put`'s first error.
+pub fn write_api_json_pieces(
+    result: &QueryResult,
+    instant: bool,
+    time_ms: i64,
+    extras: Extras<'_>,
+    put: &mut dyn FnMut(Vec<u8>) -> io::Result<()>,
+) -> io::Result<()> {
+    emit_result(result, instant, time_ms, put)?;
+    put([extras.in_data, "}", extras.after_data, "}"]
+        .concat()
+        .into_bytes())
 }
 
 /// The text of [`write_api_json`] from its start to the end of `result`, in order, to
@@ -102,7 +118,7 @@ fn emit_result(
     result: &QueryResult,
     instant: bool,
     time_ms: i64,
-    emit: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    emit: &mut dyn FnMut(Vec<u8>) -> io::Result<()>,
 ) -> io::Result<()> {
     let mut out = String::from("{\"status\":\"success\",\"data\":{\"resultType\":");
     match result {
@@ -137,35 +153,37 @@ fn emit_result(
                 labels: parquetry_model::Labels::empty(),
                 points: points.clone(),
             };
-            emit(out.as_bytes())?;
+            emit(out.into_bytes())?;
             return matrix(std::slice::from_ref(&series), emit);
         }
         QueryResult::Vector(series) | QueryResult::Range(series) => {
-            emit(out.as_bytes())?;
+            emit(out.into_bytes())?;
             return matrix(series, emit);
         }
     }
-    emit(out.as_bytes())
+    emit(out.into_bytes())
 }
 
-/// `"matrix","result":[…]`: runs of series written side by side and put out in order.
-fn matrix(series: &[ResultSeries], emit: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
-    emit(b"\"matrix\",\"result\":[")?;
-    let runs = point_runs(series, RUN_POINTS);
-    let render = |run: &&[ResultSeries]| {
+/// `"matrix","result":[…]`: runs of series written side by side and put out in order,
+/// each run's piece starting with the comma after the run before.
+fn matrix(series: &[ResultSeries], emit: &mut dyn FnMut(Vec<u8>) -> io::Result<()>) -> io::Result<()> {
+    emit(b"\"matrix\",\"result\":[".to_vec())?;
+    let runs: Vec<(bool, &[ResultSeries])> = point_runs(series, RUN_POINTS)
+        .into_iter()
+        .enumerate()
+        .map(|(i, run)| (i > 0, run))
+        .collect();
+    let render = |&(after_another, run): &(bool, &[ResultSeries])| {
         let n: usize = run.iter().map(|s| s.points.len() + 4).sum();
         let mut part = Vec::with_capacity(n * 36);
+        if after_another {
+            part.push(b',');
+        }
         matrix_series(&mut part, run, &mut PointTexts::new());
         part
     };
-    let mut first = true;
-    emit_in_order(&runs, render, |part| {
-        if !std::mem::take(&mut first) {
-            emit(b",")?;
-        }
-        emit(&part)
-    })?;
-    emit(b"]")
+    emit_in_order(&runs, render, &mut *emit)?;
+    emit(b"]".to_vec())
 }
 
 /// The series of a matrix, separated by commas, their points written through `texts`.

@@ -10,7 +10,7 @@ use crate::streamed_body::streamed_body;
 use axum::extract::State;
 use axum::response::Response;
 use parquetry::model::value::format_api_value;
-use parquetry::promql::eval::api_json::{Extras, write_api_json};
+use parquetry::promql::eval::api_json::{Extras, write_api_json_pieces};
 use parquetry::promql::eval::{QueryResult, QueryStats, StepGrid};
 use std::sync::Arc;
 use std::time::Instant;
@@ -71,9 +71,10 @@ pub async fn range(State(state): State<Arc<AppState>>, params: Params) -> Result
     Ok(answer(result, false, start, &params, stats, notes))
 }
 
-/// The answer to a query whose result is `result` (see [`write_api_json`] for `instant`
-/// and `time_ms`), streamed as it is written: `stats` inside `data` when the request's
-/// `stats` parameter is set (Prometheus gives them for any value), then the annotations.
+/// The answer to a query whose result is `result` (see [`write_api_json_pieces`] for
+/// `instant` and `time_ms`), streamed as it is written: `stats` inside `data` when the
+/// request's `stats` parameter is set (Prometheus gives them for any value), then the
+/// annotations.
 fn answer(
     result: QueryResult,
     instant: bool,
@@ -92,7 +93,9 @@ fn answer(
             in_data: &in_data,
             after_data: &after_data,
         };
-        write_api_json(&result, instant, time_ms, extras, out)
+        write_api_json_pieces(&result, instant, time_ms, extras, &mut |piece| {
+            out.put_piece(piece)
+        })
     });
     json_body(body)
 }

@@ -265,21 +265,18 @@ fn split_values(page: &Page) -> Option<(&[u8], usize)> {
 /// its eight streams of `n` bytes) to `out` as `f64`s, bit for bit.
 fn join_f64(bytes: &[u8], n: usize, which: Range<usize>, out: &mut Vec<f64>) {
     let streams: [&[u8]; 8] = std::array::from_fn(|j| &bytes[j * n..(j + 1) * n][which.clone()]);
-    let start = out.len();
-    out.resize(start + which.len(), 0.0);
-    let mut chunks = out[start..].chunks_exact_mut(8);
-    for (c, chunk) in (&mut chunks).enumerate() {
-        let i = c * 8;
+    // Reserved once and appended eight values at a time: the output is never zeroed
+    // before it is written.
+    out.reserve(which.len());
+    let whole = which.len() / 8 * 8;
+    for i in (0..whole).step_by(8) {
         let mut rows: [u64; 8] = std::array::from_fn(|j| {
             u64::from_le_bytes(streams[j][i..i + 8].try_into().expect("eight bytes"))
         });
         transpose_bytes(&mut rows);
-        chunk.copy_from_slice(&rows.map(f64::from_bits));
+        out.extend_from_slice(&rows.map(f64::from_bits));
     }
-    let whole = which.len() / 8 * 8;
-    for (k, value) in chunks.into_remainder().iter_mut().enumerate() {
-        *value = f64::from_le_bytes(std::array::from_fn(|j| streams[j][whole + k]));
-    }
+    out.extend((whole..which.len()).map(|k| f64::from_le_bytes(std::array::from_fn(|j| streams[j][k]))));
 }
 
 /// Transposes the 8×8 matrix of bytes whose row `j` is word `j` (byte `k` of a word being
