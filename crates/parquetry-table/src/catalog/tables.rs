@@ -7,8 +7,8 @@ use crate::error::{Result, StoreError, arrow_err, io_err, pq_err};
 use crate::scan::pages::record_batches;
 use crate::storage::Storage;
 use arrow::array::{
-    Array, ArrayRef, AsArray, Int64Array, MapArray, MapBuilder, StringArray, StringBuilder, UInt32Array,
-    UInt64Array,
+    Array, ArrayRef, AsArray, Int32DictionaryArray, Int64Array, MapArray, MapBuilder, StringArray,
+    StringBuilder, UInt32Array, UInt64Array,
 };
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
@@ -144,15 +144,44 @@ fn open_table(
     storage: &Storage,
     rel: &str,
     options: ArrowReaderOptions,
+    names: NameColumn,
     choose: impl FnOnce(&ArrowReaderMetadata) -> Result<(Vec<usize>, Option<RowSelection>)>,
 ) -> Result<ParquetRecordBatchReader> {
     let path = &storage.path(rel);
     let file = storage.open_file(rel)?;
-    let metadata = ArrowReaderMetadata::load(&file, options).map_err(pq_err(path))?;
+    let mut metadata = ArrowReaderMetadata::load(&file, options.clone()).map_err(pq_err(path))?;
+    if names == NameColumn::Dictionary {
+        let fields: Fields = (metadata.schema().fields().iter())
+            .map(
+                |f| match f.name() == catalog_columns::METRIC && f.data_type() == &DataType::Utf8 {
+                    true => Arc::new(f.as_ref().clone().with_data_type(NAME_DICTIONARY.clone())),
+                    false => f.clone(),
+                },
+            )
+            .collect();
+        let schema = Schema::new_with_metadata(fields, metadata.schema().metadata().clone());
+        let options = options.with_schema(Arc::new(schema));
+        metadata =
+            ArrowReaderMetadata::try_new(metadata.metadata().clone(), options).map_err(pq_err(path))?;
+    }
     let (columns, selection) = choose(&metadata)?;
     let mask = ProjectionMask::roots(metadata.parquet_schema(), columns);
     record_batches(file, &metadata, mask, None, selection, 8 * 1024).map_err(pq_err(path))
 }
+
+/// How a table's name column (`metric`) is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NameColumn {
+    /// A string per row.
+    Strings,
+    /// Each distinct name once and a key per row into them ([`NAME_DICTIONARY`]): the
+    /// names of a whole catalog without a copy of each row's text.
+    Dictionary,
+}
+
+/// The Arrow type of a name column read as [`NameColumn::Dictionary`].
+static NAME_DICTIONARY: LazyLock<DataType> =
+    LazyLock::new(|| DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)));
 
 /// The root columns `columns` of table `rel`, of every row or of `rows` (ascending),
 /// skipping the pages that hold none of them, a batch at a time: a caller that converts
@@ -163,11 +192,12 @@ fn read_columns(
     rel: &str,
     columns: &[usize],
     rows: Option<&[u32]>,
+    names: NameColumn,
 ) -> Result<(usize, impl Iterator<Item = Result<RecordBatch>>)> {
     let path = &storage.path(rel);
     let options = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::from(rows.is_some()));
     let mut count = 0;
-    let reader = open_table(storage, rel, options, |metadata| {
+    let reader = open_table(storage, rel, options, names, |metadata| {
         let total = metadata.metadata().file_metadata().num_rows().max(0) as usize;
         count = rows.map_or(total, <[u32]>::len);
         let selection = match rows {
@@ -205,18 +235,28 @@ fn runs(rows: &[u32]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
 }
 
 fn column<'a, T: Array + 'static>(batch: &'a RecordBatch, index: usize, path: &Path) -> Result<&'a T> {
-    let corrupt = |reason: String| StoreError::Corrupt {
+    let array = batch.columns().get(index).ok_or_else(|| StoreError::Corrupt {
         path: path.to_path_buf(),
-        reason,
-    };
-    let array = batch
-        .columns()
-        .get(index)
-        .ok_or_else(|| corrupt(format!("column {index} is missing")))?;
+        reason: format!("column {index} is missing"),
+    })?;
+    column_values(array, path).map_err(|e| match e {
+        StoreError::Corrupt { path, reason } => StoreError::Corrupt {
+            path,
+            reason: format!("column {index}: {reason}"),
+        },
+        other => other,
+    })
+}
+
+/// `array` as a `T`, or `Corrupt` (for the table at `path`) naming its type.
+fn column_values<'a, T: Array + 'static>(array: &'a ArrayRef, path: &Path) -> Result<&'a T> {
     array
         .as_any()
         .downcast_ref::<T>()
-        .ok_or_else(|| corrupt(format!("column {index} has type {}", array.data_type())))
+        .ok_or_else(|| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!("has type {}", array.data_type()),
+        })
 }
 
 /// Writes a catalog table (rows in any order) as `rel` and publishes it.
@@ -261,20 +301,31 @@ pub struct CatalogHead {
 /// not decoded).
 pub fn read_catalog_heads(storage: &Storage, rel: &str) -> Result<Vec<CatalogHead>> {
     let path = &storage.path(rel);
-    let (rows, batches) = read_columns(storage, rel, &[0, 1, 3, 4], None)?;
+    let (rows, batches) = read_columns(storage, rel, &[0, 1, 3, 4], None, NameColumn::Dictionary)?;
     // Sized once: a store of 30,000 series would otherwise copy its heads as it grows.
     let mut out: Vec<CatalogHead> = Vec::with_capacity(rows);
     let mut last: Arc<str> = Arc::from("");
     for batch in batches {
         let batch = batch?;
         let ids = column::<UInt64Array>(&batch, 0, path)?;
-        let metrics = column::<StringArray>(&batch, 1, path)?;
+        let metrics = column::<Int32DictionaryArray>(&batch, 1, path)?;
+        let (keys, names) = (
+            metrics.keys(),
+            column_values::<StringArray>(metrics.values(), path)?,
+        );
         let mins = column::<Int64Array>(&batch, 2, path)?;
         let maxs = column::<Int64Array>(&batch, 3, path)?;
+        // Rows are in name order, so a name's rows follow one another: its text is looked
+        // at when the key changes, and shared by every row that has it.
+        let mut last_key = None;
         for i in 0..batch.num_rows() {
-            let metric = metrics.value(i);
-            if *last != *metric {
-                last = Arc::from(metric);
+            let key = keys.value(i);
+            if last_key != Some(key) {
+                last_key = Some(key);
+                let metric = names.value(key as usize);
+                if *last != *metric {
+                    last = Arc::from(metric);
+                }
             }
             out.push(CatalogHead {
                 id: SeriesId(ids.value(i)),
@@ -292,7 +343,7 @@ pub fn read_catalog_heads(storage: &Storage, rel: &str) -> Result<Vec<CatalogHea
 /// `Corrupt` if a stored id does not match its labels, or a row is past the table's end.
 pub fn read_catalog_labels(storage: &Storage, rel: &str, rows: &[u32]) -> Result<Vec<(SeriesId, Labels)>> {
     let path = &storage.path(rel);
-    let (count, batches) = read_columns(storage, rel, &[0, 1, 2], Some(rows))?;
+    let (count, batches) = read_columns(storage, rel, &[0, 1, 2], Some(rows), NameColumn::Strings)?;
     let mut out = Vec::with_capacity(count);
     for batch in batches {
         let batch = batch?;
@@ -384,7 +435,7 @@ pub fn read_directory_rows(
     let path = &storage.path(rel);
     let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::from(names.is_some()));
     let mut named = false;
-    let reader = open_table(storage, rel, options, |metadata| {
+    let reader = open_table(storage, rel, options, NameColumn::Strings, |metadata| {
         named = metadata
             .schema()
             .fields()
@@ -500,6 +551,42 @@ mod tests {
         let second = read_catalog_labels(&storage, "s.parquet", &[1]).unwrap();
         assert_eq!(second, [want(&rows[1])]);
         assert!(read_catalog_labels(&storage, "s.parquet", &[2]).is_err());
+    }
+
+    #[test]
+    fn heads_of_many_batches_carry_their_names_each_shared_by_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::local(dir.path());
+        // 20,000 label sets under three names, the middle one across both batch edges.
+        let name = |i: i64| match i {
+            0..1_000 => "a_first",
+            1_000..19_000 => "b_middle",
+            _ => "c_last",
+        };
+        let mut rows: Vec<CatalogEntry> = (0..20_000)
+            .map(|i| {
+                let l = Labels::from_pairs([("__name__", name(i).to_string()), ("i", i.to_string())]);
+                CatalogEntry {
+                    id: SeriesId::of(&l),
+                    labels: Arc::new(l),
+                    min_time: i,
+                    max_time: i + 1,
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| (a.name(), a.id).cmp(&(b.name(), b.id)));
+        write_catalog_table(&storage, "s.parquet", &rows).unwrap();
+        let heads = read_catalog_heads(&storage, "s.parquet").unwrap();
+        assert_eq!(heads.len(), rows.len());
+        for (head, row) in heads.iter().zip(&rows) {
+            assert_eq!(
+                (head.id, &*head.name, head.min_time, head.max_time),
+                (row.id, row.name(), row.min_time, row.max_time)
+            );
+        }
+        let shared = heads.windows(2).filter(|w| w[0].name == w[1].name);
+        assert!(shared.clone().count() == heads.len() - 3);
+        assert!(shared.clone().all(|w| Arc::ptr_eq(&w[0].name, &w[1].name)));
     }
 
     #[test]
