@@ -5,6 +5,7 @@
 use super::{CatalogEntry, DirectoryRow};
 use crate::error::{Result, StoreError, arrow_err, io_err, pq_err};
 use crate::scan::pages::record_batches;
+use crate::scan::with_dictionaries;
 use crate::storage::Storage;
 use arrow::array::{
     Array, ArrayRef, AsArray, Int32DictionaryArray, Int64Array, MapArray, MapBuilder, StringArray,
@@ -149,20 +150,11 @@ fn open_table(
 ) -> Result<ParquetRecordBatchReader> {
     let path = &storage.path(rel);
     let file = storage.open_file(rel)?;
-    let mut metadata = ArrowReaderMetadata::load(&file, options.clone()).map_err(pq_err(path))?;
-    if names == NameColumn::Dictionary {
-        let fields: Fields = (metadata.schema().fields().iter())
-            .map(
-                |f| match f.name() == catalog_columns::METRIC && f.data_type() == &DataType::Utf8 {
-                    true => Arc::new(f.as_ref().clone().with_data_type(NAME_DICTIONARY.clone())),
-                    false => f.clone(),
-                },
-            )
-            .collect();
-        let schema = Schema::new_with_metadata(fields, metadata.schema().metadata().clone());
-        let options = options.with_schema(Arc::new(schema));
-        metadata =
-            ArrowReaderMetadata::try_new(metadata.metadata().clone(), options).map_err(pq_err(path))?;
+    let mut metadata = ArrowReaderMetadata::load(&file, options).map_err(pq_err(path))?;
+    if names == NameColumn::Dictionary
+        && let Ok(place) = metadata.schema().index_of(catalog_columns::METRIC)
+    {
+        metadata = with_dictionaries(metadata, &[place]).map_err(pq_err(path))?;
     }
     let (columns, selection) = choose(&metadata)?;
     let mask = ProjectionMask::roots(metadata.parquet_schema(), columns);
@@ -174,14 +166,10 @@ fn open_table(
 enum NameColumn {
     /// A string per row.
     Strings,
-    /// Each distinct name once and a key per row into them ([`NAME_DICTIONARY`]): the
-    /// names of a whole catalog without a copy of each row's text.
+    /// Each distinct name once and a key per row into them (`Dictionary(Int32, Utf8)`):
+    /// the names of a whole catalog without a copy of each row's text.
     Dictionary,
 }
-
-/// The Arrow type of a name column read as [`NameColumn::Dictionary`].
-static NAME_DICTIONARY: LazyLock<DataType> =
-    LazyLock::new(|| DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)));
 
 /// The root columns `columns` of table `rel`, of every row or of `rows` (ascending),
 /// skipping the pages that hold none of them, a batch at a time: a caller that converts

@@ -240,8 +240,9 @@ fn groups_with_page_offsets(
     ArrowReaderMetadata::try_new(Arc::new(subset), ArrowReaderOptions::new())
 }
 
-/// `metadata` reading the text columns among `dictionaries` as dictionaries.
-fn with_dictionaries(
+/// `metadata` reading the text columns among `dictionaries` (top-level places) as
+/// `Dictionary(Int32, Utf8)`: each distinct text once and a key per row.
+pub(crate) fn with_dictionaries(
     metadata: ArrowReaderMetadata,
     dictionaries: &[usize],
 ) -> parquet::errors::Result<ArrowReaderMetadata> {
