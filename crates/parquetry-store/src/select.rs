@@ -6,12 +6,13 @@ use crate::schema::samples;
 use crate::store::Store;
 use arrow::array::{AsArray, Float64Array, Int64Array};
 use arrow::buffer::ScalarBuffer;
-use arrow::datatypes::{Float64Type, Int64Type};
+use arrow::datatypes::{ArrowPrimitiveType, Float64Type, Int64Type};
+use arrow::record_batch::RecordBatch;
 use parquetry_table::Storage;
 use parquetry_table::catalog::{FileEntry, IndexedFile};
 use parquetry_table::scan::read_row_ranges_whole;
 use std::borrow::Cow;
-use std::ops::Range;
+use std::ops::{Range, RangeInclusive};
 use std::sync::OnceLock;
 
 /// Series per batch when the caller does not choose.
@@ -218,18 +219,16 @@ impl<'a> Selection<'a> {
             if wanted.is_empty() {
                 continue;
             }
-            let rows = read_rows(self.store.storage(), file, &wanted)?;
-            self.store.stats.record(rows.0.len() as u64);
-            buffers.push(rows);
-            let mut offset = 0;
-            for (pos, entry) in wanted {
-                let n = entry.row_count as usize;
+            let read = read_rows(self.store.storage(), file, &wanted, self.min_time..=self.max_time)?;
+            self.store.stats.record(read.timestamps.len() as u64);
+            buffers.push((read.timestamps, read.values));
+            for ((pos, entry), rows) in wanted.into_iter().zip(read.places) {
                 parts[pos].push(Part {
                     buffer: buffers.len() - 1,
-                    rows: offset..offset + n,
-                    inside: entry.min_time >= self.min_time && entry.max_time <= self.max_time,
+                    rows,
+                    inside: read.within_time
+                        || (entry.min_time >= self.min_time && entry.max_time <= self.max_time),
                 });
-                offset += n;
             }
         }
         Ok(RowsRead {
@@ -339,40 +338,134 @@ impl<'a> Selection<'a> {
     }
 }
 
+/// What [`read_rows`] read from one file.
+struct FileRows {
+    timestamps: ScalarBuffer<i64>,
+    values: ScalarBuffer<f64>,
+    /// Where each wanted entry's rows are in the two buffers, in the entries' order.
+    places: Vec<Range<usize>>,
+    /// Whether only the rows within the time range were kept.
+    within_time: bool,
+}
+
 /// Reads the rows of `wanted` (sorted by row) from `file`: timestamps and values only,
-/// skipping every page that holds none of them. The columns are the decoded record
-/// batch's own buffers when the file gives one batch (as it is asked to), not copies.
+/// skipping every page that holds none of them. When the time range `time` leaves out
+/// more than half of the rows (an instant query over a day's file, say), the timestamps
+/// are read first and the values of the rows within `time` alone: the value pages that
+/// hold none of those rows are skipped and the others give only those rows.
 fn read_rows(
     storage: &Storage,
     file: &IndexedFile,
     wanted: &[(usize, FileEntry)],
-) -> Result<(ScalarBuffer<i64>, ScalarBuffer<f64>)> {
+    time: RangeInclusive<i64>,
+) -> Result<FileRows> {
     let ranges: Vec<Range<u64>> = wanted
         .iter()
         .map(|(_, e)| e.row_start..e.row_start + e.row_count)
         .collect();
+    let whole_places = || {
+        let mut offset = 0;
+        let places = wanted.iter().map(move |(_, e)| {
+            offset += e.row_count as usize;
+            offset - e.row_count as usize..offset
+        });
+        places.collect()
+    };
+    let cut = wanted
+        .iter()
+        .any(|(_, e)| e.min_time < *time.start() || e.max_time > *time.end());
+    if !cut {
+        let (timestamps, values) = read_columns(storage, file, &ranges)?;
+        return Ok(FileRows {
+            timestamps,
+            values,
+            places: whole_places(),
+            within_time: false,
+        });
+    }
+    let all_timestamps = read_timestamps(storage, file, &ranges)?;
+    let mut inside: Vec<Range<usize>> = Vec::with_capacity(wanted.len());
+    let mut offset = 0;
+    for (_, e) in wanted {
+        let ts = &all_timestamps[offset..offset + e.row_count as usize];
+        let first = ts.partition_point(|&t| t < *time.start());
+        let end = ts.partition_point(|&t| t <= *time.end());
+        inside.push(offset + first..offset + first.max(end));
+        offset += ts.len();
+    }
+    let kept: usize = inside.iter().map(ExactSizeIterator::len).sum();
+    if kept * 2 > all_timestamps.len() {
+        return Ok(FileRows {
+            values: read_values(storage, file, &ranges)?,
+            timestamps: all_timestamps,
+            places: whole_places(),
+            within_time: false,
+        });
+    }
+    let mut timestamps = Vec::with_capacity(kept);
+    let mut value_ranges = Vec::with_capacity(wanted.len());
+    let mut places = Vec::with_capacity(wanted.len());
+    let mut offset = 0;
+    for ((_, e), rows) in wanted.iter().zip(&inside) {
+        places.push(timestamps.len()..timestamps.len() + rows.len());
+        timestamps.extend_from_slice(&all_timestamps[rows.clone()]);
+        if !rows.is_empty() {
+            let first = e.row_start + (rows.start - offset) as u64;
+            value_ranges.push(first..first + rows.len() as u64);
+        }
+        offset += e.row_count as usize;
+    }
+    Ok(FileRows {
+        timestamps: timestamps.into(),
+        values: read_values(storage, file, &value_ranges)?,
+        places,
+        within_time: true,
+    })
+}
+
+/// Timestamps and values of the rows `ranges` (ascending) of `file`, in one pass.
+fn read_columns(
+    storage: &Storage,
+    file: &IndexedFile,
+    ranges: &[Range<u64>],
+) -> Result<(ScalarBuffer<i64>, ScalarBuffer<f64>)> {
     let batches = read_row_ranges_whole(
         storage,
         &file.rel,
-        &ranges,
+        ranges,
         &[samples::TIMESTAMP_INDEX, samples::VALUE_INDEX],
     )?;
-    let columns = |b: &arrow::record_batch::RecordBatch| {
-        (
-            b.column(0).as_primitive::<Int64Type>().values().clone(),
-            b.column(1).as_primitive::<Float64Type>().values().clone(),
-        )
-    };
-    if let [batch] = batches.as_slice() {
-        return Ok(columns(batch));
+    Ok((
+        column_of::<Int64Type>(&batches, 0),
+        column_of::<Float64Type>(&batches, 1),
+    ))
+}
+
+/// The timestamps of the rows `ranges` (ascending) of `file`.
+fn read_timestamps(
+    storage: &Storage,
+    file: &IndexedFile,
+    ranges: &[Range<u64>],
+) -> Result<ScalarBuffer<i64>> {
+    let batches = read_row_ranges_whole(storage, &file.rel, ranges, &[samples::TIMESTAMP_INDEX])?;
+    Ok(column_of::<Int64Type>(&batches, 0))
+}
+
+/// The values of the rows `ranges` (ascending) of `file`.
+fn read_values(storage: &Storage, file: &IndexedFile, ranges: &[Range<u64>]) -> Result<ScalarBuffer<f64>> {
+    let batches = read_row_ranges_whole(storage, &file.rel, ranges, &[samples::VALUE_INDEX])?;
+    Ok(column_of::<Float64Type>(&batches, 0))
+}
+
+/// Column `index` of `batches`, one batch after another: the batch's own buffer, not a
+/// copy, when there is one batch (as the reads ask for).
+fn column_of<T: ArrowPrimitiveType>(batches: &[RecordBatch], index: usize) -> ScalarBuffer<T::Native> {
+    if let [batch] = batches {
+        return batch.column(index).as_primitive::<T>().values().clone();
     }
-    let needed: usize = batches.iter().map(|b| b.num_rows()).sum();
-    let mut ts = Vec::with_capacity(needed);
-    let mut vs = Vec::with_capacity(needed);
-    for batch in &batches {
-        let (t, v) = columns(batch);
-        ts.extend_from_slice(&t);
-        vs.extend_from_slice(&v);
-    }
-    Ok((ts.into(), vs.into()))
+    let column: Vec<T::Native> = batches
+        .iter()
+        .flat_map(|b| b.column(index).as_primitive::<T>().values().iter().copied())
+        .collect();
+    column.into()
 }

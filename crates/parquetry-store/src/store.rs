@@ -279,6 +279,49 @@ mod tests {
     }
 
     #[test]
+    fn a_short_range_over_many_series_gives_its_samples_and_reads_only_their_values() {
+        let dir = tempfile::tempdir().unwrap();
+        // Thirty series at different intervals; every fifth ends before the range.
+        let all: Vec<SeriesSamples> = (0..30)
+            .map(|i| {
+                let labels = Labels::from_pairs([("__name__", "m".to_string()), ("i", i.to_string())]);
+                let mut s = SeriesSamples::new(labels);
+                let (step, n) = (1_000 + i * 7, if i % 5 == 0 { 1_000 } else { 2_000 });
+                s.timestamps = (0..n).map(|k| k * step).collect();
+                s.values = (0..n).map(|k| (k * 31 + i) as f64 / 3.0).collect();
+                s
+            })
+            .collect();
+        let mut w = Writer::begin(dir.path()).unwrap();
+        w.write(all.clone()).unwrap();
+        w.commit().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (min, max) = (1_500_000, 1_600_000);
+        let selection = store
+            .select(&[Matcher::equal("__name__", "m")], min, max)
+            .unwrap();
+        let read = selection.read_each(0..selection.series().len()).unwrap();
+        let mut samples = 0;
+        for (chosen, got) in selection.series().iter().zip(&read) {
+            let written = all.iter().find(|s| s.id == chosen.id).unwrap();
+            let want: Vec<(i64, f64)> = (written.timestamps.iter().copied())
+                .zip(written.values.iter().copied())
+                .filter(|(t, _)| (min..=max).contains(t))
+                .collect();
+            let got: Vec<(i64, f64)> = got
+                .timestamps
+                .iter()
+                .copied()
+                .zip(got.values.iter().copied())
+                .collect();
+            assert_eq!(got, want, "series {}", written.labels);
+            samples += want.len();
+        }
+        assert!(samples > 1_000);
+        assert_eq!(store.read_counts().rows_read, samples as u64);
+    }
+
+    #[test]
     fn opening_reads_no_labels_and_a_named_selector_reads_only_its_series_labels() {
         let dir = tempfile::tempdir().unwrap();
         let mut w = Writer::begin(dir.path()).unwrap();
