@@ -227,23 +227,18 @@ fn column<'a, T: Array + 'static>(batch: &'a RecordBatch, index: usize, path: &P
         path: path.to_path_buf(),
         reason: format!("column {index} is missing"),
     })?;
-    column_values(array, path).map_err(|e| match e {
-        StoreError::Corrupt { path, reason } => StoreError::Corrupt {
-            path,
-            reason: format!("column {index}: {reason}"),
-        },
-        other => other,
-    })
+    array_as(array, &format!("column {index}"), path)
 }
 
-/// `array` as a `T`, or `Corrupt` (for the table at `path`) naming its type.
-fn column_values<'a, T: Array + 'static>(array: &'a ArrayRef, path: &Path) -> Result<&'a T> {
+/// `array` as a `T`, or `Corrupt` (for the table at `path`) saying that `what` has
+/// another type.
+fn array_as<'a, T: Array + 'static>(array: &'a ArrayRef, what: &str, path: &Path) -> Result<&'a T> {
     array
         .as_any()
         .downcast_ref::<T>()
         .ok_or_else(|| StoreError::Corrupt {
             path: path.to_path_buf(),
-            reason: format!("has type {}", array.data_type()),
+            reason: format!("{what} has type {}", array.data_type()),
         })
 }
 
@@ -299,12 +294,13 @@ pub fn read_catalog_heads(storage: &Storage, rel: &str) -> Result<Vec<CatalogHea
         let metrics = column::<Int32DictionaryArray>(&batch, 1, path)?;
         let (keys, names) = (
             metrics.keys(),
-            column_values::<StringArray>(metrics.values(), path)?,
+            array_as::<StringArray>(metrics.values(), "the name column's dictionary", path)?,
         );
         let mins = column::<Int64Array>(&batch, 2, path)?;
         let maxs = column::<Int64Array>(&batch, 3, path)?;
-        // Rows are in name order, so a name's rows follow one another: its text is looked
-        // at when the key changes, and shared by every row that has it.
+        // Tables are written in name order, so a name's rows follow one another: its text
+        // is looked at only when the key changes, and shared with the rows before when it
+        // is theirs too.
         let mut last_key = None;
         for i in 0..batch.num_rows() {
             let key = keys.value(i);
