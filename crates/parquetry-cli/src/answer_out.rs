@@ -2,8 +2,9 @@
 //!
 //! Rust's own standard output is line-buffered: every write looks for the last newline in
 //! what it is given, a scan of the whole buffer that an answer of megabytes of JSON (one
-//! line) pays on every write. Answers go instead through a buffer of their own straight
-//! to the same file descriptor, written in large pieces.
+//! line) pays on every write, and output of many lines goes to the system a line or so
+//! at a time. Answers (PromQL and LogQL results, exports) go instead through a buffer of
+//! their own straight to the same file descriptor, written in large pieces.
 
 use std::io::{self, BufWriter, Write};
 

@@ -1,5 +1,6 @@
 //! `parquetry export`.
 
+use crate::answer_out::answer_out;
 use crate::time_args;
 use anyhow::{Result, bail};
 use parquetry::logs::entries_file::NANOS_PER_MS;
@@ -46,7 +47,7 @@ pub fn run(args: Args) -> Result<()> {
     let engine = Engine::open(&args.store)?;
     let (out, name): (Box<dyn Write>, &Path) = match &args.output {
         Some(path) => (Box::new(std::fs::File::create(path)?), path.as_path()),
-        None => (Box::new(std::io::stdout().lock()), Path::new("<stdout>")),
+        None => (Box::new(answer_out()?), Path::new("<stdout>")),
     };
     let out = std::io::BufWriter::with_capacity(1 << 20, out);
     let (written, what) = match signal {

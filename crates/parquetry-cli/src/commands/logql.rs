@@ -1,5 +1,6 @@
 //! `parquetry logql`: LogQL over the logs of a store, and tools for LogQL text.
 
+use crate::answer_out::answer_out;
 use crate::result_table::write_result_table;
 use crate::table::render;
 use crate::time_args;
@@ -104,13 +105,14 @@ fn run_query(args: QueryArgs) -> Result<()> {
         params.interval = time_args::duration(interval)? * NANOS_PER_MS;
     }
     let answer = engine.logql(query, &params)?;
+    let mut out = answer_out()?;
     match args.format.as_str() {
-        "json" => println!("{}", to_loki_json(&answer)),
-        "table" => write_table(&answer, params.direction, &mut std::io::stdout().lock())?,
+        "json" => writeln!(out, "{}", to_loki_json(&answer))?,
+        "table" => write_table(&answer, params.direction, &mut out)?,
         "raw" => match &answer.output {
             QueryOutput::Streams(streams) => {
                 for (_, _, line) in merged_lines(streams, params.direction) {
-                    println!("{line}");
+                    writeln!(out, "{line}")?;
                 }
             }
             QueryOutput::Metric(_) => {
@@ -119,6 +121,7 @@ fn run_query(args: QueryArgs) -> Result<()> {
         },
         other => bail!("unknown format {other:?}: expected table, json or raw"),
     }
+    out.flush()?;
     Ok(())
 }
 
