@@ -3,10 +3,10 @@
 //! series side by side on the thread pool and put out in order, a few runs at a time, so
 //! it costs little beyond writing its bytes and is never held whole.
 
-use parquetry::promql::eval::{QueryResult, RUN_POINTS, ResultSeries, emit_in_order, point_runs};
+use parquetry::promql::eval::point_texts::ValueTexts;
+use parquetry::promql::eval::{QueryResult, ResultSeries, emit_in_order, point_runs};
 use parquetry_model::Labels;
 use parquetry_model::time::format_timestamp;
-use parquetry_model::value::write_api_value;
 use std::collections::HashMap;
 use std::io::{self, Write};
 
@@ -35,7 +35,7 @@ pub fn write_result_table(result: &QueryResult, instant: bool, out: &mut impl Wr
     }
     header.push_str("value\n");
     out.write_all(header.as_bytes())?;
-    let runs = point_runs(series, RUN_POINTS);
+    let runs = point_runs(series, (RUN_BYTES / layout.row_bytes()).max(1));
     let mut first = 0;
     let runs: Vec<(&[ResultSeries], &[String])> = runs
         .into_iter()
@@ -48,10 +48,17 @@ pub fn write_result_table(result: &QueryResult, instant: bool, out: &mut impl Wr
     emit_in_order(
         &runs,
         |(run, texts)| layout.rows(run, texts),
-        |part| out.write_all(part.as_bytes()),
+        |part| out.write_all(&part),
     )?;
     writeln!(out, "{} series", series.len())
 }
+
+/// About the bytes of rows a run holds: the size of a run of Prometheus' JSON
+/// ([`RUN_POINTS`](parquetry::promql::eval::RUN_POINTS) points of about 32 bytes). A
+/// table's rows repeat their label set and are several times longer than a point of
+/// JSON, so a run of as many rows would hold several times the memory, fresh pages that
+/// each cost a fault.
+const RUN_BYTES: usize = 512 * 1024;
 
 /// The column widths and the padded time cells of one table.
 struct Layout {
@@ -102,25 +109,31 @@ impl Layout {
         }
     }
 
-    /// The rows of a run of series whose label texts are `texts`.
-    fn rows(&self, run: &[ResultSeries], texts: &[String]) -> String {
+    /// The rows of a run of series whose label texts are `texts`. Values come from the
+    /// texts of values already written where they repeat ([`ValueTexts`]).
+    fn rows(&self, run: &[ResultSeries], texts: &[String]) -> Vec<u8> {
         let points: usize = run.iter().map(|s| s.points.len()).sum();
-        let mut out = String::with_capacity(points * (self.label_width + self.time_width + 28));
+        let mut out = Vec::with_capacity(points * self.row_bytes());
+        let mut values = ValueTexts::new("\n");
         let mut label_cell = String::new();
         for (s, text) in run.iter().zip(texts) {
             label_cell.clear();
             pad(&mut label_cell, text, self.label_width);
             let mut at = 0;
             for (t, v) in &s.points {
-                out.push_str(&label_cell);
+                out.extend_from_slice(label_cell.as_bytes());
                 if self.with_time {
-                    out.push_str(self.time_cell(&mut at, *t));
+                    out.extend_from_slice(self.time_cell(&mut at, *t).as_bytes());
                 }
-                write_api_value(&mut out, *v);
-                out.push('\n');
+                values.push(&mut out, *v);
             }
         }
         out
+    }
+
+    /// About the bytes of one row: its cells, padded, and a value's text.
+    fn row_bytes(&self) -> usize {
+        self.label_width + self.time_width + 28
     }
 
     /// The padded cell of time `t`, looked up from position `at`, which moves to it: a
@@ -245,7 +258,9 @@ mod tests {
         let QueryResult::Vector(all) = &result else {
             unreachable!()
         };
-        assert!(point_runs(all, RUN_POINTS).len() > 2);
+        let texts: Vec<String> = all.iter().map(|s| s.labels.to_string()).collect();
+        let row_bytes = Layout::of(all, &texts, true).row_bytes();
+        assert!(point_runs(all, RUN_BYTES / row_bytes).len() > 2);
         assert!(
             table(&result, false) == rendered(&result, false),
             "the tables differ"
