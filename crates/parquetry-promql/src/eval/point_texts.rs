@@ -19,10 +19,10 @@ const VALUE_SLOTS: usize = 1 << VALUE_SLOT_BITS;
 const VALUE_SLOT_BITS: u32 = 10;
 
 /// Room for one remembered text: a value's text with its close (a sign, `0.0000` and 17
-/// significant digits fit with Prometheus' `"],`), or a timestamp's
-/// opening `[<seconds>,"` (an `i64` of milliseconds needs at most 24 bytes). Texts are
-/// copied whole, this many bytes at a time, and the output cut back to the text's length:
-/// a copy of fixed size, without a call to `memcpy` for every piece.
+/// significant digits fit with Prometheus' `"],`), or a timestamp's opening
+/// `[<seconds>,"` (an `i64` of milliseconds needs at most 24 bytes). Texts are copied
+/// whole, this many bytes at a time, and the output cut back to the text's length: a copy
+/// of fixed size, without a call to `memcpy` for every piece.
 const TEXT_BYTES: usize = 32;
 
 /// What closes a point of Prometheus' JSON and separates it from the next.
