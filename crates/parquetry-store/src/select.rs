@@ -350,77 +350,128 @@ struct FileRows {
 
 /// Reads the rows of `wanted` (sorted by row) from `file`: timestamps and values only,
 /// skipping every page that holds none of them. When the time range `time` leaves out
-/// more than half of the rows (an instant query over a day's file, say), the timestamps
-/// are read first and the values of the rows within `time` alone: the value pages that
-/// hold none of those rows are skipped and the others give only those rows.
+/// rows of an entry, its timestamps are read first, and only around where its times put
+/// the range ([`guessed_rows`]; every row of the entry where that guess proves short).
+/// When the rows within `time` are at most half of those read, or the read was narrowed
+/// by a guess, the values of those rows alone are read: the value pages that hold none of
+/// them are skipped and the others give only those rows. An instant query over a day's
+/// file reads a few rows per series this way.
 fn read_rows(
     storage: &Storage,
     file: &IndexedFile,
     wanted: &[(usize, FileEntry)],
     time: RangeInclusive<i64>,
 ) -> Result<FileRows> {
-    let ranges: Vec<Range<u64>> = wanted
-        .iter()
-        .map(|(_, e)| e.row_start..e.row_start + e.row_count)
-        .collect();
-    let whole_places = || {
-        let mut offset = 0;
-        let places = wanted.iter().map(move |(_, e)| {
-            offset += e.row_count as usize;
-            offset - e.row_count as usize..offset
-        });
-        places.collect()
-    };
+    let whole = |e: &FileEntry| e.row_start..e.row_start + e.row_count;
     let cut = wanted
         .iter()
         .any(|(_, e)| e.min_time < *time.start() || e.max_time > *time.end());
     if !cut {
+        let ranges: Vec<Range<u64>> = wanted.iter().map(|(_, e)| whole(e)).collect();
         let (timestamps, values) = read_columns(storage, file, &ranges)?;
         return Ok(FileRows {
             timestamps,
             values,
-            places: whole_places(),
+            places: places_of(&ranges),
             within_time: false,
         });
     }
-    let all_timestamps = read_timestamps(storage, file, &ranges)?;
-    let mut inside: Vec<Range<usize>> = Vec::with_capacity(wanted.len());
-    let mut offset = 0;
-    for (_, e) in wanted {
-        let ts = &all_timestamps[offset..offset + e.row_count as usize];
-        let first = ts.partition_point(|&t| t < *time.start());
-        let end = ts.partition_point(|&t| t <= *time.end());
-        inside.push(offset + first..offset + first.max(end));
-        offset += ts.len();
+    let mut read: Vec<Range<u64>> = wanted.iter().map(|(_, e)| guessed_rows(e, &time)).collect();
+    let mut all_timestamps = read_timestamps(storage, file, &read)?;
+    let short: Vec<usize> = places_of(&read)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, place)| !guess_holds(&wanted[*i].1, &read[*i], &all_timestamps[place.clone()], &time))
+        .map(|(i, _)| i)
+        .collect();
+    if !short.is_empty() {
+        for i in short {
+            read[i] = whole(&wanted[i].1);
+        }
+        all_timestamps = read_timestamps(storage, file, &read)?;
     }
+    let places = places_of(&read);
+    let inside: Vec<Range<usize>> = places
+        .iter()
+        .map(|place| {
+            let ts = &all_timestamps[place.clone()];
+            let first = ts.partition_point(|&t| t < *time.start());
+            let end = ts.partition_point(|&t| t <= *time.end());
+            place.start + first..place.start + first.max(end)
+        })
+        .collect();
     let kept: usize = inside.iter().map(ExactSizeIterator::len).sum();
-    if kept * 2 > all_timestamps.len() {
+    let guessed = wanted.iter().zip(&read).any(|((_, e), r)| *r != whole(e));
+    if kept * 2 > all_timestamps.len() && !guessed {
         return Ok(FileRows {
-            values: read_values(storage, file, &ranges)?,
+            values: read_values(storage, file, &read)?,
             timestamps: all_timestamps,
-            places: whole_places(),
+            places,
             within_time: false,
         });
     }
     let mut timestamps = Vec::with_capacity(kept);
     let mut value_ranges = Vec::with_capacity(wanted.len());
-    let mut places = Vec::with_capacity(wanted.len());
-    let mut offset = 0;
-    for ((_, e), rows) in wanted.iter().zip(&inside) {
-        places.push(timestamps.len()..timestamps.len() + rows.len());
+    let mut kept_places = Vec::with_capacity(wanted.len());
+    for ((rows, place), range) in inside.iter().zip(&places).zip(&read) {
+        kept_places.push(timestamps.len()..timestamps.len() + rows.len());
         timestamps.extend_from_slice(&all_timestamps[rows.clone()]);
         if !rows.is_empty() {
-            let first = e.row_start + (rows.start - offset) as u64;
+            let first = range.start + (rows.start - place.start) as u64;
             value_ranges.push(first..first + rows.len() as u64);
         }
-        offset += e.row_count as usize;
     }
     Ok(FileRows {
         timestamps: timestamps.into(),
         values: read_values(storage, file, &value_ranges)?,
-        places,
+        places: kept_places,
         within_time: true,
     })
+}
+
+/// Where the rows of each of `ranges` are when they are read one after another.
+fn places_of(ranges: &[Range<u64>]) -> Vec<Range<usize>> {
+    let mut offset = 0;
+    let places = ranges.iter().map(|r| {
+        offset += (r.end - r.start) as usize;
+        offset - (r.end - r.start) as usize..offset
+    });
+    places.collect()
+}
+
+/// Entries of at most this many rows are read whole: a guess would save little.
+const GUESS_FROM_ROWS: u64 = 64;
+
+/// The rows of entry `e` that hold the time range `time` if its samples are evenly
+/// spaced between its first and last time (scrapes at an interval are, nearly), widened
+/// by a margin of rows on both sides. Every row of a short entry, of one whose times do
+/// not spread, or where the guess is more than half of the rows anyway (the range then
+/// takes most of them: they are read and kept whole). [`guess_holds`] tells whether the
+/// guess was wide enough.
+fn guessed_rows(e: &FileEntry, time: &RangeInclusive<i64>) -> Range<u64> {
+    let span = e.max_time as f64 - e.min_time as f64;
+    if e.row_count <= GUESS_FROM_ROWS || span <= 0.0 {
+        return e.row_start..e.row_start + e.row_count;
+    }
+    let last = (e.row_count - 1) as f64;
+    let row_of = |t: i64| ((t as f64 - e.min_time as f64) / span * last).clamp(0.0, last);
+    let margin = (e.row_count / 64).max(4) as f64;
+    let first = (row_of(*time.start()) - margin).floor().max(0.0) as u64;
+    let end = ((row_of(*time.end()) + margin).ceil() as u64 + 1).min(e.row_count);
+    match (end - first) * 2 > e.row_count {
+        true => e.row_start..e.row_start + e.row_count,
+        false => e.row_start + first..e.row_start + end,
+    }
+}
+
+/// Whether the rows `read` of entry `e`, whose timestamps are `timestamps`, hold every
+/// row of `e` within `time`: each end of the read is the entry's own end or a row beyond
+/// the range on that side (timestamps ascend within an entry, so the rows past it are
+/// beyond the range too).
+fn guess_holds(e: &FileEntry, read: &Range<u64>, timestamps: &[i64], time: &RangeInclusive<i64>) -> bool {
+    let from_start = read.start == e.row_start || timestamps.first().is_some_and(|&t| t < *time.start());
+    let to_end = read.end == e.row_start + e.row_count || timestamps.last().is_some_and(|&t| t > *time.end());
+    from_start && to_end
 }
 
 /// Timestamps and values of the rows `ranges` (ascending) of `file`, in one pass.

@@ -322,6 +322,79 @@ mod tests {
     }
 
     #[test]
+    fn short_ranges_over_unevenly_spaced_series_give_every_sample_in_them() {
+        let dir = tempfile::tempdir().unwrap();
+        // Times spaced evenly, with jitter, with a long gap, bunched at one end, and a
+        // series too short to guess within: the guesses of where a range starts and ends
+        // fall short for some, which then are read whole.
+        let shapes: [Vec<i64>; 5] = [
+            (0..2_000).map(|k| k * 15_000).collect(),
+            (0..2_000)
+                .map(|k| k * 15_000 + (k * 7_919 % 13) * 1_000)
+                .collect(),
+            (0..2_000)
+                .map(|k| {
+                    if k < 1_000 {
+                        k * 1_000
+                    } else {
+                        10_000_000 + k * 15_000
+                    }
+                })
+                .collect(),
+            (0..2_000).map(|k| k * k * 10).collect(),
+            (0..40).map(|k| k * 600_000).collect(),
+        ];
+        let all: Vec<SeriesSamples> = shapes
+            .iter()
+            .enumerate()
+            .map(|(i, times)| {
+                let mut s = SeriesSamples::new(Labels::from_pairs([
+                    ("__name__", "m".to_string()),
+                    ("shape", i.to_string()),
+                ]));
+                s.timestamps = times.clone();
+                s.values = times.iter().map(|&t| (t / 1_000 + i as i64) as f64).collect();
+                s
+            })
+            .collect();
+        let mut w = Writer::begin(dir.path()).unwrap();
+        w.write(all.clone()).unwrap();
+        w.commit().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let ranges = [
+            (0, 0),
+            (300_000, 600_000),
+            (990_000, 1_010_000),
+            (5_000_000, 9_000_000),
+            (10_500_000, 11_000_000),
+            (15_000_000, 15_300_000),
+            (29_985_000, 40_000_000),
+            (-1_000, 14_999),
+            (39_000_000, 39_900_000),
+        ];
+        for (min, max) in ranges {
+            let selection = store
+                .select(&[Matcher::equal("__name__", "m")], min, max)
+                .unwrap();
+            let read = selection.read_each(0..selection.series().len()).unwrap();
+            for written in &all {
+                let want: Vec<(i64, f64)> = (written.timestamps.iter().copied())
+                    .zip(written.values.iter().copied())
+                    .filter(|(t, _)| (min..=max).contains(t))
+                    .collect();
+                let at = selection.series().iter().position(|s| s.id == written.id);
+                let got: Vec<(i64, f64)> = match at {
+                    Some(at) => (read[at].timestamps.iter().copied())
+                        .zip(read[at].values.iter().copied())
+                        .collect(),
+                    None => Vec::new(),
+                };
+                assert_eq!(got, want, "{} over {min}..={max}", written.labels);
+            }
+        }
+    }
+
+    #[test]
     fn opening_reads_no_labels_and_a_named_selector_reads_only_its_series_labels() {
         let dir = tempfile::tempdir().unwrap();
         let mut w = Writer::begin(dir.path()).unwrap();
