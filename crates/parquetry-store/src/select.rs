@@ -433,8 +433,9 @@ fn read_rows(
 fn places_of(ranges: &[Range<u64>]) -> Vec<Range<usize>> {
     let mut offset = 0;
     let places = ranges.iter().map(|r| {
+        let start = offset;
         offset += (r.end - r.start) as usize;
-        offset - (r.end - r.start) as usize..offset
+        start..offset
     });
     places.collect()
 }
@@ -444,10 +445,10 @@ const GUESS_FROM_ROWS: u64 = 64;
 
 /// The rows of entry `e` that hold the time range `time` if its samples are evenly
 /// spaced between its first and last time (scrapes at an interval are, nearly), widened
-/// by a margin of rows on both sides. Every row of a short entry, of one whose times do
-/// not spread, or where the guess is more than half of the rows anyway (the range then
-/// takes most of them: they are read and kept whole). [`guess_holds`] tells whether the
-/// guess was wide enough.
+/// by a margin of rows on both sides. The guess is every row for a short entry, for one
+/// whose times do not spread, and where it would be more than half of the rows anyway
+/// (the range then takes most of them: they are read and kept whole). [`guess_holds`]
+/// tells whether the guess was wide enough.
 fn guessed_rows(e: &FileEntry, time: &RangeInclusive<i64>) -> Range<u64> {
     let span = e.max_time as f64 - e.min_time as f64;
     if e.row_count <= GUESS_FROM_ROWS || span <= 0.0 {
