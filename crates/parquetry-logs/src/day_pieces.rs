@@ -43,10 +43,7 @@ impl LogStore {
                 continue;
             }
             for e in &file.entries {
-                streams
-                    .entry(e.ordinal)
-                    .or_default()
-                    .push((file, e.row_start..e.row_start + e.row_count));
+                streams.entry(e.ordinal).or_default().push((file, e.rows()));
             }
         }
         let entries = self.streams();

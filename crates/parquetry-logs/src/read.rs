@@ -130,10 +130,7 @@ impl LogStore {
     pub fn plan(&self, query: &LogQuery) -> Result<Vec<FileScan>> {
         let mut out = Vec::new();
         for (file, entries) in self.planned_entries(query)? {
-            let ranges: Vec<Range<u64>> = entries
-                .iter()
-                .map(|e| e.row_start..e.row_start + e.row_count)
-                .collect();
+            let ranges: Vec<Range<u64>> = entries.iter().map(|e| e.rows()).collect();
             out.push(FileScan {
                 file: file.clone(),
                 ranges: merge(ranges),

@@ -49,7 +49,7 @@ impl LogStore {
         for (file, entries) in planned {
             let mut ranges = Vec::new();
             for e in entries {
-                let rows = e.row_start..e.row_start + e.row_count;
+                let rows = e.rows();
                 if overlapping.contains(&e.ordinal) {
                     merged.entry(e.ordinal).or_default().push(FileScan {
                         file: file.clone(),

@@ -362,12 +362,11 @@ fn read_rows(
     wanted: &[(usize, FileEntry)],
     time: RangeInclusive<i64>,
 ) -> Result<FileRows> {
-    let whole = |e: &FileEntry| e.row_start..e.row_start + e.row_count;
     let cut = wanted
         .iter()
         .any(|(_, e)| e.min_time < *time.start() || e.max_time > *time.end());
     if !cut {
-        let ranges: Vec<Range<u64>> = wanted.iter().map(|(_, e)| whole(e)).collect();
+        let ranges: Vec<Range<u64>> = wanted.iter().map(|(_, e)| e.rows()).collect();
         let (timestamps, values) = read_columns(storage, file, &ranges)?;
         return Ok(FileRows {
             timestamps,
@@ -378,19 +377,17 @@ fn read_rows(
     }
     let mut read: Vec<Range<u64>> = wanted.iter().map(|(_, e)| guessed_rows(e, &time)).collect();
     let mut all_timestamps = read_timestamps(storage, file, &read)?;
-    let short: Vec<usize> = places_of(&read)
-        .into_iter()
-        .enumerate()
-        .filter(|(i, place)| !guess_holds(&wanted[*i].1, &read[*i], &all_timestamps[place.clone()], &time))
-        .map(|(i, _)| i)
+    let mut places = places_of(&read);
+    let short: Vec<usize> = (0..wanted.len())
+        .filter(|&i| !guess_holds(&wanted[i].1, &read[i], &all_timestamps[places[i].clone()], &time))
         .collect();
     if !short.is_empty() {
         for i in short {
-            read[i] = whole(&wanted[i].1);
+            read[i] = wanted[i].1.rows();
         }
         all_timestamps = read_timestamps(storage, file, &read)?;
+        places = places_of(&read);
     }
-    let places = places_of(&read);
     let inside: Vec<Range<usize>> = places
         .iter()
         .map(|place| {
@@ -401,7 +398,7 @@ fn read_rows(
         })
         .collect();
     let kept: usize = inside.iter().map(ExactSizeIterator::len).sum();
-    let guessed = wanted.iter().zip(&read).any(|((_, e), r)| *r != whole(e));
+    let guessed = wanted.iter().zip(&read).any(|((_, e), r)| *r != e.rows());
     if kept * 2 > all_timestamps.len() && !guessed {
         return Ok(FileRows {
             values: read_values(storage, file, &read)?,
@@ -452,7 +449,7 @@ const GUESS_FROM_ROWS: u64 = 64;
 fn guessed_rows(e: &FileEntry, time: &RangeInclusive<i64>) -> Range<u64> {
     let span = e.max_time as f64 - e.min_time as f64;
     if e.row_count <= GUESS_FROM_ROWS || span <= 0.0 {
-        return e.row_start..e.row_start + e.row_count;
+        return e.rows();
     }
     let last = (e.row_count - 1) as f64;
     let row_of = |t: i64| ((t as f64 - e.min_time as f64) / span * last).clamp(0.0, last);
@@ -460,7 +457,7 @@ fn guessed_rows(e: &FileEntry, time: &RangeInclusive<i64>) -> Range<u64> {
     let first = (row_of(*time.start()) - margin).floor().max(0.0) as u64;
     let end = ((row_of(*time.end()) + margin).ceil() as u64 + 1).min(e.row_count);
     match (end - first) * 2 > e.row_count {
-        true => e.row_start..e.row_start + e.row_count,
+        true => e.rows(),
         false => e.row_start + first..e.row_start + end,
     }
 }
@@ -471,7 +468,7 @@ fn guessed_rows(e: &FileEntry, time: &RangeInclusive<i64>) -> Range<u64> {
 /// beyond the range too).
 fn guess_holds(e: &FileEntry, read: &Range<u64>, timestamps: &[i64], time: &RangeInclusive<i64>) -> bool {
     let from_start = read.start == e.row_start || timestamps.first().is_some_and(|&t| t < *time.start());
-    let to_end = read.end == e.row_start + e.row_count || timestamps.last().is_some_and(|&t| t > *time.end());
+    let to_end = read.end == e.rows().end || timestamps.last().is_some_and(|&t| t > *time.end());
     from_start && to_end
 }
 

@@ -30,6 +30,13 @@ pub struct FileEntry {
     pub max_time: i64,
 }
 
+impl FileEntry {
+    /// The label set's rows in the file: `row_count` rows from `row_start`.
+    pub fn rows(&self) -> std::ops::Range<u64> {
+        self.row_start..self.row_start + self.row_count
+    }
+}
+
 /// One data file with its directory.
 #[derive(Clone, Debug)]
 pub struct IndexedFile {
