@@ -277,9 +277,11 @@ fn window_points(
 ) -> Vec<Option<f64>> {
     let ts = &s.timestamps;
     // Window ends normally rise step by step, so both edges only move forward: one pass
-    // over the samples. An end below the one before (never from a grid, but cheap to
-    // allow) finds its edges by binary search.
+    // over the samples, each edge first tried where the step before moved it by. An end
+    // below the one before (never from a grid, but cheap to allow) finds its edges by
+    // binary search.
     let (mut lo, mut hi, mut previous) = (0, 0, i64::MIN);
+    let (mut lo_moved, mut hi_moved) = (0, 0);
     range
         .window_ends
         .iter()
@@ -291,13 +293,10 @@ fn window_points(
                 lo = ts.partition_point(|&t| t <= start);
                 hi = ts.partition_point(|&t| t <= end);
             } else {
-                while lo < ts.len() && ts[lo] <= start {
-                    lo += 1;
-                }
-                hi = hi.max(lo);
-                while hi < ts.len() && ts[hi] <= end {
-                    hi += 1;
-                }
+                let (old_lo, old_hi) = (lo, hi.max(lo));
+                lo = edge_after(ts, old_lo, start, lo_moved);
+                hi = edge_after(ts, old_hi.max(lo), end, hi_moved);
+                (lo_moved, hi_moved) = (lo - old_lo, hi - old_hi);
             }
             previous = end;
             if lo >= hi {
@@ -308,12 +307,47 @@ fn window_points(
         .collect()
 }
 
+/// The first index from `from` on whose time is after `bound`, in ascending `ts` whose
+/// times before `from` are all at or before it: `from + guess` when that is the place
+/// (samples scraped at a steady interval move a window's edge by the same number of
+/// samples at every step), otherwise found one sample at a time.
+fn edge_after(ts: &[i64], from: usize, bound: i64, guess: usize) -> usize {
+    let at = from + guess;
+    let after = |i: usize| ts.get(i).is_none_or(|&t| t > bound);
+    if at <= ts.len() && (guess == 0 || ts[at - 1] <= bound) && after(at) {
+        return at;
+    }
+    let mut i = if at <= ts.len() && guess > 0 && ts[at - 1] <= bound {
+        at
+    } else {
+        from
+    };
+    while !after(i) {
+        i += 1;
+    }
+    i
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
     proptest! {
+        #[test]
+        fn an_edge_is_the_first_time_after_its_bound_whatever_the_guess(
+            gaps in proptest::collection::vec(1i64..40, 0..60),
+            from in 0usize..60,
+            bound in -5i64..1300,
+            guess in 0usize..70,
+        ) {
+            let ts: Vec<i64> = gaps.iter().scan(0, |t, g| { *t += g; Some(*t) }).collect();
+            // `from` is never past the edge: the times before it are at or before `bound`.
+            let edge = ts.partition_point(|&t| t <= bound);
+            let from = from.min(edge);
+            prop_assert_eq!(edge_after(&ts, from, bound, guess), edge);
+        }
+
         #[test]
         fn windows_without_resets_skip_the_reset_loop_with_the_same_answer(
             steps in proptest::collection::vec((0.0f64..10.0, proptest::bool::weighted(0.1)), 2..80),
