@@ -382,10 +382,22 @@ fn read_rows(
         .filter(|&i| !guess_holds(&wanted[i].1, &read[i], &all_timestamps[places[i].clone()], &time))
         .collect();
     if !short.is_empty() {
-        for i in short {
-            read[i] = wanted[i].1.rows();
+        // Only the entries whose guess fell short are read again, whole; the others keep
+        // the timestamps already read.
+        let whole: Vec<Range<u64>> = short.iter().map(|&i| wanted[i].1.rows()).collect();
+        let again = read_timestamps(storage, file, &whole)?;
+        let mut again_places = short.iter().zip(places_of(&whole)).peekable();
+        let mut merged = Vec::with_capacity(all_timestamps.len() + again.len());
+        for (i, place) in places.iter().enumerate() {
+            match again_places.next_if(|(s, _)| **s == i) {
+                Some((_, from)) => {
+                    merged.extend_from_slice(&again[from]);
+                    read[i] = wanted[i].1.rows();
+                }
+                None => merged.extend_from_slice(&all_timestamps[place.clone()]),
+            }
         }
-        all_timestamps = read_timestamps(storage, file, &read)?;
+        all_timestamps = merged.into();
         places = places_of(&read);
     }
     let inside: Vec<Range<usize>> = places

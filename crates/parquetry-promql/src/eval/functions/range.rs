@@ -314,14 +314,12 @@ fn window_points(
 fn edge_after(ts: &[i64], from: usize, bound: i64, guess: usize) -> usize {
     let at = from + guess;
     let after = |i: usize| ts.get(i).is_none_or(|&t| t > bound);
-    if at <= ts.len() && (guess == 0 || ts[at - 1] <= bound) && after(at) {
+    // Every time before `at` is at or before the bound: the edge is `at` or beyond.
+    let reached = at <= ts.len() && (guess == 0 || ts[at - 1] <= bound);
+    if reached && after(at) {
         return at;
     }
-    let mut i = if at <= ts.len() && guess > 0 && ts[at - 1] <= bound {
-        at
-    } else {
-        from
-    };
+    let mut i = if reached { at } else { from };
     while !after(i) {
         i += 1;
     }
