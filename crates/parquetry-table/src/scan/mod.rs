@@ -2,12 +2,14 @@
 //! batches, with only the projected columns decoded and every page that holds none of
 //! the rows skipped (through the page index and the storage's footer cache).
 
+mod delta_ints;
+mod flat_pages;
 pub(crate) mod pages;
 mod split_floats;
 
 use crate::error::{Result, StoreError, arrow_err, pq_err};
 use crate::storage::{FileReader, GroupPageOffsets, Storage};
-use arrow::array::{ArrayRef, Float64Array};
+use arrow::array::{ArrayRef, Float64Array, Int64Array};
 use arrow::datatypes::{DataType, Field, FieldRef, Schema};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use parquet::arrow::ProjectionMask;
@@ -109,24 +111,18 @@ fn read_rows_in_batches(
     } else {
         (metadata, groups)
     };
-    // A read that ends in one batch takes its byte-stream-split float columns from their
-    // pages directly (see `split_floats`), and the rest through the Arrow reader.
-    let floats = if batch_rows >= needed && needed > 0 {
-        read_split_float_columns(
-            &handle,
-            &path,
-            metadata.metadata(),
-            &groups,
-            &selectors,
-            projection,
-        )?
+    // A read that ends in one batch decodes its byte-stream-split float and
+    // delta-binary-packed integer columns from their pages itself (see `flat_pages`), and
+    // the rest through the Arrow reader.
+    let flat = if batch_rows >= needed && needed > 0 {
+        read_flat_columns(&handle, &path, &metadata, &groups, &selectors, projection)?
     } else {
         Vec::new()
     };
     let rest: Vec<usize> = projection
         .iter()
         .copied()
-        .filter(|c| !floats.iter().any(|(f, _)| f == c))
+        .filter(|c| !flat.iter().any(|(f, _)| f == c))
         .collect();
     let batches = if rest.is_empty() {
         Vec::new()
@@ -138,10 +134,10 @@ fn read_rows_in_batches(
             .map_err(pq_err(&path))?;
         reader.collect::<Result<Vec<_>, _>>().map_err(arrow_err(&path))?
     };
-    let batches = if floats.is_empty() {
+    let batches = if flat.is_empty() {
         batches
     } else {
-        vec![with_float_columns(&metadata, projection, batches, floats, needed).map_err(arrow_err(&path))?]
+        vec![with_flat_columns(&metadata, projection, batches, flat, needed).map_err(arrow_err(&path))?]
     };
     let read: usize = batches.iter().map(RecordBatch::num_rows).sum();
     if read != needed {
@@ -153,43 +149,49 @@ fn read_rows_in_batches(
     Ok(batches)
 }
 
-/// The columns among `projection` read by [`split_floats`] (each with its values in the
-/// selected rows), or none when any of them turns out to need the Arrow reader.
-fn read_split_float_columns(
+/// The columns among `projection` that [`flat_pages`] reads in full (each with its
+/// values in the selected rows): `DOUBLE`s in byte-stream-split pages, and `Int64`s in
+/// delta-binary-packed pages. A column with a page of another kind is left out, for the
+/// Arrow reader.
+fn read_flat_columns(
     handle: &FileReader,
     path: &std::path::Path,
-    metadata: &parquet::file::metadata::ParquetMetaData,
+    metadata: &ArrowReaderMetadata,
     groups: &[usize],
     selectors: &[RowSelector],
     projection: &[usize],
-) -> Result<Vec<(usize, Vec<f64>)>> {
-    let leaves: Vec<(usize, usize)> = projection
-        .iter()
-        .filter_map(|&c| split_floats::split_float_leaf(metadata, groups, c).map(|leaf| (c, leaf)))
-        .collect();
-    if leaves.is_empty() {
-        return Ok(Vec::new());
-    }
+) -> Result<Vec<(usize, ArrayRef)>> {
+    use flat_pages::{flat_leaf, read_flat};
+    let (file, schema) = (metadata.metadata(), metadata.schema());
+    let mut columns: Vec<(usize, ArrayRef)> = Vec::new();
     let reader = Arc::new(handle.share());
-    let mut columns = Vec::with_capacity(leaves.len());
-    for (column, leaf) in leaves {
-        match split_floats::read_split_floats(&reader, metadata, groups, selectors, leaf)
-            .map_err(pq_err(path))?
-        {
-            Some(values) => columns.push((column, values)),
-            None => return Ok(Vec::new()),
-        }
+    for &c in projection {
+        let read: Option<ArrayRef> =
+            if let Some(leaf) = flat_leaf::<split_floats::SplitFloats>(file, groups, c) {
+                read_flat::<split_floats::SplitFloats>(&reader, file, groups, selectors, leaf)
+                    .map_err(pq_err(path))?
+                    .map(|values| Arc::new(Float64Array::from(values)) as ArrayRef)
+            } else if let Some(leaf) = flat_leaf::<delta_ints::DeltaInts>(file, groups, c)
+                && schema.field(c).data_type() == &DataType::Int64
+            {
+                read_flat::<delta_ints::DeltaInts>(&reader, file, groups, selectors, leaf)
+                    .map_err(pq_err(path))?
+                    .map(|values| Arc::new(Int64Array::from(values)) as ArrayRef)
+            } else {
+                None
+            };
+        columns.extend(read.map(|array| (c, array)));
     }
     Ok(columns)
 }
 
 /// One batch of `rows` rows holding the columns of `projection` in its order: those the
-/// Arrow reader read (`batches`, one after another) and those in `floats`.
-fn with_float_columns(
+/// Arrow reader read (`batches`, one after another) and those in `flat`.
+fn with_flat_columns(
     metadata: &ArrowReaderMetadata,
     projection: &[usize],
     batches: Vec<RecordBatch>,
-    floats: Vec<(usize, Vec<f64>)>,
+    flat: Vec<(usize, ArrayRef)>,
     rows: usize,
 ) -> std::result::Result<RecordBatch, arrow::error::ArrowError> {
     let read = match batches.as_slice() {
@@ -197,15 +199,15 @@ fn with_float_columns(
         [one] => Some(one.clone()),
         [first, ..] => Some(arrow::compute::concat_batches(&first.schema(), &batches)?),
     };
-    let mut floats = floats.into_iter().peekable();
+    let mut flat = flat.into_iter().peekable();
     let mut from_reader = 0;
     let mut fields: Vec<FieldRef> = Vec::with_capacity(projection.len());
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(projection.len());
     for &c in projection {
-        match floats.next_if(|(f, _)| *f == c) {
-            Some((_, values)) => {
+        match flat.next_if(|(f, _)| *f == c) {
+            Some((_, array)) => {
                 fields.push(Arc::new(metadata.schema().field(c).clone()));
-                columns.push(Arc::new(Float64Array::from(values)));
+                columns.push(array);
             }
             None => {
                 let read = read.as_ref().ok_or_else(|| {
