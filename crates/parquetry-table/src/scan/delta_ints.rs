@@ -6,8 +6,9 @@
 //! packed least significant bit first in its miniblock's width. The last miniblock used
 //! is padded to full length; miniblocks past the last value are left out.
 //!
-//! Samples scraped at a steady interval have equal deltas, so most miniblocks have bit
-//! width 0 and decode as an arithmetic progression. Values are decoded onto the end of
+//! Samples scraped at a steady interval have equal deltas (bit width 0: a miniblock is
+//! an arithmetic progression) or deltas a few milliseconds apart (a few bits, cut out
+//! eight at a time with shifts fixed for the width). Values are decoded onto the end of
 //! the column's values; a page of which only some rows are wanted is decoded up to its
 //! last wanted row and the wanted runs copied. The pages come from
 //! [`super::flat_pages`].
@@ -79,7 +80,7 @@ fn decode(bytes: &[u8], n: usize, count: usize, out: &mut Vec<i64>) -> Option<()
             }
             let take = per_mini.min(count - done);
             // A miniblock spans `per_mini` values (a multiple of 32), so whole bytes.
-            let body = r.take(per_mini * width as usize / 8)?;
+            let body = r.take(per_mini.checked_mul(width as usize)? / 8)?;
             last = unpack(body, width, take, min_delta, last, out);
             done += take;
         }
@@ -325,6 +326,15 @@ mod tests {
         let expected: Vec<i64> = values[3..250].iter().chain(&values[390..995]).copied().collect();
         assert_eq!(read, expected);
         assert_eq!(batches[0].schema().field(0).data_type(), &DataType::Int64);
+    }
+
+    #[test]
+    fn a_miniblock_too_large_to_address_is_refused() {
+        // Blocks of 2^63 values in one miniblock, 2 values, first value 0; then a
+        // smallest delta of 0 and a bit width of 64.
+        let mut page = vec![0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01];
+        page.extend([1, 2, 0, 0, 64]);
+        assert_eq!(decode(&page, 2, 2, &mut Vec::new()), None);
     }
 
     #[test]
