@@ -14,6 +14,7 @@
 //! [`super::flat_pages`].
 
 use super::flat_pages::PageDecoder;
+use arrow::datatypes::DataType;
 use parquet::basic::{Encoding, Type as PhysicalType};
 use std::ops::Range;
 
@@ -22,6 +23,8 @@ pub(super) struct DeltaInts;
 
 impl PageDecoder for DeltaInts {
     type Value = i64;
+    type Array = arrow::array::Int64Array;
+    const DATA_TYPE: DataType = DataType::Int64;
     const PHYSICAL: PhysicalType = PhysicalType::INT64;
     const ENCODING: Encoding = Encoding::DELTA_BINARY_PACKED;
 

@@ -12,8 +12,10 @@
 
 use super::super::storage::FileReader;
 use super::pages::chunk_pages;
+use arrow::array::{Array, ArrayRef};
+use arrow::datatypes::DataType;
 use bytes::{Buf, Bytes};
-use parquet::arrow::arrow_reader::RowSelector;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, RowSelector};
 use parquet::basic::{Encoding, Type as PhysicalType};
 use parquet::column::page::{Page, PageReader};
 use parquet::errors::{ParquetError, Result};
@@ -27,15 +29,43 @@ use std::sync::Arc;
 pub(super) trait PageDecoder {
     /// The values as Rust holds them.
     type Value;
+    /// The Arrow array the values make.
+    type Array: Array + From<Vec<Self::Value>> + 'static;
+    /// The Arrow type of the columns it reads, as a file's Arrow schema gives it.
+    const DATA_TYPE: DataType;
     /// The physical type of the columns it reads.
     const PHYSICAL: PhysicalType;
     /// The encoding of the data pages it reads.
     const ENCODING: Encoding;
 
     /// Appends to `out` the values in `runs` (ascending ranges within `0..n`, neither
-    /// empty nor meeting one another) of a page of `n` values whose encoded bytes are `bytes`. `false` when the bytes
-    /// are not such a page; `out` may then have grown, and the caller drops it.
+    /// empty nor meeting one another) of a page of `n` values whose encoded bytes are
+    /// `bytes`. `false` when the bytes are not such a page; `out` may then have grown,
+    /// and the caller drops it.
     fn append(bytes: &[u8], n: usize, runs: &[Range<usize>], out: &mut Vec<Self::Value>) -> bool;
+}
+
+/// Top-level column `column` of `metadata`'s file in the rows `selectors` choose over row
+/// groups `groups`, as an array, when `D` reads it: its leaf is one [`flat_leaf`] accepts
+/// for `D`, the file's Arrow schema types it as `D::DATA_TYPE`, and every page read turns
+/// out to be one `D` reads. `None` otherwise, for the caller to read it another way.
+/// Fails as [`read_flat`] does.
+pub(super) fn read_flat_array<D: PageDecoder>(
+    reader: &Arc<FileReader>,
+    metadata: &ArrowReaderMetadata,
+    groups: &[usize],
+    selectors: &[RowSelector],
+    column: usize,
+) -> Result<Option<ArrayRef>> {
+    let file = metadata.metadata();
+    let Some(leaf) = flat_leaf::<D>(file, groups, column) else {
+        return Ok(None);
+    };
+    if metadata.schema().field(column).data_type() != &D::DATA_TYPE {
+        return Ok(None);
+    }
+    let values = read_flat::<D>(reader, file, groups, selectors, leaf)?;
+    Ok(values.map(|values| Arc::new(D::Array::from(values)) as ArrayRef))
 }
 
 /// The leaf of top-level column `column` when decoder `D` can read it in row groups

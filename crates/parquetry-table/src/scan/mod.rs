@@ -9,7 +9,7 @@ mod split_floats;
 
 use crate::error::{Result, StoreError, arrow_err, pq_err};
 use crate::storage::{FileReader, GroupPageOffsets, Storage};
-use arrow::array::{ArrayRef, Float64Array, Int64Array};
+use arrow::array::ArrayRef;
 use arrow::datatypes::{DataType, Field, FieldRef, Schema};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use parquet::arrow::ProjectionMask;
@@ -161,26 +161,16 @@ fn read_flat_columns(
     selectors: &[RowSelector],
     projection: &[usize],
 ) -> Result<Vec<(usize, ArrayRef)>> {
-    use flat_pages::{flat_leaf, read_flat};
-    let (file, schema) = (metadata.metadata(), metadata.schema());
-    let mut columns: Vec<(usize, ArrayRef)> = Vec::new();
+    use flat_pages::read_flat_array;
     let reader = Arc::new(handle.share());
+    let mut columns: Vec<(usize, ArrayRef)> = Vec::new();
     for &c in projection {
-        let read: Option<ArrayRef> =
-            if let Some(leaf) = flat_leaf::<split_floats::SplitFloats>(file, groups, c) {
-                read_flat::<split_floats::SplitFloats>(&reader, file, groups, selectors, leaf)
-                    .map_err(pq_err(path))?
-                    .map(|values| Arc::new(Float64Array::from(values)) as ArrayRef)
-            } else if let Some(leaf) = flat_leaf::<delta_ints::DeltaInts>(file, groups, c)
-                && schema.field(c).data_type() == &DataType::Int64
-            {
-                read_flat::<delta_ints::DeltaInts>(&reader, file, groups, selectors, leaf)
-                    .map_err(pq_err(path))?
-                    .map(|values| Arc::new(Int64Array::from(values)) as ArrayRef)
-            } else {
-                None
-            };
-        columns.extend(read.map(|array| (c, array)));
+        let read = match read_flat_array::<split_floats::SplitFloats>(&reader, metadata, groups, selectors, c)
+        {
+            Ok(None) => read_flat_array::<delta_ints::DeltaInts>(&reader, metadata, groups, selectors, c),
+            floats => floats,
+        };
+        columns.extend(read.map_err(pq_err(path))?.map(|array| (c, array)));
     }
     Ok(columns)
 }

@@ -9,6 +9,7 @@
 //! pages come from [`super::flat_pages`].
 
 use super::flat_pages::PageDecoder;
+use arrow::datatypes::DataType;
 use parquet::basic::{Encoding, Type as PhysicalType};
 use std::ops::Range;
 
@@ -17,6 +18,8 @@ pub(super) struct SplitFloats;
 
 impl PageDecoder for SplitFloats {
     type Value = f64;
+    type Array = arrow::array::Float64Array;
+    const DATA_TYPE: DataType = DataType::Float64;
     const PHYSICAL: PhysicalType = PhysicalType::DOUBLE;
     const ENCODING: Encoding = Encoding::BYTE_STREAM_SPLIT;
 
