@@ -9,8 +9,9 @@
 //! Samples scraped at a steady interval have equal deltas (bit width 0: a miniblock is
 //! an arithmetic progression) or deltas a few milliseconds apart (a few bits, cut out
 //! eight at a time with shifts fixed for the width). Values are decoded onto the end of
-//! the column's values; a page of which only some rows are wanted is decoded up to its
-//! last wanted row and the wanted runs copied. The pages come from
+//! the column's values. Of a page of which only some rows are wanted, the miniblocks
+//! holding none of them are summed rather than written (one product for bit width 0).
+//! The pages come from
 //! [`super::flat_pages`].
 
 use super::flat_pages::PageDecoder;
@@ -29,29 +30,19 @@ impl PageDecoder for DeltaInts {
     const ENCODING: Encoding = Encoding::DELTA_BINARY_PACKED;
 
     fn append(bytes: &[u8], n: usize, runs: &[Range<usize>], out: &mut Vec<i64>) -> bool {
-        let Some(upto) = runs.last().map(|r| r.end) else {
-            return true;
-        };
-        if let [whole] = runs
-            && whole.start == 0
-        {
-            return decode(bytes, n, upto, out).is_some();
-        }
-        let mut page = Vec::with_capacity(upto);
-        if decode(bytes, n, upto, &mut page).is_none() {
-            return false;
-        }
-        for run in runs {
-            out.extend_from_slice(&page[run.clone()]);
-        }
-        true
+        decode(bytes, n, runs, out).is_some()
     }
 }
 
-/// Appends the first `count` values of the page `bytes`, which must say it holds `n`
-/// values, to `out`. `None` when the bytes are not such a page, `count` exceeds `n`, or a
-/// bit width is over 64.
-fn decode(bytes: &[u8], n: usize, count: usize, out: &mut Vec<i64>) -> Option<()> {
+/// Appends the values in `runs` (ascending ranges, neither empty nor meeting one another)
+/// of the page `bytes`, which must say it holds `n` values, to `out`. `None` when the
+/// bytes are not such a page, a run ends past `n`, or a bit width is over 64.
+///
+/// Each value is its predecessor plus a delta, so every value up to the last wanted one
+/// is accounted for; but a miniblock with no wanted value is only summed: a bit width of
+/// 0 moves the last value on by one product, any other adds up its deltas without
+/// writing them.
+fn decode(bytes: &[u8], n: usize, runs: &[Range<usize>], out: &mut Vec<i64>) -> Option<()> {
     let mut r = Cursor { bytes, at: 0 };
     let block = usize::try_from(r.uleb()?).ok()?;
     let minis = usize::try_from(r.uleb()?).ok()?;
@@ -60,6 +51,7 @@ fn decode(bytes: &[u8], n: usize, count: usize, out: &mut Vec<i64>) -> Option<()
     if block == 0 || block % 128 != 0 || minis == 0 || block % minis != 0 || (block / minis) % 32 != 0 {
         return None;
     }
+    let count = runs.last().map_or(0, |run| run.end);
     if total != n || count > n {
         return None;
     }
@@ -67,9 +59,14 @@ fn decode(bytes: &[u8], n: usize, count: usize, out: &mut Vec<i64>) -> Option<()
         return Some(());
     }
     let per_mini = block / minis;
-    out.reserve(count);
-    out.push(first);
+    out.reserve(runs.iter().map(|run| run.len()).sum());
+    let mut wanted = Wanted { runs, next: 0 };
+    if wanted.overlaps(0..1) {
+        out.push(first);
+    }
     let (mut last, mut done) = (first, 1);
+    // A miniblock's values when only some of them are wanted.
+    let mut part = Vec::new();
     while done < count {
         let min_delta = r.zigzag()?;
         let widths = r.take(minis)?;
@@ -84,11 +81,96 @@ fn decode(bytes: &[u8], n: usize, count: usize, out: &mut Vec<i64>) -> Option<()
             let take = per_mini.min(count - done);
             // A miniblock spans `per_mini` values (a multiple of 32), so whole bytes.
             let body = r.take(per_mini.checked_mul(width as usize)? / 8)?;
-            last = unpack(body, width, take, min_delta, last, out);
+            let values = done..done + take;
+            last = if !wanted.overlaps(values.clone()) {
+                skip(body, width, take, min_delta, last)
+            } else if wanted.covers(values.clone()) {
+                unpack(body, width, take, min_delta, last, out)
+            } else {
+                part.clear();
+                let last = unpack(body, width, take, min_delta, last, &mut part);
+                wanted.copy(&part, values.start, out);
+                last
+            };
             done += take;
         }
     }
     Some(())
+}
+
+/// The runs of a page's values still to be met, as its miniblocks are decoded in order.
+struct Wanted<'a> {
+    runs: &'a [Range<usize>],
+    /// The first run not wholly before the values at hand.
+    next: usize,
+}
+
+impl Wanted<'_> {
+    /// Whether a run holds any of `values` (which start at or after the last ones asked
+    /// about); runs that end before them are passed.
+    fn overlaps(&mut self, values: Range<usize>) -> bool {
+        while self
+            .runs
+            .get(self.next)
+            .is_some_and(|run| run.end <= values.start)
+        {
+            self.next += 1;
+        }
+        self.runs.get(self.next).is_some_and(|run| run.start < values.end)
+    }
+
+    /// Whether one run holds all of `values`.
+    fn covers(&self, values: Range<usize>) -> bool {
+        self.runs
+            .get(self.next)
+            .is_some_and(|run| run.start <= values.start && values.end <= run.end)
+    }
+
+    /// Appends to `out` the wanted ones of `values`, the values numbered from `from` on.
+    fn copy(&mut self, values: &[i64], from: usize, out: &mut Vec<i64>) {
+        let to = from + values.len();
+        for run in &self.runs[self.next..] {
+            if run.start >= to {
+                break;
+            }
+            out.extend_from_slice(&values[run.start.max(from) - from..run.end.min(to) - from]);
+        }
+    }
+}
+
+/// The last of `take` values that [`unpack`] would give, without writing any: `last`
+/// plus `take` times `min_delta` plus the sum of the `width`-bit deltas. (Wrapping sums
+/// give the same whatever their order.)
+fn skip(body: &[u8], width: u32, take: usize, min_delta: i64, last: i64) -> i64 {
+    let steps = last.wrapping_add(min_delta.wrapping_mul(take as i64));
+    macro_rules! by_width {
+        ($($w:literal)*) => {
+            match width {
+                0 => 0,
+                $($w => sum_width::<$w>(body, take),)*
+                _ => unreachable!("bit widths are checked to be at most 64"),
+            }
+        };
+    }
+    let deltas = by_width!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32
+        33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64);
+    steps.wrapping_add(deltas as i64)
+}
+
+/// The (wrapping) sum of the first `take` `W`-bit deltas in `body`.
+fn sum_width<const W: usize>(body: &[u8], take: usize) -> u64 {
+    let mut sum = 0u64;
+    let mut left = take;
+    for group in body.chunks_exact(W) {
+        if left == 0 {
+            break;
+        }
+        let n = left.min(8);
+        let deltas = eight_deltas::<W>(group);
+        sum = deltas[..n].iter().fold(sum, |s, &d| s.wrapping_add(d));
+        left -= n;
+    }
+    sum
 }
 
 /// Appends `take` values to `out`, each the one before (`last` for the first) plus
@@ -206,7 +288,7 @@ impl<'a> Cursor<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::flat_pages::{flat_leaf, read_flat};
     use super::*;
     use arrow::array::{AsArray, Int64Array, RecordBatch};
@@ -218,9 +300,16 @@ mod tests {
     use proptest::prelude::*;
     use std::sync::Arc;
 
-    /// A file of one required `INT64` column `t` holding `values`, delta-binary-packed in
-    /// pages of `page_rows` rows and groups of `group_rows`.
-    fn write_ints(storage: &crate::Storage, values: &[i64], page_rows: usize, group_rows: usize, v1: bool) {
+    /// The file `rel` of one required `INT64` column `t` holding `values`,
+    /// delta-binary-packed in pages of `page_rows` rows and groups of `group_rows`.
+    pub(in super::super) fn write_ints(
+        storage: &crate::Storage,
+        rel: &str,
+        values: &[i64],
+        page_rows: usize,
+        group_rows: usize,
+        v1: bool,
+    ) {
         let schema = Arc::new(Schema::new(vec![Field::new("t", DataType::Int64, false)]));
         let column: arrow::array::ArrayRef = Arc::new(Int64Array::from(values.to_vec()));
         let batch = RecordBatch::try_new(schema.clone(), vec![column]).unwrap();
@@ -238,12 +327,17 @@ mod tests {
             .set_compression(Compression::ZSTD(Default::default()))
             .set_column_encoding("t".into(), Encoding::DELTA_BINARY_PACKED)
             .build();
-        let staged = storage.stage("t.parquet").unwrap();
+        let staged = storage.stage(rel).unwrap();
         let file = std::fs::File::create(staged.path()).unwrap();
         let mut writer = ArrowWriter::try_new(file, schema, Some(props)).unwrap();
         writer.write(&batch).unwrap();
         writer.close().unwrap();
         storage.publish(staged).unwrap();
+    }
+
+    /// [`decode`] of the page's first `count` values.
+    fn decode_first(bytes: &[u8], n: usize, count: usize, out: &mut Vec<i64>) -> Option<()> {
+        decode(bytes, n, std::slice::from_ref(&(0..count)), out)
     }
 
     /// Values whose deltas are of one kind, as a page's miniblocks meet them: steady
@@ -279,7 +373,7 @@ mod tests {
         ) {
             let dir = tempfile::tempdir().unwrap();
             let storage = crate::Storage::local(dir.path());
-            write_ints(&storage, &values, page_rows, group_rows, v1);
+            write_ints(&storage, "t.parquet", &values, page_rows, group_rows, v1);
             let handle = Arc::new(storage.open_file("t.parquet").unwrap());
             let metadata = storage.parquet_metadata("t.parquet", &handle).unwrap();
             let metadata = metadata.metadata();
@@ -309,7 +403,7 @@ mod tests {
             count in 0usize..300,
         ) {
             let mut out = Vec::new();
-            if decode(&bytes, n, count, &mut out).is_some() {
+            if decode_first(&bytes, n, count, &mut out).is_some() {
                 prop_assert_eq!(out.len(), count);
             }
         }
@@ -322,7 +416,7 @@ mod tests {
         let values: Vec<i64> = (0..1000)
             .map(|i| 1_767_571_200_000 + i * 15_000 + i % 7)
             .collect();
-        write_ints(&storage, &values, 100, 400, false);
+        write_ints(&storage, "t.parquet", &values, 100, 400, false);
         let batches =
             super::super::read_row_ranges_whole(&storage, "t.parquet", &[3..250, 390..995], &[0]).unwrap();
         let read: Vec<i64> = batches[0].column(0).as_primitive::<Int64Type>().values().to_vec();
@@ -337,7 +431,7 @@ mod tests {
         // smallest delta of 0 and a bit width of 64.
         let mut page = vec![0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01];
         page.extend([1, 2, 0, 0, 64]);
-        assert_eq!(decode(&page, 2, 2, &mut Vec::new()), None);
+        assert_eq!(decode_first(&page, 2, 2, &mut Vec::new()), None);
     }
 
     #[test]
@@ -345,20 +439,24 @@ mod tests {
         // Block of 128 values in 4 miniblocks, 2 values, first value 5 (zigzag 10).
         let page = [0x80, 0x01, 4, 2, 10, 2, 0, 0, 0, 0];
         let mut out = Vec::new();
-        assert_eq!(decode(&page, 2, 2, &mut out), Some(()));
+        assert_eq!(decode_first(&page, 2, 2, &mut out), Some(()));
         assert_eq!(out, [5, 6]);
         assert_eq!(
-            decode(&page, 3, 3, &mut Vec::new()),
+            decode_first(&page, 3, 3, &mut Vec::new()),
             None,
             "the page says it holds 2"
         );
         assert_eq!(
-            decode(&page[..5], 2, 2, &mut Vec::new()),
+            decode_first(&page[..5], 2, 2, &mut Vec::new()),
             None,
             "its block is missing"
         );
         let mut wide = page;
         wide[6] = 65;
-        assert_eq!(decode(&wide, 2, 2, &mut Vec::new()), None, "a bit width over 64");
+        assert_eq!(
+            decode_first(&wide, 2, 2, &mut Vec::new()),
+            None,
+            "a bit width over 64"
+        );
     }
 }
