@@ -33,6 +33,11 @@ pub struct Args {
     /// How far back a selector looks for a sample.
     #[arg(long = "query.lookback-delta", default_value = "5m")]
     lookback_delta: String,
+    /// Bytes of decompressed data pages kept in memory for queries that read them again
+    /// (0: none). A query over a few rows of many series decompresses whole pages; kept,
+    /// the next such query over the same pages skips reading and decompressing them.
+    #[arg(long = "query.page-cache-bytes", default_value_t = 64 << 20)]
+    page_cache_bytes: u64,
     /// Largest request body accepted, in bytes.
     #[arg(long = "max-body-bytes", default_value_t = 10 << 20)]
     max_body_bytes: usize,
@@ -119,6 +124,7 @@ pub fn run(args: Args) -> Result<()> {
         Database::create(&args.store)
     }
     .with_context(|| format!("opening the store {}", args.store.display()))?;
+    parquetry::table::scan::page_cache::set_page_cache_bytes(args.page_cache_bytes);
     let timeout_ms = time_args::duration(&args.query_timeout)?;
     let rules = RuleSet::load(&args.rules, LoadOptions::default())?;
     let rule_interval_ms = time_args::duration(&args.rule_interval)?;

@@ -137,7 +137,8 @@ pub(super) fn read_flat<D: PageDecoder>(
         let read = match locations {
             // The pages with selected rows are fetched one by one.
             Some(locations) => {
-                let pages = chunk_pages(reader.clone(), chunk, *rows, Some(locations.clone()))?;
+                let file = Some(reader.page_file());
+                let pages = chunk_pages(reader.clone(), chunk, *rows, Some(locations.clone()), file)?;
                 read_group::<D>(pages, Some(locations), *rows, &runs, &mut out)?
             }
             // Without page offsets every page is read: the chunk is fetched in one piece
@@ -146,7 +147,7 @@ pub(super) fn read_flat<D: PageDecoder>(
                 let (start, length) = chunk.byte_range();
                 let bytes = reader.get_bytes(start, usize::try_from(length).unwrap_or(usize::MAX))?;
                 let fetched = Arc::new(ChunkBytes { start, bytes });
-                let pages = chunk_pages(fetched, chunk, *rows, None)?;
+                let pages = chunk_pages(fetched, chunk, *rows, None, None)?;
                 read_group::<D>(pages, None, *rows, &runs, &mut out)?
             }
         };

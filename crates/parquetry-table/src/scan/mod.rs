@@ -4,6 +4,7 @@
 
 mod delta_ints;
 mod flat_pages;
+pub mod page_cache;
 pub(crate) mod pages;
 mod split_floats;
 
@@ -98,9 +99,11 @@ fn read_rows_in_batches(
         .collect();
     let (groups, selectors) = selection_in_groups(&group_rows, ranges);
     // Skipping pages inside a row group takes the offset index, kept per group by the
-    // storage; whole groups need none.
+    // storage; whole groups need none, unless their pages are to be found in the page
+    // cache, which knows them by their offsets.
     let partial = selectors.iter().any(|s| s.skip && s.row_count > 0);
-    let (metadata, groups) = if partial && metadata.metadata().offset_index().is_none() {
+    let by_page = partial || page_cache::current().is_some();
+    let (metadata, groups) = if by_page && metadata.metadata().offset_index().is_none() {
         match storage.page_offsets(rel, &handle, metadata.metadata(), &groups)? {
             Some(offsets) => {
                 let subset = groups_with_page_offsets(&metadata, &groups, &offsets).map_err(pq_err(&path))?;

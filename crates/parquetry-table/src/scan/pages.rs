@@ -12,6 +12,7 @@
 //! Every reader of the table core takes its pages from here: the Arrow reader through
 //! [`record_batches`], the byte-stream-split float reader through [`chunk_pages`].
 
+use super::page_cache::{self, PageCache, PageFile};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReader, RowGroups, RowSelection};
 use parquet::arrow::parquet_to_arrow_field_levels;
@@ -27,25 +28,39 @@ use std::sync::Arc;
 
 /// The pages of column chunk `chunk` (of a row group of `rows` rows) read from `reader`,
 /// decompressed; `locations` are the chunk's page locations from the offset index, which
-/// let a reader skip pages unread.
+/// let a reader skip pages unread. With `file` (the file `reader` reads), the pages
+/// are taken from and kept in the process' [`page_cache`] when it is on and the chunk's
+/// pages are all located (zstd data pages, no dictionary page).
 pub(crate) fn chunk_pages<R: ChunkReader + 'static>(
     reader: Arc<R>,
     chunk: &ColumnChunkMetaData,
     rows: usize,
     locations: Option<Vec<PageLocation>>,
+    file: Option<PageFile>,
 ) -> Result<Box<dyn PageReader>> {
     if !matches!(chunk.compression(), Compression::ZSTD(_)) {
         return Ok(Box::new(SerializedPageReader::new(
             reader, chunk, rows, locations,
         )?));
     }
+    let cached = match (file, &locations, page_cache::current()) {
+        (Some(file), Some(locations), Some(cache)) if chunk.dictionary_page_offset().is_none() => {
+            Some(CachedPages {
+                cache,
+                file,
+                offsets: locations.iter().map(|l| l.offset as u64).collect(),
+                next: 0,
+            })
+        }
+        _ => None,
+    };
     let stored = chunk
         .clone()
         .into_builder()
         .set_compression(Compression::UNCOMPRESSED)
         .build()?;
     let pages = SerializedPageReader::new(reader, &stored, rows, locations)?;
-    Ok(Box::new(ZstdPages { pages }))
+    Ok(Box::new(ZstdPages { pages, cached }))
 }
 
 /// A reader of `metadata`'s file yielding record batches of at most `batch_rows` rows:
@@ -110,6 +125,7 @@ impl<R: ChunkReader + 'static> RowGroups for FileRowGroups<R> {
                     group.column(column),
                     group.num_rows() as usize,
                     locations,
+                    None,
                 )
             })
             .collect();
@@ -141,6 +157,17 @@ impl PageIterator for ChunkPages {}
 /// A zstd chunk's pages, read as stored and decompressed one by one.
 struct ZstdPages<R: ChunkReader> {
     pages: SerializedPageReader<R>,
+    /// Where the chunk's pages are kept decompressed, when they are.
+    cached: Option<CachedPages>,
+}
+
+/// A chunk's place in the page cache: its file, the offsets of its pages (in the order
+/// the reader meets them) and the number of pages read or skipped so far.
+struct CachedPages {
+    cache: Arc<PageCache>,
+    file: PageFile,
+    offsets: Vec<u64>,
+    next: usize,
 }
 
 impl<R: ChunkReader> Iterator for ZstdPages<R> {
@@ -153,7 +180,22 @@ impl<R: ChunkReader> Iterator for ZstdPages<R> {
 
 impl<R: ChunkReader> PageReader for ZstdPages<R> {
     fn get_next_page(&mut self) -> Result<Option<Page>> {
-        self.pages.get_next_page()?.map(decompress_page).transpose()
+        let Some(cached) = &mut self.cached else {
+            return self.pages.get_next_page()?.map(decompress_page).transpose();
+        };
+        let Some(&offset) = cached.offsets.get(cached.next) else {
+            return self.pages.get_next_page()?.map(decompress_page).transpose();
+        };
+        cached.next += 1;
+        if let Some(page) = cached.cache.get(&cached.file, offset) {
+            self.pages.skip_next_page()?;
+            return Ok(Some(page));
+        }
+        let page = self.pages.get_next_page()?.map(decompress_page).transpose()?;
+        if let Some(page) = &page {
+            cached.cache.insert(&cached.file, offset, page);
+        }
+        Ok(page)
     }
 
     fn peek_next_page(&mut self) -> Result<Option<PageMetadata>> {
@@ -161,6 +203,9 @@ impl<R: ChunkReader> PageReader for ZstdPages<R> {
     }
 
     fn skip_next_page(&mut self) -> Result<()> {
+        if let Some(cached) = &mut self.cached {
+            cached.next += 1;
+        }
         self.pages.skip_next_page()
     }
 

@@ -4,6 +4,7 @@
 
 use super::remote::Remote;
 use crate::error::{Result, StoreError, io_err};
+use crate::scan::page_cache::PageFile;
 use bytes::Bytes;
 use parquet::errors::ParquetError;
 use parquet::file::reader::{ChunkReader, Length};
@@ -16,10 +17,14 @@ use std::sync::Arc;
 pub struct FileReader(Source);
 
 enum Source {
-    /// A file in a local store, shared by every handle on it, and its size (data files
-    /// never change once written). Reads name their offset, so handles need no
-    /// descriptor of their own and no seek.
-    Local { file: Arc<File>, size: u64 },
+    /// A file in a local store, shared by every handle on it, its path and its size
+    /// (data files never change once written). Reads name their offset, so handles need
+    /// no descriptor of their own and no seek.
+    Local {
+        file: Arc<File>,
+        path: Arc<str>,
+        size: u64,
+    },
     /// An object in object storage: the connection, its name relative to the store, its
     /// URL (for messages) and its size.
     Remote {
@@ -36,6 +41,7 @@ impl FileReader {
         let size = file.metadata().map_err(io_err(path))?.len();
         Ok(FileReader(Source::Local {
             file: Arc::new(file),
+            path: Arc::from(path.to_string_lossy()),
             size,
         }))
     }
@@ -54,8 +60,9 @@ impl FileReader {
     /// file's descriptor is shared, a remote object's size is not asked again.
     pub fn share(&self) -> FileReader {
         FileReader(match &self.0 {
-            Source::Local { file, size } => Source::Local {
+            Source::Local { file, path, size } => Source::Local {
                 file: Arc::clone(file),
+                path: Arc::clone(path),
                 size: *size,
             },
             Source::Remote {
@@ -70,6 +77,20 @@ impl FileReader {
                 size: *size,
             },
         })
+    }
+
+    /// The file as the page cache knows it: its path or URL, and its size.
+    pub(crate) fn page_file(&self) -> PageFile {
+        match &self.0 {
+            Source::Local { path, size, .. } => PageFile {
+                name: Arc::clone(path),
+                size: *size,
+            },
+            Source::Remote { url, size, .. } => PageFile {
+                name: Arc::from(url.to_string_lossy()),
+                size: *size,
+            },
+        }
     }
 
     /// Reads `length` bytes from `start` of a remote object.
