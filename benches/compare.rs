@@ -54,12 +54,32 @@ pub fn diff(reference: &Matrix, got: &Matrix) -> Option<String> {
 /// A range query's answer from a Prometheus server's HTTP API, as a sorted matrix; the
 /// server's error message when it refuses the query.
 pub fn prometheus_range(url: &str, query: &str, grid: StepGrid) -> Result<Matrix, String> {
-    let json = range_answer(url, query, grid)?;
+    matrix_of(range_answer(url, query, grid)?)
+}
+
+/// An instant query's answer at `time_s` (Unix seconds) from a Prometheus server's HTTP
+/// API, as a sorted matrix of one point per series (a scalar is one series without
+/// labels); the server's error message when it refuses the query.
+pub fn prometheus_instant(url: &str, query: &str, time_s: i64) -> Result<Matrix, String> {
+    let time = time_s.to_string();
+    matrix_of(api_answer(
+        url,
+        "/api/v1/query",
+        &[("query", query), ("time", &time)],
+    )?)
+}
+
+/// The series of a query answer's JSON (a matrix, a vector or a scalar), sorted by labels.
+fn matrix_of(json: serde_json::Value) -> Result<Matrix, String> {
     if json["status"] != "success" {
         return Err(json["error"].to_string());
     }
+    let data = &json["data"];
+    if data["resultType"] == "scalar" {
+        return Ok(vec![(Labels::empty(), vec![point(&data["result"])])]);
+    }
     let mut out = Vec::new();
-    for s in json["data"]["result"].as_array().cloned().unwrap_or_default() {
+    for s in data["result"].as_array().cloned().unwrap_or_default() {
         let labels = Labels::from_pairs(
             s["metric"]
                 .as_object()
@@ -70,23 +90,21 @@ pub fn prometheus_range(url: &str, query: &str, grid: StepGrid) -> Result<Matrix
                 })
                 .unwrap_or_default(),
         );
-        let points = s["values"]
-            .as_array()
-            .map(|ps| {
-                ps.iter()
-                    .map(|p| {
-                        let t = (p[0].as_f64().unwrap_or(0.0) * 1000.0).round() as i64;
-                        let v = parquetry_model::value::parse_value(p[1].as_str().unwrap_or("NaN"))
-                            .unwrap_or(f64::NAN);
-                        (t, v)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let points = match s["values"].as_array() {
+            Some(ps) => ps.iter().map(point).collect(),
+            None => vec![point(&s["value"])],
+        };
         out.push((labels, points));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+/// One `[seconds, "value"]` pair of an answer, as `(ms, value)`.
+fn point(p: &serde_json::Value) -> (i64, f64) {
+    let t = (p[0].as_f64().unwrap_or(0.0) * 1000.0).round() as i64;
+    let v = parquetry_model::value::parse_value(p[1].as_str().unwrap_or("NaN")).unwrap_or(f64::NAN);
+    (t, v)
 }
 
 /// The JSON body of `GET url/path?params…` from a Prometheus-compatible server, whatever

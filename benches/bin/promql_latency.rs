@@ -20,7 +20,7 @@
 
 use parquetry::promql::eval::StepGrid;
 use parquetry::{Engine, QueryOptions};
-use parquetry_benches::compare::{diff, parquetry_range, prometheus_range};
+use parquetry_benches::compare::{diff, parquetry_range, prometheus_instant, prometheus_range};
 use parquetry_benches::prometheus_server::{ParquetryServer, PrometheusServer};
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
@@ -75,28 +75,40 @@ fn mib(kib: u64) -> String {
     format!("{:.0} MiB", kib as f64 / 1024.0)
 }
 
-/// The wall time of one range query over Prometheus' HTTP API (of Prometheus or of
-/// `parquetry serve`) until the body's last byte arrives. The bytes are read as they come
-/// and dropped, as `curl -o /dev/null` does: neither gathered into one string nor checked
-/// as UTF-8 (that is the client's cost, not the server's; the answers are compared on
-/// requests of their own). `client` keeps its connection to each server open between
-/// requests, as Grafana's data sources do.
-fn time_http(client: &ureq::Agent, url: &str, q: &str, args: &Args) -> Result<f64, String> {
+/// The wall time of one query over Prometheus' HTTP API (of Prometheus or of
+/// `parquetry serve`): `GET url/path?params…` until the body's last byte arrives. The
+/// bytes are read as they come and dropped, as `curl -o /dev/null` does: neither gathered
+/// into one string nor checked as UTF-8 (that is the client's cost, not the server's; the
+/// answers are compared on requests of their own). `client` keeps its connection to each
+/// server open between requests, as Grafana's data sources do.
+fn time_http(client: &ureq::Agent, url: &str, path: &str, params: &[(&str, String)]) -> Result<f64, String> {
     let t = Instant::now();
-    let response = client
-        .get(format!("{url}/api/v1/query_range"))
-        .query("query", q)
-        .query("start", args.start_s.to_string())
-        .query("end", args.end_s.to_string())
-        .query("step", "60")
-        .call()
-        .map_err(|e| e.to_string())?;
+    let mut request = client.get(format!("{url}{path}"));
+    for (name, value) in params {
+        request = request.query(*name, value);
+    }
+    let response = request.call().map_err(|e| e.to_string())?;
     let mut body = response.into_body().into_with_config().limit(u64::MAX).reader();
     let bytes = std::io::copy(&mut body, &mut std::io::sink()).map_err(|e| e.to_string())?;
     if bytes == 0 {
         return Err(format!("an empty answer from {url}"));
     }
     Ok(t.elapsed().as_secs_f64())
+}
+
+/// The parameters of `q` as a range query over the whole range at a 60 s step.
+fn range_params(q: &str, args: &Args) -> Vec<(&'static str, String)> {
+    vec![
+        ("query", q.to_string()),
+        ("start", args.start_s.to_string()),
+        ("end", args.end_s.to_string()),
+        ("step", "60".to_string()),
+    ]
+}
+
+/// The parameters of `q` as an instant query at `time_s`.
+fn instant_params(q: &str, time_s: i64) -> Vec<(&'static str, String)> {
+    vec![("query", q.to_string()), ("time", time_s.to_string())]
 }
 
 /// The arguments of `parquetry query` answering `q` over the whole range as Prometheus'
@@ -162,7 +174,12 @@ fn measure(q: &str, engine: &Engine, args: &Args, work: &Path) -> Result<Row, St
     let mut cli = Vec::new();
     let client = ureq::Agent::new_with_defaults();
     for _ in 0..args.runs {
-        prometheus.push(time_http(&client, server.url(), q, args)?);
+        prometheus.push(time_http(
+            &client,
+            server.url(),
+            "/api/v1/query_range",
+            &range_params(q, args),
+        )?);
         let t = Instant::now();
         engine
             .query_range(q, grid, &QueryOptions::default())
@@ -233,6 +250,33 @@ fn grid(args: &Args) -> StepGrid {
     }
 }
 
+/// Times `GET path?params` on both servers, `args.runs` times each in turn, prints the
+/// medians as a row for `q` and returns Prometheus' median over Parquetry's.
+fn time_both(
+    client: &ureq::Agent,
+    prometheus: &PrometheusServer,
+    parquetry: &ParquetryServer,
+    path: &str,
+    params: &[(&str, String)],
+    q: &str,
+    args: &Args,
+) -> Result<f64, String> {
+    let (mut theirs, mut served) = (Vec::new(), Vec::new());
+    for _ in 0..args.runs {
+        theirs.push(time_http(client, prometheus.url(), path, params)?);
+        served.push(time_http(client, parquetry.url(), path, params)?);
+    }
+    let (theirs, served) = (median(theirs), median(served));
+    println!(
+        "| `{}` | {:.1} ms | {:.1} ms | {:.1}x |",
+        q.replace('|', "\\|"),
+        theirs * 1000.0,
+        served * 1000.0,
+        theirs / served
+    );
+    Ok(theirs / served)
+}
+
 /// One Prometheus and one `parquetry serve` answer the whole set over HTTP with the same
 /// client; prints medians, speed-ups and both servers' peak memory. False when an answer
 /// differs.
@@ -250,24 +294,48 @@ fn http_against_http(args: &Args, work: &Path) -> Result<bool, String> {
         if let Some(d) = diff(&reference, &ours) {
             differences.push(format!("{q}: {d}"));
         }
-        let (mut theirs, mut served) = (Vec::new(), Vec::new());
-        for _ in 0..args.runs {
-            theirs.push(time_http(&client, prometheus.url(), q, args)?);
-            served.push(time_http(&client, parquetry.url(), q, args)?);
-        }
-        let (theirs, served) = (median(theirs), median(served));
-        speedups.push(theirs / served);
-        println!(
-            "| `{}` | {:.0} ms | {:.0} ms | {:.1}x |",
-            q.replace('|', "\\|"),
-            theirs * 1000.0,
-            served * 1000.0,
-            theirs / served
-        );
+        let params = range_params(q, args);
+        speedups.push(time_both(
+            &client,
+            &prometheus,
+            &parquetry,
+            "/api/v1/query_range",
+            &params,
+            q,
+            args,
+        )?);
     }
     println!(
         "\ngeometric mean speed-up of parquetry serve over Prometheus, HTTP against HTTP: {:.1}x",
         geometric_mean(&speedups)
+    );
+    // Alerts, stat panels and tables ask for one time: the same queries as instant
+    // queries at the range's middle, over the same connections.
+    let at = (args.start_s + args.end_s) / 2;
+    println!("\nThe same queries as instant queries at {at}, HTTP against HTTP\n");
+    println!("| query | Prometheus | parquetry serve | speed-up |");
+    println!("|---|---|---|---|");
+    let mut instant_speedups = Vec::new();
+    for q in QUERIES {
+        let reference = prometheus_instant(prometheus.url(), q, at)?;
+        let ours = prometheus_instant(parquetry.url(), q, at)?;
+        if let Some(d) = diff(&reference, &ours) {
+            differences.push(format!("{q} (instant): {d}"));
+        }
+        let params = instant_params(q, at);
+        instant_speedups.push(time_both(
+            &client,
+            &prometheus,
+            &parquetry,
+            "/api/v1/query",
+            &params,
+            q,
+            args,
+        )?);
+    }
+    println!(
+        "\ngeometric mean speed-up of parquetry serve over Prometheus, instant queries: {:.1}x",
+        geometric_mean(&instant_speedups)
     );
     println!(
         "peak memory over the whole set: Prometheus {}, parquetry serve {}",
