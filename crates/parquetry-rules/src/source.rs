@@ -76,7 +76,7 @@ impl MemoryStore {
                 let from = s.timestamps.partition_point(|t| *t < min_time);
                 let to = s.timestamps.partition_point(|t| *t <= max_time);
                 (from < to).then(|| RawSeries {
-                    labels: s.labels.clone(),
+                    labels: std::sync::Arc::new(s.labels.clone()),
                     drop_name: false,
                     timestamps: s.timestamps[from..to].iter().copied().collect(),
                     values: s.values[from..to].iter().copied().collect(),

@@ -42,7 +42,7 @@ fn read_raw(selection: &Selection, range: Range<usize>) -> Result<Vec<RawSeries>
         .into_iter()
         .filter(|s| !s.timestamps.is_empty())
         .map(|s| RawSeries {
-            labels: (*s.labels).clone(),
+            labels: s.labels,
             drop_name: false,
             timestamps: s.timestamps,
             values: s.values,

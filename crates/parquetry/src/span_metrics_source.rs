@@ -33,7 +33,7 @@ impl<S> WithSpanMetrics<'_, S> {
                      timestamps,
                      values,
                  }| RawSeries {
-                    labels,
+                    labels: std::sync::Arc::new(labels),
                     drop_name: false,
                     timestamps: timestamps.into(),
                     values: values.into(),

@@ -258,7 +258,7 @@ impl SeriesSource for Leaves {
                     .map(|(t, v)| (*t, v.unwrap_or_default()))
                     .unzip();
                 RawSeries {
-                    labels: encode(&s.labels),
+                    labels: std::sync::Arc::new(encode(&s.labels)),
                     drop_name: false,
                     timestamps: timestamps.into(),
                     values: values.into(),

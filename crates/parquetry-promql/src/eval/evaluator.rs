@@ -5,6 +5,7 @@ use super::value::{RangeValue, RawSeries, StepSeries, Value};
 use super::{EvalError, EvalOptions, SeriesSource, StepGrid, aggregate, binary, functions, selectors};
 use crate::syntax::ast::{At, DurationExpr, Expr, RangeMode, TimeModifiers, ValueType};
 use parquetry_model::Matcher;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -124,7 +125,7 @@ impl Ctx<'_> {
             match self.eval(inner, &inner_grid)? {
                 Value::Vector(v) => v.into_iter().map(|s| to_raw(s, &inner_grid)).collect(),
                 Value::Scalar(points) => vec![RawSeries {
-                    labels: parquetry_model::Labels::empty(),
+                    labels: Arc::new(parquetry_model::Labels::empty()),
                     drop_name: false,
                     timestamps: inner_grid.times().collect(),
                     values: points.into(),
@@ -276,7 +277,7 @@ fn to_raw(s: StepSeries, grid: &StepGrid) -> RawSeries {
         .filter_map(|(k, p)| p.map(|v| (grid.time(k), v)))
         .unzip();
     RawSeries {
-        labels: s.labels,
+        labels: Arc::new(s.labels),
         drop_name: s.drop_name,
         timestamps: timestamps.into(),
         values: values.into(),

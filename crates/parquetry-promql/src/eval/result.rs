@@ -6,6 +6,7 @@ use parquetry_model::Labels;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io;
+use std::sync::Arc;
 
 /// One series of a result with its points `(time ms, value)`.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,7 +55,7 @@ fn range_points(r: RangeValue) -> Vec<ResultSeries> {
         .series
         .into_iter()
         .map(|s| {
-            let labels = super::value::final_labels(s.labels, s.drop_name);
+            let labels = super::value::final_labels(Arc::unwrap_or_clone(s.labels), s.drop_name);
             let points = s
                 .timestamps
                 .iter()

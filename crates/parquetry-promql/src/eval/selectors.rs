@@ -8,6 +8,7 @@ use crate::syntax::ast::{MatrixSelector, RangeMode, VectorSelector};
 use parquetry_model::Labels;
 use parquetry_model::value::is_stale_nan;
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// A plain selector: each series' newest sample within the lookback of each step.
 pub fn eval_vector(ctx: &Ctx, vs: &VectorSelector, grid: &StepGrid) -> Result<Value, EvalError> {
@@ -27,7 +28,7 @@ pub fn eval_vector(ctx: &Ctx, vs: &VectorSelector, grid: &StepGrid) -> Result<Va
                 } else {
                     values_at_times(&s.timestamps, &s.values, &times, lookback)
                 },
-                labels: s.labels,
+                labels: Arc::unwrap_or_clone(s.labels),
                 drop_name: false,
             })
             .collect())
@@ -58,7 +59,7 @@ pub fn eval_vector_timestamps(ctx: &Ctx, vs: &VectorSelector, grid: &StepGrid) -
                     .into_iter()
                     .map(|i| i.map(|i| s.timestamps[i] as f64 / 1000.0))
                     .collect(),
-                labels: s.labels,
+                labels: Arc::unwrap_or_clone(s.labels),
                 drop_name: true,
             })
             .collect())

@@ -14,7 +14,8 @@ fn counters(n: usize) -> MemorySource {
                     ("__name__", "c".to_string()),
                     ("i", i.to_string()),
                     ("job", (i % 2).to_string()),
-                ]),
+                ])
+                .into(),
                 drop_name: false,
                 timestamps: (0..100).map(|k| k * 15_000).collect(),
                 values: (0..100).map(|k| (k * (i + 1)) as f64).collect(),
@@ -110,7 +111,7 @@ fn topk_breaks_ties_as_prometheus_does_whatever_order_the_source_reads_in() {
     // into a heap of two: c replaces a, the root, so b and c are kept. The source here
     // lists them in another order, as the store does (by series id).
     let gauge = |name: &str, v: f64| RawSeries {
-        labels: Labels::from_pairs([("__name__", "g".to_string()), ("s", name.to_string())]),
+        labels: Labels::from_pairs([("__name__", "g".to_string()), ("s", name.to_string())]).into(),
         drop_name: false,
         timestamps: vec![0].into(),
         values: vec![v].into(),

@@ -2,6 +2,7 @@
 
 use arrow_buffer::ScalarBuffer;
 use parquetry_model::Labels;
+use std::sync::Arc;
 
 /// One series of an instant-vector result: a value (or none) at each step.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,8 +40,9 @@ pub fn final_labels(labels: Labels, drop_name: bool) -> Labels {
 /// Raw samples of one series, as read from storage or produced by a subquery.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RawSeries {
-    /// The series' labels.
-    pub labels: Labels,
+    /// The series' labels, shared with the source that read them (a store's catalog
+    /// holds each series' labels once; a batch of series need not copy them).
+    pub labels: Arc<Labels>,
     /// Drop the metric name at the end (set on subquery results of name-dropping inners).
     pub drop_name: bool,
     /// Sample times, ascending. A buffer shares its memory when cloned or sliced, so a

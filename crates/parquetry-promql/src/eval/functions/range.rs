@@ -11,6 +11,7 @@ use super::range_fn::RangeFn;
 use crate::syntax::ast::{Call, Expr, RangeMode};
 use parquetry_model::Labels;
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// True when `name` is computed over a range vector here.
 pub fn is_range_function(name: &str) -> bool {
@@ -147,7 +148,7 @@ pub fn eval(ctx: &Ctx, c: &Call, grid: &StepGrid) -> Result<Value, EvalError> {
                 Ok(StepSeries {
                     points: call.points(&range, &s, &step_times, lookback),
                     drop_name: s.drop_name || !call.keeps_name(),
-                    labels: s.labels,
+                    labels: Arc::unwrap_or_clone(s.labels),
                 })
             })
             .collect()
@@ -357,7 +358,7 @@ mod tests {
             let timestamps: Vec<i64> = (0..values.len() as i64).map(|i| i * 15_000).collect();
             let window_ends: Vec<i64> = (0..values.len() as i64 + 4).map(|i| i * 15_000 + 7_000).collect();
             let range = RangeValue { series: Vec::new(), range_ms: range_s * 1000, window_ends: window_ends.clone(), mode: RangeMode::Default };
-            let series = RawSeries { labels: parquetry_model::Labels::empty(), drop_name: false, timestamps: timestamps.clone().into(), values: values.clone().into() };
+            let series = RawSeries { labels: parquetry_model::Labels::empty().into(), drop_name: false, timestamps: timestamps.clone().into(), values: values.clone().into() };
             for name in ["rate", "increase", "resets"] {
                 let kind = RangeFn::from_name(name).unwrap();
                 let got = series_points(kind, &range, &series, &[], &window_ends, 300_000);
@@ -383,7 +384,7 @@ mod tests {
                 ends.sort_unstable();
             }
             let timestamps: Vec<i64> = ts.into_iter().collect();
-            let series = RawSeries { labels: parquetry_model::Labels::empty(), drop_name: false, values: vec![0.0; timestamps.len()].into(), timestamps: timestamps.clone().into() };
+            let series = RawSeries { labels: parquetry_model::Labels::empty().into(), drop_name: false, values: vec![0.0; timestamps.len()].into(), timestamps: timestamps.clone().into() };
             let range = RangeValue { series: Vec::new(), range_ms, window_ends: ends.clone(), mode: RangeMode::Default };
             let mut seen = Vec::new();
             window_points(&range, &series, &ends, |w, k, _, _| { seen.push((k, w)); None });

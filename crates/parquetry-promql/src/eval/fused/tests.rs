@@ -38,7 +38,8 @@ fn fleet(n: usize, seed: u64) -> Vec<RawSeries> {
                     ("job", format!("job{}", i % 3)),
                     ("instance", format!("host{i}")),
                     ("code", ["200", "500", "404"][i % 3 * (i % 2)].to_string()),
-                ]),
+                ])
+                .into(),
                 drop_name: false,
                 timestamps: timestamps.into(),
                 values: values.into(),
@@ -165,7 +166,7 @@ fn the_dashboard_shapes_are_fused_inside_larger_expressions() {
 #[test]
 fn a_mean_whose_sum_overflows_falls_back_to_the_running_mean() {
     let huge = |i: &str, v: f64| RawSeries {
-        labels: Labels::from_pairs([("__name__", "g".to_string()), ("i", i.to_string())]),
+        labels: Labels::from_pairs([("__name__", "g".to_string()), ("i", i.to_string())]).into(),
         drop_name: false,
         timestamps: vec![0, 15_000].into(),
         values: vec![v, v].into(),
