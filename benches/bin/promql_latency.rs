@@ -13,8 +13,9 @@
 //!
 //! Then HTTP against HTTP: one Prometheus and one `parquetry serve`, each started once,
 //! answer the whole set through the same client, which keeps a connection to each open
-//! (the queries interleaved, medians of the runs, the answers compared), and each
-//! server's peak memory over the whole set.
+//! (the queries interleaved, medians of the runs, the answers compared), first as range
+//! queries and then as instant queries at the range's middle, and each server's peak
+//! memory over both.
 //!
 //! Usage: promql-latency PROMETHEUS_BIN_DIR PROMETHEUS_TSDB STORE PARQUETRY_CLI START_UNIX_S END_UNIX_S RUNS
 
@@ -277,66 +278,88 @@ fn time_both(
     Ok(theirs / served)
 }
 
+/// How the set is asked over HTTP.
+#[derive(Clone, Copy)]
+enum Ask {
+    /// Range queries over the whole range at a 60 s step.
+    Range,
+    /// Instant queries at this time (Unix seconds).
+    Instant(i64),
+}
+
+/// Asks both servers every query of the set as `ask` says, compares their answers
+/// (adding differences to `differences`), prints a table of medians and returns the
+/// geometric mean of the speed-ups.
+fn time_set(
+    client: &ureq::Agent,
+    prometheus: &PrometheusServer,
+    parquetry: &ParquetryServer,
+    ask: Ask,
+    args: &Args,
+    differences: &mut Vec<String>,
+) -> Result<f64, String> {
+    println!("| query | Prometheus | parquetry serve | speed-up |");
+    println!("|---|---|---|---|");
+    let mut speedups = Vec::new();
+    for q in QUERIES {
+        let (reference, ours, path, params) = match ask {
+            Ask::Range => (
+                prometheus_range(prometheus.url(), q, grid(args))?,
+                prometheus_range(parquetry.url(), q, grid(args))?,
+                "/api/v1/query_range",
+                range_params(q, args),
+            ),
+            Ask::Instant(at) => (
+                prometheus_instant(prometheus.url(), q, at)?,
+                prometheus_instant(parquetry.url(), q, at)?,
+                "/api/v1/query",
+                instant_params(q, at),
+            ),
+        };
+        if let Some(d) = diff(&reference, &ours) {
+            let kind = if matches!(ask, Ask::Range) {
+                "range"
+            } else {
+                "instant"
+            };
+            differences.push(format!("{q} ({kind}): {d}"));
+        }
+        speedups.push(time_both(client, prometheus, parquetry, path, &params, q, args)?);
+    }
+    Ok(geometric_mean(&speedups))
+}
+
 /// One Prometheus and one `parquetry serve` answer the whole set over HTTP with the same
 /// client; prints medians, speed-ups and both servers' peak memory. False when an answer
 /// differs.
 fn http_against_http(args: &Args, work: &Path) -> Result<bool, String> {
     let prometheus = PrometheusServer::start(args.prometheus_bin, args.tsdb, work)?;
     let parquetry = ParquetryServer::start(Path::new(args.cli), args.store, work)?;
-    println!("\nHTTP against HTTP: one server of each for the whole set, the same client\n");
-    println!("| query | Prometheus | parquetry serve | speed-up |");
-    println!("|---|---|---|---|");
-    let (mut speedups, mut differences) = (Vec::new(), Vec::new());
     let client = ureq::Agent::new_with_defaults();
-    for q in QUERIES {
-        let reference = prometheus_range(prometheus.url(), q, grid(args))?;
-        let ours = prometheus_range(parquetry.url(), q, grid(args))?;
-        if let Some(d) = diff(&reference, &ours) {
-            differences.push(format!("{q}: {d}"));
-        }
-        let params = range_params(q, args);
-        speedups.push(time_both(
-            &client,
-            &prometheus,
-            &parquetry,
-            "/api/v1/query_range",
-            &params,
-            q,
-            args,
-        )?);
-    }
-    println!(
-        "\ngeometric mean speed-up of parquetry serve over Prometheus, HTTP against HTTP: {:.1}x",
-        geometric_mean(&speedups)
-    );
+    let mut differences = Vec::new();
+    println!("\nHTTP against HTTP: one server of each for the whole set, the same client\n");
+    let range = time_set(
+        &client,
+        &prometheus,
+        &parquetry,
+        Ask::Range,
+        args,
+        &mut differences,
+    )?;
+    println!("\ngeometric mean speed-up of parquetry serve over Prometheus, HTTP against HTTP: {range:.1}x");
     // Alerts, stat panels and tables ask for one time: the same queries as instant
     // queries at the range's middle, over the same connections.
     let at = (args.start_s + args.end_s) / 2;
     println!("\nThe same queries as instant queries at {at}, HTTP against HTTP\n");
-    println!("| query | Prometheus | parquetry serve | speed-up |");
-    println!("|---|---|---|---|");
-    let mut instant_speedups = Vec::new();
-    for q in QUERIES {
-        let reference = prometheus_instant(prometheus.url(), q, at)?;
-        let ours = prometheus_instant(parquetry.url(), q, at)?;
-        if let Some(d) = diff(&reference, &ours) {
-            differences.push(format!("{q} (instant): {d}"));
-        }
-        let params = instant_params(q, at);
-        instant_speedups.push(time_both(
-            &client,
-            &prometheus,
-            &parquetry,
-            "/api/v1/query",
-            &params,
-            q,
-            args,
-        )?);
-    }
-    println!(
-        "\ngeometric mean speed-up of parquetry serve over Prometheus, instant queries: {:.1}x",
-        geometric_mean(&instant_speedups)
-    );
+    let instant = time_set(
+        &client,
+        &prometheus,
+        &parquetry,
+        Ask::Instant(at),
+        args,
+        &mut differences,
+    )?;
+    println!("\ngeometric mean speed-up of parquetry serve over Prometheus, instant queries: {instant:.1}x");
     println!(
         "peak memory over the whole set: Prometheus {}, parquetry serve {}",
         mib(prometheus.peak_rss_kib().unwrap_or(0)),
