@@ -35,8 +35,9 @@ pub struct Args {
     lookback_delta: String,
     /// Bytes of decompressed data pages kept in memory for queries that read them again
     /// (0: none). A query over a few rows of many series decompresses whole pages; kept,
-    /// the next such query over the same pages skips reading and decompressing them.
-    #[arg(long = "query.page-cache-bytes", default_value_t = 64 << 20)]
+    /// the next query over the same pages neither reads nor decompresses them. The
+    /// server's memory grows by up to this much.
+    #[arg(long = "query.page-cache-bytes", default_value_t = 32 << 20)]
     page_cache_bytes: u64,
     /// Largest request body accepted, in bytes.
     #[arg(long = "max-body-bytes", default_value_t = 10 << 20)]
