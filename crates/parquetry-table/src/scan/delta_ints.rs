@@ -127,7 +127,7 @@ impl Wanted<'_> {
     }
 
     /// Appends to `out` the wanted ones of `values`, the values numbered from `from` on.
-    fn copy(&mut self, values: &[i64], from: usize, out: &mut Vec<i64>) {
+    fn copy(&self, values: &[i64], from: usize, out: &mut Vec<i64>) {
         let to = from + values.len();
         for run in &self.runs[self.next..] {
             if run.start >= to {
