@@ -138,22 +138,31 @@ impl Wanted<'_> {
     }
 }
 
+/// `$call::<W>$args` with `W` the bit width `$width` (1 to 64, checked before) as a
+/// constant: one function monomorphised per width.
+macro_rules! by_width {
+    ($width:expr, $call:ident $args:tt) => {
+        by_width!(@$width, $call $args; 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21
+            22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48
+            49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64)
+    };
+    (@$width:expr, $call:ident $args:tt; $($w:literal)*) => {
+        match $width {
+            $($w => $call::<$w> $args,)*
+            _ => unreachable!("bit widths are checked to be at most 64"),
+        }
+    };
+}
+
 /// The last of `take` values that [`unpack`] would give, without writing any: `last`
 /// plus `take` times `min_delta` plus the sum of the `width`-bit deltas. (Wrapping sums
 /// give the same whatever their order.)
 fn skip(body: &[u8], width: u32, take: usize, min_delta: i64, last: i64) -> i64 {
     let steps = last.wrapping_add(min_delta.wrapping_mul(take as i64));
-    macro_rules! by_width {
-        ($($w:literal)*) => {
-            match width {
-                0 => 0,
-                $($w => sum_width::<$w>(body, take),)*
-                _ => unreachable!("bit widths are checked to be at most 64"),
-            }
-        };
-    }
-    let deltas = by_width!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32
-        33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64);
+    let deltas = match width {
+        0 => 0,
+        _ => by_width!(width, sum_width(body, take)),
+    };
     steps.wrapping_add(deltas as i64)
 }
 
@@ -185,17 +194,7 @@ fn unpack(body: &[u8], width: u32, take: usize, min_delta: i64, last: i64, out: 
         }));
         return value;
     }
-    // A call of `unpack_width` with the width as a constant, for each width.
-    macro_rules! by_width {
-        ($($w:literal)*) => {
-            match width {
-                $($w => unpack_width::<$w>(body, take, min_delta, last, out),)*
-                _ => unreachable!("bit widths are checked to be at most 64"),
-            }
-        };
-    }
-    by_width!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32
-        33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64)
+    by_width!(width, unpack_width(body, take, min_delta, last, out))
 }
 
 /// [`unpack`] for deltas `W` bits wide: eight deltas fill `W` bytes, so a group of eight

@@ -116,6 +116,8 @@ pub(super) fn read_flat<D: PageDecoder>(
 ) -> Result<Option<Vec<D::Value>>> {
     let wanted: usize = selectors.iter().filter(|s| !s.skip).map(|s| s.row_count).sum();
     let mut out = Vec::with_capacity(wanted);
+    // The file as the page cache knows it, made once for every chunk.
+    let file = reader.page_file();
     let group_rows: Vec<usize> = groups
         .iter()
         .map(|&g| metadata.row_group(g).num_rows() as usize)
@@ -137,7 +139,7 @@ pub(super) fn read_flat<D: PageDecoder>(
         let read = match locations {
             // The pages with selected rows are fetched one by one.
             Some(locations) => {
-                let file = Some(reader.page_file());
+                let file = Some(file.clone());
                 let pages = chunk_pages(reader.clone(), chunk, *rows, Some(locations.clone()), file)?;
                 read_group::<D>(pages, Some(locations), *rows, &runs, &mut out)?
             }

@@ -180,19 +180,20 @@ impl<R: ChunkReader> Iterator for ZstdPages<R> {
 
 impl<R: ChunkReader> PageReader for ZstdPages<R> {
     fn get_next_page(&mut self) -> Result<Option<Page>> {
-        let Some(cached) = &mut self.cached else {
-            return self.pages.get_next_page()?.map(decompress_page).transpose();
-        };
-        let Some(&offset) = cached.offsets.get(cached.next) else {
-            return self.pages.get_next_page()?.map(decompress_page).transpose();
-        };
-        cached.next += 1;
-        if let Some(page) = cached.cache.get(&cached.file, offset) {
+        // The cache and this page's offset, when the chunk's pages are cached.
+        let kept = self.cached.as_mut().and_then(|cached| {
+            let offset = *cached.offsets.get(cached.next)?;
+            cached.next += 1;
+            Some((&*cached, offset))
+        });
+        if let Some((cached, offset)) = kept
+            && let Some(page) = cached.cache.get(&cached.file, offset)
+        {
             self.pages.skip_next_page()?;
             return Ok(Some(page));
         }
         let page = self.pages.get_next_page()?.map(decompress_page).transpose()?;
-        if let Some(page) = &page {
+        if let (Some((cached, offset)), Some(page)) = (kept, &page) {
             cached.cache.insert(&cached.file, offset, page);
         }
         Ok(page)
