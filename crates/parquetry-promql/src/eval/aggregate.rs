@@ -9,10 +9,10 @@ use super::step_cells::StepCells;
 use super::value::{StepSeries, Value};
 use super::{EvalError, StepGrid};
 use crate::syntax::ast::{AggOp, AggregateExpr, Grouping};
+use foldhash::{HashMap, HashMapExt};
 use parquetry_model::labels::is_legacy_label_name;
 use parquetry_model::value::format_api_value;
 use parquetry_model::{Label, Labels, METRIC_NAME};
-use std::collections::HashMap;
 
 /// Evaluates an aggregation.
 pub fn eval(ctx: &Ctx, a: &AggregateExpr, grid: &StepGrid) -> Result<Value, EvalError> {

@@ -4,8 +4,8 @@ use super::evaluator::Ctx;
 use super::value::{StepSeries, Value};
 use super::{EvalError, StepGrid};
 use crate::syntax::ast::{BinOp, BinaryExpr, Cardinality, VectorMatching};
+use foldhash::{HashMap, HashMapExt};
 use parquetry_model::{Labels, METRIC_NAME};
-use std::collections::HashMap;
 
 /// Evaluates a binary expression.
 pub fn eval(ctx: &Ctx, b: &BinaryExpr, grid: &StepGrid) -> Result<Value, EvalError> {

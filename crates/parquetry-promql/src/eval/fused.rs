@@ -16,9 +16,9 @@ use super::step_cells::StepCells;
 use super::value::{RangeValue, StepSeries, Value};
 use super::{EvalError, StepGrid};
 use crate::syntax::ast::{AggOp, AggregateExpr, Call, Expr, Grouping, ValueType};
+use foldhash::{HashMap, HashMapExt};
 use parquetry_model::Labels;
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 /// The fused evaluation of `a` when it is `sum`, `avg`, `count`, `group`, `min` or `max`
 /// of a range function over a range selector, and fusion is on; `None` when it has

@@ -2,9 +2,9 @@
 
 use super::value::{RangeValue, StepSeries, Value};
 use super::{EvalError, StepGrid};
+use foldhash::{HashMap, HashMapExt};
 use parquetry_model::Labels;
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
 

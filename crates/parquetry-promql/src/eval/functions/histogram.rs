@@ -6,8 +6,8 @@ use super::super::value::{StepSeries, Value};
 use super::super::{EvalError, StepGrid};
 use super::{scalar_arg, vector_arg};
 use crate::syntax::ast::Call;
+use foldhash::{HashMap, HashMapExt};
 use parquetry_model::{Labels, METRIC_NAME};
-use std::collections::HashMap;
 
 /// Relative tolerance under which neighbouring bucket counts count as equal.
 const SMALL_DELTA_TOLERANCE: f64 = 1e-12;

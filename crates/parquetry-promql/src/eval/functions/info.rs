@@ -6,8 +6,8 @@ use super::super::selectors::eval_vector_timestamps;
 use super::super::value::{StepSeries, Value};
 use super::super::{EvalError, StepGrid};
 use crate::syntax::ast::{At, Call, DurationExpr, Expr, RangeMode, Span, TimeModifiers, VectorSelector};
+use foldhash::{HashMap, HashMapExt};
 use parquetry_model::{Labels, METRIC_NAME, MatchOp, Matcher};
-use std::collections::HashMap;
 
 /// Labels that tie a series to its info metrics.
 const IDENTIFYING: [&str; 2] = ["instance", "job"];
