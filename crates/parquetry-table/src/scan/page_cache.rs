@@ -16,8 +16,8 @@
 //! page, are kept (the pages the flat column reader reads: timestamps and values).
 
 use parquet::column::page::Page;
-use quick_cache::Weighter;
 use quick_cache::sync::Cache;
+use quick_cache::{OptionsBuilder, Weighter};
 use std::sync::{Arc, RwLock};
 
 /// Bytes a kept page is charged beyond its buffer: the key, the page's header fields and
@@ -60,10 +60,7 @@ static CACHE: RwLock<Option<Arc<PageCache>>> = RwLock::new(None);
 /// the cache off). Pages kept so far are dropped. Reads already under way finish with
 /// the cache they started with.
 pub fn set_page_cache_bytes(bytes: u64) {
-    let cache = (bytes > 0).then(|| {
-        let pages = (bytes >> 20).saturating_mul(PAGES_PER_MIB).clamp(16, 1 << 20);
-        Arc::new(PageCache(Cache::with_weighter(pages as usize, bytes, PageWeight)))
-    });
+    let cache = (bytes > 0).then(|| Arc::new(PageCache::with_budget(bytes)));
     *CACHE.write().unwrap_or_else(|e| e.into_inner()) = cache;
 }
 
@@ -105,6 +102,26 @@ pub(crate) fn current() -> Option<Arc<PageCache>> {
 pub(crate) struct PageCache(Cache<PageKey, Page, PageWeight>);
 
 impl PageCache {
+    /// An empty cache keeping up to `bytes` (above 0) of pages.
+    fn with_budget(bytes: u64) -> PageCache {
+        let pages = (bytes >> 20).saturating_mul(PAGES_PER_MIB).clamp(16, 1 << 20);
+        // One shard: pages weigh up to a MiB, and a budget split into a shard per core
+        // (the default) leaves each shard room for a handful of them, so a query's pages
+        // that would fit the whole budget still push each other out of a crowded shard.
+        let options = OptionsBuilder::new()
+            .estimated_items_capacity(pages as usize)
+            .weight_capacity(bytes)
+            .shards(1)
+            .build()
+            .expect("the capacities and the shard count are set");
+        PageCache(Cache::with_options(
+            options,
+            PageWeight,
+            Default::default(),
+            Default::default(),
+        ))
+    }
+
     /// The page of `file` at `offset`, if kept.
     pub(crate) fn get(&self, file: &PageFile, offset: u64) -> Option<Page> {
         self.0.get(&PageKey {
@@ -144,6 +161,41 @@ mod tests {
 
     // The cache is one per process: this is its only test that gives it a budget, and
     // the test runner starts a process per test.
+    #[test]
+    fn pages_that_fit_the_budget_together_all_stay_after_a_second_pass() {
+        // 60 pages of 512 KiB (30 MiB) read over and over, as an instant query re-reads
+        // a metric's pages, under a 32 MiB budget: after the second pass admits them,
+        // every read is a hit, whichever pages their keys hash alike.
+        let cache = PageCache::with_budget(32 << 20);
+        let file = PageFile {
+            name: Arc::from("data/one.parquet"),
+            size: 1 << 30,
+        };
+        let page = Page::DataPage {
+            buf: bytes::Bytes::from(vec![0u8; 512 << 10]),
+            num_values: 65_536,
+            encoding: parquet::basic::Encoding::PLAIN,
+            def_level_encoding: parquet::basic::Encoding::RLE,
+            rep_level_encoding: parquet::basic::Encoding::RLE,
+            statistics: None,
+        };
+        let pass = || {
+            (0..60u64)
+                .filter(|i| {
+                    let offset = i * (600 << 10);
+                    let hit = cache.get(&file, offset).is_some();
+                    if !hit {
+                        cache.insert(&file, offset, &page);
+                    }
+                    hit
+                })
+                .count()
+        };
+        assert_eq!(pass(), 0);
+        pass();
+        assert_eq!(pass(), 60);
+    }
+
     #[test]
     fn pages_read_again_come_from_the_cache_as_they_were_first_read() {
         let dir = tempfile::tempdir().unwrap();
