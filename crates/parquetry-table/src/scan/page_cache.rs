@@ -105,9 +105,10 @@ impl PageCache {
     /// An empty cache keeping up to `bytes` (above 0) of pages.
     fn with_budget(bytes: u64) -> PageCache {
         let pages = (bytes >> 20).saturating_mul(PAGES_PER_MIB).clamp(16, 1 << 20);
-        // One shard: pages weigh up to a MiB, and a budget split into a shard per core
-        // (the default) leaves each shard room for a handful of them, so a query's pages
-        // that would fit the whole budget still push each other out of a crowded shard.
+        // One shard: pages weigh up to a MiB, and a budget split into shards (four per
+        // core by default) leaves each shard room for a handful of them, so a query's
+        // pages that would fit the whole budget still push each other out of a crowded
+        // shard.
         let options = OptionsBuilder::new()
             .estimated_items_capacity(pages as usize)
             .weight_capacity(bytes)
