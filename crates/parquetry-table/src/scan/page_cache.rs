@@ -160,8 +160,6 @@ mod tests {
         (0..n).map(|i| from + i * 15_000 + i % 7).collect()
     }
 
-    // The cache is one per process: this is its only test that gives it a budget, and
-    // the test runner starts a process per test.
     #[test]
     fn pages_that_fit_the_budget_together_all_stay_after_a_second_pass() {
         // 60 pages of 512 KiB (30 MiB) read over and over, as an instant query re-reads
@@ -197,6 +195,9 @@ mod tests {
         assert_eq!(pass(), 60);
     }
 
+    // The process' cache is one per process: this is its only test that gives it a budget
+    // (the test above makes a cache of its own), and
+    // the test runner starts a process per test.
     #[test]
     fn pages_read_again_come_from_the_cache_as_they_were_first_read() {
         let dir = tempfile::tempdir().unwrap();
